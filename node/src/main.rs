@@ -1,0 +1,16 @@
+//! The Mosaic node: validator and inference provider for the Mosaic chain.
+
+// Client code may panic at start-up with a proof (`expect("… qed")`); runtime code may not.
+#![allow(clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

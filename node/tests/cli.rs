@@ -1,0 +1,68 @@
+//! The `mosaic-node` binary's command line: chain specs and subcommands a validator relies on.
+
+use std::process::Command;
+
+fn node() -> Command {
+	Command::new(env!("CARGO_BIN_EXE_mosaic-node"))
+}
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+	let out = node().args(args).output().expect("mosaic-node runs");
+	assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+	serde_json::from_slice(&out.stdout).expect("a JSON chain spec")
+}
+
+#[test]
+fn the_dev_chain_spec_names_mos_and_the_dev_preset() {
+	let spec = json_of(&["export-chain-spec", "--chain", "dev"]);
+	assert_eq!(spec["id"], "mosaic_dev");
+	assert_eq!(spec["chainType"], "Development");
+	assert_eq!(spec["properties"]["tokenSymbol"], "MOS");
+	assert_eq!(spec["properties"]["tokenDecimals"], 12);
+	assert_eq!(spec["genesis"]["runtimeGenesis"]["preset"], "development");
+}
+
+#[test]
+fn the_local_chain_spec_uses_the_local_testnet_preset() {
+	let spec = json_of(&["export-chain-spec", "--chain", "local"]);
+	assert_eq!(spec["id"], "mosaic_local");
+	assert_eq!(spec["genesis"]["runtimeGenesis"]["preset"], "local_testnet");
+}
+
+#[test]
+fn a_raw_chain_spec_carries_the_genesis_storage() {
+	let spec = json_of(&["export-chain-spec", "--chain", "dev", "--raw"]);
+	let top = spec["genesis"]["raw"]["top"].as_object().expect("raw genesis storage");
+	// `:code` holds the runtime WASM.
+	assert!(top.contains_key("0x3a636f6465"));
+}
+
+#[test]
+fn key_generation_works_offline() {
+	let out = node()
+		.args(["key", "generate", "--scheme", "sr25519", "--output-type", "json"])
+		.output()
+		.expect("mosaic-node runs");
+	assert!(out.status.success());
+	let key: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+	assert!(key["ss58Address"].as_str().is_some_and(|a| a.len() > 40));
+}
+
+#[test]
+fn an_unknown_chain_spec_path_is_a_clear_error() {
+	let out = node()
+		.args(["export-chain-spec", "--chain", "/nonexistent/spec.json"])
+		.output()
+		.expect("mosaic-node runs");
+	assert!(!out.status.success());
+	let err = String::from_utf8_lossy(&out.stderr);
+	assert!(err.contains("spec.json") || err.contains("No such file"), "stderr: {err}");
+}
+
+#[cfg(not(feature = "runtime-benchmarks"))]
+#[test]
+fn benchmark_says_how_to_get_it() {
+	let out = node().args(["benchmark", "pallet"]).output().expect("mosaic-node runs");
+	assert!(!out.status.success());
+	assert!(String::from_utf8_lossy(&out.stderr).contains("--features runtime-benchmarks"));
+}

@@ -1,0 +1,141 @@
+//! Benchmarks of the jobs pallet (benchmarks v2), each at its worst case: the most providers,
+//! the longest prompt and output, a decision with settlement, deadlines with slashes and
+//! reassignment.
+
+use super::*;
+use crate::pallet::{BalanceOf, Call, Config, Deadlines, Jobs, NextJobId, Pallet};
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{
+	fungible::{Inspect, Mutate},
+	Get, Hooks,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use mosaic_primitives::{JobId, ModelId};
+use sp_runtime::traits::Saturating;
+
+/// What the runtime provides the benchmarks: a market, and operator signatures.
+pub trait BenchmarkHelper<AccountId, Signature> {
+	/// Registers a model and `providers` providers serving it, each able to take many jobs,
+	/// with operator keys that [`Self::sign`] can use.
+	fn setup_market(providers: u32) -> ModelId;
+	/// The operator of `provider` and its signature over `message`.
+	fn sign(provider: &AccountId, message: &[u8]) -> (AccountId, Signature);
+}
+
+fn funded_user<T: Config>() -> T::AccountId {
+	let who: T::AccountId = account("user", 0, 0);
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::from(u32::MAX).saturating_mul(1_000_000u32.into()));
+	who
+}
+
+fn redundancy<T: Config>() -> u8 {
+	u8::try_from(T::MaxRedundancy::get()).unwrap_or(u8::MAX)
+}
+
+fn submit<T: Config>(user: &T::AccountId, model: ModelId, prompt_len: u32) -> JobId {
+	let id = NextJobId::<T>::get();
+	Pallet::<T>::submit_job(
+		RawOrigin::Signed(user.clone()).into(),
+		model,
+		vec![b'p'; prompt_len.max(1) as usize],
+		1_000,
+		1_000u32.into(),
+		redundancy::<T>(),
+	)
+	.expect("submitting works");
+	id
+}
+
+fn answer<T: Config>(job: JobId, provider: &T::AccountId, output: &[u8]) {
+	let record = Jobs::<T>::get(job).expect("job exists");
+	let payload = Pallet::<T>::attestation_payload(job, &record, output, 100);
+	let (operator, signature) = T::BenchmarkHelper::sign(provider, &payload.signing_bytes());
+	Pallet::<T>::submit_result(
+		RawOrigin::Signed(operator).into(),
+		job,
+		output.to_vec(),
+		100,
+		signature,
+	)
+	.expect("answering works");
+}
+
+fn assigned<T: Config>(job: JobId) -> Vec<T::AccountId> {
+	Jobs::<T>::get(job)
+		.map(|j| j.assignments.iter().map(|a| a.provider.clone()).collect())
+		.unwrap_or_default()
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn submit_job(
+		p: Linear<1, { T::MaxPromptLen::get() }>,
+		c: Linear<{ T::MaxRedundancy::get() }, { T::Providers::max_candidates() }>,
+	) {
+		let model = T::BenchmarkHelper::setup_market(c);
+		let user = funded_user::<T>();
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(user),
+			model,
+			vec![b'p'; p as usize],
+			1_000,
+			1_000u32.into(),
+			redundancy::<T>(),
+		);
+		assert!(Jobs::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn submit_result(o: Linear<0, { T::MaxOutputLen::get() }>) {
+		let model = T::BenchmarkHelper::setup_market(T::Providers::max_candidates());
+		let user = funded_user::<T>();
+		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+		let output = vec![b'o'; o as usize];
+		let providers = assigned::<T>(job);
+		let (last, rest) = providers.split_last().expect("providers assigned");
+		for p in rest {
+			answer::<T>(job, p, &output);
+		}
+		let record = Jobs::<T>::get(job).expect("job exists");
+		let payload = Pallet::<T>::attestation_payload(job, &record, &output, 100);
+		let (operator, signature) = T::BenchmarkHelper::sign(last, &payload.signing_bytes());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(operator), job, output.clone(), 100, signature);
+		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Settled));
+	}
+
+	#[benchmark]
+	fn cancel_job() {
+		let model = T::BenchmarkHelper::setup_market(T::Providers::max_candidates());
+		let user = funded_user::<T>();
+		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(user), job);
+		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Cancelled));
+	}
+
+	#[benchmark]
+	fn on_initialize(n: Linear<0, { T::MaxJobsPerBlock::get() }>) {
+		let model = T::BenchmarkHelper::setup_market(T::Providers::max_candidates());
+		let user = funded_user::<T>();
+		for _ in 0..n {
+			submit::<T>(&user, model, T::MaxPromptLen::get());
+		}
+		let deadline: BlockNumberFor<T> =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::JobTimeout::get());
+		assert_eq!(Deadlines::<T>::get(deadline).len() as u32, n);
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(deadline);
+		}
+		assert!(Deadlines::<T>::get(deadline).is_empty());
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
+}

@@ -1,0 +1,76 @@
+//! Every movement of a job's escrow: hold at submission, refund, hand-over to settlement.
+
+use crate::{
+	pallet::{BalanceOf, JobOf},
+	Config, Error, HoldReason, Pallet,
+};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use mosaic_primitives::{JobId, Payment, Receipt, Settle};
+use sp_runtime::traits::{CheckedMul, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// `max_tokens × bid × slots`, or [`Error::EscrowOverflow`].
+	pub(crate) fn escrow_for(
+		max_tokens: u32,
+		bid: BalanceOf<T>,
+		slots: u32,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		bid.checked_mul(&BalanceOf::<T>::from(max_tokens))
+			.and_then(|b| b.checked_mul(&BalanceOf::<T>::from(slots)))
+			.ok_or_else(|| Error::<T>::EscrowOverflow.into())
+	}
+
+	/// Holds `amount` from `owner` for a job.
+	pub(crate) fn hold_escrow(owner: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		T::Currency::hold(&HoldReason::JobEscrow.into(), owner, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
+	}
+
+	/// Releases all that is left of the job's escrow to its owner. Returns the amount.
+	pub(crate) fn refund_escrow(job: &mut JobOf<T>) -> BalanceOf<T> {
+		let amount = core::mem::take(&mut job.escrow);
+		if amount.is_zero() {
+			return amount;
+		}
+		match T::Currency::release(
+			&HoldReason::JobEscrow.into(),
+			&job.owner,
+			amount,
+			Precision::BestEffort,
+		) {
+			Ok(released) => {
+				if released != amount {
+					frame_support::defensive!("less escrow was held than the job recorded");
+				}
+				released
+			},
+			Err(_) => {
+				frame_support::defensive!("releasing a job's escrow failed");
+				Zero::zero()
+			},
+		}
+	}
+
+	/// Pays `payments` from the job's escrow through the settlement pallet, which releases the
+	/// rest to the owner.
+	pub(crate) fn settle_escrow(
+		job_id: JobId,
+		job: &mut JobOf<T>,
+		payments: &[Payment<T::AccountId, BalanceOf<T>>],
+	) -> Result<Receipt<BalanceOf<T>>, DispatchError> {
+		let receipt = T::Settlement::settle(
+			&HoldReason::JobEscrow.into(),
+			job_id,
+			&job.owner,
+			job.escrow,
+			&job.creator,
+			job.royalty_bps,
+			payments,
+		)?;
+		job.escrow = Zero::zero();
+		Ok(receipt)
+	}
+}

@@ -1,0 +1,503 @@
+//! # Jobs
+//!
+//! Users pay for LLM inference here. A job escrows its maximum cost, is assigned to providers
+//! by a weighted draw, collects their attested results, and is decided by majority; the
+//! settlement pallet then pays providers, the model creator and the treasury from the escrow
+//! and refunds the rest.
+//!
+//! ## A job, from submission to settlement
+//!
+//! 1. **Submission** — [`Pallet::submit_job`]`(model, prompt, max_tokens, bid, redundancy)`.
+//!    The model must accept jobs; the prompt is at most [`Config::MaxPromptLen`] bytes. The
+//!    escrow `max_tokens × bid × n` is held from the user under [`HoldReason::JobEscrow`], with
+//!    `n = redundancy`, plus one for a possible tie-breaker when `redundancy > 1`. The job
+//!    copies the model's hash, creator and royalty, so later changes to the model do not touch
+//!    it.
+//! 2. **Assignment** — `redundancy` distinct eligible providers (serving the model, active,
+//!    bonded at least the minimum, ask ≤ bid, under their concurrency limit) are drawn with
+//!    chances proportional to bond × reputation, seeded by [`Config::Randomness`]. All providers
+//!    of a job share one engine fingerprint, so their greedy outputs are comparable. If too few
+//!    are eligible the call fails and nothing is held.
+//! 3. **Results** — each assigned provider's node runs the inference and sends
+//!    [`Pallet::submit_result`] signed by its operator key, with an attestation (the operator's
+//!    signature over [`mosaic_primitives::AttestationPayload`]: model hash, prompt hash,
+//!    max_tokens, output hash, tokens and engine) that is verified and stored with the output,
+//!    so anyone can check the receipt later. A valid, timely result pays no fee.
+//! 4. **Decision** — once every assigned provider has answered, the `(output, tokens)` given by
+//!    a strict majority of the answers stands; providers who disagreed are slashed
+//!    [`Config::OutvotedSlash`] of their stake. Without a majority, one more eligible provider
+//!    is drawn as tie-breaker; if none is eligible, or the tie-breaker does not produce a
+//!    majority, the job is refunded in full and nobody is paid or slashed.
+//! 5. **Deadlines** — answers are due before block `deadline` ([`Config::JobTimeout`] blocks
+//!    after assignment). At the deadline, absent providers are slashed [`Config::AbsentSlash`]
+//!    and replaced once by other eligible providers; at the second deadline the job is decided
+//!    on the answers it has, and the missing part of the escrow refunded. Deadlines sit in a
+//!    queue keyed by block ([`Deadlines`]), at most [`Config::MaxJobsPerBlock`] per block, so
+//!    each block does bounded work and nothing scans all jobs.
+//! 6. **Settlement** — for every provider whose output stood, `tokens × its ask` is split
+//!    between the creator's royalty, the protocol fee and the provider (see
+//!    `pallet_mosaic_settlement`); the rest of the escrow returns to the user. The job keeps the
+//!    receipt.
+//!
+//! The owner may [`Pallet::cancel_job`] before any result arrives: full refund.
+//!
+//! ## Invariants (checked by `try_state`)
+//!
+//! 1. For every account, the balance held under [`HoldReason::JobEscrow`] equals the sum of the
+//!    escrow of its pending jobs; jobs no longer pending hold nothing.
+//! 2. Every pending job is queued in [`Deadlines`] at its deadline, once.
+//! 3. A pending job has at least one assignment waiting for an answer.
+//! 4. A job's assignments name distinct providers, each paid at most the bid.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod assignment;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::BenchmarkHelper;
+mod decision;
+mod escrow;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate, MutateHold},
+			Randomness,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use mosaic_primitives::{
+		AttestationPayload, JobId, ModelId, ModelRegistry, ProviderRegistry, Receipt, Settle,
+	};
+	use sp_core::H256;
+	use sp_runtime::{
+		traits::{IdentifyAccount, Verify},
+		Perbill,
+	};
+
+	/// The balance type of [`Config::Currency`].
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// The hold reason type of [`Config::Currency`].
+	pub type ReasonOf<T> = <T as Config>::RuntimeHoldReason;
+	/// A job of this runtime.
+	pub type JobOf<T> = Job<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		MaxAssignmentsOf<T>,
+	>;
+	/// A stored result of this runtime.
+	pub type ResultOf<T> = StoredResult<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::Signature,
+		BlockNumberFor<T>,
+		<T as Config>::MaxOutputLen,
+	>;
+
+	/// Most assignments a job can have: its providers, as many replacements, a tie-breaker.
+	pub struct MaxAssignmentsOf<T>(PhantomData<T>);
+	impl<T: Config> Get<u32> for MaxAssignmentsOf<T> {
+		fn get() -> u32 {
+			T::MaxRedundancy::get().saturating_mul(2).saturating_add(1)
+		}
+	}
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency in which escrow is held.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason> + Parameter + MaxEncodedLen;
+
+		/// The model registry.
+		type Models: ModelRegistry<Self::AccountId>;
+
+		/// The provider registry: eligibility, concurrency, reputation, slashing.
+		type Providers: ProviderRegistry<Self::AccountId, BalanceOf<Self>>;
+
+		/// Pays out a decided job's escrow.
+		type Settlement: Settle<Self::AccountId, BalanceOf<Self>, Self::RuntimeHoldReason>;
+
+		/// Seeds the assignment draw. In the Mosaic runtime this is the collective coin flip of
+		/// the last 81 block hashes: a block author can bias it by withholding a block, which
+		/// is acceptable for spreading jobs, not for anything of value.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// The signature of operator keys over attestations.
+		type Signature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+			+ Parameter
+			+ MaxEncodedLen;
+
+		/// Longest prompt, in bytes.
+		#[pallet::constant]
+		type MaxPromptLen: Get<u32>;
+
+		/// Longest output, in bytes.
+		#[pallet::constant]
+		type MaxOutputLen: Get<u32>;
+
+		/// Most providers one job may ask for.
+		#[pallet::constant]
+		type MaxRedundancy: Get<u32>;
+
+		/// Blocks a provider has to answer.
+		#[pallet::constant]
+		type JobTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Most deadlines queued in one block (bounds each block's work).
+		#[pallet::constant]
+		type MaxJobsPerBlock: Get<u32>;
+
+		/// The share of its stake an absent provider loses.
+		#[pallet::constant]
+		type AbsentSlash: Get<Perbill>;
+
+		/// The share of its stake a provider outvoted by the majority loses.
+		#[pallet::constant]
+		type OutvotedSlash: Get<Perbill>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up markets and signs attestations for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: crate::BenchmarkHelper<Self::AccountId, Self::Signature>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A job's escrow.
+		#[codec(index = 0)]
+		JobEscrow,
+	}
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Jobs. `Twox64Concat`: ids are assigned sequentially by the pallet.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// Each job's prompt. `Twox64Concat`: ids are assigned sequentially by the pallet.
+	#[pallet::storage]
+	pub type Prompts<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, T::MaxPromptLen>>;
+
+	/// The answers to each job, by provider: output and attestation. `Twox64Concat` for the
+	/// job id (sequential); `Blake2_128Concat` for the provider (user-chosen account).
+	#[pallet::storage]
+	pub type Results<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, ResultOf<T>>;
+
+	/// Jobs whose deadline is at a block. `Twox64Concat`: block numbers are not user-chosen.
+	#[pallet::storage]
+	pub type Deadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxJobsPerBlock>,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A job was submitted and its escrow held.
+		JobSubmitted {
+			job: JobId,
+			owner: T::AccountId,
+			model: ModelId,
+			escrow: BalanceOf<T>,
+			deadline: BlockNumberFor<T>,
+		},
+		/// A provider was assigned to the job at `price` per token.
+		ProviderAssigned { job: JobId, provider: T::AccountId, price: BalanceOf<T> },
+		/// A provider answered, with a verified attestation.
+		ResultSubmitted { job: JobId, provider: T::AccountId, output_hash: H256, tokens: u32 },
+		/// A provider did not answer before the deadline and was slashed.
+		ProviderTimedOut { job: JobId, provider: T::AccountId, slashed: BalanceOf<T> },
+		/// A provider's answer disagreed with the majority and it was slashed.
+		ProviderOutvoted { job: JobId, provider: T::AccountId, slashed: BalanceOf<T> },
+		/// The answers disagreed without a majority: one more provider was drawn.
+		TieBreakerDrawn { job: JobId, provider: T::AccountId },
+		/// The job was decided and paid; `receipt` sums up the settlement.
+		JobSettled { job: JobId, output_hash: H256, tokens: u32, receipt: Receipt<BalanceOf<T>> },
+		/// Nothing could be decided: the escrow was refunded in full.
+		JobRefunded { job: JobId, owner: T::AccountId, amount: BalanceOf<T> },
+		/// The owner cancelled the job: the escrow was refunded in full.
+		JobCancelled { job: JobId, owner: T::AccountId, amount: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The prompt is longer than `MaxPromptLen`.
+		PromptTooLong,
+		/// The prompt is empty.
+		EmptyPrompt,
+		/// The output is longer than `MaxOutputLen`.
+		OutputTooLong,
+		/// No model has this id.
+		ModelNotRegistered,
+		/// The model is deprecated and takes no new jobs.
+		ModelDeprecated,
+		/// `max_tokens` is zero.
+		ZeroMaxTokens,
+		/// `redundancy` is zero or above `MaxRedundancy`.
+		BadRedundancy,
+		/// Providers serve this model, but every ask is above the bid: bid more.
+		BidBelowEveryAsk,
+		/// No provider can take this job now (none serves the model, or all are paused,
+		/// under-bonded or busy).
+		NoEligibleProvider,
+		/// Fewer eligible providers with one engine than `redundancy`: ask for fewer.
+		NotEnoughProviders,
+		/// The user cannot hold the escrow.
+		InsufficientBalance,
+		/// `max_tokens × bid × providers` overflows.
+		EscrowOverflow,
+		/// No job has this id.
+		JobNotFound,
+		/// The job is no longer waiting for answers.
+		JobNotPending,
+		/// The signer is not the operator key of a provider assigned to this job.
+		NotAssigned,
+		/// This provider already answered.
+		DuplicateResult,
+		/// This provider's time to answer has passed.
+		LateResult,
+		/// More tokens than the job's `max_tokens`.
+		TooManyTokens,
+		/// The attestation signature does not verify against the operator key.
+		BadAttestation,
+		/// Only the job's owner may cancel it.
+		NotOwner,
+		/// A result has arrived: the job can no longer be cancelled.
+		ResultsArrived,
+		/// The deadline queue is full for the next blocks: try again shortly.
+		DeadlineQueueFull,
+		/// All job ids are used.
+		JobIdsExhausted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Processes the jobs whose deadline is this block: at most `MaxJobsPerBlock`.
+		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+			let due = Deadlines::<T>::take(n);
+			let count = due.len() as u32;
+			for job in due {
+				Self::on_deadline(job, n);
+			}
+			T::WeightInfo::on_initialize(count)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Submits a job: escrows its maximum cost and assigns it to `redundancy` providers.
+		///
+		/// - Origin: signed, the user who pays.
+		/// - Holds `max_tokens × bid × (redundancy + 1 if redundancy > 1)` under `JobEscrow`.
+		/// - Emits [`Event::JobSubmitted`], then [`Event::ProviderAssigned`] per provider.
+		/// - Errors: [`Error::EmptyPrompt`], [`Error::PromptTooLong`], [`Error::ZeroMaxTokens`],
+		///   [`Error::BadRedundancy`], [`Error::ModelNotRegistered`],
+		///   [`Error::ModelDeprecated`], [`Error::BidBelowEveryAsk`],
+		///   [`Error::NoEligibleProvider`], [`Error::NotEnoughProviders`],
+		///   [`Error::EscrowOverflow`], [`Error::InsufficientBalance`],
+		///   [`Error::DeadlineQueueFull`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::submit_job(
+			prompt.len() as u32,
+			T::Providers::max_candidates(),
+		))]
+		pub fn submit_job(
+			origin: OriginFor<T>,
+			model: ModelId,
+			prompt: Vec<u8>,
+			max_tokens: u32,
+			bid: BalanceOf<T>,
+			redundancy: u8,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_submit_job(owner, model, prompt, max_tokens, bid, redundancy)
+		}
+
+		/// Posts a provider's result with its attestation.
+		///
+		/// - Origin: signed by the operator key of a provider assigned to the job. Pays no fee
+		///   when the result is valid and timely.
+		/// - `signature`: the operator key's signature over
+		///   `AttestationPayload { job, model_hash, prompt_hash, max_tokens, output_hash,
+		///   tokens, engine }.signing_bytes()`.
+		/// - Emits [`Event::ResultSubmitted`], and the decision's events once every assigned
+		///   provider has answered.
+		/// - Errors: [`Error::JobNotFound`], [`Error::JobNotPending`], [`Error::NotAssigned`],
+		///   [`Error::DuplicateResult`], [`Error::LateResult`], [`Error::OutputTooLong`],
+		///   [`Error::TooManyTokens`], [`Error::BadAttestation`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, job: &JobId, output: &Vec<u8>, tokens: &u32, signature: &T::Signature| -> bool {
+			ensure_signed(origin.clone())
+				.map(|who| Pallet::<T>::check_result(&who, *job, output, *tokens, signature).is_ok())
+				.unwrap_or(false)
+		})]
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			output: Vec<u8>,
+			tokens: u32,
+			signature: T::Signature,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_result(who, job, output, tokens, signature)
+		}
+
+		/// Cancels a job before any result arrived: the escrow is refunded in full and the
+		/// providers released.
+		///
+		/// - Origin: signed, the job's owner.
+		/// - Emits [`Event::JobCancelled`].
+		/// - Errors: [`Error::JobNotFound`], [`Error::NotOwner`], [`Error::JobNotPending`],
+		///   [`Error::ResultsArrived`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_job(who, job)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The attestation payload a provider signs for `job` with this output.
+		pub fn attestation_payload(
+			job_id: JobId,
+			job: &JobOf<T>,
+			output: &[u8],
+			tokens: u32,
+		) -> AttestationPayload {
+			AttestationPayload {
+				job: job_id,
+				model_hash: job.model_hash,
+				prompt_hash: job.prompt_hash,
+				max_tokens: job.max_tokens,
+				output_hash: H256(sp_io::hashing::blake2_256(output)),
+				tokens,
+				engine: job.engine,
+			}
+		}
+
+		/// Everything `submit_result` checks, without writing: the provider it answers for.
+		pub fn check_result(
+			who: &T::AccountId,
+			job_id: JobId,
+			output: &[u8],
+			tokens: u32,
+			signature: &T::Signature,
+		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
+			let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::JobNotFound)?;
+			ensure!(job.status == JobStatus::Pending, Error::<T>::JobNotPending);
+			let provider = T::Providers::provider_of(who).ok_or(Error::<T>::NotAssigned)?;
+			let assignment = job
+				.assignments
+				.iter()
+				.find(|a| a.provider == provider)
+				.ok_or(Error::<T>::NotAssigned)?;
+			match assignment.state {
+				AssignmentState::Waiting => {},
+				AssignmentState::Answered { .. } => return Err(Error::<T>::DuplicateResult.into()),
+				AssignmentState::TimedOut => return Err(Error::<T>::LateResult.into()),
+			}
+			ensure!(
+				frame_system::Pallet::<T>::block_number() < job.deadline,
+				Error::<T>::LateResult
+			);
+			ensure!(output.len() <= T::MaxOutputLen::get() as usize, Error::<T>::OutputTooLong);
+			ensure!(tokens <= job.max_tokens, Error::<T>::TooManyTokens);
+			let payload = Self::attestation_payload(job_id, &job, output, tokens);
+			ensure!(
+				signature.verify(payload.signing_bytes().as_slice(), who),
+				Error::<T>::BadAttestation
+			);
+			Ok((provider, job))
+		}
+
+		/// Checks the invariants listed in the crate docs.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+			use frame_support::traits::fungible::InspectHold;
+			use sp_runtime::traits::{Saturating, Zero};
+
+			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut owners: BTreeSet<T::AccountId> = BTreeSet::new();
+			for (id, job) in Jobs::<T>::iter() {
+				owners.insert(job.owner.clone());
+				let mut seen = BTreeSet::new();
+				for a in job.assignments.iter() {
+					ensure!(seen.insert(a.provider.clone()), "a provider is assigned twice");
+					ensure!(a.price <= job.bid, "a provider is paid above the bid");
+				}
+				if job.status == JobStatus::Pending {
+					escrow.entry(job.owner.clone()).or_default().saturating_accrue(job.escrow);
+					ensure!(
+						Deadlines::<T>::get(job.deadline).iter().filter(|j| **j == id).count() == 1,
+						"a pending job is not queued once at its deadline"
+					);
+					ensure!(
+						job.assignments.iter().any(|a| a.state == AssignmentState::Waiting),
+						"a pending job waits for nobody"
+					);
+				} else {
+					ensure!(job.escrow.is_zero(), "a closed job still records escrow");
+				}
+			}
+			for who in owners {
+				let held =
+					T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &who);
+				ensure!(
+					held == escrow.get(&who).copied().unwrap_or_default(),
+					"held escrow differs from the owner's pending jobs' escrow"
+				);
+			}
+			Ok(())
+		}
+	}
+}

@@ -1,0 +1,94 @@
+//! Deadlines: timing out, reassignment, refunds for the missing part.
+
+use super::*;
+use crate::{AssignmentState, Deadlines, Event, JobStatus};
+
+#[test]
+fn an_absent_provider_is_slashed_and_replaced_once() {
+	new_test_ext(|| {
+		let model = market(2);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let [first] = assigned(job)[..] else { panic!() };
+		let (_, d) = diff(&[provider(first)], || run_to_block(1 + TIMEOUT));
+		// 1 % of the bond.
+		assert_eq!(d, vec![(0, 0, -(MIN_BOND as i128) / 100)]);
+		System::assert_has_event(
+			Event::ProviderTimedOut { job, provider: provider(first), slashed: MIN_BOND / 100 }
+				.into(),
+		);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Pending);
+		assert!(j.reassigned);
+		assert_eq!(j.assignments[0].state, AssignmentState::TimedOut);
+		let [second] = waiting(job)[..] else { panic!("a replacement is waiting") };
+		assert_ne!(first, second);
+		assert_eq!(j.deadline, 1 + 2 * TIMEOUT);
+		assert!(Deadlines::<Test>::get(1 + TIMEOUT).is_empty());
+		// The replacement answers and is paid.
+		assert_ok!(answer(second, job, b"late but fine", 2));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		let rep = pallet_mosaic_providers::Providers::<Test>::get(provider(first)).unwrap();
+		assert_eq!((rep.reputation.timed_out, rep.active_jobs), (1, 0));
+	});
+}
+
+#[test]
+fn a_job_nobody_answers_is_refunded_in_full_after_the_reassignment() {
+	new_test_ext(|| {
+		let model = market(2);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let (_, d) = diff(&[account(USER)], || run_to_block(1 + 2 * TIMEOUT));
+		assert_eq!(d, vec![(50, -50, 0)]);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!((j.status, j.escrow), (JobStatus::Refunded, 0));
+		System::assert_last_event(Event::JobRefunded { job, owner: account(USER), amount: 50 }.into());
+		for n in 0..2 {
+			let p = pallet_mosaic_providers::Providers::<Test>::get(provider(n)).unwrap();
+			assert_eq!((p.reputation.timed_out, p.active_jobs), (1, 0));
+		}
+	});
+}
+
+#[test]
+fn without_a_replacement_the_job_is_refunded_at_the_first_deadline() {
+	new_test_ext(|| {
+		let model = market(1);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		run_to_block(1 + TIMEOUT);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Refunded);
+		assert_eq!(funds(&account(USER)).escrow, 0);
+	});
+}
+
+#[test]
+fn the_answered_part_is_paid_and_the_missing_part_refunded() {
+	new_test_ext(|| {
+		let model = market(3);
+		let job = submit(USER, model, 10, 5, 3).unwrap();
+		let [a, b, _c] = assigned(job)[..] else { panic!() };
+		assert_ok!(answer(a, job, b"same", 4));
+		assert_ok!(answer(b, job, b"same", 4));
+		// No fourth provider: the absent one cannot be replaced, so the job is decided on
+		// the two answers at the first deadline.
+		let (_, d) = diff(&[account(USER)], || run_to_block(1 + TIMEOUT));
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Settled);
+		let receipt = j.receipt.unwrap();
+		// Two providers × 4 tokens × ask 3 = 24 paid; the rest of 200 refunded.
+		assert_eq!(receipt.paid, 24);
+		assert_eq!(receipt.refund, 200 - 24);
+		assert_eq!(d, vec![(176, -200, 0)]);
+	});
+}
+
+#[test]
+fn a_result_before_the_deadline_unschedules_the_job() {
+	new_test_ext(|| {
+		let model = market(1);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		assert_ok!(answer(0, job, b"x", 1));
+		assert!(Deadlines::<Test>::get(1 + TIMEOUT).is_empty());
+		run_to_block(1 + 3 * TIMEOUT);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+	});
+}

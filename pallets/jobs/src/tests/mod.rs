@@ -1,0 +1,164 @@
+//! Tests of the jobs pallet, with the real models, providers and settlement pallets.
+
+mod deadlines;
+mod property;
+mod results;
+mod settlement;
+mod submission;
+
+use crate::{mock::*, AssignmentState, Jobs as JobsStorage};
+use frame_support::{
+	assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
+use mosaic_primitives::{JobId, ModelId, Quantization};
+use pallet_mosaic_providers::{HardwareProfile, HoldReason as ProviderHold};
+use sp_core::{Pair, H256};
+use sp_runtime::{DispatchResult, MultiSignature};
+
+/// The engine fingerprint every test provider declares unless a test says otherwise.
+pub const ENGINE: H256 = H256::repeat_byte(0xee);
+/// Every test provider's ask per token, unless a test says otherwise.
+pub const ASK: Balance = 3;
+
+pub fn profile(engine: H256) -> HardwareProfile {
+	HardwareProfile { cpu_cores: 2, ram_gib: 8, gpu: None, max_concurrent_jobs: 4, engine }
+}
+
+/// Registers a model by the creator with `royalty_bps`; returns its id.
+pub fn register_model(royalty_bps: u16) -> ModelId {
+	let id = pallet_mosaic_models::NextModelId::<Test>::get();
+	assert_ok!(Models::register_model(
+		RuntimeOrigin::signed(account(CREATOR)),
+		b"tiny".to_vec().try_into().unwrap(),
+		H256::repeat_byte(id as u8 + 1),
+		1_000,
+		Quantization::Q8_0,
+		128,
+		royalty_bps
+	));
+	id
+}
+
+/// Registers provider `n` (bond `MIN_BOND`, ask `ask`, engine `engine`) serving `model`.
+pub fn add_provider_with(n: u8, model: ModelId, ask: Balance, engine: H256) {
+	assert_ok!(Providers::register_provider(
+		RuntimeOrigin::signed(provider(n)),
+		profile(engine),
+		ask,
+		operator(n),
+		MIN_BOND
+	));
+	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(provider(n)), model));
+}
+
+pub fn add_provider(n: u8, model: ModelId) {
+	add_provider_with(n, model, ASK, ENGINE);
+}
+
+/// A model with royalty 10 % and providers 0..count serving it.
+pub fn market(count: u8) -> ModelId {
+	let model = register_model(1_000);
+	for n in 0..count {
+		add_provider(n, model);
+	}
+	model
+}
+
+pub fn submit(
+	user: u8,
+	model: ModelId,
+	max_tokens: u32,
+	bid: Balance,
+	redundancy: u8,
+) -> Result<JobId, sp_runtime::DispatchError> {
+	let id = crate::NextJobId::<Test>::get();
+	Jobs::submit_job(
+		RuntimeOrigin::signed(account(user)),
+		model,
+		b"Once upon a time".to_vec(),
+		max_tokens,
+		bid,
+		redundancy,
+	)?;
+	Ok(id)
+}
+
+/// The index `n` of the provider account `who`.
+pub fn index_of(who: &AccountId) -> u8 {
+	(0..=u8::MAX).find(|n| &provider(*n) == who).expect("a test provider")
+}
+
+/// The providers assigned to `job`, in assignment order, as indices.
+pub fn assigned(job: JobId) -> Vec<u8> {
+	JobsStorage::<Test>::get(job)
+		.unwrap()
+		.assignments
+		.iter()
+		.map(|a| index_of(&a.provider))
+		.collect()
+}
+
+/// The providers of `job` still expected to answer.
+pub fn waiting(job: JobId) -> Vec<u8> {
+	JobsStorage::<Test>::get(job)
+		.unwrap()
+		.assignments
+		.iter()
+		.filter(|a| a.state == AssignmentState::Waiting)
+		.map(|a| index_of(&a.provider))
+		.collect()
+}
+
+/// Provider `n`'s operator signature over the attestation of `output` for `job`.
+pub fn sign(n: u8, job: JobId, output: &[u8], tokens: u32) -> MultiSignature {
+	let record = JobsStorage::<Test>::get(job).unwrap();
+	let payload = Jobs::attestation_payload(job, &record, output, tokens);
+	MultiSignature::Ed25519(operator_pair(n).sign(&payload.signing_bytes()))
+}
+
+/// Provider `n` answers `job` with `output` and `tokens`, correctly signed.
+pub fn answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
+	Jobs::submit_result(
+		RuntimeOrigin::signed(operator(n)),
+		job,
+		output.to_vec(),
+		tokens,
+		sign(n, job, output, tokens),
+	)
+}
+
+/// Free balance, escrow held and bond held of an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Funds {
+	pub free: Balance,
+	pub escrow: Balance,
+	pub bond: Balance,
+}
+
+pub fn funds(who: &AccountId) -> Funds {
+	Funds {
+		free: Balances::balance(who),
+		escrow: Balances::balance_on_hold(&crate::HoldReason::JobEscrow.into(), who),
+		bond: Balances::balance_on_hold(&ProviderHold::ProviderBond.into(), who),
+	}
+}
+
+/// Runs `f` and returns the change of each account's free balance, escrow and bond.
+pub fn diff<R>(accounts: &[AccountId], f: impl FnOnce() -> R) -> (R, Vec<(i128, i128, i128)>) {
+	let before: Vec<Funds> = accounts.iter().map(funds).collect();
+	let r = f();
+	let after: Vec<Funds> = accounts.iter().map(funds).collect();
+	let d = before
+		.iter()
+		.zip(after)
+		.map(|(b, a)| {
+			(
+				a.free as i128 - b.free as i128,
+				a.escrow as i128 - b.escrow as i128,
+				a.bond as i128 - b.bond as i128,
+			)
+		})
+		.collect();
+	(r, d)
+}

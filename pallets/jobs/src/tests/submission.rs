@@ -1,0 +1,252 @@
+//! Submitting and cancelling jobs.
+
+use super::*;
+use crate::{Deadlines, Error, Event, HoldReason, JobStatus, Prompts};
+use frame_support::assert_noop;
+use mosaic_primitives::ModelRegistry;
+
+#[test]
+fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
+	new_test_ext(|| {
+		let model = market(3);
+		let (job, d) = diff(&[account(USER)], || submit(USER, model, 10, 5, 1).unwrap());
+		assert_eq!(d, vec![(-50, 50, 0)]);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!((j.escrow, j.status, j.redundancy), (50, JobStatus::Pending, 1));
+		assert_eq!(j.assignments.len(), 1);
+		assert_eq!(j.assignments[0].price, ASK);
+		assert_eq!(j.deadline, 1 + TIMEOUT);
+		assert_eq!(Deadlines::<Test>::get(1 + TIMEOUT).into_inner(), vec![job]);
+		assert_eq!(Prompts::<Test>::get(job).unwrap().into_inner(), b"Once upon a time".to_vec());
+		assert_eq!(j.prompt_hash, H256(sp_io::hashing::blake2_256(b"Once upon a time")));
+		let terms = Models::terms_for_new_job(model).unwrap();
+		assert_eq!((j.model_hash, j.creator.clone(), j.royalty_bps), (terms.content_hash, terms.creator, 1_000));
+		System::assert_has_event(
+			Event::JobSubmitted {
+				job,
+				owner: account(USER),
+				model,
+				escrow: 50,
+				deadline: 1 + TIMEOUT,
+			}
+			.into(),
+		);
+		let p = j.assignments[0].provider.clone();
+		System::assert_last_event(Event::ProviderAssigned { job, provider: p, price: ASK }.into());
+	});
+}
+
+#[test]
+fn redundant_jobs_escrow_one_more_slot_for_a_tie_breaker() {
+	new_test_ext(|| {
+		let model = market(5);
+		let job = submit(USER, model, 10, 5, 3).unwrap();
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.escrow, 10 * 5 * 4);
+		let mut a = assigned(job);
+		a.sort();
+		a.dedup();
+		assert_eq!(a.len(), 3, "three distinct providers");
+	});
+}
+
+#[test]
+fn an_oversized_or_empty_prompt_is_refused() {
+	new_test_ext(|| {
+		let model = market(1);
+		let submit_prompt = |p: Vec<u8>| {
+			Jobs::submit_job(RuntimeOrigin::signed(account(USER)), model, p, 10, 5, 1)
+		};
+		assert_noop!(submit_prompt(vec![b'a'; 65]), Error::<Test>::PromptTooLong);
+		assert_noop!(submit_prompt(vec![]), Error::<Test>::EmptyPrompt);
+		assert_ok!(submit_prompt(vec![b'a'; 64]));
+	});
+}
+
+#[test]
+fn unknown_and_deprecated_models_are_refused() {
+	new_test_ext(|| {
+		let model = market(1);
+		assert_noop!(submit(USER, 42, 10, 5, 1), Error::<Test>::ModelNotRegistered);
+		assert_ok!(Models::deprecate(RuntimeOrigin::signed(account(CREATOR)), model));
+		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::ModelDeprecated);
+	});
+}
+
+#[test]
+fn zero_max_tokens_and_bad_redundancy_are_refused() {
+	new_test_ext(|| {
+		let model = market(4);
+		assert_noop!(submit(USER, model, 0, 5, 1), Error::<Test>::ZeroMaxTokens);
+		assert_noop!(submit(USER, model, 10, 5, 0), Error::<Test>::BadRedundancy);
+		assert_noop!(submit(USER, model, 10, 5, 4), Error::<Test>::BadRedundancy);
+	});
+}
+
+#[test]
+fn a_bid_below_every_ask_is_refused() {
+	new_test_ext(|| {
+		let model = market(2);
+		assert_noop!(submit(USER, model, 10, ASK - 1, 1), Error::<Test>::BidBelowEveryAsk);
+	});
+}
+
+#[test]
+fn without_eligible_providers_nothing_is_held() {
+	new_test_ext(|| {
+		let model = register_model(0);
+		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::NoEligibleProvider);
+		add_provider(0, model);
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(provider(0))));
+		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::NoEligibleProvider);
+		assert_eq!(funds(&account(USER)).escrow, 0);
+	});
+}
+
+#[test]
+fn too_few_providers_for_the_redundancy_are_refused() {
+	new_test_ext(|| {
+		let model = market(2);
+		assert_noop!(submit(USER, model, 10, 5, 3), Error::<Test>::NotEnoughProviders);
+	});
+}
+
+#[test]
+fn providers_of_a_job_share_one_engine() {
+	new_test_ext(|| {
+		let model = register_model(0);
+		add_provider_with(0, model, ASK, H256::repeat_byte(1));
+		add_provider_with(1, model, ASK, H256::repeat_byte(2));
+		add_provider_with(2, model, ASK, H256::repeat_byte(2));
+		add_provider_with(3, model, ASK, H256::repeat_byte(1));
+		for _ in 0..6 {
+			match submit(USER, model, 1, 5, 2) {
+				Ok(job) => {
+					let j = JobsStorage::<Test>::get(job).unwrap();
+					let engines: Vec<_> = j
+						.assignments
+						.iter()
+						.map(|a| {
+							pallet_mosaic_providers::Providers::<Test>::get(&a.provider)
+								.unwrap()
+								.profile
+								.engine
+						})
+						.collect();
+					assert!(engines.iter().all(|e| *e == j.engine));
+					assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
+				},
+				Err(e) => panic!("two providers per engine are available: {e:?}"),
+			}
+		}
+	});
+}
+
+#[test]
+fn a_user_who_cannot_pay_the_escrow_is_refused_and_loses_nothing() {
+	new_test_ext(|| {
+		let model = market(1);
+		let before = funds(&account(POOR_USER));
+		assert_noop!(submit(POOR_USER, model, 1_000, 5, 1), Error::<Test>::InsufficientBalance);
+		assert_eq!(funds(&account(POOR_USER)), before);
+	});
+}
+
+#[test]
+fn an_overflowing_escrow_is_refused() {
+	new_test_ext(|| {
+		let model = market(1);
+		assert_noop!(submit(USER, model, u32::MAX, u128::MAX / 2, 1), Error::<Test>::EscrowOverflow);
+	});
+}
+
+#[test]
+fn busy_providers_get_no_more_jobs() {
+	new_test_ext(|| {
+		let model = market(1); // max_concurrent_jobs = 4
+		for _ in 0..4 {
+			assert_ok!(submit(USER, model, 1, 5, 1));
+		}
+		assert_noop!(submit(USER, model, 1, 5, 1), Error::<Test>::NoEligibleProvider);
+	});
+}
+
+#[test]
+fn the_deadline_queue_spills_into_the_next_blocks_and_then_refuses() {
+	new_test_ext(|| {
+		let model = register_model(0);
+		for n in 0..10 {
+			add_provider(n, model);
+		}
+		// 4 per block, 9 blocks of slack: 36 jobs fit; providers take 40.
+		for i in 0..36 {
+			let job = submit(USER, model, 1, 5, 1).unwrap();
+			assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + TIMEOUT + i / 4);
+		}
+		assert_noop!(submit(USER, model, 1, 5, 1), Error::<Test>::DeadlineQueueFull);
+	});
+}
+
+#[test]
+fn the_owner_cancels_before_any_result_and_gets_everything_back() {
+	new_test_ext(|| {
+		let model = market(3);
+		let job = submit(USER, model, 10, 5, 2).unwrap();
+		let busy = assigned(job);
+		let (r, d) =
+			diff(&[account(USER)], || Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
+		assert_ok!(r);
+		assert_eq!(d, vec![(150, -150, 0)]);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!((j.status, j.escrow), (JobStatus::Cancelled, 0));
+		assert!(Deadlines::<Test>::get(j.deadline).is_empty());
+		for n in busy {
+			assert_eq!(
+				pallet_mosaic_providers::Providers::<Test>::get(provider(n)).unwrap().active_jobs,
+				0
+			);
+		}
+		System::assert_last_event(
+			Event::JobCancelled { job, owner: account(USER), amount: 150 }.into(),
+		);
+		assert_eq!(
+			Balances::balance_on_hold(&HoldReason::JobEscrow.into(), &account(USER)),
+			0
+		);
+	});
+}
+
+#[test]
+fn only_the_owner_cancels_and_only_before_results() {
+	new_test_ext(|| {
+		let model = market(3);
+		let job = submit(USER, model, 10, 5, 2).unwrap();
+		assert_noop!(
+			Jobs::cancel_job(RuntimeOrigin::signed(account(3)), job),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), 99),
+			Error::<Test>::JobNotFound
+		);
+		let first = assigned(job)[0];
+		assert_ok!(answer(first, job, b"hello", 1));
+		assert_noop!(
+			Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job),
+			Error::<Test>::ResultsArrived
+		);
+	});
+}
+
+#[test]
+fn a_closed_job_cannot_be_cancelled() {
+	new_test_ext(|| {
+		let model = market(1);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
+		assert_noop!(
+			Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job),
+			Error::<Test>::JobNotPending
+		);
+	});
+}

@@ -1,0 +1,112 @@
+//! Job records.
+
+use codec::{Decode, Encode, MaxEncodedLen};
+use frame_support::{traits::Get, BoundedVec};
+use mosaic_primitives::{BasisPoints, ModelId, Receipt};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+
+/// Where a job stands.
+///
+/// ```text
+///  submit_job ──► Pending ──(all answered, majority)──► Settled
+///                   │  ▲  ──(no majority)──► Pending (+1 tie-breaker) ──► Settled | Refunded
+///                   │  └──(deadline, first time)── reassign the absent
+///                   ├──(deadline again / nobody eligible)──► Settled (answered part) | Refunded
+///                   └──(cancel_job, no answer yet)──► Cancelled
+/// ```
+///
+/// `Settled` is where a later dispute window would hook in: the outputs and attestations of
+/// every answer stay in storage.
+#[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub enum JobStatus {
+	/// Waiting for answers.
+	Pending,
+	/// Decided and paid; the rest of the escrow refunded.
+	Settled,
+	/// Nothing could be decided; the escrow was refunded in full.
+	Refunded,
+	/// Cancelled by its owner before any answer; the escrow was refunded in full.
+	Cancelled,
+}
+
+/// Where an assigned provider's part stands.
+#[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub enum AssignmentState {
+	/// No answer yet.
+	Waiting,
+	/// Answered (output and attestation in `Results`).
+	Answered { output_hash: H256, tokens: u32 },
+	/// Did not answer before the deadline; slashed and replaced if possible.
+	TimedOut,
+}
+
+/// A provider assigned to a job.
+#[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub struct Assignment<AccountId, Balance> {
+	/// The provider.
+	pub provider: AccountId,
+	/// Its price per token: its ask when assigned, never above the bid.
+	pub price: Balance,
+	/// Its part.
+	pub state: AssignmentState,
+}
+
+/// A job.
+#[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+#[scale_info(skip_type_params(MaxAssignments))]
+pub struct Job<AccountId, Balance, BlockNumber, MaxAssignments: Get<u32>> {
+	/// Who submitted and pays.
+	pub owner: AccountId,
+	/// The model.
+	pub model: ModelId,
+	/// The model's content hash when the job was submitted.
+	pub model_hash: H256,
+	/// The model's creator when the job was submitted.
+	pub creator: AccountId,
+	/// The royalty when the job was submitted.
+	pub royalty_bps: BasisPoints,
+	/// BLAKE2b-256 of the prompt (the prompt itself is in `Prompts`).
+	pub prompt_hash: H256,
+	/// Most tokens to generate.
+	pub max_tokens: u32,
+	/// Most the owner pays per token and provider.
+	pub bid: Balance,
+	/// Providers whose answers are compared.
+	pub redundancy: u8,
+	/// The engine fingerprint every provider of this job declared.
+	pub engine: H256,
+	/// What is still held from the owner for this job.
+	pub escrow: Balance,
+	/// Every provider assigned, replacements and tie-breaker included.
+	pub assignments: BoundedVec<Assignment<AccountId, Balance>, MaxAssignments>,
+	/// Whether the tie-breaker has been drawn.
+	pub tie_breaker_drawn: bool,
+	/// Whether absent providers have already been replaced once.
+	pub reassigned: bool,
+	/// Block at whose start unanswered assignments time out.
+	pub deadline: BlockNumber,
+	/// Where the job stands.
+	pub status: JobStatus,
+	/// The output that stood: its hash and token count (the bytes are in `Results`).
+	pub outcome: Option<(H256, u32)>,
+	/// What settlement moved.
+	pub receipt: Option<Receipt<Balance>>,
+}
+
+/// An answer as stored: the output and the attestation that signs it.
+#[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+#[scale_info(skip_type_params(MaxOutputLen))]
+pub struct StoredResult<AccountId, Signature, BlockNumber, MaxOutputLen: Get<u32>> {
+	/// The generated text, UTF-8 as produced by the engine.
+	pub output: BoundedVec<u8, MaxOutputLen>,
+	/// Tokens generated.
+	pub tokens: u32,
+	/// The operator key's signature over the attestation payload.
+	pub signature: Signature,
+	/// The operator key that signed.
+	pub signer: AccountId,
+	/// When it was submitted.
+	pub at: BlockNumber,
+}

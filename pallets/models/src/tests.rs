@@ -1,0 +1,256 @@
+//! One test per rule of the model registry.
+
+use crate::{mock::*, Error, Event, HoldReason, ModelByHash, ModelStatus, Models, NextModelId};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
+use mosaic_primitives::{ModelRegistry, ModelUnavailable, Quantization};
+use sp_core::H256;
+use sp_runtime::DispatchError;
+
+fn name(s: &str) -> BoundedVec<u8, crate::MaxNameLen> {
+	s.as_bytes().to_vec().try_into().unwrap()
+}
+
+fn hash(n: u8) -> H256 {
+	H256::repeat_byte(n)
+}
+
+fn register(who: AccountId, h: u8, royalty: u16) -> u32 {
+	let id = NextModelId::<Test>::get();
+	assert_ok!(Models::register_model(
+		RuntimeOrigin::signed(who),
+		name("tiny"),
+		hash(h),
+		1_000,
+		Quantization::Q8_0,
+		256,
+		royalty
+	));
+	id
+}
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::ModelDeposit.into(), &who)
+}
+
+#[test]
+fn registering_holds_the_deposit_and_records_the_model() {
+	new_test_ext(|| {
+		let id = register(ALICE, 1, 500);
+		assert_eq!(id, 0);
+		assert_eq!(held(ALICE), DEPOSIT);
+		assert_eq!(Balances::free_balance(ALICE), 10_000 - DEPOSIT);
+		let m = Models::<Test>::get(id).unwrap();
+		assert_eq!((m.creator, m.royalty_bps, m.status), (ALICE, 500, ModelStatus::Active));
+		assert_eq!(ModelByHash::<Test>::get(hash(1)), Some(id));
+		System::assert_last_event(
+			Event::ModelRegistered {
+				model: id,
+				creator: ALICE,
+				content_hash: hash(1),
+				royalty_bps: 500,
+				deposit: DEPOSIT,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn royalty_above_the_cap_is_refused() {
+	new_test_ext(|| {
+		assert_noop!(
+			Models::register_model(
+				RuntimeOrigin::signed(ALICE),
+				name("x"),
+				hash(1),
+				1,
+				Quantization::Q4_0,
+				1,
+				MAX_ROYALTY + 1
+			),
+			Error::<Test>::RoyaltyTooHigh
+		);
+		// At the cap is fine.
+		register(ALICE, 1, MAX_ROYALTY);
+	});
+}
+
+#[test]
+fn empty_name_and_zero_sizes_are_refused() {
+	new_test_ext(|| {
+		let origin = || RuntimeOrigin::signed(ALICE);
+		assert_noop!(
+			Models::register_model(origin(), name(""), hash(1), 1, Quantization::Q4_0, 1, 0),
+			Error::<Test>::BadName
+		);
+		assert_noop!(
+			Models::register_model(origin(), name("a"), hash(1), 0, Quantization::Q4_0, 1, 0),
+			Error::<Test>::ZeroSize
+		);
+		assert_noop!(
+			Models::register_model(origin(), name("a"), hash(1), 1, Quantization::Q4_0, 0, 0),
+			Error::<Test>::ZeroSize
+		);
+	});
+}
+
+#[test]
+fn the_same_file_cannot_be_registered_twice() {
+	new_test_ext(|| {
+		register(ALICE, 7, 0);
+		assert_noop!(
+			Models::register_model(
+				RuntimeOrigin::signed(BOB),
+				name("copy"),
+				hash(7),
+				1,
+				Quantization::Q4_0,
+				1,
+				0
+			),
+			Error::<Test>::ModelAlreadyRegistered
+		);
+	});
+}
+
+#[test]
+fn registering_without_the_deposit_fails_and_holds_nothing() {
+	new_test_ext(|| {
+		assert_noop!(
+			Models::register_model(
+				RuntimeOrigin::signed(POOR),
+				name("x"),
+				hash(1),
+				1,
+				Quantization::Q4_0,
+				1,
+				0
+			),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_eq!(held(POOR), 0);
+	});
+}
+
+#[test]
+fn only_the_creator_sets_the_royalty_within_the_cap() {
+	new_test_ext(|| {
+		let id = register(ALICE, 1, 100);
+		assert_noop!(
+			Models::set_royalty(RuntimeOrigin::signed(BOB), id, 200),
+			Error::<Test>::NotCreator
+		);
+		assert_noop!(
+			Models::set_royalty(RuntimeOrigin::signed(ALICE), id, MAX_ROYALTY + 1),
+			Error::<Test>::RoyaltyTooHigh
+		);
+		assert_noop!(
+			Models::set_royalty(RuntimeOrigin::signed(ALICE), 99, 1),
+			Error::<Test>::ModelNotRegistered
+		);
+		assert_ok!(Models::set_royalty(RuntimeOrigin::signed(ALICE), id, 200));
+		System::assert_last_event(Event::RoyaltyChanged { model: id, royalty_bps: 200 }.into());
+		assert_eq!(Models::terms_for_new_job(id).unwrap().royalty_bps, 200);
+	});
+}
+
+#[test]
+fn a_deprecated_model_takes_no_new_jobs() {
+	new_test_ext(|| {
+		let id = register(ALICE, 1, 0);
+		assert_noop!(
+			Models::deprecate(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NotCreator
+		);
+		assert_ok!(Models::deprecate(RuntimeOrigin::signed(ALICE), id));
+		System::assert_last_event(Event::ModelDeprecated { model: id }.into());
+		assert_eq!(Models::terms_for_new_job(id), Err(ModelUnavailable::Deprecated));
+		assert!(Models::exists(id));
+		assert_noop!(
+			Models::deprecate(RuntimeOrigin::root(), id),
+			Error::<Test>::AlreadyDeprecated
+		);
+	});
+}
+
+#[test]
+fn governance_can_deprecate_any_model() {
+	new_test_ext(|| {
+		let id = register(ALICE, 1, 0);
+		assert_ok!(Models::deprecate(RuntimeOrigin::root(), id));
+		assert_eq!(Models::<Test>::get(id).unwrap().status, ModelStatus::Deprecated);
+	});
+}
+
+#[test]
+fn unknown_models_are_reported_as_such() {
+	new_test_ext(|| {
+		assert_eq!(Models::terms_for_new_job(3), Err(ModelUnavailable::Unknown));
+		assert_noop!(
+			Models::deprecate(RuntimeOrigin::signed(ALICE), 3),
+			Error::<Test>::ModelNotRegistered
+		);
+		assert_noop!(
+			Models::remove_model(RuntimeOrigin::root(), 3),
+			Error::<Test>::ModelNotRegistered
+		);
+	});
+}
+
+#[test]
+fn the_creator_removes_a_deprecated_model_and_gets_the_deposit_back() {
+	new_test_ext(|| {
+		let id = register(ALICE, 1, 0);
+		assert_noop!(
+			Models::remove_model(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::NotDeprecated
+		);
+		assert_ok!(Models::deprecate(RuntimeOrigin::signed(ALICE), id));
+		assert_noop!(
+			Models::remove_model(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NotCreator
+		);
+		assert_ok!(Models::remove_model(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::free_balance(ALICE), 10_000);
+		assert!(ModelByHash::<Test>::get(hash(1)).is_none());
+		System::assert_last_event(
+			Event::ModelRemoved { model: id, deposit_released: DEPOSIT, deposit_burnt: 0 }.into(),
+		);
+		// The file may be registered again.
+		register(BOB, 1, 0);
+	});
+}
+
+#[test]
+fn governance_removal_burns_the_deposit() {
+	new_test_ext(|| {
+		let id = register(ALICE, 1, 0);
+		let issuance = Balances::total_issuance();
+		assert_ok!(Models::remove_model(RuntimeOrigin::root(), id));
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::free_balance(ALICE), 10_000 - DEPOSIT);
+		assert_eq!(Balances::total_issuance(), issuance - DEPOSIT);
+		System::assert_last_event(
+			Event::ModelRemoved { model: id, deposit_released: 0, deposit_burnt: DEPOSIT }.into(),
+		);
+	});
+}
+
+#[test]
+fn unsigned_origins_are_refused() {
+	new_test_ext(|| {
+		assert_noop!(
+			Models::register_model(
+				RuntimeOrigin::none(),
+				name("x"),
+				hash(1),
+				1,
+				Quantization::Q4_0,
+				1,
+				0
+			),
+			DispatchError::BadOrigin
+		);
+	});
+}

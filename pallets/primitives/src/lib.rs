@@ -1,0 +1,226 @@
+//! Types and traits shared by Mosaic's marketplace pallets (`models`, `providers`, `jobs`,
+//! `settlement`), the runtime and the off-chain inference engine.
+//!
+//! The pallets know each other only through the traits here, so each can be tested with a
+//! mock of the others and the runtime wires the real ones together.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::pallet_prelude::{DispatchError, DispatchResult};
+use scale_info::TypeInfo;
+use sp_core::H256;
+use sp_runtime::Perbill;
+
+/// A registered model's identifier.
+pub type ModelId = u32;
+/// A job's identifier.
+pub type JobId = u64;
+/// Basis points: 10 000 = 100 %.
+pub type BasisPoints = u16;
+/// 10 000 basis points make the whole.
+pub const BPS_DENOMINATOR: u32 = 10_000;
+
+/// How a model's weights are quantized. The names are llama.cpp's file types.
+#[derive(
+	Clone,
+	Copy,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	PartialEq,
+	Eq,
+)]
+pub enum Quantization {
+	F32,
+	F16,
+	BF16,
+	Q8_0,
+	Q6K,
+	Q5KM,
+	Q5KS,
+	Q5_0,
+	Q4KM,
+	Q4KS,
+	Q4_0,
+	Q3KM,
+	Q2K,
+}
+
+/// What the jobs pallet needs to know of a model when a job is submitted. Jobs keep a copy,
+/// so later changes (royalty, deprecation, removal) never affect a job already submitted.
+#[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub struct ModelTerms<AccountId> {
+	/// BLAKE2b-256 of the whole GGUF file.
+	pub content_hash: H256,
+	/// Who receives the royalty.
+	pub creator: AccountId,
+	/// The creator's share of each provider payment.
+	pub royalty_bps: BasisPoints,
+	/// The model's context window in tokens.
+	pub context_length: u32,
+}
+
+/// Why a model cannot take a new job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelUnavailable {
+	/// No model has this id.
+	Unknown,
+	/// The model is deprecated: running jobs finish, new ones are refused.
+	Deprecated,
+}
+
+/// The model registry, as seen by the other pallets.
+pub trait ModelRegistry<AccountId> {
+	/// The terms of `model` if it accepts new jobs.
+	fn terms_for_new_job(model: ModelId) -> Result<ModelTerms<AccountId>, ModelUnavailable>;
+	/// Whether `model` is registered (deprecated or not).
+	fn exists(model: ModelId) -> bool;
+}
+
+/// A provider that may take a job, with the weight of its chance in the draw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate<AccountId, Balance> {
+	/// The provider's (cold) account.
+	pub provider: AccountId,
+	/// The key that signs its results.
+	pub operator: AccountId,
+	/// Its price per output token.
+	pub ask: Balance,
+	/// The engine fingerprint it declared (see [`AttestationPayload::engine`]).
+	pub engine: H256,
+	/// Its weight in the draw (bond × reputation).
+	pub weight: u128,
+}
+
+/// How a provider's part in a job ended, for its reputation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+	/// It answered and its output stood.
+	Completed,
+	/// It did not answer in time.
+	TimedOut,
+	/// It answered, but the majority disagreed.
+	Outvoted,
+	/// The job ended without judging it (cancelled or refunded).
+	Released,
+}
+
+/// The provider registry, as seen by the jobs pallet.
+pub trait ProviderRegistry<AccountId, Balance> {
+	/// Providers that may take a new job for `model` at `bid` per token: serving it, active,
+	/// bonded at least the minimum, ask ≤ bid, under their concurrency limit; `exclude` are
+	/// left out. Bounded by the per-model provider limit.
+	fn candidates(model: ModelId, bid: Balance, exclude: &[AccountId])
+		-> Vec<Candidate<AccountId, Balance>>;
+	/// The most candidates [`Self::candidates`] can return (for weights).
+	fn max_candidates() -> u32;
+	/// The provider's current operator key: results of its jobs must be signed by it.
+	fn operator(provider: &AccountId) -> Option<AccountId>;
+	/// The provider whose current operator key is `operator`.
+	fn provider_of(operator: &AccountId) -> Option<AccountId>;
+	/// Counts a job against the provider's concurrency limit.
+	fn job_assigned(provider: &AccountId) -> DispatchResult;
+	/// Releases the job from the provider's concurrency limit and records `outcome`.
+	fn job_ended(provider: &AccountId, outcome: JobOutcome);
+	/// Slashes `fraction` of the provider's bond (held bond first, then unbonding chunks) to
+	/// the treasury, a share to `reporter` if given. Returns the amount slashed.
+	fn slash(
+		provider: &AccountId,
+		fraction: Perbill,
+		reporter: Option<&AccountId>,
+	) -> Result<Balance, DispatchError>;
+}
+
+/// One provider's payment out of a job's escrow.
+#[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub struct Payment<AccountId, Balance> {
+	/// Who is paid.
+	pub provider: AccountId,
+	/// Tokens it generated.
+	pub tokens: u32,
+	/// Its price per token (its ask, never above the bid).
+	pub price: Balance,
+}
+
+/// What a settlement moved, for the job's receipt.
+#[derive(
+	Clone,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	PartialEq,
+	Eq,
+)]
+pub struct Receipt<Balance> {
+	/// Total taken from the escrow for providers, royalty and fee.
+	pub paid: Balance,
+	/// To the model's creator.
+	pub royalty: Balance,
+	/// To the treasury.
+	pub protocol_fee: Balance,
+	/// To the providers, together.
+	pub providers: Balance,
+	/// Released back to the user.
+	pub refund: Balance,
+}
+
+/// Settles a job's escrow: pays providers, the creator's royalty and the protocol fee from the
+/// held escrow and releases the rest to its owner.
+pub trait Settle<AccountId, Balance, Reason> {
+	/// Settles `escrow` (held from `owner` under `reason`). Never moves more than `escrow`.
+	fn settle(
+		reason: &Reason,
+		job: JobId,
+		owner: &AccountId,
+		escrow: Balance,
+		creator: &AccountId,
+		royalty_bps: BasisPoints,
+		payments: &[Payment<AccountId, Balance>],
+	) -> Result<Receipt<Balance>, DispatchError>;
+}
+
+/// What an attestation commits to. The operator key signs the SCALE encoding of this struct,
+/// prefixed with [`ATTESTATION_CONTEXT`], so a signature over anything else never verifies.
+#[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub struct AttestationPayload {
+	/// The job answered.
+	pub job: JobId,
+	/// BLAKE2b-256 of the model file.
+	pub model_hash: H256,
+	/// BLAKE2b-256 of the prompt bytes.
+	pub prompt_hash: H256,
+	/// The job's `max_tokens`.
+	pub max_tokens: u32,
+	/// BLAKE2b-256 of the output bytes.
+	pub output_hash: H256,
+	/// Tokens generated.
+	pub tokens: u32,
+	/// BLAKE2b-256 of the engine fingerprint string (llama.cpp build, SIMD, settings).
+	pub engine: H256,
+}
+
+/// The keystore key type of operator keys (`mosaic-node key insert --key-type mosc`).
+pub const OPERATOR_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"mosc");
+
+/// Domain separator for attestation signatures.
+pub const ATTESTATION_CONTEXT: &[u8] = b"mosaic/attestation/v1";
+
+impl AttestationPayload {
+	/// The exact bytes the operator key signs.
+	pub fn signing_bytes(&self) -> Vec<u8> {
+		let mut bytes = ATTESTATION_CONTEXT.to_vec();
+		self.encode_to(&mut bytes);
+		bytes
+	}
+}

@@ -1,0 +1,91 @@
+//! What the jobs pallet sees of providers: candidates, concurrency, reputation, slashing.
+
+use crate::{pallet::BalanceOf, Config, Error, ModelProviders, Pallet, ProviderStatus, Providers};
+use alloc::vec::Vec;
+use frame_support::pallet_prelude::*;
+use mosaic_primitives::{Candidate, JobOutcome, ModelId, ProviderRegistry};
+use sp_runtime::{traits::UniqueSaturatedInto, Perbill};
+
+impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn candidates(
+		model: ModelId,
+		bid: BalanceOf<T>,
+		exclude: &[T::AccountId],
+	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
+		let min = T::MinProviderBond::get();
+		ModelProviders::<T>::get(model)
+			.into_iter()
+			.filter(|who| !exclude.contains(who))
+			.filter_map(|who| {
+				let p = Providers::<T>::get(&who)?;
+				let eligible = p.status == ProviderStatus::Active &&
+					p.bond >= min && p.ask <= bid &&
+					p.active_jobs < u32::from(p.profile.max_concurrent_jobs);
+				eligible.then(|| {
+					let bond: u128 = p.bond.unique_saturated_into();
+					Candidate {
+						provider: who,
+						operator: p.operator,
+						ask: p.ask,
+						engine: p.profile.engine,
+						weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
+					}
+				})
+			})
+			.collect()
+	}
+
+	fn max_candidates() -> u32 {
+		T::MaxProvidersPerModel::get()
+	}
+
+	fn operator(provider: &T::AccountId) -> Option<T::AccountId> {
+		Providers::<T>::get(provider)
+			.filter(|p| p.status != ProviderStatus::Leaving)
+			.map(|p| p.operator)
+	}
+
+	fn provider_of(operator: &T::AccountId) -> Option<T::AccountId> {
+		crate::Operators::<T>::get(operator)
+	}
+
+	fn job_assigned(provider: &T::AccountId) -> DispatchResult {
+		Providers::<T>::try_mutate(provider, |maybe| {
+			let p = maybe.as_mut().ok_or(Error::<T>::NotProvider)?;
+			ensure!(
+				p.active_jobs < u32::from(p.profile.max_concurrent_jobs),
+				Error::<T>::AtCapacity
+			);
+			p.active_jobs = p.active_jobs.saturating_add(1);
+			Ok(())
+		})
+	}
+
+	fn job_ended(provider: &T::AccountId, outcome: JobOutcome) {
+		Providers::<T>::mutate(provider, |maybe| {
+			let Some(p) = maybe.as_mut() else {
+				frame_support::defensive!("a job ended for a provider that no longer exists");
+				return;
+			};
+			if p.active_jobs == 0 {
+				frame_support::defensive!("a job ended for a provider with no job in flight");
+			}
+			p.active_jobs = p.active_jobs.saturating_sub(1);
+			let r = &mut p.reputation;
+			match outcome {
+				JobOutcome::Completed => r.completed = r.completed.saturating_add(1),
+				JobOutcome::TimedOut => r.timed_out = r.timed_out.saturating_add(1),
+				JobOutcome::Outvoted => r.outvoted = r.outvoted.saturating_add(1),
+				JobOutcome::Released => {},
+			}
+		});
+	}
+
+	fn slash(
+		provider: &T::AccountId,
+		fraction: Perbill,
+		reporter: Option<&T::AccountId>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		Self::do_slash(provider, fraction, reporter)
+	}
+}

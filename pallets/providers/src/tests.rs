@@ -1,0 +1,462 @@
+//! One test per rule of the provider registry.
+
+use crate::{
+	mock::*, Error, Event, HoldReason, ModelProviders, Operators, ProviderStatus, Providers,
+	Reputation,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
+use mosaic_primitives::{JobOutcome, ProviderRegistry};
+use sp_runtime::{DispatchError, Perbill};
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::ProviderBond.into(), &who)
+}
+
+fn register(who: AccountId, op: AccountId, bond: Balance, ask: Balance) {
+	assert_ok!(Providers::register_provider(RuntimeOrigin::signed(who), profile(), ask, op, bond));
+}
+
+fn register_serving(who: AccountId, op: AccountId, model: u32) {
+	register(who, op, MIN_BOND, 10);
+	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(who), model));
+}
+
+#[test]
+fn registering_holds_the_bond_and_binds_the_operator() {
+	new_test_ext(|| {
+		register(P1, OP1, 2_000, 10);
+		assert_eq!(held(P1), 2_000);
+		assert_eq!(Balances::free_balance(P1), ENDOWMENT - 2_000);
+		assert_eq!(Operators::<Test>::get(OP1), Some(P1));
+		assert_eq!(Providers::provider_of(&OP1), Some(P1));
+		assert_eq!(Providers::operator(&P1), Some(OP1));
+		// The operator exists without funds, so it can sign fee-less results.
+		assert_eq!(System::providers(&OP1), 1);
+		assert_eq!(Balances::free_balance(OP1), 0);
+		let p = Providers::<Test>::get(P1).unwrap();
+		assert_eq!((p.bond, p.ask, p.status), (2_000, 10, ProviderStatus::Active));
+		System::assert_last_event(
+			Event::ProviderRegistered { provider: P1, operator: OP1, bond: 2_000 }.into(),
+		);
+	});
+}
+
+#[test]
+fn a_bond_below_the_minimum_is_refused() {
+	new_test_ext(|| {
+		assert_noop!(
+			Providers::register_provider(
+				RuntimeOrigin::signed(P1),
+				profile(),
+				1,
+				OP1,
+				MIN_BOND - 1
+			),
+			Error::<Test>::BondBelowMinimum
+		);
+	});
+}
+
+#[test]
+fn registering_without_the_funds_fails_and_holds_nothing() {
+	new_test_ext(|| {
+		assert_noop!(
+			Providers::register_provider(RuntimeOrigin::signed(POOR), profile(), 1, OP1, MIN_BOND),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_eq!(held(POOR), 0);
+		assert!(Operators::<Test>::get(OP1).is_none());
+	});
+}
+
+#[test]
+fn registering_twice_is_refused() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		assert_noop!(
+			Providers::register_provider(RuntimeOrigin::signed(P1), profile(), 1, OP2, MIN_BOND),
+			Error::<Test>::AlreadyRegistered
+		);
+	});
+}
+
+#[test]
+fn operator_keys_are_unique_and_not_the_provider_itself() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		assert_noop!(
+			Providers::register_provider(RuntimeOrigin::signed(P2), profile(), 1, OP1, MIN_BOND),
+			Error::<Test>::OperatorInUse
+		);
+		assert_noop!(
+			Providers::register_provider(RuntimeOrigin::signed(P2), profile(), 1, P1, MIN_BOND),
+			Error::<Test>::OperatorInUse
+		);
+		assert_noop!(
+			Providers::register_provider(RuntimeOrigin::signed(P2), profile(), 1, P2, MIN_BOND),
+			Error::<Test>::OperatorIsProvider
+		);
+	});
+}
+
+#[test]
+fn zero_concurrency_is_refused() {
+	new_test_ext(|| {
+		let mut prof = profile();
+		prof.max_concurrent_jobs = 0;
+		assert_noop!(
+			Providers::register_provider(
+				RuntimeOrigin::signed(P1),
+				prof.clone(),
+				1,
+				OP1,
+				MIN_BOND
+			),
+			Error::<Test>::ZeroConcurrency
+		);
+		register(P1, OP1, MIN_BOND, 1);
+		assert_noop!(
+			Providers::update_profile(RuntimeOrigin::signed(P1), prof, 1),
+			Error::<Test>::ZeroConcurrency
+		);
+	});
+}
+
+#[test]
+fn rotating_the_operator_key_moves_the_binding() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		assert_ok!(Providers::set_operator_key(RuntimeOrigin::signed(P1), OP2));
+		assert!(Operators::<Test>::get(OP1).is_none());
+		assert_eq!(Operators::<Test>::get(OP2), Some(P1));
+		assert_eq!(System::providers(&OP1), 0);
+		assert_eq!(System::providers(&OP2), 1);
+		System::assert_last_event(Event::OperatorKeySet { provider: P1, operator: OP2 }.into());
+		assert_noop!(
+			Providers::set_operator_key(RuntimeOrigin::signed(P2), OP3),
+			Error::<Test>::NotProvider
+		);
+	});
+}
+
+#[test]
+fn updating_the_profile_changes_the_ask() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		assert_ok!(Providers::update_profile(RuntimeOrigin::signed(P1), profile(), 7));
+		assert_eq!(Providers::<Test>::get(P1).unwrap().ask, 7);
+		System::assert_last_event(Event::ProfileUpdated { provider: P1, ask: 7 }.into());
+	});
+}
+
+#[test]
+fn serving_requires_a_registered_model_and_respects_the_bounds() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		let origin = || RuntimeOrigin::signed(P1);
+		assert_noop!(Providers::serve_model(origin(), MODELS), Error::<Test>::ModelNotRegistered);
+		assert_ok!(Providers::serve_model(origin(), 0));
+		System::assert_last_event(Event::ServingModel { provider: P1, model: 0 }.into());
+		assert_noop!(Providers::serve_model(origin(), 0), Error::<Test>::AlreadyServing);
+		assert_ok!(Providers::serve_model(origin(), 1));
+		assert_ok!(Providers::serve_model(origin(), 2));
+		assert_noop!(Providers::serve_model(origin(), 3), Error::<Test>::TooManyModels);
+		assert_eq!(ModelProviders::<Test>::get(0).into_inner(), vec![P1]);
+	});
+}
+
+#[test]
+fn a_model_has_at_most_max_providers() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		register_serving(P2, OP2, 0);
+		register_serving(P3, OP3, 0);
+		register(P4, OP4, MIN_BOND, 1);
+		assert_noop!(
+			Providers::serve_model(RuntimeOrigin::signed(P4), 0),
+			Error::<Test>::TooManyProvidersForModel
+		);
+	});
+}
+
+#[test]
+fn stopping_serving_removes_the_provider_from_the_model() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		assert_noop!(
+			Providers::stop_serving(RuntimeOrigin::signed(P1), 1),
+			Error::<Test>::NotServing
+		);
+		assert_ok!(Providers::stop_serving(RuntimeOrigin::signed(P1), 0));
+		assert!(!ModelProviders::<Test>::contains_key(0));
+		System::assert_last_event(Event::StoppedServing { provider: P1, model: 0 }.into());
+	});
+}
+
+#[test]
+fn pause_and_resume() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(P1)), Error::<Test>::NotPaused);
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(P1)));
+		assert_noop!(Providers::pause(RuntimeOrigin::signed(P1)), Error::<Test>::AlreadyPaused);
+		assert!(Providers::candidates(0, 100, &[]).is_empty());
+		assert_ok!(Providers::resume(RuntimeOrigin::signed(P1)));
+		assert_eq!(Providers::candidates(0, 100, &[]).len(), 1);
+	});
+}
+
+#[test]
+fn candidates_are_active_bonded_affordable_and_under_capacity() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0); // ask 10
+		register_serving(P2, OP2, 0);
+		assert_ok!(Providers::update_profile(RuntimeOrigin::signed(P2), profile(), 50));
+		register_serving(P3, OP3, 0);
+
+		let names = |bid, ex: &[AccountId]| -> Vec<AccountId> {
+			Providers::candidates(0, bid, ex).into_iter().map(|c| c.provider).collect()
+		};
+		assert_eq!(names(100, &[]), vec![P1, P2, P3]);
+		// Ask above bid.
+		assert_eq!(names(10, &[]), vec![P1, P3]);
+		// Excluded.
+		assert_eq!(names(100, &[P1]), vec![P2, P3]);
+		// At capacity (2 concurrent jobs).
+		assert_ok!(Providers::job_assigned(&P3));
+		assert_ok!(Providers::job_assigned(&P3));
+		assert_noop!(Providers::job_assigned(&P3), Error::<Test>::AtCapacity);
+		assert_eq!(names(100, &[]), vec![P1, P2]);
+		Providers::job_ended(&P3, JobOutcome::Completed);
+		assert_eq!(names(100, &[]), vec![P1, P2, P3]);
+		Providers::job_ended(&P3, JobOutcome::Released);
+		// Bond below the minimum after a slash: no new jobs until topped up.
+		assert_ok!(Providers::slash(&P1, Perbill::from_percent(1), None));
+		assert_eq!(names(100, &[]), vec![P2, P3]);
+		assert_ok!(Providers::bond_extra(RuntimeOrigin::signed(P1), 10));
+		assert_eq!(names(100, &[]), vec![P1, P2, P3]);
+	});
+}
+
+#[test]
+fn candidate_weight_is_bond_times_reputation() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		let weight = || Providers::candidates(0, 100, &[])[0].weight;
+		assert_eq!(weight(), MIN_BOND * 1000);
+		assert_ok!(Providers::job_assigned(&P1));
+		Providers::job_ended(&P1, JobOutcome::TimedOut);
+		// (0 + 1) * 1000 / (1 + 2) = 333.
+		assert_eq!(weight(), MIN_BOND * 333);
+	});
+}
+
+#[test]
+fn reputation_score_rewards_success_and_punishes_failure() {
+	let r = |completed, timed_out, outvoted| Reputation { completed, timed_out, outvoted }.score();
+	assert_eq!(r(0, 0, 0), 1000);
+	assert_eq!(r(100, 0, 0), 1000);
+	assert_eq!(r(1, 1, 0), 500);
+	assert_eq!(r(0, 0, 1), 200);
+	assert_eq!(r(0, u32::MAX, u32::MAX), 1);
+	assert_eq!(r(u32::MAX, 0, 0), 1000);
+}
+
+#[test]
+fn job_outcomes_update_reputation_and_concurrency() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		for outcome in [JobOutcome::Completed, JobOutcome::TimedOut, JobOutcome::Outvoted] {
+			assert_ok!(Providers::job_assigned(&P1));
+			Providers::job_ended(&P1, outcome);
+		}
+		let p = Providers::<Test>::get(P1).unwrap();
+		assert_eq!(p.reputation, Reputation { completed: 1, timed_out: 1, outvoted: 1 });
+		assert_eq!(p.active_jobs, 0);
+	});
+}
+
+#[test]
+fn bond_extra_holds_more() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		assert_noop!(Providers::bond_extra(RuntimeOrigin::signed(P1), 0), Error::<Test>::ZeroAmount);
+		assert_noop!(
+			Providers::bond_extra(RuntimeOrigin::signed(P1), ENDOWMENT),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_ok!(Providers::bond_extra(RuntimeOrigin::signed(P1), 500));
+		assert_eq!(held(P1), MIN_BOND + 500);
+		System::assert_last_event(Event::Bonded { provider: P1, amount: 500 }.into());
+	});
+}
+
+#[test]
+fn unbonding_below_the_minimum_while_active_is_refused() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND + 100, 1);
+		assert_noop!(
+			Providers::unbond(RuntimeOrigin::signed(P1), 101),
+			Error::<Test>::UnbondingBelowMinimum
+		);
+		assert_noop!(
+			Providers::unbond(RuntimeOrigin::signed(P1), MIN_BOND + 101),
+			Error::<Test>::UnbondingMoreThanBonded
+		);
+		assert_noop!(Providers::unbond(RuntimeOrigin::signed(P1), 0), Error::<Test>::ZeroAmount);
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(P1), 100));
+		// Paused, it may go below the minimum.
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(P1)));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(P1), 500));
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(P1)), Error::<Test>::BondBelowMinimum);
+	});
+}
+
+#[test]
+fn unbonded_funds_stay_held_until_the_period_ends() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND + 300, 1);
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(P1), 300));
+		System::assert_last_event(
+			Event::Unbonding { provider: P1, amount: 300, unlock_at: 1 + UNBONDING }.into(),
+		);
+		assert_eq!(held(P1), MIN_BOND + 300);
+		assert_noop!(
+			Providers::withdraw_unbonded(RuntimeOrigin::signed(P1)),
+			Error::<Test>::NothingToWithdraw
+		);
+		System::set_block_number(1 + UNBONDING);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(P1)));
+		assert_eq!(held(P1), MIN_BOND);
+		assert_eq!(Balances::free_balance(P1), ENDOWMENT - MIN_BOND);
+		System::assert_last_event(Event::Withdrawn { provider: P1, amount: 300 }.into());
+	});
+}
+
+#[test]
+fn unbonding_chunks_are_bounded_and_merge_within_a_block() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND + 100, 1);
+		let unbond = || Providers::unbond(RuntimeOrigin::signed(P1), 10);
+		assert_ok!(unbond());
+		assert_ok!(unbond()); // same block: merged
+		assert_eq!(Providers::<Test>::get(P1).unwrap().unbonding.len(), 1);
+		System::set_block_number(2);
+		assert_ok!(unbond());
+		System::set_block_number(3);
+		assert_ok!(unbond());
+		System::set_block_number(4);
+		assert_noop!(unbond(), Error::<Test>::TooManyUnbondingChunks);
+	});
+}
+
+#[test]
+fn deregistering_needs_no_job_in_flight() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		assert_ok!(Providers::job_assigned(&P1));
+		assert_noop!(Providers::deregister(RuntimeOrigin::signed(P1)), Error::<Test>::JobsInFlight);
+		Providers::job_ended(&P1, JobOutcome::Completed);
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(P1)));
+	});
+}
+
+#[test]
+fn deregistering_unbonds_everything_and_removes_the_record_once_withdrawn() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(P1)));
+		let p = Providers::<Test>::get(P1).unwrap();
+		assert_eq!((p.status, p.bond), (ProviderStatus::Leaving, 0));
+		assert!(ModelProviders::<Test>::get(0).is_empty());
+		assert!(Operators::<Test>::get(OP1).is_none());
+		assert_eq!(System::providers(&OP1), 0);
+		assert_eq!(held(P1), MIN_BOND);
+		// Leaving providers can do nothing but withdraw.
+		assert_noop!(Providers::pause(RuntimeOrigin::signed(P1)), Error::<Test>::NotProvider);
+		assert_noop!(
+			Providers::serve_model(RuntimeOrigin::signed(P1), 1),
+			Error::<Test>::NotProvider
+		);
+		System::set_block_number(1 + UNBONDING);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(P1)));
+		assert!(Providers::<Test>::get(P1).is_none());
+		assert_eq!(Balances::free_balance(P1), ENDOWMENT);
+		System::assert_last_event(Event::ProviderRemoved { provider: P1 }.into());
+		// And may register again.
+		register(P1, OP1, MIN_BOND, 1);
+	});
+}
+
+#[test]
+fn slashing_takes_the_bond_first_then_the_newest_chunks() {
+	new_test_ext(|| {
+		register(P1, OP1, 2_000, 1);
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(P1)));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(P1), 1_000));
+		System::set_block_number(2);
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(P1), 500));
+		// Stake: bond 500 + chunks 1000 (older) and 500 (newer) = 2000. Slash 50% = 1000.
+		let treasury_before = Balances::free_balance(TREASURY);
+		let issuance = Balances::total_issuance();
+		assert_eq!(Providers::slash(&P1, Perbill::from_percent(50), None), Ok(1_000));
+		let p = Providers::<Test>::get(P1).unwrap();
+		assert_eq!(p.bond, 0);
+		assert_eq!(p.unbonding.iter().map(|c| c.amount).collect::<Vec<_>>(), vec![1_000]);
+		assert_eq!(held(P1), 1_000);
+		assert_eq!(Balances::free_balance(TREASURY), treasury_before + 1_000);
+		assert_eq!(Balances::total_issuance(), issuance, "a slash moves funds, never burns");
+		System::assert_last_event(
+			Event::Slashed { provider: P1, to_treasury: 1_000, reporter: None, to_reporter: 0 }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn a_reporter_gets_its_share_of_a_slash() {
+	new_test_ext(|| {
+		register(P1, OP1, 10_000, 1);
+		assert_eq!(Providers::slash(&P1, Perbill::from_percent(10), Some(&REPORTER)), Ok(1_000));
+		assert_eq!(Balances::free_balance(REPORTER), 1 + 100);
+		assert_eq!(Balances::free_balance(TREASURY), 1 + 900);
+		assert_eq!(held(P1), 9_000);
+		System::assert_last_event(
+			Event::Slashed {
+				provider: P1,
+				to_treasury: 900,
+				reporter: Some(REPORTER),
+				to_reporter: 100,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn slashing_an_unknown_provider_fails() {
+	new_test_ext(|| {
+		assert_eq!(
+			Providers::slash(&P1, Perbill::from_percent(10), None),
+			Err(Error::<Test>::NotProvider.into())
+		);
+	});
+}
+
+#[test]
+fn total_balance_is_preserved_by_bonding() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		assert_eq!(Balances::total_balance(&P1), ENDOWMENT);
+	});
+}
+
+#[test]
+fn unsigned_origins_are_refused() {
+	new_test_ext(|| {
+		assert_noop!(Providers::pause(RuntimeOrigin::none()), DispatchError::BadOrigin);
+	});
+}

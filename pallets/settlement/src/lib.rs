@@ -1,0 +1,244 @@
+//! # Settlement
+//!
+//! Pays for finished jobs out of their escrow. The jobs pallet calls [`Pallet`] through
+//! [`mosaic_primitives::Settle`] when a job is decided; the escrow is held from the user under
+//! the jobs pallet's hold reason and every unit moves with `transfer_on_hold` or `release`.
+//!
+//! For each provider whose output stood, `cost = tokens × price` (its ask, never above the
+//! user's bid) is split by [`split::split`] into the model creator's royalty, the protocol fee
+//! ([`Config::ProtocolFee`], to [`Config::TreasuryAccount`]) and the provider's share. Whatever
+//! is left of the escrow is released to the user. A [`Event::Paid`] or [`Event::Refunded`]
+//! event records every movement, and [`Event::Settled`] the receipt.
+//!
+//! A share that cannot be credited because its recipient would stay below the existential
+//! deposit (a reaped creator account receiving a few units, say) goes to the treasury instead,
+//! and is reported as such; if even that fails it is refunded to the user. Settlement never
+//! fails half-way and never moves more than the escrow.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub use pallet::*;
+
+pub mod split;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate, MutateHold},
+			tokens::{Fortitude, Precision, Restriction},
+		},
+	};
+	use mosaic_primitives::{BasisPoints, JobId, Payment, Receipt, Settle};
+	use sp_runtime::{
+		traits::{CheckedMul, Saturating, Zero},
+		Permill,
+	};
+
+	/// The balance type of [`Config::Currency`].
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency the escrow is held in.
+		type Currency: MutateHold<Self::AccountId> + Mutate<Self::AccountId>;
+
+		/// The treasury's share of each provider payment.
+		#[pallet::constant]
+		type ProtocolFee: Get<Permill>;
+
+		/// Receives protocol fees.
+		type TreasuryAccount: Get<Self::AccountId>;
+	}
+
+	/// Who a payment went to.
+	#[derive(
+		Clone,
+		Copy,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+		Debug,
+		PartialEq,
+		Eq,
+	)]
+	pub enum Payee {
+		/// A provider whose output stood.
+		Provider,
+		/// The model's creator (royalty).
+		Creator,
+		/// The treasury (protocol fee).
+		Treasury,
+		/// The treasury, for a share its recipient could not receive.
+		TreasuryInPlaceOf(PayeeKind),
+	}
+
+	/// The original recipient of a share that went to the treasury.
+	#[derive(
+		Clone,
+		Copy,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+		Debug,
+		PartialEq,
+		Eq,
+	)]
+	pub enum PayeeKind {
+		Provider,
+		Creator,
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// `amount` moved from the job's escrow to `to`.
+		Paid { job: JobId, to: T::AccountId, payee: Payee, amount: BalanceOf<T> },
+		/// `amount` of the escrow was released back to the job's owner.
+		Refunded { job: JobId, to: T::AccountId, amount: BalanceOf<T> },
+		/// The job is settled; the receipt sums up every movement.
+		Settled { job: JobId, receipt: Receipt<BalanceOf<T>> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The payments cost more than the escrow holds.
+		EscrowExceeded,
+		/// `tokens × price` overflows.
+		CostOverflow,
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Moves `amount` of `owner`'s held escrow to `to`; returns whether it moved.
+		fn pay(
+			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
+			owner: &T::AccountId,
+			to: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> bool {
+			amount.is_zero() ||
+				T::Currency::transfer_on_hold(
+					reason,
+					owner,
+					to,
+					amount,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Polite,
+				)
+				.is_ok()
+		}
+
+		/// Pays `amount` to `to`, or to the treasury in its place. Returns what was moved.
+		fn pay_or_treasury(
+			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
+			job: JobId,
+			owner: &T::AccountId,
+			to: &T::AccountId,
+			payee: PayeeKind,
+			amount: BalanceOf<T>,
+		) -> BalanceOf<T> {
+			if amount.is_zero() {
+				return amount;
+			}
+			let (to, payee) = if Self::pay(reason, owner, to, amount) {
+				(to.clone(), match payee {
+					PayeeKind::Provider => Payee::Provider,
+					PayeeKind::Creator => Payee::Creator,
+				})
+			} else {
+				let treasury = T::TreasuryAccount::get();
+				if !Self::pay(reason, owner, &treasury, amount) {
+					// Left in escrow: the final release refunds it to the owner.
+					return Zero::zero();
+				}
+				(treasury, Payee::TreasuryInPlaceOf(payee))
+			};
+			Self::deposit_event(Event::Paid { job, to, payee, amount });
+			amount
+		}
+	}
+
+	impl<T: Config> Settle<T::AccountId, BalanceOf<T>, <T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason> for Pallet<T> {
+		fn settle(
+			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
+			job: JobId,
+			owner: &T::AccountId,
+			escrow: BalanceOf<T>,
+			creator: &T::AccountId,
+			royalty_bps: BasisPoints,
+			payments: &[Payment<T::AccountId, BalanceOf<T>>],
+		) -> Result<Receipt<BalanceOf<T>>, DispatchError> {
+			// Check everything before moving anything: settlement is all or nothing.
+			let mut total = BalanceOf::<T>::zero();
+			let mut costs = sp_runtime::Vec::with_capacity(payments.len());
+			for p in payments {
+				let cost = p
+					.price
+					.checked_mul(&BalanceOf::<T>::from(p.tokens))
+					.ok_or(Error::<T>::CostOverflow)?;
+				total = total.checked_add(&cost).ok_or(Error::<T>::CostOverflow)?;
+				costs.push(cost);
+			}
+			ensure!(total <= escrow, Error::<T>::EscrowExceeded);
+
+			let fee_rate = T::ProtocolFee::get();
+			let treasury = T::TreasuryAccount::get();
+			let mut receipt = Receipt::<BalanceOf<T>>::default();
+			for (p, cost) in payments.iter().zip(costs) {
+				let s = crate::split::split(cost, royalty_bps, fee_rate);
+				let royalty =
+					Self::pay_or_treasury(reason, job, owner, creator, PayeeKind::Creator, s.royalty);
+				let fee = if !s.protocol_fee.is_zero() &&
+					Self::pay(reason, owner, &treasury, s.protocol_fee)
+				{
+					Self::deposit_event(Event::Paid {
+						job,
+						to: treasury.clone(),
+						payee: Payee::Treasury,
+						amount: s.protocol_fee,
+					});
+					s.protocol_fee
+				} else {
+					Zero::zero()
+				};
+				let provider = Self::pay_or_treasury(
+					reason,
+					job,
+					owner,
+					&p.provider,
+					PayeeKind::Provider,
+					s.provider,
+				);
+				receipt.royalty.saturating_accrue(royalty);
+				receipt.protocol_fee.saturating_accrue(fee);
+				receipt.providers.saturating_accrue(provider);
+			}
+			receipt.paid =
+				receipt.royalty.saturating_add(receipt.protocol_fee).saturating_add(receipt.providers);
+			let rest = escrow.saturating_sub(receipt.paid);
+			receipt.refund = T::Currency::release(reason, owner, rest, Precision::BestEffort)?;
+			if receipt.refund != rest {
+				frame_support::defensive!("the escrow held less than the job recorded");
+			}
+			if !receipt.refund.is_zero() {
+				Self::deposit_event(Event::Refunded { job, to: owner.clone(), amount: receipt.refund });
+			}
+			Self::deposit_event(Event::Settled { job, receipt: receipt.clone() });
+			Ok(receipt)
+		}
+	}
+}

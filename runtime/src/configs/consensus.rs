@@ -1,0 +1,57 @@
+//! Block production (Aura), finality (GRANDPA) and the validator set (Session).
+//!
+//! Validators register their Aura and GRANDPA keys with `Session::set_keys`; the session pallet
+//! hands each new set to Aura and GRANDPA at session boundaries. The set itself is fixed at
+//! genesis until a governance-controlled `SessionManager` is plugged in.
+
+use frame_support::{
+	parameter_types,
+	traits::{ConstBool, ConstU32, ConstU64},
+};
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_runtime::traits::ConvertInto;
+
+use crate::{AccountId, Balances, BlockNumber, Runtime, RuntimeEvent, SessionKeys, HOURS};
+
+/// Upper bound on the number of validators.
+pub type MaxAuthorities = ConstU32<32>;
+
+parameter_types! {
+	/// A session lasts one hour.
+	pub const SessionPeriod: BlockNumber = HOURS;
+	pub const SessionOffset: BlockNumber = 0;
+}
+
+impl pallet_aura::Config for Runtime {
+	type AuthorityId = AuraId;
+	type DisabledValidators = ();
+	type MaxAuthorities = MaxAuthorities;
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+}
+
+impl pallet_grandpa::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = ();
+	type MaxAuthorities = MaxAuthorities;
+	type MaxNominators = ConstU32<0>;
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
+}
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = ConvertInto;
+	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type SessionManager = ();
+	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	/// Setting keys holds no deposit: only validators have a reason to set them.
+	type KeyDeposit = frame_support::traits::ConstU128<0>;
+}

@@ -1,0 +1,177 @@
+//! The marketplace: models, providers, jobs and settlement.
+//!
+//! Every economic parameter that governance will tune lives in the `parameter_types!` block
+//! below, and nowhere else: moving them under `pallet-parameters` later changes only this file.
+
+use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use frame_system::EnsureRoot;
+use sp_runtime::{traits::AccountIdConversion, MultiSignature, Perbill, Permill};
+
+use crate::{
+	AccountId, Balance, Balances, BlockNumber, Models, Providers, RandomnessCollectiveFlip,
+	Runtime, RuntimeEvent, RuntimeHoldReason, Settlement, DAYS, MINUTES, MOS,
+};
+
+/// The treasury's account: receives protocol fees and slashed bonds.
+pub const TREASURY_PALLET_ID: PalletId = PalletId(*b"mos/trsy");
+
+/// The treasury's account id.
+pub fn treasury_account() -> AccountId {
+	TREASURY_PALLET_ID.into_account_truncating()
+}
+
+parameter_types! {
+	// --- Economics: tuned by governance. ---
+	/// Least bond of a provider that gets jobs.
+	pub const MinProviderBond: Balance = 1_000 * MOS;
+	/// Blocks before unbonded funds can be withdrawn.
+	pub const UnbondingPeriod: BlockNumber = 7 * DAYS;
+	/// Held from a model's creator while it is registered.
+	pub const ModelRegistrationDeposit: Balance = 10 * MOS;
+	/// Highest royalty a model may ask: 20 %.
+	pub const MaxRoyaltyBps: u16 = 2_000;
+	/// The treasury's share of each provider payment.
+	pub const ProtocolFee: Permill = Permill::from_percent(5);
+	/// Blocks a provider has to answer: two minutes.
+	pub const JobTimeout: BlockNumber = 2 * MINUTES;
+	/// Share of its stake an absent provider loses.
+	pub const AbsentSlash: Perbill = Perbill::from_percent(1);
+	/// Share of its stake a provider outvoted by the majority loses.
+	pub const OutvotedSlash: Perbill = Perbill::from_percent(10);
+	/// A reporter's share of a slash.
+	pub const ReporterShare: Perbill = Perbill::from_percent(10);
+	/// Where fees and slashes go.
+	pub TreasuryAccount: AccountId = treasury_account();
+}
+
+impl pallet_mosaic_models::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RegistrationDeposit = ModelRegistrationDeposit;
+	type MaxRoyaltyBps = MaxRoyaltyBps;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type WeightInfo = pallet_mosaic_models::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_mosaic_providers::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type MinProviderBond = MinProviderBond;
+	type UnbondingPeriod = UnbondingPeriod;
+	type TreasuryAccount = TreasuryAccount;
+	type ReporterShare = ReporterShare;
+	type MaxUnbondingChunks = ConstU32<16>;
+	type MaxModelsPerProvider = ConstU32<16>;
+	type MaxProvidersPerModel = ConstU32<64>;
+	type WeightInfo = pallet_mosaic_providers::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_helpers::Market;
+}
+
+impl pallet_mosaic_settlement::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type ProtocolFee = ProtocolFee;
+	type TreasuryAccount = TreasuryAccount;
+}
+
+impl pallet_mosaic_jobs::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Providers = Providers;
+	type Settlement = Settlement;
+	type Randomness = RandomnessCollectiveFlip;
+	type Signature = MultiSignature;
+	/// 4 KiB of prompt.
+	type MaxPromptLen = ConstU32<4096>;
+	/// 16 KiB of output.
+	type MaxOutputLen = ConstU32<16384>;
+	type MaxRedundancy = ConstU32<3>;
+	type JobTimeout = JobTimeout;
+	type MaxJobsPerBlock = ConstU32<64>;
+	type AbsentSlash = AbsentSlash;
+	type OutvotedSlash = OutvotedSlash;
+	type WeightInfo = pallet_mosaic_jobs::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_helpers::Market;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helpers {
+	use super::*;
+	use frame_benchmarking::account;
+	use frame_support::traits::fungible::Mutate;
+	use mosaic_primitives::{ModelId, Quantization, OPERATOR_KEY_TYPE};
+	use sp_core::{sr25519, H256};
+
+	/// Sets up models and providers through the real pallets, with operator keys in the
+	/// benchmark keystore.
+	pub struct Market;
+
+	fn fund(who: &AccountId) {
+		let _ = Balances::set_balance(who, 1_000_000 * MOS);
+	}
+
+	impl pallet_mosaic_providers::BenchmarkHelper for Market {
+		fn register_model(id: ModelId) {
+			let creator: AccountId = account("creator", 0, 0);
+			fund(&creator);
+			while pallet_mosaic_models::NextModelId::<Runtime>::get() <= id {
+				let next = pallet_mosaic_models::NextModelId::<Runtime>::get();
+				let _ = Models::register_model(
+					crate::RuntimeOrigin::signed(creator.clone()),
+					b"bench".to_vec().try_into().unwrap_or_default(),
+					H256::from_low_u64_be(u64::from(next).saturating_add(1)),
+					1,
+					Quantization::Q4_0,
+					1,
+					MaxRoyaltyBps::get(),
+				);
+			}
+		}
+	}
+
+	impl pallet_mosaic_jobs::BenchmarkHelper<AccountId, MultiSignature> for Market {
+		fn setup_market(providers: u32) -> ModelId {
+			use pallet_mosaic_providers::BenchmarkHelper as _;
+			Self::register_model(0);
+			fund(&treasury_account());
+			for i in 0..providers {
+				let who: AccountId = account("provider", i, 0);
+				fund(&who);
+				let public = sp_io::crypto::sr25519_generate(OPERATOR_KEY_TYPE, None);
+				let operator = AccountId::from(public.0);
+				let _ = Providers::register_provider(
+					crate::RuntimeOrigin::signed(who.clone()),
+					pallet_mosaic_providers::HardwareProfile {
+						cpu_cores: 1,
+						ram_gib: 1,
+						gpu: None,
+						max_concurrent_jobs: u16::MAX,
+						engine: H256::repeat_byte(0xee),
+					},
+					1,
+					operator,
+					MinProviderBond::get(),
+				);
+				let _ = Providers::serve_model(crate::RuntimeOrigin::signed(who), 0);
+			}
+			0
+		}
+
+		fn sign(provider: &AccountId, message: &[u8]) -> (AccountId, MultiSignature) {
+			let operator = pallet_mosaic_providers::Providers::<Runtime>::get(provider)
+				.map(|p| p.operator)
+				.unwrap_or_else(|| provider.clone());
+			let public = sr25519::Public::from_raw(operator.clone().into());
+			let signature = sp_io::crypto::sr25519_sign(OPERATOR_KEY_TYPE, &public, message)
+				.unwrap_or_else(|| sr25519::Signature::from_raw([0; 64]));
+			(operator, MultiSignature::Sr25519(signature))
+		}
+	}
+}

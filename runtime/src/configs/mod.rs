@@ -1,0 +1,9 @@
+//! Pallet configurations, one file per concern.
+
+pub mod consensus;
+pub mod marketplace;
+pub mod monetary;
+pub mod system;
+pub mod utility;
+
+pub use system::{BlockHashCount, RuntimeBlockLength, RuntimeBlockWeights};

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Generates the marketplace pallets' weights.rs on this machine: builds mosaic-node with
+# `--features runtime-benchmarks` (a separate build: every runtime crate changes features) and
+# runs `mosaic-node benchmark pallet` for each pallet with the weight template in
+# scripts/benchmark/. Also prints the extrinsic benchmark of `transfer_keep_alive` for
+# comparison. Takes long on two cores; not part of the tests.
+#   scripts/benchmark.sh [pallet …]    (default: all Mosaic pallets)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mosaic/target}"
+# Same target directory as the tests: cargo keeps artifacts per feature set, so crates that
+# do not change with `runtime-benchmarks` (networking, wasmtime, …) are shared.
+scripts/prepare.sh
+cargo build --release --locked -p mosaic-node --features runtime-benchmarks
+node_bin="$CARGO_TARGET_DIR/release/mosaic-node"
+
+pallets=("$@")
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_mosaic_models pallet_mosaic_providers pallet_mosaic_jobs)
+for pallet in "${pallets[@]}"; do
+	dir="pallets/${pallet#pallet_mosaic_}"
+	echo "==> benchmark pallet $pallet -> $dir/src/weights.rs"
+	"$node_bin" benchmark pallet \
+		--chain dev \
+		--pallet "$pallet" \
+		--extrinsic '*' \
+		--wasm-execution compiled \
+		--steps "${STEPS:-50}" \
+		--repeat "${REPEAT:-20}" \
+		--heap-pages 4096 \
+		--template scripts/benchmark/weight-template.hbs \
+		--output "$dir/src/weights.rs"
+done
+cargo fmt --all
+
+echo "==> benchmark extrinsic balances::transfer_keep_alive (for comparison)"
+"$node_bin" benchmark extrinsic --chain dev --pallet balances --extrinsic transfer_keep_alive \
+	|| echo "(extrinsic benchmark unavailable)"

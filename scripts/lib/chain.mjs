@@ -1,0 +1,78 @@
+// Shared helpers for Mosaic's polkadot.js scripts and tests.
+import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
+
+/** The node to talk to: MOSAIC_WS, or a local dev node. */
+export const DEFAULT_WS = process.env.MOSAIC_WS ?? 'ws://127.0.0.1:9944';
+
+/** Connects to `url`, failing after `timeoutMs` instead of retrying forever. */
+export async function connect(url = DEFAULT_WS, timeoutMs = 30_000) {
+  const provider = new WsProvider(url, 1_000);
+  const timer = setTimeout(() => provider.disconnect(), timeoutMs);
+  try {
+    const api = await ApiPromise.create({ provider, throwOnConnect: false, noInitWarn: true });
+    await api.isReadyOrError;
+    return api;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An sr25519 keyring pair from a dev URI such as `//Alice`. */
+export function devAccount(uri) {
+  return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(uri);
+}
+
+/** Decodes a DispatchError into `pallet.Error: docs`. */
+export function describeDispatchError(api, dispatchError) {
+  if (dispatchError.isModule) {
+    const m = api.registry.findMetaError(dispatchError.asModule);
+    return `${m.section}.${m.name}: ${m.docs.join(' ')}`;
+  }
+  return dispatchError.toString();
+}
+
+/**
+ * Signs and sends `tx`, resolving once its block is finalised with
+ * `{ blockHash, events }` (the events of this extrinsic only). Rejects with a readable
+ * message when the extrinsic fails or is dropped.
+ */
+export function sendAndFinalize(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    tx.signAndSend(signer, (result) => {
+      const { status, dispatchError, events } = result;
+      if (dispatchError) {
+        unsub();
+        reject(new Error(describeDispatchError(api, dispatchError)));
+      } else if (status.isFinalized) {
+        unsub();
+        resolve({ blockHash: status.asFinalized, events });
+      } else if (status.isDropped || status.isInvalid || status.isUsurped) {
+        unsub();
+        reject(new Error(`transaction ${status.type}`));
+      }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}
+
+/** Free balance of `who` at block `at`. */
+export async function freeAt(api, at, who) {
+  const apiAt = await api.at(at);
+  const { data } = await apiAt.query.system.account(who);
+  return data.free.toBigInt();
+}
+
+/** Resolves with the first finalised head whose number is at least `n`. */
+export function waitFinalized(api, n, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    const timer = setTimeout(() => { unsub(); reject(new Error(`no block #${n} finalised in ${timeoutMs} ms`)); }, timeoutMs);
+    api.rpc.chain.subscribeFinalizedHeads((header) => {
+      if (header.number.toNumber() >= n) {
+        clearTimeout(timer);
+        unsub();
+        resolve(header);
+      }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}

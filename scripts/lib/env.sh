@@ -1,0 +1,50 @@
+# Sourced by the scripts: one build configuration for building, linting and testing, so that the
+# dependency tree is compiled once.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mosaic/target}"
+MOSAIC_NODE="$CARGO_TARGET_DIR/release/mosaic-node"
+# litep2p asks for a vendored OpenSSL (a C build of several minutes); link Debian's instead.
+export OPENSSL_NO_VENDOR=1
+export MOSAIC_NODE
+
+# Lints ride along with the build: clippy-driver compiles the workspace's own crates (and only
+# those) with clippy's lints on, `-D warnings`. Dependencies are compiled once, by rustc, for
+# both. Set MOSAIC_NO_CLIPPY=1 to build without linting.
+if [ -z "${MOSAIC_NO_CLIPPY:-}" ]; then
+	RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)"
+	export RUSTC_WORKSPACE_WRAPPER
+	export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+fi
+
+# Starts `mosaic-node` with the given arguments in the background, logging to $1, and waits
+# until its RPC answers on port $2. Sets NODE_PID. The node dies with the calling script.
+start_node() {
+	local log="$1" port="$2"
+	shift 2
+	"$MOSAIC_NODE" --rpc-port "$port" "$@" >"$log" 2>&1 &
+	NODE_PID=$!
+	trap 'stop_node' EXIT INT TERM
+	for _ in $(seq 1 120); do
+		if curl -s -H 'Content-Type: application/json' \
+			-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
+			"http://127.0.0.1:$port" >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$NODE_PID" 2>/dev/null; then
+			echo "mosaic-node exited during start-up; its log ($log):" >&2
+			tail -n 40 "$log" >&2
+			return 1
+		fi
+		sleep 1
+	done
+	echo "mosaic-node did not answer RPC on port $port within 120 s" >&2
+	return 1
+}
+
+stop_node() {
+	if [ -n "${NODE_PID:-}" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+		kill "$NODE_PID" 2>/dev/null || true
+		for _ in $(seq 1 20); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.5; done
+		kill -9 "$NODE_PID" 2>/dev/null || true
+	fi
+	NODE_PID=""
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test of Mosaic: format, lints (clippy, -D warnings), the workspace's unit tests,
+# then a dev node with the polkadot.js tests against it. Exits non-zero on the first failure.
+# This is the README's test command, and CI (.ci/run) runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "prepare the machine"
+scripts/prepare.sh
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "build mosaic-node (release, clippy -D warnings)"
+cargo build --release --locked -p mosaic-node
+
+step "cargo test --workspace (release)"
+cargo test --release --locked --workspace
+
+step "dev node + polkadot.js tests"
+log_dir="$(mktemp -d)"
+rpc_port=19944
+start_node "$log_dir/node.log" "$rpc_port" --dev --tmp --port 30533 --prometheus-port 19615 \
+	--no-telemetry --no-mdns
+if ! MOSAIC_WS="ws://127.0.0.1:$rpc_port" node --test scripts/tests/; then
+	echo "polkadot.js tests failed; the node's log ends:" >&2
+	tail -n 60 "$log_dir/node.log" >&2
+	exit 1
+fi
+stop_node
+echo "all tests passed"
