@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
 
 scripts/prepare.sh
-cargo build --release --locked -p mosaic-node
+# The same build as scripts/test.sh (one set of features, so the two never rebuild each other).
+cargo test --release --locked --workspace --no-run
 
 log="${MOSAIC_NODE_LOG:-$(mktemp -t mosaic-node.XXXX.log)}"
 echo "==> starting the dev chain (log: $log)"

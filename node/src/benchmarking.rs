@@ -24,14 +24,14 @@ pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> Result<()> {
 		BenchmarkCmd::Block(cmd) => {
 			let PartialComponents { client, .. } = service::new_partial(&config)?;
 			cmd.run(client)
-		},
+		}
 		BenchmarkCmd::Storage(cmd) => {
 			let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
 			let db = backend.expose_db();
 			let storage = backend.expose_storage();
 			let shared_cache = backend.expose_shared_trie_cache();
 			cmd.run(config, client, db, storage, shared_cache)
-		},
+		}
 		BenchmarkCmd::Overhead(cmd) => {
 			let PartialComponents { client, .. } = service::new_partial(&config)?;
 			let ext_builder = RemarkBuilder::new(client.clone());
@@ -43,7 +43,7 @@ pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> Result<()> {
 				&ext_builder,
 				false,
 			)
-		},
+		}
 		BenchmarkCmd::Extrinsic(cmd) => {
 			let PartialComponents { client, .. } = service::new_partial(&config)?;
 			let ext_factory = ExtrinsicFactory(vec![
@@ -55,7 +55,7 @@ pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> Result<()> {
 				)),
 			]);
 			cmd.run(client, inherent_benchmark_data()?, Vec::new(), &ext_factory)
-		},
+		}
 		BenchmarkCmd::Machine(cmd) => cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()),
 	})
 }

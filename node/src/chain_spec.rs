@@ -29,7 +29,12 @@ fn builder(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<
 
 /// `--dev`: Alice validates alone.
 pub fn development_chain_spec() -> Result<ChainSpec, String> {
-	builder("Mosaic Development", "mosaic_dev", ChainType::Development, sp_genesis_builder::DEV_RUNTIME_PRESET)
+	builder(
+		"Mosaic Development",
+		"mosaic_dev",
+		ChainType::Development,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+	)
 }
 
 /// `--chain local`: Alice, Bob and Charlie validate.

@@ -2,6 +2,8 @@
 
 // Client code may panic at start-up with a proof (`expect("… qed")`); runtime code may not.
 #![allow(clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+// `sc_cli::Error` is large; it is upstream's type.
+#![allow(clippy::result_large_err)]
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;

@@ -1,6 +1,10 @@
 //! The `mosaic-node` binary's command line: chain specs and subcommands a validator relies on.
 
+#![allow(clippy::expect_used)]
+
 use std::process::Command;
+
+const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 
 fn node() -> Command {
 	Command::new(env!("CARGO_BIN_EXE_mosaic-node"))
@@ -13,20 +17,25 @@ fn json_of(args: &[&str]) -> serde_json::Value {
 }
 
 #[test]
-fn the_dev_chain_spec_names_mos_and_the_dev_preset() {
+fn the_dev_chain_spec_has_mos_and_alice_as_sole_validator() {
 	let spec = json_of(&["export-chain-spec", "--chain", "dev"]);
 	assert_eq!(spec["id"], "mosaic_dev");
 	assert_eq!(spec["chainType"], "Development");
 	assert_eq!(spec["properties"]["tokenSymbol"], "MOS");
 	assert_eq!(spec["properties"]["tokenDecimals"], 12);
-	assert_eq!(spec["genesis"]["runtimeGenesis"]["preset"], "development");
+	let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
+	// Alice alone validates; the dev accounts and the treasury are endowed.
+	assert_eq!(patch["session"]["keys"].as_array().map(Vec::len), Some(1));
+	assert_eq!(patch["sudo"]["key"], ALICE);
+	assert!(patch["balances"]["balances"].as_array().is_some_and(|b| b.len() > 10));
 }
 
 #[test]
-fn the_local_chain_spec_uses_the_local_testnet_preset() {
+fn the_local_chain_spec_has_three_validators() {
 	let spec = json_of(&["export-chain-spec", "--chain", "local"]);
 	assert_eq!(spec["id"], "mosaic_local");
-	assert_eq!(spec["genesis"]["runtimeGenesis"]["preset"], "local_testnet");
+	let keys = &spec["genesis"]["runtimeGenesis"]["patch"]["session"]["keys"];
+	assert_eq!(keys.as_array().map(Vec::len), Some(3), "Alice, Bob and Charlie validate");
 }
 
 #[test]

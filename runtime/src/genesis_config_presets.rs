@@ -5,7 +5,7 @@ use crate::{
 	configs::marketplace::treasury_account, AccountId, Balance, BalancesConfig,
 	RuntimeGenesisConfig, SessionKeys, SudoConfig, EXISTENTIAL_DEPOSIT, MOS,
 };
-use alloc::{vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -114,10 +114,11 @@ mod tests {
 
 	fn json_patch_merge(base: &mut Value, patch: Value) {
 		match (base, patch) {
-			(Value::Object(b), Value::Object(p)) =>
+			(Value::Object(b), Value::Object(p)) => {
 				for (k, v) in p {
 					json_patch_merge(b.entry(k).or_insert(Value::Null), v);
-				},
+				}
+			}
 			(b, p) => *b = p,
 		}
 	}

@@ -22,13 +22,13 @@ pub mod genesis_config_presets;
 
 extern crate alloc;
 
+use alloc::vec::Vec;
+
 use sp_runtime::{
 	generic, impl_opaque_keys,
 	traits::{BlakeTwo256, IdentifyAccount, Verify},
 	MultiAddress, MultiSignature,
 };
-#[cfg(feature = "std")]
-use sp_version::NativeVersion;
 use sp_version::RuntimeVersion;
 
 pub use frame_system::Call as SystemCall;
@@ -99,12 +99,6 @@ pub const MICRO_MOS: Balance = MOS / 1_000_000;
 
 /// Existential deposit: accounts holding less are reaped.
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_MOS;
-
-/// The version information used to identify this runtime when compiled natively.
-#[cfg(feature = "std")]
-pub fn native_version() -> NativeVersion {
-	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
 
 /// Transaction signature: sr25519, ed25519 or ecdsa.
 pub type Signature = MultiSignature;

@@ -2,6 +2,9 @@
 # dependency tree is compiled once.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mosaic/target}"
 MOSAIC_NODE="$CARGO_TARGET_DIR/release/mosaic-node"
+# The WASM builder looks for Cargo.lock above its OUT_DIR, which is outside the clone.
+WASM_BUILD_WORKSPACE_HINT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export WASM_BUILD_WORKSPACE_HINT
 # litep2p asks for a vendored OpenSSL (a C build of several minutes); link Debian's instead.
 export OPENSSL_NO_VENDOR=1
 export MOSAIC_NODE

@@ -44,11 +44,9 @@ pub(crate) fn weighted_sample<A: Clone, B: Clone>(
 	let mut round: u32 = 0;
 	while picked.len() < n && !pool.is_empty() {
 		let total: u128 = pool.iter().fold(0u128, |acc, c| acc.saturating_add(c.weight.max(1)));
-		let r = u128::from_le_bytes(
-			sp_io::hashing::blake2_128(&(seed, round).encode()),
-		)
-		.checked_rem(total)
-		.unwrap_or(0);
+		let r = u128::from_le_bytes(sp_io::hashing::blake2_128(&(seed, round).encode()))
+			.checked_rem(total)
+			.unwrap_or(0);
 		round = round.saturating_add(1);
 		let mut acc = 0u128;
 		let index = pool
@@ -80,8 +78,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(H256, Vec<Candidate<T::AccountId, BalanceOf<T>>>), DrawError> {
 		let candidates = T::Providers::candidates(model, bid, &[]);
 		if candidates.is_empty() {
-			let any_at_all = !T::Providers::candidates(model, Bounded::max_value(), &[])
-				.is_empty();
+			let any_at_all = !T::Providers::candidates(model, Bounded::max_value(), &[]).is_empty();
 			return Err(if any_at_all { DrawError::BidTooLow } else { DrawError::NoneEligible });
 		}
 		let seed = Self::seed(job, b"initial");
@@ -97,19 +94,14 @@ impl<T: Config> Pallet<T> {
 
 	/// Draws up to `n` more providers for `job`, excluding everyone already assigned, and
 	/// assigns them. Returns how many were assigned.
-	pub(crate) fn draw_more(
-		job_id: JobId,
-		job: &mut JobOf<T>,
-		n: usize,
-		purpose: &[u8],
-	) -> usize {
+	pub(crate) fn draw_more(job_id: JobId, job: &mut JobOf<T>, n: usize, purpose: &[u8]) -> usize {
 		let assigned: Vec<T::AccountId> =
 			job.assignments.iter().map(|a| a.provider.clone()).collect();
 		let pool: Vec<_> = T::Providers::candidates(job.model, job.bid, &assigned)
 			.into_iter()
 			.filter(|c| c.engine == job.engine)
 			.collect();
-		let mut added = 0;
+		let mut added = 0usize;
 		for c in weighted_sample(pool, n, &Self::seed(job_id, purpose)) {
 			if Self::assign(job_id, job, c).is_ok() {
 				added = added.saturating_add(1);

@@ -25,7 +25,10 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 
 fn funded_user<T: Config>() -> T::AccountId {
 	let who: T::AccountId = account("user", 0, 0);
-	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::from(u32::MAX).saturating_mul(1_000_000u32.into()));
+	let _ = T::Currency::set_balance(
+		&who,
+		BalanceOf::<T>::from(u32::MAX).saturating_mul(1_000_000u32.into()),
+	);
 	who
 }
 

@@ -171,8 +171,9 @@ impl<T: Config> Pallet<T> {
 			.assignments
 			.iter()
 			.filter_map(|a| match a.state {
-				AssignmentState::Answered { output_hash, tokens } =>
-					Some((a.provider.clone(), output_hash, tokens, a.price)),
+				AssignmentState::Answered { output_hash, tokens } => {
+					Some((a.provider.clone(), output_hash, tokens, a.price))
+				}
 				_ => None,
 			})
 			.collect();
@@ -223,14 +224,19 @@ impl<T: Config> Pallet<T> {
 				job.status = JobStatus::Settled;
 				job.outcome = Some((output_hash, tokens));
 				job.receipt = Some(receipt.clone());
-				Self::deposit_event(Event::JobSettled { job: job_id, output_hash, tokens, receipt });
-			},
+				Self::deposit_event(Event::JobSettled {
+					job: job_id,
+					output_hash,
+					tokens,
+					receipt,
+				});
+			}
 			Err(_) => {
 				// Payments never exceed the escrow (answers ≤ escrowed slots, tokens ≤
 				// max_tokens, price ≤ bid); should settlement still fail, the user is refunded.
 				frame_support::defensive!("settling a decided job failed");
 				Self::refund(job_id, job);
-			},
+			}
 		}
 	}
 
@@ -265,7 +271,7 @@ impl<T: Config> Pallet<T> {
 					a.state = AssignmentState::TimedOut;
 				}
 				Self::decide(job_id, job, true);
-			},
+			}
 		}
 	}
 

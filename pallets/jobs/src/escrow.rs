@@ -46,11 +46,11 @@ impl<T: Config> Pallet<T> {
 					frame_support::defensive!("less escrow was held than the job recorded");
 				}
 				released
-			},
+			}
 			Err(_) => {
 				frame_support::defensive!("releasing a job's escrow failed");
 				Zero::zero()
-			},
+			}
 		}
 	}
 

@@ -50,6 +50,8 @@
 //! 4. A job's assignments name distinct providers, each paid at most the bid.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Tests may index and do plain arithmetic; runtime code may not.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::indexing_slicing))]
 
 extern crate alloc;
 
@@ -73,6 +75,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
+#[allow(clippy::expect_used)] // FRAME's macro expansion calls `expect` with proofs.
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
@@ -441,7 +444,7 @@ pub mod pallet {
 				.find(|a| a.provider == provider)
 				.ok_or(Error::<T>::NotAssigned)?;
 			match assignment.state {
-				AssignmentState::Waiting => {},
+				AssignmentState::Waiting => {}
 				AssignmentState::Answered { .. } => return Err(Error::<T>::DuplicateResult.into()),
 				AssignmentState::TimedOut => return Err(Error::<T>::LateResult.into()),
 			}
@@ -459,8 +462,8 @@ pub mod pallet {
 			Ok((provider, job))
 		}
 
-		/// Checks the invariants listed in the crate docs.
-		#[cfg(any(feature = "try-runtime", test))]
+		/// Checks the invariants listed in the crate docs (run by `try_state` and after every
+		/// unit test).
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 			use frame_support::traits::fungible::InspectHold;
@@ -490,8 +493,7 @@ pub mod pallet {
 				}
 			}
 			for who in owners {
-				let held =
-					T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &who);
+				let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &who);
 				ensure!(
 					held == escrow.get(&who).copied().unwrap_or_default(),
 					"held escrow differs from the owner's pending jobs' escrow"

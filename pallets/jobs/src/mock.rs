@@ -104,7 +104,7 @@ impl pallet_mosaic_providers::Config for Test {
 	type ReporterShare = ReporterShare;
 	type MaxUnbondingChunks = ConstU32<4>;
 	type MaxModelsPerProvider = ConstU32<4>;
-	type MaxProvidersPerModel = ConstU32<8>;
+	type MaxProvidersPerModel = ConstU32<16>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchModels;

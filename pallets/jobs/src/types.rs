@@ -6,7 +6,6 @@ use mosaic_primitives::{BasisPoints, ModelId, Receipt};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
-
 /// Where a job stands.
 ///
 /// ```text

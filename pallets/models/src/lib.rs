@@ -29,6 +29,8 @@
 //! 4. Every model id is below [`NextModelId`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Tests may index and do plain arithmetic; runtime code may not.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::indexing_slicing))]
 
 extern crate alloc;
 
@@ -47,12 +49,13 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
+#[allow(clippy::expect_used)] // FRAME's macro expansion calls `expect` with proofs.
 pub mod pallet {
 	use super::*;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
-			fungible::{Inspect, InspectHold, Mutate, MutateHold},
+			fungible::{Inspect, Mutate, MutateHold},
 			tokens::{Fortitude, Precision},
 		},
 	};
@@ -297,15 +300,19 @@ pub mod pallet {
 		pub fn remove_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			let caller = Self::creator_or_governance(origin)?;
 			let info = Models::<T>::get(model).ok_or(Error::<T>::ModelNotRegistered)?;
-			let reason = HoldReason::ModelDeposit.into();
+			let reason: T::RuntimeHoldReason = HoldReason::ModelDeposit.into();
 			let (released, burnt) = match caller {
 				Some(who) => {
 					ensure!(info.creator == who, Error::<T>::NotCreator);
 					ensure!(info.status == ModelStatus::Deprecated, Error::<T>::NotDeprecated);
-					let released =
-						T::Currency::release(&reason, &info.creator, info.deposit, Precision::BestEffort)?;
+					let released = T::Currency::release(
+						&reason,
+						&info.creator,
+						info.deposit,
+						Precision::BestEffort,
+					)?;
 					(released, Zero::zero())
-				},
+				}
 				None => {
 					let burnt = T::Currency::burn_held(
 						&reason,
@@ -315,7 +322,7 @@ pub mod pallet {
 						Fortitude::Force,
 					)?;
 					(Zero::zero(), burnt)
-				},
+				}
 			};
 			Models::<T>::remove(model);
 			ModelByHash::<T>::remove(info.content_hash);
@@ -339,10 +346,11 @@ pub mod pallet {
 			}
 		}
 
-		/// Checks the invariants listed in the crate docs.
-		#[cfg(any(feature = "try-runtime", test))]
+		/// Checks the invariants listed in the crate docs (run by `try_state` and after every
+		/// unit test).
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::btree_map::BTreeMap;
+			use frame_support::traits::fungible::InspectHold;
 			use sp_runtime::traits::Saturating;
 
 			let next = NextModelId::<T>::get();

@@ -1,6 +1,9 @@
 //! One test per rule of the model registry.
 
-use crate::{mock::*, Error, Event, HoldReason, ModelByHash, ModelStatus, Models, NextModelId};
+use crate::{
+	mock::*, Error, Event, HoldReason, ModelByHash, ModelStatus, Models as ModelsStorage,
+	NextModelId,
+};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use mosaic_primitives::{ModelRegistry, ModelUnavailable, Quantization};
 use sp_core::H256;
@@ -39,7 +42,7 @@ fn registering_holds_the_deposit_and_records_the_model() {
 		assert_eq!(id, 0);
 		assert_eq!(held(ALICE), DEPOSIT);
 		assert_eq!(Balances::free_balance(ALICE), 10_000 - DEPOSIT);
-		let m = Models::<Test>::get(id).unwrap();
+		let m = ModelsStorage::<Test>::get(id).unwrap();
 		assert_eq!((m.creator, m.royalty_bps, m.status), (ALICE, 500, ModelStatus::Active));
 		assert_eq!(ModelByHash::<Test>::get(hash(1)), Some(id));
 		System::assert_last_event(
@@ -158,10 +161,7 @@ fn only_the_creator_sets_the_royalty_within_the_cap() {
 fn a_deprecated_model_takes_no_new_jobs() {
 	new_test_ext(|| {
 		let id = register(ALICE, 1, 0);
-		assert_noop!(
-			Models::deprecate(RuntimeOrigin::signed(BOB), id),
-			Error::<Test>::NotCreator
-		);
+		assert_noop!(Models::deprecate(RuntimeOrigin::signed(BOB), id), Error::<Test>::NotCreator);
 		assert_ok!(Models::deprecate(RuntimeOrigin::signed(ALICE), id));
 		System::assert_last_event(Event::ModelDeprecated { model: id }.into());
 		assert_eq!(Models::terms_for_new_job(id), Err(ModelUnavailable::Deprecated));
@@ -178,7 +178,7 @@ fn governance_can_deprecate_any_model() {
 	new_test_ext(|| {
 		let id = register(ALICE, 1, 0);
 		assert_ok!(Models::deprecate(RuntimeOrigin::root(), id));
-		assert_eq!(Models::<Test>::get(id).unwrap().status, ModelStatus::Deprecated);
+		assert_eq!(ModelsStorage::<Test>::get(id).unwrap().status, ModelStatus::Deprecated);
 	});
 }
 

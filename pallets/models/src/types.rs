@@ -6,7 +6,6 @@ use mosaic_primitives::{BasisPoints, Quantization};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
-
 /// Longest model name, in bytes.
 pub type MaxNameLen = ConstU32<64>;
 

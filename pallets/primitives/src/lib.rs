@@ -5,6 +5,8 @@
 //! mock of the others and the runtime wires the real ones together.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Tests may index and do plain arithmetic; runtime code may not.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::indexing_slicing))]
 
 extern crate alloc;
 
@@ -117,8 +119,11 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	/// Providers that may take a new job for `model` at `bid` per token: serving it, active,
 	/// bonded at least the minimum, ask ≤ bid, under their concurrency limit; `exclude` are
 	/// left out. Bounded by the per-model provider limit.
-	fn candidates(model: ModelId, bid: Balance, exclude: &[AccountId])
-		-> Vec<Candidate<AccountId, Balance>>;
+	fn candidates(
+		model: ModelId,
+		bid: Balance,
+		exclude: &[AccountId],
+	) -> Vec<Candidate<AccountId, Balance>>;
 	/// The most candidates [`Self::candidates`] can return (for weights).
 	fn max_candidates() -> u32;
 	/// The provider's current operator key: results of its jobs must be signed by it.

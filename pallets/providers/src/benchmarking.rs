@@ -37,10 +37,7 @@ fn profile() -> HardwareProfile {
 	HardwareProfile {
 		cpu_cores: 64,
 		ram_gib: 512,
-		gpu: Some(Gpu {
-			model: BoundedVec::truncate_from(alloc::vec![b'g'; 32]),
-			vram_gib: 141,
-		}),
+		gpu: Some(Gpu { model: BoundedVec::truncate_from(alloc::vec![b'g'; 32]), vram_gib: 141 }),
 		max_concurrent_jobs: 16,
 		engine: H256::repeat_byte(0xee),
 	}
@@ -66,15 +63,15 @@ fn provider<T: Config>(models: u32) -> T::AccountId {
 	for m in 0..models {
 		T::BenchmarkHelper::register_model(m);
 		fill_model::<T>(m);
-		Pallet::<T>::serve_model(RawOrigin::Signed(who.clone()).into(), m)
-			.expect("serving works");
+		Pallet::<T>::serve_model(RawOrigin::Signed(who.clone()).into(), m).expect("serving works");
 	}
 	who
 }
 
 /// Fills a model's provider list up to one below its bound with other providers' ids.
 fn fill_model<T: Config>(m: mosaic_primitives::ModelId) {
-	let others: alloc::vec::Vec<T::AccountId> = (0..T::MaxProvidersPerModel::get().saturating_sub(1))
+	let others: alloc::vec::Vec<T::AccountId> = (0..T::MaxProvidersPerModel::get()
+		.saturating_sub(1))
 		.map(|i| account("other", i, m))
 		.collect();
 	ModelProviders::<T>::insert(m, BoundedVec::truncate_from(others));

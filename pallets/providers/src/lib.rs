@@ -37,6 +37,8 @@
 //! 4. A leaving provider has no bond, no job in flight, serves nothing and has no operator.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Tests may index and do plain arithmetic; runtime code may not.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::indexing_slicing))]
 
 extern crate alloc;
 
@@ -59,6 +61,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
+#[allow(clippy::expect_used)] // FRAME's macro expansion calls `expect` with proofs.
 pub mod pallet {
 	use super::*;
 	use frame_support::{
@@ -464,7 +467,8 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			let unlock_at = Self::mutate_provider(&who, |p| {
-				let rest = p.bond.checked_sub(&amount).ok_or(Error::<T>::UnbondingMoreThanBonded)?;
+				let rest =
+					p.bond.checked_sub(&amount).ok_or(Error::<T>::UnbondingMoreThanBonded)?;
 				ensure!(
 					p.status != ProviderStatus::Active || rest >= T::MinProviderBond::get(),
 					Error::<T>::UnbondingBelowMinimum
@@ -554,8 +558,8 @@ pub mod pallet {
 			});
 		}
 
-		/// Checks the invariants listed in the crate docs.
-		#[cfg(any(feature = "try-runtime", test))]
+		/// Checks the invariants listed in the crate docs (run by `try_state` and after every
+		/// unit test).
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use frame_support::traits::fungible::InspectHold;
 			let reason = HoldReason::ProviderBond.into();
@@ -588,7 +592,10 @@ pub mod pallet {
 			for (op, who) in Operators::<T>::iter() {
 				let p = Providers::<T>::get(&who).ok_or("an operator points to no provider")?;
 				ensure!(p.operator == op, "an operator points to a provider with another key");
-				ensure!(p.status != ProviderStatus::Leaving, "a leaving provider kept its operator");
+				ensure!(
+					p.status != ProviderStatus::Leaving,
+					"a leaving provider kept its operator"
+				);
 			}
 			for (model, list) in ModelProviders::<T>::iter() {
 				for who in list.iter() {

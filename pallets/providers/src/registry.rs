@@ -18,9 +18,10 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			.filter(|who| !exclude.contains(who))
 			.filter_map(|who| {
 				let p = Providers::<T>::get(&who)?;
-				let eligible = p.status == ProviderStatus::Active &&
-					p.bond >= min && p.ask <= bid &&
-					p.active_jobs < u32::from(p.profile.max_concurrent_jobs);
+				let eligible = p.status == ProviderStatus::Active
+					&& p.bond >= min
+					&& p.ask <= bid && p.active_jobs
+					< u32::from(p.profile.max_concurrent_jobs);
 				eligible.then(|| {
 					let bond: u128 = p.bond.unique_saturated_into();
 					Candidate {
@@ -76,7 +77,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				JobOutcome::Completed => r.completed = r.completed.saturating_add(1),
 				JobOutcome::TimedOut => r.timed_out = r.timed_out.saturating_add(1),
 				JobOutcome::Outvoted => r.outvoted = r.outvoted.saturating_add(1),
-				JobOutcome::Released => {},
+				JobOutcome::Released => {}
 			}
 		});
 	}

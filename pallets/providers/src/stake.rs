@@ -2,8 +2,7 @@
 
 use crate::{
 	pallet::{BalanceOf, ProviderOf},
-	Config, Error, Event, HoldReason, Pallet, ProviderStatus, Providers,
-	UnbondingChunk,
+	Config, Error, Event, HoldReason, Pallet, ProviderStatus, Providers, UnbondingChunk,
 };
 use frame_support::{
 	ensure,
@@ -32,8 +31,8 @@ impl<T: Config> Pallet<T> {
 		p: &mut ProviderOf<T>,
 		amount: BalanceOf<T>,
 	) -> Result<BlockNumberFor<T>, DispatchError> {
-		let unlock_at = frame_system::Pallet::<T>::block_number()
-			.saturating_add(T::UnbondingPeriod::get());
+		let unlock_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		if let Some(last) = p.unbonding.last_mut().filter(|c| c.unlock_at == unlock_at) {
 			last.amount = last.amount.saturating_add(amount);
 		} else {
@@ -47,7 +46,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_withdraw_unbonded(who: &T::AccountId) -> DispatchResult {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut p = Providers::<T>::get(who).ok_or(Error::<T>::NotProvider)?;
-		let (ready, pending): (sp_runtime::Vec<_>, sp_runtime::Vec<_>) =
+		let (ready, pending): (alloc::vec::Vec<_>, alloc::vec::Vec<_>) =
 			p.unbonding.iter().cloned().partition(|c| c.unlock_at <= now);
 		ensure!(!ready.is_empty(), Error::<T>::NothingToWithdraw);
 		let amount =
@@ -108,7 +107,7 @@ impl<T: Config> Pallet<T> {
 		let mut p = Providers::<T>::get(who).ok_or(Error::<T>::NotProvider)?;
 		let unbonding =
 			p.unbonding.iter().fold(BalanceOf::<T>::zero(), |acc, c| acc.saturating_add(c.amount));
-		let mut due = fraction * p.bond.saturating_add(unbonding);
+		let mut due = fraction.mul_floor(p.bond.saturating_add(unbonding));
 		if due.is_zero() {
 			return Ok(Zero::zero());
 		}
@@ -129,11 +128,11 @@ impl<T: Config> Pallet<T> {
 		let reason = HoldReason::ProviderBond.into();
 		let mut to_reporter = BalanceOf::<T>::zero();
 		if let Some(reporter) = reporter {
-			let share = T::ReporterShare::get() * total;
+			let share = T::ReporterShare::get().mul_floor(total);
 			// A share below the reporter's existential deposit cannot be paid out: it goes to
 			// the treasury with the rest.
-			if !share.is_zero() &&
-				T::Currency::transfer_on_hold(
+			if !share.is_zero()
+				&& T::Currency::transfer_on_hold(
 					&reason,
 					who,
 					reporter,

@@ -1,8 +1,8 @@
 //! One test per rule of the provider registry.
 
 use crate::{
-	mock::*, Error, Event, HoldReason, ModelProviders, Operators, ProviderStatus, Providers,
-	Reputation,
+	mock::*, Error, Event, HoldReason, ModelProviders, Operators, ProviderStatus,
+	Providers as ProvidersStorage, Reputation,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -36,7 +36,7 @@ fn registering_holds_the_bond_and_binds_the_operator() {
 		// The operator exists without funds, so it can sign fee-less results.
 		assert_eq!(System::providers(&OP1), 1);
 		assert_eq!(Balances::free_balance(OP1), 0);
-		let p = Providers::<Test>::get(P1).unwrap();
+		let p = ProvidersStorage::<Test>::get(P1).unwrap();
 		assert_eq!((p.bond, p.ask, p.status), (2_000, 10, ProviderStatus::Active));
 		System::assert_last_event(
 			Event::ProviderRegistered { provider: P1, operator: OP1, bond: 2_000 }.into(),
@@ -108,13 +108,7 @@ fn zero_concurrency_is_refused() {
 		let mut prof = profile();
 		prof.max_concurrent_jobs = 0;
 		assert_noop!(
-			Providers::register_provider(
-				RuntimeOrigin::signed(P1),
-				prof.clone(),
-				1,
-				OP1,
-				MIN_BOND
-			),
+			Providers::register_provider(RuntimeOrigin::signed(P1), prof.clone(), 1, OP1, MIN_BOND),
 			Error::<Test>::ZeroConcurrency
 		);
 		register(P1, OP1, MIN_BOND, 1);
@@ -147,7 +141,7 @@ fn updating_the_profile_changes_the_ask() {
 	new_test_ext(|| {
 		register(P1, OP1, MIN_BOND, 1);
 		assert_ok!(Providers::update_profile(RuntimeOrigin::signed(P1), profile(), 7));
-		assert_eq!(Providers::<Test>::get(P1).unwrap().ask, 7);
+		assert_eq!(ProvidersStorage::<Test>::get(P1).unwrap().ask, 7);
 		System::assert_last_event(Event::ProfileUpdated { provider: P1, ask: 7 }.into());
 	});
 }
@@ -273,7 +267,7 @@ fn job_outcomes_update_reputation_and_concurrency() {
 			assert_ok!(Providers::job_assigned(&P1));
 			Providers::job_ended(&P1, outcome);
 		}
-		let p = Providers::<Test>::get(P1).unwrap();
+		let p = ProvidersStorage::<Test>::get(P1).unwrap();
 		assert_eq!(p.reputation, Reputation { completed: 1, timed_out: 1, outvoted: 1 });
 		assert_eq!(p.active_jobs, 0);
 	});
@@ -283,7 +277,10 @@ fn job_outcomes_update_reputation_and_concurrency() {
 fn bond_extra_holds_more() {
 	new_test_ext(|| {
 		register(P1, OP1, MIN_BOND, 1);
-		assert_noop!(Providers::bond_extra(RuntimeOrigin::signed(P1), 0), Error::<Test>::ZeroAmount);
+		assert_noop!(
+			Providers::bond_extra(RuntimeOrigin::signed(P1), 0),
+			Error::<Test>::ZeroAmount
+		);
 		assert_noop!(
 			Providers::bond_extra(RuntimeOrigin::signed(P1), ENDOWMENT),
 			Error::<Test>::InsufficientBalance
@@ -343,7 +340,7 @@ fn unbonding_chunks_are_bounded_and_merge_within_a_block() {
 		let unbond = || Providers::unbond(RuntimeOrigin::signed(P1), 10);
 		assert_ok!(unbond());
 		assert_ok!(unbond()); // same block: merged
-		assert_eq!(Providers::<Test>::get(P1).unwrap().unbonding.len(), 1);
+		assert_eq!(ProvidersStorage::<Test>::get(P1).unwrap().unbonding.len(), 1);
 		System::set_block_number(2);
 		assert_ok!(unbond());
 		System::set_block_number(3);
@@ -369,7 +366,7 @@ fn deregistering_unbonds_everything_and_removes_the_record_once_withdrawn() {
 	new_test_ext(|| {
 		register_serving(P1, OP1, 0);
 		assert_ok!(Providers::deregister(RuntimeOrigin::signed(P1)));
-		let p = Providers::<Test>::get(P1).unwrap();
+		let p = ProvidersStorage::<Test>::get(P1).unwrap();
 		assert_eq!((p.status, p.bond), (ProviderStatus::Leaving, 0));
 		assert!(ModelProviders::<Test>::get(0).is_empty());
 		assert!(Operators::<Test>::get(OP1).is_none());
@@ -383,7 +380,7 @@ fn deregistering_unbonds_everything_and_removes_the_record_once_withdrawn() {
 		);
 		System::set_block_number(1 + UNBONDING);
 		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(P1)));
-		assert!(Providers::<Test>::get(P1).is_none());
+		assert!(ProvidersStorage::<Test>::get(P1).is_none());
 		assert_eq!(Balances::free_balance(P1), ENDOWMENT);
 		System::assert_last_event(Event::ProviderRemoved { provider: P1 }.into());
 		// And may register again.
@@ -403,7 +400,7 @@ fn slashing_takes_the_bond_first_then_the_newest_chunks() {
 		let treasury_before = Balances::free_balance(TREASURY);
 		let issuance = Balances::total_issuance();
 		assert_eq!(Providers::slash(&P1, Perbill::from_percent(50), None), Ok(1_000));
-		let p = Providers::<Test>::get(P1).unwrap();
+		let p = ProvidersStorage::<Test>::get(P1).unwrap();
 		assert_eq!(p.bond, 0);
 		assert_eq!(p.unbonding.iter().map(|c| c.amount).collect::<Vec<_>>(), vec![1_000]);
 		assert_eq!(held(P1), 1_000);

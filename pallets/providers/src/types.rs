@@ -75,7 +75,7 @@ impl Reputation {
 		let bad = u64::from(self.timed_out)
 			.saturating_mul(2)
 			.saturating_add(u64::from(self.outvoted).saturating_mul(4));
-		let score = good.saturating_mul(1000) / good.saturating_add(bad);
+		let score = good.saturating_mul(1000).checked_div(good.saturating_add(bad)).unwrap_or(1000);
 		u32::try_from(score).unwrap_or(1000).max(1)
 	}
 }
@@ -83,8 +83,7 @@ impl Reputation {
 /// A registered provider.
 #[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
 #[scale_info(skip_type_params(MaxChunks, MaxModels))]
-pub struct ProviderInfo<AccountId, Balance, BlockNumber, MaxChunks: Get<u32>, MaxModels: Get<u32>>
-{
+pub struct ProviderInfo<AccountId, Balance, BlockNumber, MaxChunks: Get<u32>, MaxModels: Get<u32>> {
 	/// The hot key on the provider's node: signs results and attestations, nothing else.
 	pub operator: AccountId,
 	/// The declared machine.

@@ -16,12 +16,17 @@
 //! fails half-way and never moves more than the escrow.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Tests may index and do plain arithmetic; runtime code may not.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::indexing_slicing))]
+
+extern crate alloc;
 
 pub use pallet::*;
 
 pub mod split;
 
 #[frame_support::pallet]
+#[allow(clippy::expect_used)] // FRAME's macro expansion calls `expect` with proofs.
 pub mod pallet {
 	use frame_support::{
 		pallet_prelude::*,
@@ -129,8 +134,8 @@ pub mod pallet {
 			to: &T::AccountId,
 			amount: BalanceOf<T>,
 		) -> bool {
-			amount.is_zero() ||
-				T::Currency::transfer_on_hold(
+			amount.is_zero()
+				|| T::Currency::transfer_on_hold(
 					reason,
 					owner,
 					to,
@@ -155,10 +160,13 @@ pub mod pallet {
 				return amount;
 			}
 			let (to, payee) = if Self::pay(reason, owner, to, amount) {
-				(to.clone(), match payee {
-					PayeeKind::Provider => Payee::Provider,
-					PayeeKind::Creator => Payee::Creator,
-				})
+				(
+					to.clone(),
+					match payee {
+						PayeeKind::Provider => Payee::Provider,
+						PayeeKind::Creator => Payee::Creator,
+					},
+				)
 			} else {
 				let treasury = T::TreasuryAccount::get();
 				if !Self::pay(reason, owner, &treasury, amount) {
@@ -172,7 +180,13 @@ pub mod pallet {
 		}
 	}
 
-	impl<T: Config> Settle<T::AccountId, BalanceOf<T>, <T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason> for Pallet<T> {
+	impl<T: Config>
+		Settle<
+			T::AccountId,
+			BalanceOf<T>,
+			<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
+		> for Pallet<T>
+	{
 		fn settle(
 			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
 			job: JobId,
@@ -184,7 +198,7 @@ pub mod pallet {
 		) -> Result<Receipt<BalanceOf<T>>, DispatchError> {
 			// Check everything before moving anything: settlement is all or nothing.
 			let mut total = BalanceOf::<T>::zero();
-			let mut costs = sp_runtime::Vec::with_capacity(payments.len());
+			let mut costs = alloc::vec::Vec::with_capacity(payments.len());
 			for p in payments {
 				let cost = p
 					.price
@@ -200,10 +214,16 @@ pub mod pallet {
 			let mut receipt = Receipt::<BalanceOf<T>>::default();
 			for (p, cost) in payments.iter().zip(costs) {
 				let s = crate::split::split(cost, royalty_bps, fee_rate);
-				let royalty =
-					Self::pay_or_treasury(reason, job, owner, creator, PayeeKind::Creator, s.royalty);
-				let fee = if !s.protocol_fee.is_zero() &&
-					Self::pay(reason, owner, &treasury, s.protocol_fee)
+				let royalty = Self::pay_or_treasury(
+					reason,
+					job,
+					owner,
+					creator,
+					PayeeKind::Creator,
+					s.royalty,
+				);
+				let fee = if !s.protocol_fee.is_zero()
+					&& Self::pay(reason, owner, &treasury, s.protocol_fee)
 				{
 					Self::deposit_event(Event::Paid {
 						job,
@@ -227,15 +247,21 @@ pub mod pallet {
 				receipt.protocol_fee.saturating_accrue(fee);
 				receipt.providers.saturating_accrue(provider);
 			}
-			receipt.paid =
-				receipt.royalty.saturating_add(receipt.protocol_fee).saturating_add(receipt.providers);
+			receipt.paid = receipt
+				.royalty
+				.saturating_add(receipt.protocol_fee)
+				.saturating_add(receipt.providers);
 			let rest = escrow.saturating_sub(receipt.paid);
 			receipt.refund = T::Currency::release(reason, owner, rest, Precision::BestEffort)?;
 			if receipt.refund != rest {
 				frame_support::defensive!("the escrow held less than the job recorded");
 			}
 			if !receipt.refund.is_zero() {
-				Self::deposit_event(Event::Refunded { job, to: owner.clone(), amount: receipt.refund });
+				Self::deposit_event(Event::Refunded {
+					job,
+					to: owner.clone(),
+					amount: receipt.refund,
+				});
 			}
 			Self::deposit_event(Event::Settled { job, receipt: receipt.clone() });
 			Ok(receipt)

@@ -9,10 +9,7 @@
 //! add up to `cost` exactly: no unit is created or lost.
 
 use mosaic_primitives::{BasisPoints, BPS_DENOMINATOR};
-use sp_runtime::{
-	traits::{AtLeast32BitUnsigned, Saturating},
-	Permill, Perbill, Rounding,
-};
+use sp_runtime::{traits::AtLeast32BitUnsigned, Perbill, Permill};
 
 /// The three parts of one payment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,9 +26,8 @@ pub fn split<Balance: AtLeast32BitUnsigned + Copy>(
 	protocol_fee: Permill,
 ) -> Split<Balance> {
 	let bps = u32::from(royalty_bps).min(BPS_DENOMINATOR);
-	let royalty = Perbill::from_rational_with_rounding(bps, BPS_DENOMINATOR, Rounding::Down)
-		.unwrap_or(Perbill::one())
-		.mul_floor(cost);
+	// bps / 10 000 is exactly bps × 100 000 parts per billion.
+	let royalty = Perbill::from_parts(bps.saturating_mul(100_000)).mul_floor(cost);
 	let protocol_fee = protocol_fee.mul_floor(cost).min(cost.saturating_sub(royalty));
 	let provider = cost.saturating_sub(royalty).saturating_sub(protocol_fee);
 	Split { royalty, protocol_fee, provider }

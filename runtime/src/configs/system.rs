@@ -1,7 +1,9 @@
 //! `frame_system` and `pallet_timestamp`: block limits, accounts, time.
 
 use frame_support::{
-	derive_impl, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
 	traits::{ConstU32, ConstU64},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -28,9 +30,19 @@ parameter_types! {
 		Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
 		NORMAL_DISPATCH_RATIO,
 	);
-	pub RuntimeBlockLength: BlockLength = BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	pub RuntimeBlockLength: BlockLength = block_length();
 	/// Generic Substrate SS58 prefix.
 	pub const SS58Prefix: u8 = 42;
+}
+
+/// 5 MiB blocks, 75 % of them for normal transactions.
+fn block_length() -> BlockLength {
+	BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| {
+			*max = NORMAL_DISPATCH_RATIO.mul_floor(*max)
+		})
+		.build()
 }
 
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]

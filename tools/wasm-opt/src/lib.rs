@@ -14,6 +14,7 @@
 //! Cutting Binaryen saves its C++ build; the blob is then only stripped and zstd-compressed by
 //! the builder, as with Binaryen at `-O0`.
 
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::indexing_slicing))]
 use std::path::Path;
 
 /// The passes the builder requests.
@@ -237,63 +238,63 @@ fn scan_instruction(f: &mut Reader<'_>) -> Result<bool, OptimizationError> {
 		// br, br_if, call, local.get/set/tee, global.get/set.
 		0x0C | 0x0D | 0x10 | 0x20..=0x24 => {
 			f.leb_u32()?;
-		},
+		}
 		0x0E => {
 			let n = f.leb_u32()?;
 			for _ in 0..=n {
 				f.leb_u32()?;
 			}
-		},
+		}
 		0x11 => {
 			f.leb_u32()?;
 			f.leb_u32()?;
-		},
+		}
 		// select with types.
 		0x1C => {
 			let n = f.leb_u32()?;
 			f.take(n as usize)?;
-		},
+		}
 		// loads and stores: align, offset.
 		0x28..=0x3E => {
 			f.leb_u32()?;
 			f.leb_u32()?;
-		},
+		}
 		// memory.size, memory.grow: reserved byte.
 		0x3F | 0x40 => {
 			f.byte()?;
-		},
+		}
 		0x41 | 0x42 => f.skip_leb()?,
 		0x43 => {
 			f.take(4)?;
-		},
+		}
 		0x44 => {
 			f.take(8)?;
-		},
+		}
 		// Prefixed opcodes (saturating truncation, bulk memory): the sub-opcode and, for bulk
 		// memory, its immediates.
 		0xFC => {
 			let sub = f.leb_u32()?;
 			match sub {
-				0..=7 => {},
+				0..=7 => {}
 				8 => {
 					f.leb_u32()?;
 					f.byte()?;
-				},
+				}
 				9 | 13 | 15..=17 => {
 					f.leb_u32()?;
-				},
+				}
 				10 | 12 | 14 => {
 					f.leb_u32()?;
 					f.leb_u32()?;
-				},
+				}
 				11 => {
 					f.byte()?;
-				},
+				}
 				_ => return Err(OptimizationError::Malformed("unknown 0xFC sub-opcode")),
 			}
-		},
+		}
 		// Everything else in the MVP has no immediates.
-		_ => {},
+		_ => {}
 	}
 	Ok(false)
 }

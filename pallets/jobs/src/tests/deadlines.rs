@@ -41,7 +41,9 @@ fn a_job_nobody_answers_is_refunded_in_full_after_the_reassignment() {
 		assert_eq!(d, vec![(50, -50, 0)]);
 		let j = JobsStorage::<Test>::get(job).unwrap();
 		assert_eq!((j.status, j.escrow), (JobStatus::Refunded, 0));
-		System::assert_last_event(Event::JobRefunded { job, owner: account(USER), amount: 50 }.into());
+		System::assert_last_event(
+			Event::JobRefunded { job, owner: account(USER), amount: 50 }.into(),
+		);
 		for n in 0..2 {
 			let p = pallet_mosaic_providers::Providers::<Test>::get(provider(n)).unwrap();
 			assert_eq!((p.reputation.timed_out, p.active_jobs), (1, 0));

@@ -6,7 +6,6 @@
 
 use super::*;
 use crate::JobStatus;
-use frame_support::traits::fungible::Inspect;
 
 /// A small deterministic generator (xorshift64*), so every failure replays from its seed.
 struct Rng(u64);
@@ -60,7 +59,7 @@ fn step(rng: &mut Rng, models: &[ModelId]) {
 				1 + rng.below(3) as u8,
 			)
 			.map(|_| ())
-		},
+		}
 	};
 }
 
@@ -77,17 +76,17 @@ fn react(rng: &mut Rng) {
 			continue;
 		}
 		for n in waiting(job) {
-			if JobsStorage::<Test>::get(job).map_or(true, |j| j.status != JobStatus::Pending) {
+			if JobsStorage::<Test>::get(job).is_none_or(|j| j.status != JobStatus::Pending) {
 				break;
 			}
 			match rng.below(10) {
 				0..=5 => {
 					let _ = answer(n, job, b"the right answer", 5);
-				},
+				}
 				6 => {
 					let _ = answer(n, job, &[n; 8], 5);
-				},
-				_ => {}, // silent
+				}
+				_ => {} // silent
 			}
 		}
 	}

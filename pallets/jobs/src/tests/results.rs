@@ -83,7 +83,17 @@ fn a_duplicate_result_is_refused() {
 fn results_for_unknown_or_closed_jobs_are_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		assert_noop!(answer(0, 7, b"x", 1), Error::<Test>::JobNotFound);
+		let any_signature = MultiSignature::Ed25519(operator_pair(0).sign(b"x"));
+		assert_noop!(
+			Jobs::submit_result(
+				RuntimeOrigin::signed(operator(0)),
+				7,
+				b"x".to_vec(),
+				1,
+				any_signature
+			),
+			Error::<Test>::JobNotFound
+		);
 		let job = submit(USER, model, 10, 5, 1).unwrap();
 		assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
 		assert_noop!(answer(0, job, b"x", 1), Error::<Test>::JobNotPending);
@@ -157,7 +167,8 @@ fn the_majority_output_wins_and_the_dissenter_is_slashed() {
 		System::assert_has_event(
 			Event::ProviderOutvoted { job, provider: provider(b), slashed: MIN_BOND / 10 }.into(),
 		);
-		let rep = |n| pallet_mosaic_providers::Providers::<Test>::get(provider(n)).unwrap().reputation;
+		let rep =
+			|n| pallet_mosaic_providers::Providers::<Test>::get(provider(n)).unwrap().reputation;
 		assert_eq!((rep(a).completed, rep(b).outvoted, rep(c).completed), (1, 1, 1));
 	});
 }

@@ -17,9 +17,13 @@ fn a_paid_job_splits_exactly_between_provider_creator_treasury_and_refund() {
 		// cost 40 × 3 = 120: royalty 12, fee 6, provider 102; refund 500 − 120 = 380.
 		assert_eq!(d, vec![(380, -500, 0), (102, 0, 0), (12, 0, 0), (6, 0, 0)]);
 		assert_eq!(Balances::total_issuance(), issuance);
-		let receipt = Receipt { paid: 120, royalty: 12, protocol_fee: 6, providers: 102, refund: 380 };
+		let receipt =
+			Receipt { paid: 120, royalty: 12, protocol_fee: 6, providers: 102, refund: 380 };
 		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!((j.status, j.escrow, j.receipt.clone()), (JobStatus::Settled, 0, Some(receipt.clone())));
+		assert_eq!(
+			(j.status, j.escrow, j.receipt.clone()),
+			(JobStatus::Settled, 0, Some(receipt.clone()))
+		);
 		for (to, payee, amount) in [
 			(account(CREATOR), Payee::Creator, 12),
 			(treasury(), Payee::Treasury, 6),

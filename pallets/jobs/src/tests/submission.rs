@@ -20,7 +20,10 @@ fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
 		assert_eq!(Prompts::<Test>::get(job).unwrap().into_inner(), b"Once upon a time".to_vec());
 		assert_eq!(j.prompt_hash, H256(sp_io::hashing::blake2_256(b"Once upon a time")));
 		let terms = Models::terms_for_new_job(model).unwrap();
-		assert_eq!((j.model_hash, j.creator.clone(), j.royalty_bps), (terms.content_hash, terms.creator, 1_000));
+		assert_eq!(
+			(j.model_hash, j.creator.clone(), j.royalty_bps),
+			(terms.content_hash, terms.creator, 1_000)
+		);
 		System::assert_has_event(
 			Event::JobSubmitted {
 				job,
@@ -54,9 +57,8 @@ fn redundant_jobs_escrow_one_more_slot_for_a_tie_breaker() {
 fn an_oversized_or_empty_prompt_is_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		let submit_prompt = |p: Vec<u8>| {
-			Jobs::submit_job(RuntimeOrigin::signed(account(USER)), model, p, 10, 5, 1)
-		};
+		let submit_prompt =
+			|p: Vec<u8>| Jobs::submit_job(RuntimeOrigin::signed(account(USER)), model, p, 10, 5, 1);
 		assert_noop!(submit_prompt(vec![b'a'; 65]), Error::<Test>::PromptTooLong);
 		assert_noop!(submit_prompt(vec![]), Error::<Test>::EmptyPrompt);
 		assert_ok!(submit_prompt(vec![b'a'; 64]));
@@ -135,7 +137,7 @@ fn providers_of_a_job_share_one_engine() {
 						.collect();
 					assert!(engines.iter().all(|e| *e == j.engine));
 					assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
-				},
+				}
 				Err(e) => panic!("two providers per engine are available: {e:?}"),
 			}
 		}
@@ -156,7 +158,10 @@ fn a_user_who_cannot_pay_the_escrow_is_refused_and_loses_nothing() {
 fn an_overflowing_escrow_is_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		assert_noop!(submit(USER, model, u32::MAX, u128::MAX / 2, 1), Error::<Test>::EscrowOverflow);
+		assert_noop!(
+			submit(USER, model, u32::MAX, u128::MAX / 2, 1),
+			Error::<Test>::EscrowOverflow
+		);
 	});
 }
 
@@ -209,10 +214,7 @@ fn the_owner_cancels_before_any_result_and_gets_everything_back() {
 		System::assert_last_event(
 			Event::JobCancelled { job, owner: account(USER), amount: 150 }.into(),
 		);
-		assert_eq!(
-			Balances::balance_on_hold(&HoldReason::JobEscrow.into(), &account(USER)),
-			0
-		);
+		assert_eq!(Balances::balance_on_hold(&HoldReason::JobEscrow.into(), &account(USER)), 0);
 	});
 }
 
