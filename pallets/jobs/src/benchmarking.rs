@@ -2,16 +2,16 @@
 //! the longest prompt and output, a decision with settlement, deadlines with slashes and
 //! reassignment.
 
+// Set-up code: a failure is a bug in the benchmark and must abort it.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
+
 use super::*;
 use crate::pallet::{BalanceOf, Call, Config, Deadlines, Jobs, NextJobId, Pallet};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::traits::{
-	fungible::{Inspect, Mutate},
-	Get, Hooks,
-};
+use frame_support::traits::{fungible::Mutate, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use mosaic_primitives::{JobId, ModelId};
+use mosaic_primitives::{JobId, ModelId, ProviderRegistry};
 use sp_runtime::traits::Saturating;
 
 /// What the runtime provides the benchmarks: a market, and operator signatures.

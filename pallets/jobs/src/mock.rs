@@ -143,6 +143,8 @@ impl pallet_mosaic_jobs::Config for Test {
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchModels;
 }
 
 /// An account with no key: users, providers' cold accounts, the creator.

@@ -1,9 +1,18 @@
 //! Benchmarks of the model registry (benchmarks v2).
 
+// Set-up code: a failure is a bug in the benchmark and must abort it.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
+
 use super::*;
 use crate::pallet::{Call, Config, ModelByHash, Models, NextModelId, Pallet};
 use frame_benchmarking::v2::*;
-use frame_support::traits::fungible::{Inspect, Mutate};
+use frame_support::{
+	traits::{
+		fungible::{Inspect, Mutate},
+		Get,
+	},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use mosaic_primitives::Quantization;
 use sp_core::H256;
@@ -19,7 +28,7 @@ fn funded<T: Config>(name: &'static str) -> T::AccountId {
 }
 
 fn max_name() -> BoundedVec<u8, MaxNameLen> {
-	BoundedVec::truncate_from(alloc::vec![b'm'; MaxNameLen::get() as usize])
+	BoundedVec::truncate_from(alloc::vec![b'm'; <MaxNameLen as Get<u32>>::get() as usize])
 }
 
 fn register<T: Config>(creator: &T::AccountId) -> mosaic_primitives::ModelId {
@@ -40,7 +49,6 @@ fn register<T: Config>(creator: &T::AccountId) -> mosaic_primitives::ModelId {
 #[benchmarks]
 mod benchmarks {
 	use super::*;
-	use frame_support::traits::Get;
 
 	#[benchmark]
 	fn register_model() {

@@ -1,5 +1,8 @@
 //! Benchmarks of the provider registry (benchmarks v2), each at its worst case.
 
+// Set-up code: a failure is a bug in the benchmark and must abort it.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
+
 use super::*;
 use crate::pallet::{BalanceOf, Call, Config, ModelProviders, Operators, Pallet, Providers};
 use frame_benchmarking::v2::*;
