@@ -126,7 +126,7 @@ mod benchmark_helpers {
 				let _ = Models::register_model(
 					crate::RuntimeOrigin::signed(creator.clone()),
 					b"bench".to_vec().try_into().unwrap_or_default(),
-					H256::from_low_u64_be(u64::from(next).saturating_add(1)),
+					H256(sp_io::hashing::blake2_256(&next.to_le_bytes())),
 					1,
 					Quantization::Q4_0,
 					1,
