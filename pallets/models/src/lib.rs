@@ -170,6 +170,43 @@ pub mod pallet {
 		ModelIdsExhausted,
 	}
 
+	/// Models registered at genesis, each with its deposit held from its creator (who must be
+	/// endowed by the balances genesis).
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// `(creator, name, content_hash, size_bytes, quantization, context_length,
+		/// royalty_bps)`.
+		pub models: alloc::vec::Vec<(
+			T::AccountId,
+			alloc::vec::Vec<u8>,
+			H256,
+			u64,
+			Quantization,
+			u32,
+			BasisPoints,
+		)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (creator, name, hash, size, quantization, context, royalty) in &self.models {
+				let name = BoundedVec::try_from(name.clone()).expect("genesis model name fits");
+				Pallet::<T>::do_register_model(
+					creator.clone(),
+					name,
+					*hash,
+					*size,
+					*quantization,
+					*context,
+					*royalty,
+				)
+				.expect("genesis models are valid and their creators can pay the deposit");
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		#[cfg(feature = "try-runtime")]
@@ -199,44 +236,16 @@ pub mod pallet {
 			royalty_bps: BasisPoints,
 		) -> DispatchResult {
 			let creator = ensure_signed(origin)?;
-			ensure!(!name.is_empty(), Error::<T>::BadName);
-			ensure!(size_bytes > 0 && context_length > 0, Error::<T>::ZeroSize);
-			ensure!(royalty_bps <= T::MaxRoyaltyBps::get(), Error::<T>::RoyaltyTooHigh);
-			ensure!(
-				!ModelByHash::<T>::contains_key(content_hash),
-				Error::<T>::ModelAlreadyRegistered
-			);
-
-			let model = NextModelId::<T>::get();
-			let next = model.checked_add(1).ok_or(Error::<T>::ModelIdsExhausted)?;
-			let deposit = T::RegistrationDeposit::get();
-			T::Currency::hold(&HoldReason::ModelDeposit.into(), &creator, deposit)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-
-			NextModelId::<T>::put(next);
-			ModelByHash::<T>::insert(content_hash, model);
-			Models::<T>::insert(
-				model,
-				ModelInfo {
-					name,
-					content_hash,
-					size_bytes,
-					quantization,
-					context_length,
-					creator: creator.clone(),
-					royalty_bps,
-					deposit,
-					status: ModelStatus::Active,
-				},
-			);
-			Self::deposit_event(Event::ModelRegistered {
-				model,
+			Self::do_register_model(
 				creator,
+				name,
 				content_hash,
+				size_bytes,
+				quantization,
+				context_length,
 				royalty_bps,
-				deposit,
-			});
-			Ok(())
+			)
+			.map(|_| ())
 		}
 
 		/// Changes the royalty of a model, for jobs submitted from now on.
@@ -336,6 +345,57 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Registers a model for `creator`: the logic of [`Pallet::register_model`], shared with
+		/// genesis. Returns the new model's id.
+		pub(crate) fn do_register_model(
+			creator: T::AccountId,
+			name: BoundedVec<u8, MaxNameLen>,
+			content_hash: H256,
+			size_bytes: u64,
+			quantization: Quantization,
+			context_length: u32,
+			royalty_bps: BasisPoints,
+		) -> Result<ModelId, DispatchError> {
+			ensure!(!name.is_empty(), Error::<T>::BadName);
+			ensure!(size_bytes > 0 && context_length > 0, Error::<T>::ZeroSize);
+			ensure!(royalty_bps <= T::MaxRoyaltyBps::get(), Error::<T>::RoyaltyTooHigh);
+			ensure!(
+				!ModelByHash::<T>::contains_key(content_hash),
+				Error::<T>::ModelAlreadyRegistered
+			);
+
+			let model = NextModelId::<T>::get();
+			let next = model.checked_add(1).ok_or(Error::<T>::ModelIdsExhausted)?;
+			let deposit = T::RegistrationDeposit::get();
+			T::Currency::hold(&HoldReason::ModelDeposit.into(), &creator, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+			NextModelId::<T>::put(next);
+			ModelByHash::<T>::insert(content_hash, model);
+			Models::<T>::insert(
+				model,
+				ModelInfo {
+					name,
+					content_hash,
+					size_bytes,
+					quantization,
+					context_length,
+					creator: creator.clone(),
+					royalty_bps,
+					deposit,
+					status: ModelStatus::Active,
+				},
+			);
+			Self::deposit_event(Event::ModelRegistered {
+				model,
+				creator,
+				content_hash,
+				royalty_bps,
+				deposit,
+			});
+			Ok(model)
+		}
+
 		/// `None` for governance, `Some(who)` for a signed caller.
 		fn creator_or_governance(
 			origin: OriginFor<T>,

@@ -254,3 +254,44 @@ fn unsigned_origins_are_refused() {
 		);
 	});
 }
+
+#[test]
+fn model_ids_running_out_is_an_error_and_holds_nothing() {
+	new_test_ext(|| {
+		NextModelId::<Test>::put(u32::MAX);
+		assert_noop!(
+			Models::register_model(
+				RuntimeOrigin::signed(ALICE),
+				name("x"),
+				hash(1),
+				1,
+				Quantization::Q4_0,
+				1,
+				0
+			),
+			Error::<Test>::ModelIdsExhausted
+		);
+		assert_eq!(held(ALICE), 0);
+	});
+}
+
+#[test]
+fn genesis_registers_models_with_their_deposits() {
+	use sp_runtime::BuildStorage;
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> { balances: vec![(ALICE, 1_000)], ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	crate::GenesisConfig::<Test> {
+		models: vec![(ALICE, b"tiny".to_vec(), hash(9), 1_000, Quantization::Q4_0, 256, 700)],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		let m = ModelsStorage::<Test>::get(0).unwrap();
+		assert_eq!((m.creator, m.royalty_bps, m.content_hash), (ALICE, 700, hash(9)));
+		assert_eq!(ModelByHash::<Test>::get(hash(9)), Some(0));
+		assert_eq!(held(ALICE), DEPOSIT);
+		Models::do_try_state().unwrap();
+	});
+}

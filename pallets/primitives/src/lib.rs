@@ -38,6 +38,8 @@ pub const BPS_DENOMINATOR: u32 = 10_000;
 	Debug,
 	PartialEq,
 	Eq,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub enum Quantization {
 	F32,

@@ -253,6 +253,56 @@ pub mod pallet {
 		AtCapacity,
 	}
 
+	/// Providers registered at genesis, each with its bond held (its account must be endowed by
+	/// the balances genesis) and serving models registered at genesis. Their hardware profile
+	/// has no GPU until they `update_profile`.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// `(provider, operator, ask, bond, cpu_cores, ram_gib, max_concurrent_jobs, engine,
+		/// models served)`.
+		pub providers: alloc::vec::Vec<(
+			T::AccountId,
+			T::AccountId,
+			BalanceOf<T>,
+			BalanceOf<T>,
+			u16,
+			u16,
+			u16,
+			sp_core::H256,
+			alloc::vec::Vec<ModelId>,
+		)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (who, operator, ask, bond, cpu_cores, ram_gib, max_jobs, engine, models) in
+				&self.providers
+			{
+				let profile = HardwareProfile {
+					cpu_cores: *cpu_cores,
+					ram_gib: *ram_gib,
+					gpu: None,
+					max_concurrent_jobs: *max_jobs,
+					engine: *engine,
+				};
+				Pallet::<T>::do_register_provider(
+					who.clone(),
+					profile,
+					*ask,
+					operator.clone(),
+					*bond,
+				)
+				.expect("genesis providers are valid and can pay their bond");
+				for model in models {
+					Pallet::<T>::do_serve_model(who.clone(), *model)
+						.expect("genesis providers serve genesis models");
+				}
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		#[cfg(feature = "try-runtime")]
@@ -281,29 +331,7 @@ pub mod pallet {
 			bond: BalanceOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
-			ensure!(bond >= T::MinProviderBond::get(), Error::<T>::BondBelowMinimum);
-			ensure!(profile.max_concurrent_jobs > 0, Error::<T>::ZeroConcurrency);
-			Self::ensure_operator_free(&who, &operator)?;
-
-			Self::hold_bond(&who, bond)?;
-			Self::bind_operator(&who, &operator);
-			Providers::<T>::insert(
-				&who,
-				ProviderInfo {
-					operator: operator.clone(),
-					profile,
-					ask,
-					bond,
-					unbonding: BoundedVec::new(),
-					status: ProviderStatus::Active,
-					serving: BoundedVec::new(),
-					active_jobs: 0,
-					reputation: Reputation::default(),
-				},
-			);
-			Self::deposit_event(Event::ProviderRegistered { provider: who, operator, bond });
-			Ok(())
+			Self::do_register_provider(who, profile, ask, operator, bond)
 		}
 
 		/// Replaces the provider's hardware profile and ask. Jobs already assigned keep the
@@ -362,17 +390,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::serve_model())]
 		pub fn serve_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(T::Models::exists(model), Error::<T>::ModelNotRegistered);
-			Self::mutate_provider(&who, |p| {
-				ensure!(!p.serving.contains(&model), Error::<T>::AlreadyServing);
-				p.serving.try_push(model).map_err(|_| Error::<T>::TooManyModels)?;
-				ModelProviders::<T>::try_mutate(model, |list| {
-					list.try_push(who.clone()).map_err(|_| Error::<T>::TooManyProvidersForModel)
-				})?;
-				Ok(())
-			})?;
-			Self::deposit_event(Event::ServingModel { provider: who, model });
-			Ok(())
+			Self::do_serve_model(who, model)
 		}
 
 		/// Stops serving a model. Jobs already assigned for it must still be answered.
@@ -510,6 +528,56 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Registers `who` as a provider: the logic of [`Pallet::register_provider`], shared
+		/// with genesis.
+		pub(crate) fn do_register_provider(
+			who: T::AccountId,
+			profile: HardwareProfile,
+			ask: BalanceOf<T>,
+			operator: T::AccountId,
+			bond: BalanceOf<T>,
+		) -> DispatchResult {
+			ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+			ensure!(bond >= T::MinProviderBond::get(), Error::<T>::BondBelowMinimum);
+			ensure!(profile.max_concurrent_jobs > 0, Error::<T>::ZeroConcurrency);
+			Self::ensure_operator_free(&who, &operator)?;
+
+			Self::hold_bond(&who, bond)?;
+			Self::bind_operator(&who, &operator);
+			Providers::<T>::insert(
+				&who,
+				ProviderInfo {
+					operator: operator.clone(),
+					profile,
+					ask,
+					bond,
+					unbonding: BoundedVec::new(),
+					status: ProviderStatus::Active,
+					serving: BoundedVec::new(),
+					active_jobs: 0,
+					reputation: Reputation::default(),
+				},
+			);
+			Self::deposit_event(Event::ProviderRegistered { provider: who, operator, bond });
+			Ok(())
+		}
+
+		/// `who` starts serving `model`: the logic of [`Pallet::serve_model`], shared with
+		/// genesis.
+		pub(crate) fn do_serve_model(who: T::AccountId, model: ModelId) -> DispatchResult {
+			ensure!(T::Models::exists(model), Error::<T>::ModelNotRegistered);
+			Self::mutate_provider(&who, |p| {
+				ensure!(!p.serving.contains(&model), Error::<T>::AlreadyServing);
+				p.serving.try_push(model).map_err(|_| Error::<T>::TooManyModels)?;
+				ModelProviders::<T>::try_mutate(model, |list| {
+					list.try_push(who.clone()).map_err(|_| Error::<T>::TooManyProvidersForModel)
+				})?;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::ServingModel { provider: who, model });
+			Ok(())
+		}
+
 		/// Runs `f` on a provider that is not leaving, writing back only on success.
 		pub(crate) fn mutate_provider<R>(
 			who: &T::AccountId,

@@ -457,3 +457,30 @@ fn unsigned_origins_are_refused() {
 		assert_noop!(Providers::pause(RuntimeOrigin::none()), DispatchError::BadOrigin);
 	});
 }
+
+#[test]
+fn genesis_registers_providers_serving_models() {
+	use sp_runtime::BuildStorage;
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(P1, ENDOWMENT)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let engine = sp_core::H256::repeat_byte(7);
+	crate::GenesisConfig::<Test> {
+		providers: vec![(P1, OP1, 5, MIN_BOND, 2, 8, 3, engine, vec![0, 1])],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		let p = ProvidersStorage::<Test>::get(P1).unwrap();
+		assert_eq!((p.operator, p.ask, p.bond), (OP1, 5, MIN_BOND));
+		assert_eq!((p.profile.max_concurrent_jobs, p.profile.engine), (3, engine));
+		assert_eq!(p.serving.into_inner(), vec![0, 1]);
+		assert_eq!(held(P1), MIN_BOND);
+		assert_eq!(Providers::candidates(1, 5, &[]).len(), 1);
+		Providers::do_try_state().unwrap();
+	});
+}

@@ -252,3 +252,13 @@ fn a_closed_job_cannot_be_cancelled() {
 		);
 	});
 }
+
+#[test]
+fn job_ids_running_out_is_an_error_and_holds_nothing() {
+	new_test_ext(|| {
+		let model = market(1);
+		crate::NextJobId::<Test>::put(u64::MAX);
+		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::JobIdsExhausted);
+		assert_eq!(funds(&account(USER)).escrow, 0);
+	});
+}
