@@ -31,6 +31,11 @@ fn register(who: AccountId, h: u8, royalty: u16) -> u32 {
 	id
 }
 
+/// A minimal registration (size 1, context 1, royalty 0) of file `h` by `origin`.
+fn register_as(origin: RuntimeOrigin, h: u8) -> sp_runtime::DispatchResult {
+	Models::register_model(origin, name("x"), hash(h), 1, Quantization::Q4_0, 1, 0)
+}
+
 fn held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::ModelDeposit.into(), &who)
 }
@@ -102,15 +107,7 @@ fn the_same_file_cannot_be_registered_twice() {
 	new_test_ext(|| {
 		register(ALICE, 7, 0);
 		assert_noop!(
-			Models::register_model(
-				RuntimeOrigin::signed(BOB),
-				name("copy"),
-				hash(7),
-				1,
-				Quantization::Q4_0,
-				1,
-				0
-			),
+			register_as(RuntimeOrigin::signed(BOB), 7),
 			Error::<Test>::ModelAlreadyRegistered
 		);
 	});
@@ -120,15 +117,7 @@ fn the_same_file_cannot_be_registered_twice() {
 fn registering_without_the_deposit_fails_and_holds_nothing() {
 	new_test_ext(|| {
 		assert_noop!(
-			Models::register_model(
-				RuntimeOrigin::signed(POOR),
-				name("x"),
-				hash(1),
-				1,
-				Quantization::Q4_0,
-				1,
-				0
-			),
+			register_as(RuntimeOrigin::signed(POOR), 1),
 			Error::<Test>::InsufficientBalance
 		);
 		assert_eq!(held(POOR), 0);
@@ -240,18 +229,7 @@ fn governance_removal_burns_the_deposit() {
 #[test]
 fn unsigned_origins_are_refused() {
 	new_test_ext(|| {
-		assert_noop!(
-			Models::register_model(
-				RuntimeOrigin::none(),
-				name("x"),
-				hash(1),
-				1,
-				Quantization::Q4_0,
-				1,
-				0
-			),
-			DispatchError::BadOrigin
-		);
+		assert_noop!(register_as(RuntimeOrigin::none(), 1), DispatchError::BadOrigin);
 	});
 }
 
@@ -260,15 +238,7 @@ fn model_ids_running_out_is_an_error_and_holds_nothing() {
 	new_test_ext(|| {
 		NextModelId::<Test>::put(u32::MAX);
 		assert_noop!(
-			Models::register_model(
-				RuntimeOrigin::signed(ALICE),
-				name("x"),
-				hash(1),
-				1,
-				Quantization::Q4_0,
-				1,
-				0
-			),
+			register_as(RuntimeOrigin::signed(ALICE), 1),
 			Error::<Test>::ModelIdsExhausted
 		);
 		assert_eq!(held(ALICE), 0);
