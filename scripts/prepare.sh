@@ -5,6 +5,7 @@
 #     Node.js and npm if absent
 #   - rustup: wasm32-unknown-unknown and wasm32v1-none targets, rust-src, rustfmt, clippy
 #   - npm: the pinned polkadot.js packages of scripts/package-lock.json
+#   - pip: a venv in ~/.cache/mosaic/venv with scripts/model/requirements.txt (gguf)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -35,6 +36,18 @@ installed_components=$(rustup component list --installed)
 for component in rust-src rustfmt clippy; do
 	grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
 done
+
+# Python with the pinned `gguf` package, for generating test models (scripts/model/).
+venv="$HOME/.cache/mosaic/venv"
+if ! cmp -s model/requirements.txt "$venv/.mosaic-requirements" 2>/dev/null; then
+	echo "==> python venv with scripts/model/requirements.txt"
+	python3 -m venv "$venv" 2>/dev/null || {
+		$SUDO apt-get install -y -qq python3-venv >/dev/null
+		python3 -m venv "$venv"
+	}
+	"$venv/bin/pip" install -q -r model/requirements.txt
+	cp model/requirements.txt "$venv/.mosaic-requirements"
+fi
 
 # npm ci only when the lock file changed since the last install.
 stamp=node_modules/.mosaic-lock

@@ -5,6 +5,8 @@ MOSAIC_NODE="$CARGO_TARGET_DIR/release/mosaic-node"
 # The WASM builder looks for Cargo.lock above its OUT_DIR, which is outside the clone.
 WASM_BUILD_WORKSPACE_HINT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export WASM_BUILD_WORKSPACE_HINT
+# The engine's tests generate GGUF models with this Python (scripts/prepare.sh makes it).
+export MOSAIC_PYTHON="${MOSAIC_PYTHON:-$HOME/.cache/mosaic/venv/bin/python3}"
 # litep2p asks for a vendored OpenSSL (a C build of several minutes); link Debian's instead.
 export OPENSSL_NO_VENDOR=1
 export MOSAIC_NODE

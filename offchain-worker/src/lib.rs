@@ -1,0 +1,55 @@
+//! # Mosaic's inference engine
+//!
+//! Runs a provider's jobs with llama.cpp (through `llama-cpp-2`), knowing nothing of FRAME:
+//!
+//! - [`ModelDir`] finds a model file by its registered content hash (BLAKE2b-256 of the whole
+//!   file) and refuses files whose hash differs;
+//! - [`Engine`] loads verified GGUF models once and keeps them, and decodes deterministically:
+//!   greedy sampling, fixed context/batch/thread settings, flash attention off;
+//! - [`Engine::fingerprint`] describes everything that decides the output (llama.cpp build and
+//!   its SIMD features, the settings), so two providers' outputs are compared only when their
+//!   fingerprints are equal.
+//!
+//! Errors are typed ([`EngineError`]); logs go to the `mosaic::inference` target.
+
+#![allow(clippy::arithmetic_side_effects)] // counters and durations of a local process
+
+mod engine;
+mod hash;
+
+pub use engine::{Engine, Inference, Settings};
+pub use hash::{content_hash, ModelDir};
+
+/// Everything that can go wrong running a job.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+	/// No file in the models directory has this content hash.
+	#[error("no model with content hash {0} in the models directory")]
+	ModelNotFound(String),
+	/// The file's content hash is not the registered one: it is never served.
+	#[error("{path}: content hash {actual} differs from the registered {expected}")]
+	HashMismatch { path: String, expected: String, actual: String },
+	/// Reading a file failed.
+	#[error("{path}: {source}")]
+	Io { path: String, source: std::io::Error },
+	/// llama.cpp could not load the file (not a GGUF model it understands).
+	#[error("{path}: llama.cpp could not load it: {reason}")]
+	Malformed { path: String, reason: String },
+	/// The llama.cpp backend could not start.
+	#[error("llama.cpp backend: {0}")]
+	Backend(String),
+	/// The prompt tokenises to nothing.
+	#[error("the prompt is empty once tokenised")]
+	EmptyPrompt,
+	/// Prompt plus `max_tokens` do not fit the context window.
+	#[error("prompt ({prompt} tokens) plus max_tokens ({max}) exceed the context of {n_ctx}")]
+	ContextTooSmall { prompt: usize, max: u32, n_ctx: u32 },
+	/// llama.cpp failed while decoding.
+	#[error("llama.cpp: {0}")]
+	Inference(String),
+}
+
+/// Hex of a 32-byte hash, for logs and errors.
+pub fn hex(bytes: &[u8; 32]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
