@@ -38,7 +38,8 @@ impl ModelDir {
 		Self { dir: dir.into(), cache: Mutex::new(HashMap::new()) }
 	}
 
-	/// The path of the file whose content hash is `hash`.
+	/// The path of the file whose content hash is `hash`, hashed afresh by this call, so it can
+	/// be loaded right away without hashing it a second time.
 	pub fn find(&self, hash: &[u8; 32]) -> Result<PathBuf, EngineError> {
 		let io = |source| EngineError::Io { path: self.dir.display().to_string(), source };
 		let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -49,14 +50,21 @@ impl ModelDir {
 			}
 			let meta = std::fs::metadata(&path).map_err(io)?;
 			let key = (meta.len(), meta.modified().ok());
-			let h = match cache.get(&path) {
-				Some((len, modified, h)) if (*len, *modified) == key => *h,
-				_ => {
-					let h = content_hash(&path)?;
-					cache.insert(path.clone(), (key.0, key.1, h));
-					h
+			if let Some((len, modified, h)) = cache.get(&path) {
+				if (*len, *modified) == key {
+					if h != hash {
+						continue;
+					}
+					// A match from the cache is hashed again before it is served: size and
+					// modification time can stay the same while the bytes change.
+					cache.remove(&path);
+					Self::verify(&path, hash)?;
+					cache.insert(path.clone(), (key.0, key.1, *hash));
+					return Ok(path);
 				}
-			};
+			}
+			let h = content_hash(&path)?;
+			cache.insert(path.clone(), (key.0, key.1, h));
 			if &h == hash {
 				return Ok(path);
 			}

@@ -126,3 +126,23 @@ fn a_prompt_that_does_not_fit_the_context_is_refused() {
 	let err = engine().run(&hash_of("tiny-q8_0.gguf"), &[b'a'; 200], 100).unwrap_err();
 	assert!(matches!(err, EngineError::ContextTooSmall { .. }), "{err}");
 }
+
+#[test]
+fn a_cached_match_is_hashed_again_before_it_is_served() {
+	let dir = std::env::temp_dir().join(format!("mosaic-engine-cache-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let path = dir.join("m.gguf");
+	std::fs::copy(models().join("tiny-q8_0.gguf"), &path).unwrap();
+	let registered = content_hash(&path).unwrap();
+	let models_dir = mosaic_engine::ModelDir::new(&dir);
+	assert_eq!(models_dir.find(&registered).unwrap(), path);
+	// Swap the bytes but keep the size and modification time the cache keys on.
+	let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+	let mut bytes = std::fs::read(&path).unwrap();
+	let last = bytes.len() - 1;
+	bytes[last] ^= 0xff;
+	std::fs::write(&path, &bytes).unwrap();
+	std::fs::File::options().write(true).open(&path).unwrap().set_modified(modified).unwrap();
+	let err = models_dir.find(&registered).unwrap_err();
+	assert!(matches!(err, EngineError::HashMismatch { .. }), "{err}");
+}
