@@ -49,6 +49,14 @@ if ! cmp -s model/requirements.txt "$venv/.mosaic-requirements" 2>/dev/null; the
 	cp model/requirements.txt "$venv/.mosaic-requirements"
 fi
 
+# The tiny model the dev chain registers (byte-identical on every run; its hash is in the
+# runtime's genesis presets, and the end-to-end tests check it).
+models="${MOSAIC_MODELS:-$HOME/.cache/mosaic/models}"
+if [ ! -s "$models/mosaic-tiny-q8_0.gguf" ]; then
+	mkdir -p "$models"
+	"$venv/bin/python3" model/gen_llama_gguf.py "$models/mosaic-tiny-q8_0.gguf" --size tiny --quant q8_0
+fi
+
 # npm ci only when the lock file changed since the last install.
 stamp=node_modules/.mosaic-lock
 if ! cmp -s package-lock.json "$stamp" 2>/dev/null; then

@@ -19,12 +19,14 @@ cargo fmt --all --check
 step "cargo test --workspace (release, clippy -D warnings)"
 cargo test --release --locked --workspace --no-fail-fast
 
-step "dev node + polkadot.js tests"
+step "dev node (provider of the tiny model) + polkadot.js tests"
 log_dir="$(mktemp -d)"
 rpc_port=19944
-start_node "$log_dir/node.log" "$rpc_port" --dev --tmp --port 30533 --prometheus-port 19615 \
-	--no-telemetry --no-mdns
-if ! MOSAIC_WS="ws://127.0.0.1:$rpc_port" node --test scripts/tests/; then
+export MOSAIC_NODE_LOG="$log_dir/node.log"
+start_node "$MOSAIC_NODE_LOG" "$rpc_port" --dev --tmp --port 30533 --prometheus-port 19615 \
+	--no-telemetry --no-mdns --models-dir "$MOSAIC_MODELS"
+# One file at a time: the tests account balances of the same dev accounts to the unit.
+if ! MOSAIC_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 scripts/tests/; then
 	echo "polkadot.js tests failed; the node's log ends:" >&2
 	tail -n 60 "$log_dir/node.log" >&2
 	exit 1

@@ -1,7 +1,12 @@
 //! The built-in chain specifications: `dev` and `local`.
 
-use mosaic_runtime::{TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY};
+use mosaic_runtime::{
+	genesis_config_presets::development_config_genesis, AccountId, Balance, MOS, TOKEN_DECIMALS,
+	TOKEN_SYMBOL, WASM_BINARY,
+};
 use sc_service::{ChainType, Properties};
+use sp_core::{sr25519, Pair, H256};
+use sp_keyring::Sr25519Keyring;
 
 /// The generic Substrate chain spec, with genesis built from the runtime's presets.
 pub type ChainSpec = sc_service::GenericChainSpec;
@@ -27,14 +32,43 @@ fn builder(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<
 		.build())
 }
 
-/// `--dev`: Alice validates alone.
-pub fn development_chain_spec() -> Result<ChainSpec, String> {
-	builder(
-		"Mosaic Development",
-		"mosaic_dev",
-		ChainType::Development,
-		sp_genesis_builder::DEV_RUNTIME_PRESET,
-	)
+/// The dev provider's operator key, derived from the dev authority's seed; `service.rs` puts
+/// it in the keystore of a `--dev` node.
+pub const DEV_OPERATOR_SUFFIX: &str = "//operator";
+/// The dev provider's ask: one micro-MOS per token.
+pub const DEV_PROVIDER_ASK: Balance = MOS / 1_000_000;
+/// The dev provider's bond.
+pub const DEV_PROVIDER_BOND: Balance = 10_000 * MOS;
+
+/// `--dev`: Alice validates alone and is a provider of the tiny model (model 0), declaring
+/// `engine`, the fingerprint of this node's engine with the flags it was started with.
+pub fn development_chain_spec(engine: [u8; 32]) -> Result<ChainSpec, String> {
+	let operator = sr25519::Pair::from_string(&format!("//Alice{DEV_OPERATOR_SUFFIX}"), None)
+		.map_err(|e| format!("dev operator key: {e:?}"))?;
+	let alice: AccountId = Sr25519Keyring::Alice.to_account_id();
+	let provider = (
+		alice,
+		AccountId::from(operator.public()),
+		DEV_PROVIDER_ASK,
+		DEV_PROVIDER_BOND,
+		2u16,
+		8u16,
+		4u16,
+		H256(engine),
+		vec![0u32],
+	);
+	let mut genesis = development_config_genesis();
+	genesis["providers"] = serde_json::json!({ "providers": [provider] });
+	let wasm = WASM_BINARY.ok_or_else(|| {
+		"the runtime WASM was not built (was SKIP_WASM_BUILD set?); rebuild without it".to_string()
+	})?;
+	Ok(ChainSpec::builder(wasm, None)
+		.with_name("Mosaic Development")
+		.with_id("mosaic_dev")
+		.with_chain_type(ChainType::Development)
+		.with_properties(properties())
+		.with_genesis_config_patch(genesis)
+		.build())
 }
 
 /// `--chain local`: Alice, Bob and Charlie validate.

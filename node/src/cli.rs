@@ -10,6 +10,9 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: RunCmd,
+
+	#[clap(flatten)]
+	pub provider: crate::inference::ProviderParams,
 }
 
 /// Subcommands besides running the node.
@@ -62,4 +65,7 @@ pub enum Subcommand {
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Run the inference engine directly on a GGUF file and print the result as JSON.
+	Infer(crate::inference::InferCmd),
 }

@@ -35,7 +35,9 @@ impl SubstrateCli for Cli {
 
 	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 		Ok(match id {
-			"dev" => Box::new(chain_spec::development_chain_spec()?),
+			"dev" => Box::new(chain_spec::development_chain_spec(
+				self.provider.engine.fingerprint_hash()?,
+			)?),
 			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
 			path => {
 				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
@@ -112,12 +114,14 @@ pub fn run() -> sc_cli::Result<()> {
 			benchmarking; rebuild it with `cargo build --release -p mosaic-node --features \
 			runtime-benchmarks`"
 			.into()),
+		Some(Subcommand::Infer(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<mosaic_runtime::Block>(&config))
 		}
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let provider = cli.provider.clone();
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
@@ -125,10 +129,10 @@ pub fn run() -> sc_cli::Result<()> {
 							mosaic_runtime::opaque::Block,
 							<mosaic_runtime::opaque::Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config)
+					>(config, &provider)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, &provider)
 							.map_err(sc_cli::Error::Service)
 					}
 				}

@@ -12,8 +12,15 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use std::{sync::Arc, time::Duration};
 
-/// Host functions the runtime may call.
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+use crate::inference::{EngineHost, ProviderParams};
+use mosaic_inference::{InferenceExt, InferenceHost};
+use mosaic_primitives::OPERATOR_KEY_TYPE;
+use sp_keystore::Keystore;
+
+/// Host functions the runtime may call: Substrate's, and the inference functions its
+/// off-chain worker uses (answered by the engine only where `--models-dir` is given).
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, mosaic_inference::inference::HostFunctions);
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
@@ -131,6 +138,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	provider: &ProviderParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -185,7 +193,26 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
-	if config.offchain_worker.enabled {
+	// A provider's engine; off-chain workers run wherever there is one.
+	let engine: Option<Arc<dyn InferenceHost>> = match &provider.models_dir {
+		Some(dir) => Some(Arc::new(
+			EngineHost::new(dir.clone(), provider, config.prometheus_registry())
+				.map_err(ServiceError::Other)?,
+		)),
+		None => None,
+	};
+	if let Some(seed) = &config.dev_key_seed {
+		// Dev chains: the dev authority is also the provider of the tiny model.
+		keystore_container
+			.keystore()
+			.sr25519_generate_new(
+				OPERATOR_KEY_TYPE,
+				Some(&format!("{seed}{}", crate::chain_spec::DEV_OPERATOR_SUFFIX)),
+			)
+			.map_err(|e| ServiceError::Other(format!("dev operator key: {e}")))?;
+	}
+
+	if config.offchain_worker.enabled || engine.is_some() {
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -197,7 +224,14 @@ pub fn new_full<
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: false,
-				custom_extensions: |_| vec![],
+				custom_extensions: move |_| match &engine {
+					Some(engine) => {
+						let extension: Box<dyn sp_externalities::Extension> =
+							Box::new(InferenceExt(engine.clone()));
+						vec![extension]
+					}
+					None => vec![],
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

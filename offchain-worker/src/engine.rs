@@ -60,6 +60,21 @@ fn backend() -> Result<&'static LlamaBackend, EngineError> {
 		.map_err(|e| EngineError::Backend(e.clone()))
 }
 
+fn describe(settings: Settings) -> String {
+	// SAFETY: returns a pointer to a static, NUL-terminated string.
+	let system = unsafe {
+		std::ffi::CStr::from_ptr(llama_cpp_sys_2::llama_print_system_info())
+			.to_string_lossy()
+			.into_owned()
+	};
+	let Settings { n_ctx, n_batch, n_threads } = settings;
+	format!(
+		"llama-cpp-2 0.1.160 (llama-cpp-sys-2 0.1.161); {}; n_ctx={n_ctx} n_batch={n_batch} \
+		 n_threads={n_threads} flash_attn=off sampler=greedy",
+		system.trim()
+	)
+}
+
 /// Runs jobs on the models of one directory.
 pub struct Engine {
 	backend: &'static LlamaBackend,
@@ -87,18 +102,18 @@ impl Engine {
 	/// What decides this engine's outputs: the llama.cpp bindings' version, the CPU features
 	/// llama.cpp was built with, and the settings.
 	pub fn fingerprint(&self) -> String {
-		// SAFETY: returns a pointer to a static, NUL-terminated string.
-		let system = unsafe {
-			std::ffi::CStr::from_ptr(llama_cpp_sys_2::llama_print_system_info())
-				.to_string_lossy()
-				.into_owned()
-		};
-		let Settings { n_ctx, n_batch, n_threads } = self.settings;
-		format!(
-			"llama-cpp-2 0.1.160 (llama-cpp-sys-2 0.1.161); {}; n_ctx={n_ctx} n_batch={n_batch} \
-			 n_threads={n_threads} flash_attn=off sampler=greedy",
-			system.trim()
-		)
+		describe(self.settings)
+	}
+
+	/// The fingerprint an engine with `settings` would have in this process, without one.
+	pub fn fingerprint_of(settings: Settings) -> Result<String, EngineError> {
+		backend()?;
+		Ok(describe(settings))
+	}
+
+	/// BLAKE2b-256 of a fingerprint: the `engine` providers declare and attestations carry.
+	pub fn fingerprint_hash(fingerprint: &str) -> [u8; 32] {
+		crate::hash::blake2b_256(fingerprint.as_bytes())
 	}
 
 	/// The verified, loaded model with content hash `hash` (loaded on first use).

@@ -10,6 +10,11 @@ use std::{
 	time::SystemTime,
 };
 
+/// BLAKE2b-256 of `bytes`.
+pub fn blake2b_256(bytes: &[u8]) -> [u8; 32] {
+	Blake2b::<U32>::digest(bytes).into()
+}
+
 /// BLAKE2b-256 of the whole file, as registered on-chain (`b2sum -l 256 FILE`).
 pub fn content_hash(path: &Path) -> Result<[u8; 32], EngineError> {
 	let io = |source| EngineError::Io { path: path.display().to_string(), source };

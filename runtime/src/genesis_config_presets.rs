@@ -1,20 +1,43 @@
 //! Genesis presets: `development` (Alice validates alone) and `local_testnet` (Alice, Bob and
-//! Charlie validate). In both, the well-known dev accounts are endowed and Alice is sudo.
+//! Charlie validate). In both, the well-known dev accounts are endowed, Alice is sudo and the
+//! project's tiny test model is registered by Charlie (model 0). The node's `--dev` chain adds
+//! Alice as a provider of it, with the node's own engine fingerprint (`node/src/chain_spec.rs`).
 
 use crate::{
-	configs::marketplace::treasury_account, AccountId, Balance, BalancesConfig,
+	configs::marketplace::treasury_account, AccountId, Balance, BalancesConfig, ModelsConfig,
 	RuntimeGenesisConfig, SessionKeys, SudoConfig, EXISTENTIAL_DEPOSIT, MOS,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use mosaic_primitives::Quantization;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_core::H256;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// What each endowed dev account starts with: one million MOS.
 pub const ENDOWMENT: Balance = 1_000_000 * MOS;
+
+/// The tiny test model: `scripts/model/gen_llama_gguf.py <out> --size tiny --quant q8_0`
+/// writes it byte-identically (0.22 M parameters, 914-token SentencePiece vocabulary).
+pub mod tiny_model {
+	/// BLAKE2b-256 of the file (`b2sum -l 256`).
+	pub const CONTENT_HASH: [u8; 32] = [
+		0xba, 0x5e, 0xbe, 0xba, 0xae, 0xc9, 0xcc, 0x02, 0xde, 0x79, 0x3b, 0x72, 0x53, 0x54, 0xb0,
+		0xf9, 0xb9, 0x70, 0xc3, 0x4a, 0xf7, 0x0a, 0x17, 0x99, 0x1d, 0xc8, 0x97, 0x7d, 0xd5, 0x9e,
+		0xca, 0xb7,
+	];
+	/// The file's size in bytes.
+	pub const SIZE: u64 = 259_968;
+	/// Its trained context window.
+	pub const CONTEXT_LENGTH: u32 = 256;
+	/// Its registered name.
+	pub const NAME: &[u8] = b"mosaic-tiny-llama-q8_0";
+	/// The creator's royalty: 10 %.
+	pub const ROYALTY_BPS: u16 = 1_000;
+}
 
 /// A validator: its account and its session keys.
 fn validator(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, SessionKeys) {
@@ -46,6 +69,17 @@ fn testnet_genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		models: ModelsConfig {
+			models: vec![(
+				Sr25519Keyring::Charlie.to_account_id(),
+				tiny_model::NAME.to_vec(),
+				H256(tiny_model::CONTENT_HASH),
+				tiny_model::SIZE,
+				Quantization::Q8_0,
+				tiny_model::CONTEXT_LENGTH,
+				tiny_model::ROYALTY_BPS,
+			)],
+		},
 	})
 }
 

@@ -7,6 +7,10 @@ WASM_BUILD_WORKSPACE_HINT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export WASM_BUILD_WORKSPACE_HINT
 # The engine's tests generate GGUF models with this Python (scripts/prepare.sh makes it).
 export MOSAIC_PYTHON="${MOSAIC_PYTHON:-$HOME/.cache/mosaic/venv/bin/python3}"
+# Where the nodes of the scripts find GGUF models; scripts/prepare.sh writes the tiny model
+# (registered in the dev chain's genesis) here.
+export MOSAIC_MODELS="${MOSAIC_MODELS:-$HOME/.cache/mosaic/models}"
+export MOSAIC_TINY_MODEL="$MOSAIC_MODELS/mosaic-tiny-q8_0.gguf"
 # litep2p asks for a vendored OpenSSL (a C build of several minutes); link Debian's instead.
 export OPENSSL_NO_VENDOR=1
 export MOSAIC_NODE

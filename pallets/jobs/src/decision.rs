@@ -15,7 +15,7 @@ use sp_core::H256;
 use sp_runtime::traits::{Saturating, Zero};
 
 /// How many blocks past its ideal deadline a job may be queued when that block is full.
-const DEADLINE_SLACK: u32 = 8;
+pub(crate) const DEADLINE_SLACK: u32 = 8;
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_submit_job(
@@ -83,7 +83,7 @@ impl<T: Config> Pallet<T> {
 		job_id: JobId,
 		output: Vec<u8>,
 		tokens: u32,
-		signature: T::Signature,
+		signature: T::AttestationSignature,
 	) -> DispatchResult {
 		let (provider, mut job) = Self::check_result(&who, job_id, &output, tokens, &signature)?;
 		let output_hash = H256(sp_io::hashing::blake2_256(&output));

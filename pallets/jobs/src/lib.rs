@@ -60,12 +60,14 @@ pub use pallet::*;
 mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod crypto;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
 mod decision;
 mod escrow;
 #[cfg(test)]
 mod mock;
+pub mod offchain;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -86,7 +88,10 @@ pub mod pallet {
 			Randomness,
 		},
 	};
-	use frame_system::pallet_prelude::*;
+	use frame_system::{
+		offchain::{AppCrypto, CreateSignedTransaction, SigningTypes},
+		pallet_prelude::*,
+	};
 	use mosaic_primitives::{
 		AttestationPayload, JobId, ModelId, ModelRegistry, ProviderRegistry, Receipt, Settle,
 	};
@@ -111,7 +116,7 @@ pub mod pallet {
 	/// A stored result of this runtime.
 	pub type ResultOf<T> = StoredResult<
 		<T as frame_system::Config>::AccountId,
-		<T as Config>::Signature,
+		<T as Config>::AttestationSignature,
 		BlockNumberFor<T>,
 		<T as Config>::MaxOutputLen,
 	>;
@@ -131,7 +136,7 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config: frame_system::Config + CreateSignedTransaction<Call<Self>> {
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -158,9 +163,14 @@ pub mod pallet {
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// The signature of operator keys over attestations.
-		type Signature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+		type AttestationSignature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
 			+ Parameter
-			+ MaxEncodedLen;
+			+ MaxEncodedLen
+			+ From<<Self as SigningTypes>::Signature>;
+
+		/// How the off-chain worker signs with the keystore's operator keys (see
+		/// [`crate::crypto::OperatorCrypto`]).
+		type OperatorCrypto: AppCrypto<Self::Public, <Self as SigningTypes>::Signature>;
 
 		/// Longest prompt, in bytes.
 		#[pallet::constant]
@@ -195,7 +205,7 @@ pub mod pallet {
 
 		/// Sets up markets and signs attestations for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: crate::BenchmarkHelper<Self::AccountId, Self::Signature>;
+		type BenchmarkHelper: crate::BenchmarkHelper<Self::AccountId, Self::AttestationSignature>;
 	}
 
 	/// Why this pallet holds funds.
@@ -327,6 +337,11 @@ pub mod pallet {
 			T::WeightInfo::on_initialize(count)
 		}
 
+		/// On a provider's node: answers the jobs assigned to it (see [`crate::offchain`]).
+		fn offchain_worker(n: BlockNumberFor<T>) {
+			Self::answer_assigned_jobs(n);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -377,7 +392,7 @@ pub mod pallet {
 		///   [`Error::TooManyTokens`], [`Error::BadAttestation`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, job: &JobId, output: &Vec<u8>, tokens: &u32, signature: &T::Signature| -> bool {
+		#[pallet::feeless_if(|origin: &OriginFor<T>, job: &JobId, output: &Vec<u8>, tokens: &u32, signature: &T::AttestationSignature| -> bool {
 			ensure_signed(origin.clone())
 				.map(|who| Pallet::<T>::check_result(&who, *job, output, *tokens, signature).is_ok())
 				.unwrap_or(false)
@@ -387,7 +402,7 @@ pub mod pallet {
 			job: JobId,
 			output: Vec<u8>,
 			tokens: u32,
-			signature: T::Signature,
+			signature: T::AttestationSignature,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_result(who, job, output, tokens, signature)
@@ -433,7 +448,7 @@ pub mod pallet {
 			job_id: JobId,
 			output: &[u8],
 			tokens: u32,
-			signature: &T::Signature,
+			signature: &T::AttestationSignature,
 		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
 			let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::JobNotFound)?;
 			ensure!(job.status == JobStatus::Pending, Error::<T>::JobNotPending);

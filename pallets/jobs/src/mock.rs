@@ -134,7 +134,8 @@ impl pallet_mosaic_jobs::Config for Test {
 	type Providers = Providers;
 	type Settlement = Settlement;
 	type Randomness = TestRandomness;
-	type Signature = MultiSignature;
+	type AttestationSignature = MultiSignature;
+	type OperatorCrypto = crate::crypto::OperatorCrypto;
 	type MaxPromptLen = ConstU32<64>;
 	type MaxOutputLen = ConstU32<64>;
 	type MaxRedundancy = ConstU32<3>;
@@ -145,6 +146,44 @@ impl pallet_mosaic_jobs::Config for Test {
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchModels;
+}
+
+/// What the off-chain worker hands to the pool: signed by the operator's account, with the
+/// nonce it chose as the only extension.
+pub type Extrinsic = sp_runtime::generic::UncheckedExtrinsic<
+	AccountId,
+	RuntimeCall,
+	(),
+	frame_system::CheckNonce<Test>,
+>;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = MultiSigner;
+	type Signature = MultiSignature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<MultiSigner, MultiSignature>,
+	>(
+		call: RuntimeCall,
+		_public: MultiSigner,
+		account: AccountId,
+		nonce: u32,
+	) -> Option<Extrinsic> {
+		Some(Extrinsic::new_signed(call, account, (), frame_system::CheckNonce::from(nonce)))
+	}
 }
 
 /// An account with no key: users, providers' cold accounts, the creator.
@@ -175,6 +214,11 @@ pub const ENDOWMENT: Balance = 1_000_000;
 /// Runs `test` on a fresh chain with users, providers 0..20 and the creator endowed, then
 /// checks every pallet's invariants.
 pub fn new_test_ext(test: impl FnOnce()) {
+	new_test_ext_with(|_| {}, test)
+}
+
+/// [`new_test_ext`] with extensions (keystore, off-chain, inference) registered by `setup`.
+pub fn new_test_ext_with(setup: impl FnOnce(&mut sp_io::TestExternalities), test: impl FnOnce()) {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut balances: Vec<(AccountId, Balance)> =
 		(0..20).map(|n| (provider(n), ENDOWMENT)).collect();
@@ -186,6 +230,7 @@ pub fn new_test_ext(test: impl FnOnce()) {
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	let mut ext: sp_io::TestExternalities = storage.into();
+	setup(&mut ext);
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		test();

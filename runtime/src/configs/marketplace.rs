@@ -86,7 +86,8 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type Providers = Providers;
 	type Settlement = Settlement;
 	type Randomness = RandomnessCollectiveFlip;
-	type Signature = MultiSignature;
+	type AttestationSignature = MultiSignature;
+	type OperatorCrypto = pallet_mosaic_jobs::crypto::OperatorCrypto;
 	/// 4 KiB of prompt.
 	type MaxPromptLen = ConstU32<4096>;
 	/// 16 KiB of output.

@@ -3,6 +3,7 @@
 pub mod consensus;
 pub mod marketplace;
 pub mod monetary;
+pub mod offchain;
 pub mod system;
 pub mod utility;
 

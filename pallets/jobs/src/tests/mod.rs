@@ -1,6 +1,7 @@
 //! Tests of the jobs pallet, with the real models, providers and settlement pallets.
 
 mod deadlines;
+mod offchain;
 mod property;
 mod results;
 mod settlement;

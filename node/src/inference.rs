@@ -1,0 +1,286 @@
+//! The provider side of the node: the llama.cpp engine behind the inference host functions,
+//! its command-line flags and its Prometheus metrics.
+//!
+//! The runtime's off-chain worker reaches [`EngineHost`] through
+//! [`mosaic_inference::InferenceExt`], registered for every worker by `service.rs`.
+
+use mosaic_engine::{hex, Engine, EngineError, Settings};
+use mosaic_inference::{InferenceError, InferenceHost, InferenceOutput, InferenceRequest};
+use std::{
+	path::PathBuf,
+	sync::atomic::{AtomicU32, Ordering},
+	time::Instant,
+};
+use substrate_prometheus_endpoint::{
+	register, Counter, CounterVec, Histogram, HistogramOpts, Opts, PrometheusError, Registry, U64,
+};
+
+/// Log target of the engine's host side.
+const LOG_TARGET: &str = "mosaic::inference";
+
+/// The engine settings that decide a greedy output: part of the engine fingerprint, so every
+/// provider of a model must use the same ones to be comparable.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EngineParams {
+	/// CPU threads per inference (part of the engine fingerprint).
+	#[arg(long, value_name = "N", default_value_t = 1,
+		value_parser = clap::value_parser!(u32).range(1..=256))]
+	pub inference_threads: u32,
+
+	/// Context window of each inference, prompt plus output tokens (part of the engine
+	/// fingerprint).
+	#[arg(long, value_name = "TOKENS", default_value_t = 2048,
+		value_parser = clap::value_parser!(u32).range(16..=131_072))]
+	pub inference_context: u32,
+}
+
+impl EngineParams {
+	/// The engine settings these flags describe.
+	pub fn settings(&self) -> Settings {
+		Settings {
+			n_ctx: self.inference_context,
+			n_batch: self.inference_context.min(512),
+			n_threads: self.inference_threads,
+		}
+	}
+
+	/// BLAKE2b-256 of the fingerprint an engine with these settings has in this binary.
+	pub fn fingerprint_hash(&self) -> Result<[u8; 32], String> {
+		Engine::fingerprint_of(self.settings())
+			.map(|fingerprint| Engine::fingerprint_hash(&fingerprint))
+			.map_err(|e| e.to_string())
+	}
+}
+
+/// Flags of a node that serves inference as a provider.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProviderParams {
+	/// Serve inference jobs with the GGUF files in this directory. Files are found by their
+	/// content hash (BLAKE2b-256, `b2sum -l 256`), whatever their names. Turns the off-chain
+	/// workers on; the provider's operator key (type `mosc`) must be in the keystore.
+	#[arg(long, value_name = "PATH")]
+	pub models_dir: Option<PathBuf>,
+
+	/// Most inferences run at once; further jobs wait for a later block.
+	#[arg(long, value_name = "N", default_value_t = 1,
+		value_parser = clap::value_parser!(u32).range(1..=64))]
+	pub max_concurrent_jobs: u32,
+
+	#[clap(flatten)]
+	pub engine: EngineParams,
+}
+
+/// Prometheus metrics of the engine.
+pub struct Metrics {
+	jobs: Counter<U64>,
+	tokens: Counter<U64>,
+	seconds: Histogram,
+	failures: CounterVec<U64>,
+}
+
+impl Metrics {
+	/// Registers the metrics in `registry`.
+	pub fn register(registry: &Registry) -> Result<Self, PrometheusError> {
+		Ok(Self {
+			jobs: register(
+				Counter::new("mosaic_inference_jobs_total", "Inferences completed for jobs")?,
+				registry,
+			)?,
+			tokens: register(
+				Counter::new("mosaic_inference_tokens_total", "Tokens generated for jobs")?,
+				registry,
+			)?,
+			seconds: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"mosaic_inference_seconds",
+						"Wall time of each completed inference, prompt included",
+					)
+					.buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
+				)?,
+				registry,
+			)?,
+			failures: register(
+				CounterVec::new(
+					Opts::new(
+						"mosaic_inference_failures_total",
+						"Inferences that failed, by reason",
+					),
+					&["reason"],
+				)?,
+				registry,
+			)?,
+		})
+	}
+}
+
+/// The engine as the off-chain workers see it: bounded concurrency, typed failures, metrics.
+pub struct EngineHost {
+	engine: Engine,
+	fingerprint: [u8; 32],
+	running: AtomicU32,
+	max_running: u32,
+	metrics: Option<Metrics>,
+}
+
+impl EngineHost {
+	/// An engine for the provider flags `params` (which must name a models directory).
+	pub fn new(
+		models_dir: PathBuf,
+		params: &ProviderParams,
+		registry: Option<&Registry>,
+	) -> Result<Self, String> {
+		if !models_dir.is_dir() {
+			return Err(format!("--models-dir {}: not a directory", models_dir.display()));
+		}
+		let engine =
+			Engine::new(&models_dir, params.engine.settings()).map_err(|e| e.to_string())?;
+		let description = engine.fingerprint();
+		let fingerprint = Engine::fingerprint_hash(&description);
+		log::info!(
+			target: LOG_TARGET,
+			"serving models from {} with engine 0x{} ({description})",
+			models_dir.display(),
+			hex(&fingerprint),
+		);
+		let metrics = registry
+			.map(Metrics::register)
+			.transpose()
+			.map_err(|e| format!("inference metrics: {e}"))?;
+		Ok(Self {
+			engine,
+			fingerprint,
+			running: AtomicU32::new(0),
+			max_running: params.max_concurrent_jobs,
+			metrics,
+		})
+	}
+
+	fn fail(&self, error: InferenceError) -> InferenceError {
+		if let Some(m) = &self.metrics {
+			m.failures.with_label_values(&[error.as_str()]).inc();
+		}
+		error
+	}
+}
+
+/// The typed reason an engine error is reported under.
+fn classify(error: &EngineError) -> InferenceError {
+	match error {
+		EngineError::ModelNotFound(_) => InferenceError::ModelMissing,
+		EngineError::HashMismatch { .. }
+		| EngineError::Io { .. }
+		| EngineError::Malformed { .. } => InferenceError::ModelRejected,
+		EngineError::ContextTooSmall { .. } => InferenceError::ContextOverflow,
+		EngineError::Backend(_) | EngineError::EmptyPrompt | EngineError::Inference(_) => {
+			InferenceError::EngineFailure
+		}
+	}
+}
+
+/// A slot of the concurrency limit, given back on drop.
+struct Slot<'a>(&'a AtomicU32);
+
+impl Drop for Slot<'_> {
+	fn drop(&mut self) {
+		self.0.fetch_sub(1, Ordering::SeqCst);
+	}
+}
+
+impl InferenceHost for EngineHost {
+	fn fingerprint(&self) -> [u8; 32] {
+		self.fingerprint
+	}
+
+	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError> {
+		let max = self.max_running;
+		if self
+			.running
+			.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+				(n < max).then(|| n.saturating_add(1))
+			})
+			.is_err()
+		{
+			return Err(self.fail(InferenceError::Busy));
+		}
+		let _slot = Slot(&self.running);
+		let started = Instant::now();
+		let inference = self
+			.engine
+			.run(&request.model_hash, &request.prompt, request.max_tokens)
+			.map_err(|e| {
+			log::warn!(target: LOG_TARGET, "model 0x{}: {e}", hex(&request.model_hash));
+			self.fail(classify(&e))
+		})?;
+		let seconds = started.elapsed().as_secs_f64();
+		if inference.output.len() > request.max_output_bytes as usize {
+			log::warn!(
+				target: LOG_TARGET,
+				"model 0x{}: {} output bytes, above the chain's {}",
+				hex(&request.model_hash),
+				inference.output.len(),
+				request.max_output_bytes,
+			);
+			return Err(self.fail(InferenceError::OutputTooLong));
+		}
+		if let Some(m) = &self.metrics {
+			m.jobs.inc();
+			m.tokens.inc_by(u64::from(inference.tokens));
+			m.seconds.observe(seconds);
+		}
+		log::info!(
+			target: LOG_TARGET,
+			"model 0x{}: {} tokens in {seconds:.3} s (first token after {:.1} ms, {:.1} tokens/s)",
+			hex(&request.model_hash),
+			inference.tokens,
+			inference.time_to_first_token.as_secs_f64() * 1e3,
+			inference.tokens_per_second,
+		);
+		Ok(InferenceOutput { output: inference.output, tokens: inference.tokens })
+	}
+}
+
+/// `mosaic-node infer`: runs the engine directly on a model file, as a provider's node would
+/// for a job, and prints the result as JSON. For checking a setup and comparing outputs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InferCmd {
+	/// The GGUF model file.
+	#[arg(long, value_name = "FILE")]
+	pub model: PathBuf,
+
+	/// The prompt.
+	#[arg(long)]
+	pub prompt: String,
+
+	/// Most tokens to generate.
+	#[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+	pub max_tokens: u32,
+
+	#[clap(flatten)]
+	pub engine: EngineParams,
+}
+
+impl InferCmd {
+	/// Runs the inference and prints `{ model_hash, engine, fingerprint, output, tokens, … }`.
+	pub fn run(&self) -> Result<(), String> {
+		let hash = mosaic_engine::content_hash(&self.model).map_err(|e| e.to_string())?;
+		let dir = self.model.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+		let engine = Engine::new(dir, self.engine.settings()).map_err(|e| e.to_string())?;
+		let fingerprint = engine.fingerprint();
+		let inference = engine
+			.run(&hash, self.prompt.as_bytes(), self.max_tokens)
+			.map_err(|e| e.to_string())?;
+		let json = serde_json::json!({
+			"model_hash": format!("0x{}", hex(&hash)),
+			"engine": format!("0x{}", hex(&Engine::fingerprint_hash(&fingerprint))),
+			"fingerprint": fingerprint,
+			"output": String::from_utf8_lossy(&inference.output),
+			"output_hex": format!("0x{}", inference.output.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+			"tokens": inference.tokens,
+			"time_to_first_token_ms": inference.time_to_first_token.as_secs_f64() * 1e3,
+			"tokens_per_second": inference.tokens_per_second,
+		});
+		println!("{json}");
+		Ok(())
+	}
+}

@@ -1,0 +1,120 @@
+//! The inference host functions: how the runtime's off-chain worker reaches the node's engine.
+//!
+//! The runtime (WASM) calls [`inference::fingerprint`] and [`inference::run`]. On the node
+//! these look up an [`InferenceExt`] among the off-chain worker's externalities extensions; the
+//! node registers one (wrapping its llama.cpp engine) through
+//! `sc_offchain::OffchainWorkerOptions::custom_extensions`, and adds [`inference::HostFunctions`]
+//! to its executor. A node started without a models directory registers none: the functions
+//! then answer `None` / [`InferenceError::NoEngine`] and the off-chain worker does nothing.
+//!
+//! Nothing here links llama.cpp, so the pallets test their off-chain worker against a mock
+//! [`InferenceHost`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use scale_info::TypeInfo;
+use sp_runtime_interface::{
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode},
+	runtime_interface,
+};
+
+#[cfg(not(substrate_runtime))]
+use sp_externalities::ExternalitiesExt;
+
+/// A completion to compute.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+pub struct InferenceRequest {
+	/// BLAKE2b-256 of the whole GGUF file: the model's registered content hash.
+	pub model_hash: [u8; 32],
+	/// The prompt, as the user submitted it.
+	pub prompt: Vec<u8>,
+	/// Most tokens to generate.
+	pub max_tokens: u32,
+	/// Most output bytes the chain accepts: a longer output is an error, not a truncation.
+	pub max_output_bytes: u32,
+}
+
+/// A completed inference.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+pub struct InferenceOutput {
+	/// The generated text's bytes.
+	pub output: Vec<u8>,
+	/// Tokens generated.
+	pub tokens: u32,
+}
+
+/// Why no output was produced. Each reason is counted by the node's metrics.
+#[derive(Clone, Copy, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+pub enum InferenceError {
+	/// This node runs no engine (started without a models directory).
+	NoEngine,
+	/// No file in the models directory has this content hash.
+	ModelMissing,
+	/// A file claimed the hash but did not verify, or llama.cpp refused to load it.
+	ModelRejected,
+	/// Prompt plus `max_tokens` do not fit the engine's context.
+	ContextOverflow,
+	/// The output would exceed `max_output_bytes`.
+	OutputTooLong,
+	/// The engine runs its maximum of concurrent jobs: ask again later.
+	Busy,
+	/// llama.cpp failed while tokenizing or decoding.
+	EngineFailure,
+}
+
+impl InferenceError {
+	/// A short, stable name: the `reason` label of the failure metric.
+	pub fn as_str(&self) -> &'static str {
+		match self {
+			Self::NoEngine => "no_engine",
+			Self::ModelMissing => "model_missing",
+			Self::ModelRejected => "model_rejected",
+			Self::ContextOverflow => "context_overflow",
+			Self::OutputTooLong => "output_too_long",
+			Self::Busy => "busy",
+			Self::EngineFailure => "engine_failure",
+		}
+	}
+}
+
+/// What the node implements: the engine behind the host functions.
+#[cfg(not(substrate_runtime))]
+pub trait InferenceHost: Send + Sync {
+	/// BLAKE2b-256 of the engine's fingerprint string (llama.cpp build, SIMD features,
+	/// settings): the `engine` a provider declares and every attestation carries.
+	fn fingerprint(&self) -> [u8; 32];
+
+	/// Runs one greedy completion, blocking until it is done.
+	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError>;
+}
+
+#[cfg(not(substrate_runtime))]
+sp_externalities::decl_extension! {
+	/// The engine, as an externalities extension of the off-chain worker.
+	pub struct InferenceExt(alloc::sync::Arc<dyn InferenceHost>);
+}
+
+/// The host functions. Called only from off-chain workers: block execution must never depend
+/// on a node's local engine.
+#[runtime_interface]
+pub trait Inference {
+	/// The engine's fingerprint hash, or `None` when this node runs no engine.
+	fn fingerprint(&mut self) -> AllocateAndReturnByCodec<Option<[u8; 32]>> {
+		self.extension::<InferenceExt>().map(|engine| engine.fingerprint())
+	}
+
+	/// Runs `request` on the node's engine and waits for the result.
+	fn run(
+		&mut self,
+		request: PassFatPointerAndDecode<InferenceRequest>,
+	) -> AllocateAndReturnByCodec<Result<InferenceOutput, InferenceError>> {
+		match self.extension::<InferenceExt>() {
+			Some(engine) => engine.run(request),
+			None => Err(InferenceError::NoEngine),
+		}
+	}
+}

@@ -1,0 +1,347 @@
+//! The off-chain worker against a mock engine: what it runs, what it signs and submits, and
+//! that it never answers a job twice.
+
+use super::*;
+use crate::{
+	offchain::{claim_key, Abandon, Claim},
+	Call as JobsCall, JobStatus,
+};
+use codec::Decode;
+use frame_support::traits::Hooks;
+use mosaic_inference::{
+	InferenceError, InferenceExt, InferenceHost, InferenceOutput, InferenceRequest,
+};
+use mosaic_primitives::OPERATOR_KEY_TYPE;
+use sp_core::offchain::{
+	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+	OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt,
+};
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+use sp_runtime::{traits::IdentifyAccount, MultiSigner};
+use std::sync::{Arc, Mutex};
+
+/// The engine fingerprint of the mock engine (and of [`ENGINE`] providers).
+const FINGERPRINT: [u8; 32] = [0xee; 32];
+/// The provider whose operator key is in the worker's keystore.
+const WORKER: u8 = 7;
+
+/// A mock engine: answers from a script, records every request.
+#[derive(Default)]
+struct MockEngine {
+	script: Mutex<Vec<Result<InferenceOutput, InferenceError>>>,
+	requests: Mutex<Vec<InferenceRequest>>,
+	panic_on_run: Mutex<bool>,
+}
+
+impl MockEngine {
+	fn then(&self, result: Result<InferenceOutput, InferenceError>) {
+		self.script.lock().unwrap().push(result);
+	}
+	fn runs(&self) -> usize {
+		self.requests.lock().unwrap().len()
+	}
+}
+
+impl InferenceHost for MockEngine {
+	fn fingerprint(&self) -> [u8; 32] {
+		FINGERPRINT
+	}
+	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError> {
+		self.requests.lock().unwrap().push(request);
+		if *self.panic_on_run.lock().unwrap() {
+			panic!("the node died during inference");
+		}
+		let mut script = self.script.lock().unwrap();
+		if script.is_empty() {
+			return Ok(output(b"and they lived happily", 5));
+		}
+		script.remove(0)
+	}
+}
+
+fn output(text: &[u8], tokens: u32) -> InferenceOutput {
+	InferenceOutput { output: text.to_vec(), tokens }
+}
+
+/// A node: keystore with the worker's operator key, off-chain storage, a pool, an engine.
+struct Node {
+	engine: Arc<MockEngine>,
+	pool: Arc<parking_lot::RwLock<PoolState>>,
+	operator: AccountId,
+}
+
+fn with_node(engine: bool, test: impl FnOnce(&Node)) {
+	let keystore = MemoryKeystore::new();
+	let public = keystore.sr25519_generate_new(OPERATOR_KEY_TYPE, Some("//worker")).unwrap();
+	let (offchain, _) = TestOffchainExt::new();
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	let node = Node {
+		engine: Arc::new(MockEngine::default()),
+		pool: pool_state,
+		operator: MultiSigner::from(public).into_account(),
+	};
+	let host: Arc<dyn InferenceHost> = node.engine.clone();
+	new_test_ext_with(
+		|ext| {
+			ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+			ext.register_extension(OffchainDbExt::new(offchain));
+			ext.register_extension(TransactionPoolExt::new(pool));
+			ext.register_extension(KeystoreExt::new(keystore));
+			if engine {
+				ext.register_extension(InferenceExt(host));
+			}
+		},
+		|| test(&node),
+	)
+}
+
+/// Registers the worker's provider with the keystore's operator key, serving `model`.
+fn add_worker(node: &Node, model: ModelId, engine: H256) {
+	assert_ok!(Providers::register_provider(
+		RuntimeOrigin::signed(provider(WORKER)),
+		profile(engine),
+		ASK,
+		node.operator.clone(),
+		// Above the minimum: a timeout's slash must not make it ineligible.
+		2 * MIN_BOND
+	));
+	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(provider(WORKER)), model));
+}
+
+fn run_worker() {
+	Jobs::offchain_worker(System::block_number());
+}
+
+/// The transactions in the pool, decoded.
+fn pool(node: &Node) -> Vec<Extrinsic> {
+	node.pool
+		.read()
+		.transactions
+		.iter()
+		.map(|tx| Extrinsic::decode(&mut &tx[..]).unwrap())
+		.collect()
+}
+
+fn claim(job: JobId) -> Option<Claim<u64>> {
+	let key = claim_key(job, &provider(WORKER));
+	sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &key)
+		.map(|bytes| Claim::decode(&mut &bytes[..]).unwrap())
+}
+
+/// Applies a pooled `submit_result` as the chain would: signed by its sender.
+fn apply(tx: &Extrinsic) -> DispatchResult {
+	let sp_runtime::generic::Preamble::Signed(who, (), _) = &tx.preamble else {
+		panic!("the worker sends signed transactions");
+	};
+	let RuntimeCall::Jobs(call) = tx.function.clone() else { panic!("a jobs call") };
+	use frame_support::traits::UnfilteredDispatchable;
+	call.dispatch_bypass_filter(RuntimeOrigin::signed(who.clone())).map(|_| ()).map_err(|e| e.error)
+}
+
+fn nonce(tx: &Extrinsic) -> u32 {
+	let sp_runtime::generic::Preamble::Signed(_, (), extension) = &tx.preamble else {
+		panic!("signed")
+	};
+	extension.0
+}
+
+#[test]
+fn answers_an_assigned_job_with_a_result_that_settles_it() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+
+		let requests = node.engine.requests.lock().unwrap().clone();
+		assert_eq!(
+			requests,
+			vec![InferenceRequest {
+				model_hash: JobsStorage::<Test>::get(job).unwrap().model_hash.0,
+				prompt: b"Once upon a time".to_vec(),
+				max_tokens: 8,
+				max_output_bytes: 64,
+			}]
+		);
+		let txs = pool(node);
+		assert_eq!(txs.len(), 1);
+		let JobsCall::submit_result { job: answered, output, tokens, .. } = (match &txs[0].function
+		{
+			RuntimeCall::Jobs(call) => call.clone(),
+			other => panic!("unexpected call {other:?}"),
+		}) else {
+			panic!("a submit_result")
+		};
+		assert_eq!((answered, output.as_slice(), tokens), (job, &b"and they lived happily"[..], 5));
+		assert_eq!(claim(job), Some(Claim::Submitted { at: 1 }));
+
+		// The transaction the worker built is accepted: signer, attestation and all.
+		assert_ok!(apply(&txs[0]));
+		let record = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(record.status, JobStatus::Settled);
+		assert_eq!(record.receipt.unwrap().paid, 5 * ASK);
+	})
+}
+
+#[test]
+fn never_runs_or_submits_a_job_twice() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		// The same block's worker again, and the next blocks' (the result is not in yet).
+		run_worker();
+		run_to_block(2);
+		run_worker();
+		run_to_block(3);
+		run_worker();
+		assert_eq!(node.engine.runs(), 1);
+		assert_eq!(pool(node).len(), 1);
+	})
+}
+
+#[test]
+fn a_restart_mid_inference_does_not_run_the_job_again() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		// The node dies while the engine runs: the claim was written before it started.
+		*node.engine.panic_on_run.lock().unwrap() = true;
+		assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(run_worker)).is_err());
+		assert_eq!(claim(job), Some(Claim::Running { since: 1 }));
+		// After the restart (persistent off-chain storage survives) nothing runs again.
+		*node.engine.panic_on_run.lock().unwrap() = false;
+		run_to_block(2);
+		run_worker();
+		assert_eq!(node.engine.runs(), 1);
+		assert!(pool(node).is_empty());
+	})
+}
+
+#[test]
+fn a_missing_model_is_abandoned_and_left_to_time_out() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		node.engine.then(Err(InferenceError::ModelMissing));
+		run_worker();
+		run_to_block(2);
+		run_worker();
+		assert_eq!(node.engine.runs(), 1);
+		assert!(pool(node).is_empty());
+		assert_eq!(
+			claim(job),
+			Some(Claim::Abandoned {
+				at: 1,
+				reason: Abandon::Inference(InferenceError::ModelMissing)
+			})
+		);
+		// The chain takes over: at the deadline the provider is absent and, alone, the job
+		// is refunded in full.
+		let before = funds(&account(USER));
+		run_to_block(1 + TIMEOUT);
+		run_to_block(1 + 2 * TIMEOUT + 8);
+		assert!(JobsStorage::<Test>::get(job).unwrap().status != JobStatus::Pending);
+		assert_eq!(funds(&account(USER)).free, before.free + before.escrow);
+	})
+}
+
+#[test]
+fn a_busy_engine_is_asked_again_next_block() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		node.engine.then(Err(InferenceError::Busy));
+		run_worker();
+		assert!(pool(node).is_empty());
+		assert_eq!(claim(job), None);
+		run_to_block(2);
+		run_worker();
+		assert_eq!(node.engine.runs(), 2);
+		assert_eq!(pool(node).len(), 1);
+	})
+}
+
+#[test]
+fn a_job_for_another_engine_is_not_run() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		let other = H256::repeat_byte(0x0e);
+		add_worker(node, model, other);
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		assert_eq!(node.engine.runs(), 0);
+		assert!(pool(node).is_empty());
+		assert_eq!(claim(job), Some(Claim::Abandoned { at: 1, reason: Abandon::EngineMismatch }));
+	})
+}
+
+#[test]
+fn a_node_without_an_engine_does_nothing() {
+	with_node(false, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		assert!(pool(node).is_empty());
+		assert_eq!(claim(job), None);
+	})
+}
+
+#[test]
+fn only_jobs_assigned_to_the_keystores_providers_are_run() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_provider(0, model);
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		assert_eq!(assigned(job), vec![0]);
+		add_worker(node, model, ENGINE);
+		run_worker();
+		assert_eq!(node.engine.runs(), 0);
+		assert!(pool(node).is_empty());
+	})
+}
+
+#[test]
+fn consecutive_results_take_consecutive_nonces() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let first = submit(USER, model, 8, 10, 1).unwrap();
+		let second = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		// A later block's worker, before either result is on chain.
+		let third = submit(USER, model, 8, 10, 1).unwrap();
+		run_to_block(2);
+		run_worker();
+		let txs = pool(node);
+		assert_eq!(txs.iter().map(nonce).collect::<Vec<_>>(), vec![0, 1, 2]);
+		assert_eq!(
+			txs.iter()
+				.map(|tx| match &tx.function {
+					RuntimeCall::Jobs(JobsCall::submit_result { job, .. }) => *job,
+					_ => panic!("a submit_result"),
+				})
+				.collect::<Vec<_>>(),
+			vec![first, second, third]
+		);
+		// The first two are applied; the pool drops the third.
+		for tx in &txs[..2] {
+			assert_ok!(apply(tx));
+			frame_system::Pallet::<Test>::inc_account_nonce(&node.operator);
+		}
+		// Long after, the remembered nonce (3) is forgotten for the chain's (2): a dropped
+		// transaction leaves no lasting gap.
+		run_to_block(2 + u64::from(crate::offchain::NONCE_MEMORY) + 1);
+		let fourth = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		let txs = pool(node);
+		assert_eq!((txs.len(), nonce(&txs[3])), (4, 2));
+		assert_ok!(apply(&txs[3]));
+		assert_eq!(JobsStorage::<Test>::get(fourth).unwrap().status, JobStatus::Settled);
+	})
+}

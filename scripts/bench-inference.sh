@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The inference benchmark (prints figures, asserts nothing):
+#  1. mosaic-engine against a direct llama.h decode loop (offchain-worker/examples/bench.rs) on
+#     the tiny model, on an ~85 M-parameter generated model (Q8_0 and Q4_0), and on any GGUF
+#     files given as arguments; one thread, then two;
+#  2. the end-to-end latency of jobs on a dev chain beside their raw inference time.
+# Uses the test build (no second compilation).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/env.sh
+
+scripts/prepare.sh
+cargo test --release --locked --workspace --no-run
+bench="$CARGO_TARGET_DIR/release/examples/bench"
+
+dir="$HOME/.cache/mosaic/bench-models"
+mkdir -p "$dir"
+python="$HOME/.cache/mosaic/venv/bin/python3"
+for spec in tiny:q4_0 bench:q8_0 bench:q4_0; do
+	size="${spec%%:*}" quant="${spec##*:}"
+	out="$dir/mosaic-$size-$quant.gguf"
+	[ -s "$out" ] || "$python" scripts/model/gen_llama_gguf.py "$out" --size "$size" --quant "$quant"
+done
+models=("$MOSAIC_TINY_MODEL" "$dir/mosaic-tiny-q4_0.gguf" "$dir/mosaic-bench-q8_0.gguf" "$dir/mosaic-bench-q4_0.gguf" "$@")
+
+echo "==> engine vs llama.h ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+"$bench" --threads 1 "${models[@]}"
+echo
+"$bench" --threads 2 "${models[@]:2}"
+
+echo
+echo "==> end to end on a dev chain"
+log="$(mktemp -t mosaic-bench-node.XXXX.log)"
+start_node "$log" 19955 --dev --tmp --port 30555 --prometheus-port 19655 --no-telemetry --no-mdns \
+	--models-dir "$MOSAIC_MODELS"
+MOSAIC_WS=ws://127.0.0.1:19955 MOSAIC_PROMETHEUS=http://127.0.0.1:19655/metrics \
+	node scripts/benchmark/e2e.mjs
+stop_node

@@ -1,0 +1,109 @@
+// Jobs from polkadot.js: submit, follow to the end, check the split.
+import { spawnSync } from 'node:child_process';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { encodeAddress } from '@polkadot/util-crypto';
+import { sendAndFinalize } from './chain.mjs';
+
+export const MOS = 10n ** 12n;
+export const fmt = (planck) => `${planck / MOS}.${(planck % MOS).toString().padStart(12, '0')} MOS`;
+
+/** The treasury's account: PalletId `mos/trsy` as FRAME derives it. */
+export function treasuryAddress() {
+  const raw = u8aConcat(stringToU8a('modl'), stringToU8a('mos/trsy'), new Uint8Array(20));
+  return encodeAddress(raw, 42);
+}
+
+/** The fee paid by the signer of a finalised extrinsic, from its TransactionFeePaid event. */
+export function feeOf(api, events) {
+  const paid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
+  return paid ? paid.event.data.actualFee.toBigInt() + paid.event.data.tip.toBigInt() : 0n;
+}
+
+/**
+ * Submits a job signed by `signer` and waits for its block to be finalised. Resolves with
+ * `{ job, escrow, fee, blockHash, blockNumber, assigned }`.
+ */
+export async function submitJob(api, signer, { model, prompt, maxTokens, bid, redundancy = 1 }) {
+  const tx = api.tx.jobs.submitJob(model, prompt, maxTokens, bid, redundancy);
+  const { blockHash, events } = await sendAndFinalize(api, tx, signer);
+  const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event));
+  if (!submitted) throw new Error('no JobSubmitted event');
+  const header = await api.rpc.chain.getHeader(blockHash);
+  return {
+    job: submitted.event.data.job.toBigInt(),
+    escrow: submitted.event.data.escrow.toBigInt(),
+    fee: feeOf(api, events),
+    blockHash,
+    blockNumber: header.number.toNumber(),
+    parentHash: header.parentHash,
+    assigned: events
+      .filter(({ event }) => api.events.jobs.ProviderAssigned.is(event))
+      .map(({ event }) => ({ provider: event.data.provider.toString(), price: event.data.price.toBigInt() })),
+  };
+}
+
+const END = new Set(['JobSettled', 'JobRefunded', 'JobCancelled']);
+
+/**
+ * Follows finalised blocks from `fromBlock` until `job` ends (settled, refunded or cancelled).
+ * Resolves with `{ end, endHash, events }`: every jobs event of this job, in order, as
+ * `{ name, data, blockHash }`. `onEvent` sees each as it is found (for progress output).
+ */
+export function followJob(api, job, fromBlock, { timeoutMs = 300_000, onEvent = () => {} } = {}) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    let next = fromBlock;
+    let chain = Promise.resolve();
+    const found = [];
+    const timer = setTimeout(() => { unsub(); reject(new Error(`job ${job} did not end within ${timeoutMs} ms`)); }, timeoutMs);
+    const scan = async (head) => {
+      while (next <= head) {
+        const hash = await api.rpc.chain.getBlockHash(next);
+        const events = await (await api.at(hash)).query.system.events();
+        for (const { event } of events) {
+          if (event.section !== 'jobs' || event.data.job?.toBigInt() !== job) continue;
+          const record = { name: event.method, data: event.data, blockHash: hash };
+          found.push(record);
+          onEvent(record);
+          if (END.has(event.method)) {
+            clearTimeout(timer);
+            unsub();
+            resolve({ end: record, endHash: hash, events: found });
+            return;
+          }
+        }
+        next += 1;
+      }
+    };
+    api.rpc.chain.subscribeFinalizedHeads((header) => {
+      chain = chain.then(() => scan(header.number.toNumber())).catch((e) => { clearTimeout(timer); unsub(); reject(e); });
+    }).then((u) => { unsub = u; }, reject);
+  });
+}
+
+/** Free balances of `addresses` at block `at`, as bigints. */
+export async function balancesAt(api, at, addresses) {
+  const apiAt = await api.at(at);
+  const accounts = await Promise.all(addresses.map((a) => apiAt.query.system.account(a)));
+  return accounts.map(({ data }) => data.free.toBigInt());
+}
+
+/** The settlement split of `cost` as the runtime computes it (pallets/settlement/src/split.rs). */
+export function expectedSplit(cost, royaltyBps, protocolFeePerMill) {
+  const royalty = (cost * BigInt(royaltyBps) * 100_000n) / 1_000_000_000n;
+  let protocolFee = (cost * BigInt(protocolFeePerMill)) / 1_000_000n;
+  if (protocolFee > cost - royalty) protocolFee = cost - royalty;
+  return { royalty, protocolFee, provider: cost - royalty - protocolFee };
+}
+
+/**
+ * Runs the engine directly (`mosaic-node infer`) on `modelPath`; returns its JSON, whose
+ * `output_hex` is the output bytes.
+ */
+export function inferDirectly(nodeBinary, modelPath, prompt, maxTokens) {
+  const run = spawnSync(nodeBinary, ['infer', '--model', modelPath, '--prompt', prompt, '--max-tokens', String(maxTokens)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`mosaic-node infer failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
+export const toHex = (bytes) => u8aToHex(bytes);

@@ -1,0 +1,104 @@
+// End to end against the dev node started by scripts/test.sh (MOSAIC_WS) with the tiny model
+// in its models directory: //Bob pays for jobs, //Alice's node answers them off-chain.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { blake2AsHex } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { connect, devAccount, sendAndFinalize } from '../lib/chain.mjs';
+import {
+  balancesAt, expectedSplit, followJob, inferDirectly, submitJob, treasuryAddress,
+} from '../lib/jobs.mjs';
+
+const NODE_BINARY = process.env.MOSAIC_NODE;
+const TINY_MODEL = process.env.MOSAIC_TINY_MODEL;
+const NODE_LOG = process.env.MOSAIC_NODE_LOG;
+
+let api;
+before(async () => { api = await connect(); });
+after(async () => { await api?.disconnect(); });
+
+const alice = devAccount('//Alice');
+const bob = devAccount('//Bob');
+const charlie = devAccount('//Charlie');
+const dave = devAccount('//Dave');
+
+test('a paid job is answered by the provider node, attested and settled to the unit', async () => {
+  assert.ok(NODE_BINARY && TINY_MODEL, 'MOSAIC_NODE and MOSAIC_TINY_MODEL are set');
+  const model = 0;
+  const terms = (await api.query.models.models(model)).unwrap();
+  assert.equal(terms.contentHash.toHex(), blake2AsHex(readFileSync(TINY_MODEL), 256),
+    'genesis registers the generated tiny model');
+  const prompt = 'Once upon a time';
+  const maxTokens = 24;
+  const provider = (await api.query.providers.providers(alice.address)).unwrap();
+  const ask = provider.ask.toBigInt();
+  const bid = 2n * ask;
+
+  const submitted = await submitJob(api, bob, { model, prompt, maxTokens, bid });
+  assert.equal(submitted.escrow, BigInt(maxTokens) * bid, 'escrow is max_tokens × bid');
+  assert.deepEqual(submitted.assigned, [{ provider: alice.address, price: ask }]);
+
+  const { end, endHash, events } = await followJob(api, submitted.job, submitted.blockNumber);
+  assert.deepEqual(events.map((e) => e.name), ['JobSubmitted', 'ProviderAssigned', 'ResultSubmitted', 'JobSettled']);
+  assert.equal(end.name, 'JobSettled');
+  const tokens = BigInt(end.data.tokens.toNumber());
+  assert.ok(tokens > 0n && tokens <= BigInt(maxTokens), `${tokens} tokens`);
+
+  // The receipt: tokens × ask, split between royalty, protocol fee and provider.
+  const paid = tokens * ask;
+  const protocolFee = api.consts.settlement.protocolFee.toNumber();
+  const split = expectedSplit(paid, terms.royaltyBps.toNumber(), protocolFee);
+  const receipt = end.data.receipt;
+  assert.equal(receipt.paid.toBigInt(), paid);
+  assert.equal(receipt.royalty.toBigInt(), split.royalty);
+  assert.equal(receipt.protocolFee.toBigInt(), split.protocolFee);
+  assert.equal(receipt.providers.toBigInt(), split.provider);
+  assert.equal(receipt.refund.toBigInt(), submitted.escrow - paid);
+
+  // Balances, exactly: Bob paid the cost and the fee of submit_job, nothing else; the result
+  // transaction cost the provider nothing.
+  const who = [bob.address, alice.address, terms.creator.toString(), treasuryAddress()];
+  assert.equal(terms.creator.toString(), charlie.address);
+  const [b0, a0, c0, t0] = await balancesAt(api, submitted.parentHash, who);
+  const [b1, a1, c1, t1] = await balancesAt(api, endHash, who);
+  assert.equal(b0 - b1, paid + submitted.fee, 'Bob paid the cost and the submission fee');
+  assert.equal(a1 - a0, split.provider, 'the provider got its share');
+  assert.equal(c1 - c0, split.royalty, 'the creator got the royalty');
+  assert.equal(t1 - t0, split.protocolFee, 'the treasury got the protocol fee');
+
+  // The attested output is what the engine produces for the same prompt, run directly.
+  const stored = (await api.query.jobs.results(submitted.job, alice.address)).unwrap();
+  const direct = inferDirectly(NODE_BINARY, TINY_MODEL, prompt, maxTokens);
+  assert.equal(stored.output.toHex(), direct.output_hex, 'on-chain output equals a direct run');
+  assert.equal(BigInt(direct.tokens), tokens);
+  assert.equal(end.data.outputHash.toHex(), blake2AsHex(stored.output.toU8a(true), 256));
+  const job = (await api.query.jobs.jobs(submitted.job)).unwrap();
+  assert.equal(job.engine.toHex(), direct.engine, 'the job ran on the engine the provider declared');
+  console.log(`job ${submitted.job}: ${tokens} tokens, output ${JSON.stringify(direct.output)}`);
+});
+
+test('a job for a model the provider does not have times out and is refunded in full', async () => {
+  // Dave registers a model no node has; Alice declares she serves it.
+  const hash = blake2AsHex(`missing model ${Date.now()}`, 256);
+  const { events } = await sendAndFinalize(api,
+    api.tx.models.registerModel('missing', hash, 1_000_000, 'Q8_0', 256, 0), dave);
+  const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
+  await sendAndFinalize(api, api.tx.providers.serveModel(model), alice);
+
+  const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
+  const submitted = await submitJob(api, bob, { model, prompt: 'Hello', maxTokens: 8, bid: ask });
+  const { end, endHash, events: jobEvents } = await followJob(api, submitted.job, submitted.blockNumber);
+  assert.deepEqual(jobEvents.map((e) => e.name), ['JobSubmitted', 'ProviderAssigned', 'ProviderTimedOut', 'JobRefunded']);
+  assert.equal(end.data.amount.toBigInt(), submitted.escrow, 'the whole escrow comes back');
+  const [before] = await balancesAt(api, submitted.parentHash, [bob.address]);
+  const [afterwards] = await balancesAt(api, endHash, [bob.address]);
+  assert.equal(before - afterwards, submitted.fee, 'Bob lost only the submission fee');
+  if (NODE_LOG) {
+    const log = readFileSync(NODE_LOG, 'utf8');
+    assert.match(log, new RegExp(`job ${submitted.job}: no file with content hash ${hash}`),
+      'the node said why it did not answer');
+  }
+  // Leave the dev chain as we found it.
+  await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
+});

@@ -1,0 +1,90 @@
+// A provider node killed while it works on a job, and restarted on the same database, does not
+// run or answer that job again (its claim lives in persistent off-chain storage). Starts its
+// own dev node (MOSAIC_NODE, models in MOSAIC_MODELS) on separate ports.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, devAccount } from '../lib/chain.mjs';
+import { followJob, submitJob } from '../lib/jobs.mjs';
+
+const NODE_BINARY = process.env.MOSAIC_NODE;
+const MODELS = process.env.MOSAIC_MODELS;
+const RPC_PORT = 19946;
+
+/** Starts the node; `log()` returns everything it has printed so far. */
+function startNode(basePath) {
+  const child = spawn(NODE_BINARY, [
+    '--dev', '--base-path', basePath, '--rpc-port', String(RPC_PORT), '--port', '30536',
+    '--no-prometheus', '--no-telemetry', '--no-mdns', '--models-dir', MODELS,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout.on('data', (d) => { text += d; });
+  child.stderr.on('data', (d) => { text += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { child, exited, log: () => text };
+}
+
+const waitFor = async (predicate, timeoutMs, what) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (predicate()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+const runs = (log, job) => log.split('\n').filter((l) => l.includes(`job ${job}: running`)).length;
+
+test('a provider node restarted mid-job does not answer that job twice', async () => {
+  assert.ok(NODE_BINARY && MODELS, 'MOSAIC_NODE and MOSAIC_MODELS are set');
+  const base = mkdtempSync(join(tmpdir(), 'mosaic-restart-'));
+  const bob = devAccount('//Bob');
+  const url = `ws://127.0.0.1:${RPC_PORT}`;
+  let first = startNode(base);
+  let second;
+  try {
+    let api = await connect(url, 120_000);
+    const job = (await api.query.jobs.nextJobId()).toBigInt();
+    const ask = (await api.query.providers.providers(devAccount('//Alice').address)).unwrap().ask.toBigInt();
+    // Send without waiting: the node claims the job as soon as it imports its block.
+    await api.tx.jobs.submitJob(0, 'Once upon a time', 200, ask, 1).signAndSend(bob);
+    await waitFor(() => runs(first.log(), job) > 0, 60_000, `job ${job} to start`);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await api.disconnect().catch(() => {});
+
+    second = startNode(base);
+    api = await connect(url, 120_000);
+    try {
+      // Let the restarted node import and run its off-chain worker on a few blocks.
+      const start = (await api.rpc.chain.getHeader()).number.toNumber();
+      let best = start;
+      const unsub = await api.rpc.chain.subscribeNewHeads((h) => { best = h.number.toNumber(); });
+      await waitFor(() => best >= start + 3, 60_000, 'three more blocks');
+      unsub();
+      const record = (await api.query.jobs.jobs(job)).unwrap();
+      const alice = record.assignments.find((a) => a.provider.toString() === devAccount('//Alice').address);
+      const answered = (await api.query.jobs.results(job, devAccount('//Alice').address)).isSome;
+      assert.equal(runs(first.log(), job) + runs(second.log(), job), 1, 'the job ran exactly once');
+      // Either the result made it into a block before the kill, or the job waits for its
+      // deadline: the restarted node leaves it alone.
+      assert.ok(answered || alice.state.isWaiting, `state ${alice.state.type}`);
+
+      // The restarted node still answers new jobs.
+      const next = await submitJob(api, bob, { model: 0, prompt: 'Hello', maxTokens: 4, bid: ask });
+      const { end } = await followJob(api, next.job, next.blockNumber, { timeoutMs: 120_000 });
+      assert.equal(end.name, 'JobSettled');
+      assert.equal(runs(second.log(), job), 0, 'the killed job was not run again');
+    } finally {
+      await api.disconnect().catch(() => {});
+    }
+  } finally {
+    first.child.kill('SIGKILL');
+    second?.child.kill('SIGKILL');
+    await Promise.all([first.exited, second?.exited]);
+    rmSync(base, { recursive: true, force: true });
+  }
+});
