@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The inference benchmark (prints figures, asserts nothing):
 #  1. mosaic-engine against a direct llama.h decode loop (offchain-worker/examples/bench.rs) on
-#     the tiny model, on an ~85 M-parameter generated model (Q8_0 and Q4_0), and on any GGUF
+#     the tiny model, on a ~98 M-parameter generated model (Q8_0 and Q4_0), and on any GGUF
 #     files given as arguments; one thread, then two;
 #  2. the end-to-end latency of jobs on a dev chain beside their raw inference time.
 # Uses the test build (no second compilation).

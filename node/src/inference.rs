@@ -121,6 +121,7 @@ pub struct EngineHost {
 	running: AtomicU32,
 	max_running: u32,
 	metrics: Option<Metrics>,
+	instance: u64,
 }
 
 impl EngineHost {
@@ -153,6 +154,7 @@ impl EngineHost {
 			running: AtomicU32::new(0),
 			max_running: params.max_concurrent_jobs,
 			metrics,
+			instance: instance_id(),
 		})
 	}
 
@@ -162,6 +164,15 @@ impl EngineHost {
 		}
 		error
 	}
+}
+
+/// Different on every start of the node: the start time in nanoseconds and the process id.
+fn instance_id() -> u64 {
+	let nanos = std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|d| d.as_nanos() as u64)
+		.unwrap_or_default();
+	nanos ^ (u64::from(std::process::id()) << 32)
 }
 
 /// The typed reason an engine error is reported under.
@@ -190,6 +201,10 @@ impl Drop for Slot<'_> {
 impl InferenceHost for EngineHost {
 	fn fingerprint(&self) -> [u8; 32] {
 		self.fingerprint
+	}
+
+	fn instance(&self) -> u64 {
+		self.instance
 	}
 
 	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError> {

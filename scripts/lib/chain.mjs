@@ -12,8 +12,29 @@ export async function connect(url = DEFAULT_WS, timeoutMs = 30_000) {
     const api = await ApiPromise.create({ provider, throwOnConnect: false, noInitWarn: true });
     await api.isReadyOrError;
     return api;
+  } catch (e) {
+    await provider.disconnect().catch(() => {});
+    throw e;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Resolves once a node answers JSON-RPC over HTTP at `url` (ws:// is read as http://). */
+export async function waitForRpc(url = DEFAULT_WS, timeoutMs = 120_000) {
+  const http = url.replace(/^ws/, 'http');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(http, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'system_health', params: [] }),
+      });
+      if (res.ok) return;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`no node answered at ${http} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, devAccount } from '../lib/chain.mjs';
+import { connect, devAccount, waitForRpc } from '../lib/chain.mjs';
 import { followJob, submitJob } from '../lib/jobs.mjs';
 
 const NODE_BINARY = process.env.MOSAIC_NODE;
@@ -46,7 +46,8 @@ test('a provider node restarted mid-job does not answer that job twice', async (
   let first = startNode(base);
   let second;
   try {
-    let api = await connect(url, 120_000);
+    await waitForRpc(url);
+    let api = await connect(url);
     const job = (await api.query.jobs.nextJobId()).toBigInt();
     const ask = (await api.query.providers.providers(devAccount('//Alice').address)).unwrap().ask.toBigInt();
     // Send without waiting: the node claims the job as soon as it imports its block.
@@ -57,7 +58,8 @@ test('a provider node restarted mid-job does not answer that job twice', async (
     await api.disconnect().catch(() => {});
 
     second = startNode(base);
-    api = await connect(url, 120_000);
+    await waitForRpc(url);
+    api = await connect(url);
     try {
       // Let the restarted node import and run its off-chain worker on a few blocks.
       const start = (await api.rpc.chain.getHeader()).number.toNumber();
@@ -72,6 +74,9 @@ test('a provider node restarted mid-job does not answer that job twice', async (
       // Either the result made it into a block before the kill, or the job waits for its
       // deadline: the restarted node leaves it alone.
       assert.ok(answered || alice.state.isWaiting, `state ${alice.state.type}`);
+      console.log(answered
+        ? `job ${job}: its result reached a block before the kill`
+        : `job ${job}: its result was lost with the killed node; the job waits for its deadline`);
 
       // The restarted node still answers new jobs.
       const next = await submitJob(api, bob, { model: 0, prompt: 'Hello', maxTokens: 4, bid: ask });
@@ -81,6 +86,10 @@ test('a provider node restarted mid-job does not answer that job twice', async (
     } finally {
       await api.disconnect().catch(() => {});
     }
+  } catch (e) {
+    console.log(`first node's log ends:\n${first.log().slice(-3000)}`);
+    if (second) console.log(`restarted node's log ends:\n${second.log().slice(-6000)}`);
+    throw e;
   } finally {
     first.child.kill('SIGKILL');
     second?.child.kill('SIGKILL');

@@ -90,6 +90,10 @@ pub trait InferenceHost: Send + Sync {
 
 	/// Runs one greedy completion, blocking until it is done.
 	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError>;
+
+	/// A number drawn when the node started, different after every restart: what the worker
+	/// handed to the transaction pool before it is gone.
+	fn instance(&self) -> u64;
 }
 
 #[cfg(not(substrate_runtime))]
@@ -105,6 +109,11 @@ pub trait Inference {
 	/// The engine's fingerprint hash, or `None` when this node runs no engine.
 	fn fingerprint(&mut self) -> AllocateAndReturnByCodec<Option<[u8; 32]>> {
 		self.extension::<InferenceExt>().map(|engine| engine.fingerprint())
+	}
+
+	/// The engine's [`InferenceHost::instance`], or `None` when this node runs no engine.
+	fn instance(&mut self) -> AllocateAndReturnByCodec<Option<u64>> {
+		self.extension::<InferenceExt>().map(|engine| engine.instance())
 	}
 
 	/// Runs `request` on the node's engine and waits for the result.

@@ -45,8 +45,9 @@ pub const LOG_TARGET: &str = "mosaic::worker";
 pub const CLAIM_PREFIX: &[u8] = b"mosaic/jobs/claim/";
 /// Prefix of the per-operator next nonce in persistent off-chain storage.
 pub const NONCE_PREFIX: &[u8] = b"mosaic/jobs/nonce/";
-/// A locally remembered nonce is used for this many blocks after it was last taken; after
-/// that the chain's nonce is, so that a transaction the pool dropped leaves no lasting gap.
+/// A locally remembered nonce is used for this many blocks after it was last taken, and only
+/// by the same run of the node (a restart empties the pool); after that the chain's nonce is,
+/// so that a transaction the pool dropped leaves no lasting gap.
 pub const NONCE_MEMORY: u32 = 10;
 
 /// What this node did with a job, kept in persistent off-chain storage.
@@ -243,26 +244,29 @@ impl<T: Config> Pallet<T> {
 
 	/// The nonce for the operator's next transaction. Workers of consecutive blocks run
 	/// concurrently and the chain's nonce lags the pool, so the next nonce is also remembered
-	/// locally (compare-and-set, retried on contention) for [`NONCE_MEMORY`] blocks.
+	/// locally (compare-and-set, retried on contention) for [`NONCE_MEMORY`] blocks and for as
+	/// long as the node runs (its [`inference::instance`]).
 	fn take_nonce(now: BlockNumberFor<T>, who: &T::AccountId) -> T::Nonce {
 		let chain = frame_system::Pallet::<T>::account_nonce(who);
+		let instance = inference::instance().unwrap_or_default();
 		let mut key = NONCE_PREFIX.to_vec();
 		who.encode_to(&mut key);
 		let stored = StorageValueRef::persistent(&key);
 		for _ in 0..16 {
-			let taken = stored.mutate::<(T::Nonce, BlockNumberFor<T>), (), _>(|previous| {
+			let taken = stored.mutate::<(T::Nonce, BlockNumberFor<T>, u64), (), _>(|previous| {
 				let next = match previous {
-					Ok(Some((next, at)))
-						if next > chain && now.saturating_sub(at) <= NONCE_MEMORY.into() =>
+					Ok(Some((next, at, run)))
+						if next > chain
+							&& run == instance && now.saturating_sub(at) <= NONCE_MEMORY.into() =>
 					{
 						next
 					}
 					_ => chain,
 				};
-				Ok((next.saturating_add(One::one()), now))
+				Ok((next.saturating_add(One::one()), now, instance))
 			});
 			match taken {
-				Ok((after, _)) => return after.saturating_sub(One::one()),
+				Ok((after, _, _)) => return after.saturating_sub(One::one()),
 				Err(MutateStorageError::ConcurrentModification(_)) => continue,
 				Err(MutateStorageError::ValueFunctionFailed(())) => break,
 			}

@@ -31,6 +31,7 @@ struct MockEngine {
 	script: Mutex<Vec<Result<InferenceOutput, InferenceError>>>,
 	requests: Mutex<Vec<InferenceRequest>>,
 	panic_on_run: Mutex<bool>,
+	instance: Mutex<u64>,
 }
 
 impl MockEngine {
@@ -45,6 +46,9 @@ impl MockEngine {
 impl InferenceHost for MockEngine {
 	fn fingerprint(&self) -> [u8; 32] {
 		FINGERPRINT
+	}
+	fn instance(&self) -> u64 {
+		*self.instance.lock().unwrap()
 	}
 	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError> {
 		self.requests.lock().unwrap().push(request);
@@ -343,5 +347,26 @@ fn consecutive_results_take_consecutive_nonces() {
 		assert_eq!((txs.len(), nonce(&txs[3])), (4, 2));
 		assert_ok!(apply(&txs[3]));
 		assert_eq!(JobsStorage::<Test>::get(fourth).unwrap().status, JobStatus::Settled);
+	})
+}
+
+#[test]
+fn a_restart_forgets_the_nonces_of_transactions_it_lost() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		assert_eq!(nonce(&pool(node)[0]), 0);
+		// The node restarts before the result is in a block: its pool, and the transaction
+		// with nonce 0, are gone. The next result must not wait behind that gap.
+		*node.engine.instance.lock().unwrap() += 1;
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		run_to_block(2);
+		run_worker();
+		let txs = pool(node);
+		assert_eq!(nonce(&txs[1]), 0);
+		assert_ok!(apply(&txs[1]));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 	})
 }
