@@ -118,6 +118,8 @@ impl Metrics {
 pub struct EngineHost {
 	engine: Engine,
 	fingerprint: [u8; 32],
+	description: String,
+	models_dir: PathBuf,
 	running: AtomicU32,
 	max_running: u32,
 	metrics: Option<Metrics>,
@@ -151,11 +153,23 @@ impl EngineHost {
 		Ok(Self {
 			engine,
 			fingerprint,
+			description,
+			models_dir,
 			running: AtomicU32::new(0),
 			max_running: params.max_concurrent_jobs,
 			metrics,
 			instance: instance_id(),
 		})
+	}
+
+	/// What `mosaic_engine` reports of this engine.
+	pub fn info(&self) -> crate::marketplace_rpc::EngineInfo {
+		crate::marketplace_rpc::EngineInfo {
+			engine: format!("0x{}", hex(&self.fingerprint)),
+			fingerprint: self.description.clone(),
+			models_dir: self.models_dir.display().to_string(),
+			max_concurrent_jobs: self.max_running,
+		}
 	}
 
 	fn fail(&self, error: InferenceError) -> InferenceError {

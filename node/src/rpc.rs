@@ -1,5 +1,5 @@
-//! The node's RPC methods beyond the standard ones: account nonces (`system_accountNextIndex`)
-//! and fee queries (`payment_*`).
+//! The node's RPC methods beyond the standard ones: account nonces (`system_accountNextIndex`),
+//! fee queries (`payment_*`) and the marketplace (`mosaic_*`, see `marketplace_rpc.rs`).
 
 use std::sync::Arc;
 
@@ -16,6 +16,8 @@ pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	/// The transaction pool.
 	pub pool: Arc<P>,
+	/// This node's inference engine, if it runs one.
+	pub engine: Option<crate::marketplace_rpc::EngineInfo>,
 }
 
 /// Builds the RPC module with every Mosaic-specific method.
@@ -29,16 +31,20 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: mosaic_api::MarketplaceApi<Block, AccountId, Balance, mosaic_runtime::BlockNumber>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	use crate::marketplace_rpc::{Marketplace, MarketplaceRpcServer};
+
+	let FullDeps { client, pool, engine } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Marketplace::new(client, engine).into_rpc())?;
 
 	Ok(module)
 }

@@ -194,12 +194,15 @@ pub fn new_full<
 		})?;
 
 	// A provider's engine; off-chain workers run wherever there is one.
-	let engine: Option<Arc<dyn InferenceHost>> = match &provider.models_dir {
-		Some(dir) => Some(Arc::new(
-			EngineHost::new(dir.clone(), provider, config.prometheus_registry())
-				.map_err(ServiceError::Other)?,
-		)),
-		None => None,
+	let (engine, engine_info): (Option<Arc<dyn InferenceHost>>, _) = match &provider.models_dir {
+		Some(dir) => {
+			let host = EngineHost::new(dir.clone(), provider, config.prometheus_registry())
+				.map_err(ServiceError::Other)?;
+			let info = host.info();
+			let host: Arc<dyn InferenceHost> = Arc::new(host);
+			(Some(host), Some(info))
+		}
+		None => (None, None),
 	};
 	if let Some(seed) = &config.dev_key_seed {
 		// Dev chains: the dev authority is also the provider of the tiny model.
@@ -252,7 +255,11 @@ pub fn new_full<
 		let pool = transaction_pool.clone();
 
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				engine: engine_info.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

@@ -17,8 +17,8 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Nonce,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -276,6 +276,33 @@ impl_runtime_apis! {
 
 		fn preset_names() -> Vec<sp_genesis_builder::PresetId> {
 			crate::genesis_config_presets::preset_names()
+		}
+	}
+
+	impl mosaic_api::MarketplaceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn models() -> Vec<mosaic_api::ModelView<AccountId, Balance>> {
+			crate::marketplace_api::models()
+		}
+
+		fn providers(
+			model: mosaic_primitives::ModelId,
+		) -> Result<Vec<mosaic_api::ProviderView<AccountId, Balance>>, mosaic_api::QueryError> {
+			crate::marketplace_api::providers(model)
+		}
+
+		fn estimate(
+			model: mosaic_primitives::ModelId,
+			max_tokens: u32,
+			redundancy: u8,
+			bid: Option<Balance>,
+		) -> Result<mosaic_api::Estimate<Balance>, mosaic_api::QueryError> {
+			crate::marketplace_api::estimate(model, max_tokens, redundancy, bid)
+		}
+
+		fn job(
+			job: mosaic_primitives::JobId,
+		) -> Option<mosaic_api::JobView<AccountId, Balance, BlockNumber>> {
+			crate::marketplace_api::job(job)
 		}
 	}
 }

@@ -1,5 +1,6 @@
 // Shared helpers for Mosaic's polkadot.js scripts and tests.
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
+import { rpc } from './rpc.mjs';
 
 /** The node to talk to: MOSAIC_WS, or a local dev node. */
 export const DEFAULT_WS = process.env.MOSAIC_WS ?? 'ws://127.0.0.1:9944';
@@ -9,7 +10,7 @@ export async function connect(url = DEFAULT_WS, timeoutMs = 30_000) {
   const provider = new WsProvider(url, 1_000);
   const timer = setTimeout(() => provider.disconnect(), timeoutMs);
   try {
-    const api = await ApiPromise.create({ provider, throwOnConnect: false, noInitWarn: true });
+    const api = await ApiPromise.create({ provider, rpc, throwOnConnect: false, noInitWarn: true });
     await api.isReadyOrError;
     return api;
   } catch (e) {

@@ -1,0 +1,191 @@
+//! `mosaic_*` RPC methods: the marketplace views of [`mosaic_api::MarketplaceApi`] (models,
+//! providers, cost estimates, jobs) at any block, and `mosaic_engine`, this node's engine.
+//!
+//! Every failure is a JSON-RPC error with a stable code and a message saying what to change;
+//! malformed parameters are rejected by jsonrpsee with -32602 before reaching the runtime.
+
+use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
+use mosaic_api::{
+	Estimate, JobView, MarketplaceApi as MarketplaceRuntimeApi, ModelView, ProviderView, QueryError,
+};
+use mosaic_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_runtime::traits::Block as BlockT;
+use std::sync::Arc;
+
+/// Error codes of the `mosaic_*` methods.
+pub mod code {
+	pub const UNKNOWN_MODEL: i32 = 1001;
+	pub const MODEL_DEPRECATED: i32 = 1002;
+	pub const ZERO_MAX_TOKENS: i32 = 1003;
+	pub const BAD_REDUNDANCY: i32 = 1004;
+	pub const NO_ELIGIBLE_PROVIDER: i32 = 1005;
+	pub const NOT_ENOUGH_PROVIDERS: i32 = 1006;
+	pub const OVERFLOW: i32 = 1007;
+	pub const BAD_BID: i32 = 1008;
+	pub const JOB_NOT_FOUND: i32 = 1010;
+	pub const NO_ENGINE: i32 = 1020;
+	pub const RUNTIME: i32 = 1099;
+}
+
+/// This node's inference engine, as `mosaic_engine` reports it.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineInfo {
+	/// BLAKE2b-256 of the fingerprint: what a provider declares in its profile.
+	pub engine: String,
+	/// The fingerprint itself: llama.cpp build, CPU features, settings.
+	pub fingerprint: String,
+	/// Where the node looks for models.
+	pub models_dir: String,
+	/// `--max-concurrent-jobs`.
+	pub max_concurrent_jobs: u32,
+}
+
+#[rpc(server, namespace = "mosaic")]
+pub trait MarketplaceRpc<BlockHash> {
+	/// Every registered model.
+	#[method(name = "models")]
+	fn models(&self, at: Option<BlockHash>) -> RpcResult<Vec<ModelView<AccountId, Balance>>>;
+
+	/// The providers serving `model`, with asks, bonds, reputation and eligibility.
+	#[method(name = "providers")]
+	fn providers(
+		&self,
+		model: u32,
+		at: Option<BlockHash>,
+	) -> RpcResult<Vec<ProviderView<AccountId, Balance>>>;
+
+	/// What a job would hold and cost: escrow and the split of its maximum cost.
+	/// `redundancy` defaults to 1; `bid` (planck per token, a decimal string) defaults to the
+	/// lowest at which enough providers are eligible.
+	#[method(name = "estimate")]
+	fn estimate(
+		&self,
+		model: u32,
+		max_tokens: u32,
+		redundancy: Option<u8>,
+		bid: Option<String>,
+		at: Option<BlockHash>,
+	) -> RpcResult<Estimate<Balance>>;
+
+	/// A job with its status, assigned providers, answers and receipt.
+	#[method(name = "job")]
+	fn job(
+		&self,
+		job: u64,
+		at: Option<BlockHash>,
+	) -> RpcResult<JobView<AccountId, Balance, BlockNumber>>;
+
+	/// This node's engine: its fingerprint hash to declare as a provider.
+	#[method(name = "engine")]
+	fn engine(&self) -> RpcResult<EngineInfo>;
+}
+
+/// The `mosaic_*` methods over a client.
+pub struct Marketplace<C> {
+	client: Arc<C>,
+	engine: Option<EngineInfo>,
+}
+
+impl<C> Marketplace<C> {
+	pub fn new(client: Arc<C>, engine: Option<EngineInfo>) -> Self {
+		Self { client, engine }
+	}
+}
+
+fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObjectOwned::owned(code, message.into(), None::<()>)
+}
+
+fn query_error(e: QueryError) -> ErrorObjectOwned {
+	match e {
+		QueryError::UnknownModel => error(code::UNKNOWN_MODEL, "no model has this id"),
+		QueryError::ModelDeprecated =>
+			error(code::MODEL_DEPRECATED, "the model is deprecated and takes no new jobs"),
+		QueryError::ZeroMaxTokens => error(code::ZERO_MAX_TOKENS, "max_tokens must be at least 1"),
+		QueryError::BadRedundancy { max } =>
+			error(code::BAD_REDUNDANCY, format!("redundancy must be between 1 and {max}")),
+		QueryError::NoEligibleProvider => error(
+			code::NO_ELIGIBLE_PROVIDER,
+			"no provider can take a job for this model now (none serves it, or all are paused, \
+			 under-bonded or busy)",
+		),
+		QueryError::NotEnoughProviders { eligible, needed } => error(
+			code::NOT_ENOUGH_PROVIDERS,
+			format!("{eligible} provider(s) eligible at this bid, {needed} needed: bid more or ask for fewer"),
+		),
+		QueryError::Overflow =>
+			error(code::OVERFLOW, "max_tokens × bid × providers overflows the balance type"),
+	}
+}
+
+fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
+	error(code::RUNTIME, format!("runtime API call failed: {e}"))
+}
+
+impl<C> MarketplaceRpcServer<<Block as BlockT>::Hash> for Marketplace<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: MarketplaceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+{
+	fn models(
+		&self,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Vec<ModelView<AccountId, Balance>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().models(at).map_err(runtime_error)
+	}
+
+	fn providers(
+		&self,
+		model: u32,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Vec<ProviderView<AccountId, Balance>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().providers(at, model).map_err(runtime_error)?.map_err(query_error)
+	}
+
+	fn estimate(
+		&self,
+		model: u32,
+		max_tokens: u32,
+		redundancy: Option<u8>,
+		bid: Option<String>,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Estimate<Balance>> {
+		let bid = bid
+			.map(|b| {
+				b.trim().parse::<Balance>().map_err(|_| {
+					error(code::BAD_BID, format!("bid {b:?} is not a whole number of planck"))
+				})
+			})
+			.transpose()?;
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client
+			.runtime_api()
+			.estimate(at, model, max_tokens, redundancy.unwrap_or(1), bid)
+			.map_err(runtime_error)?
+			.map_err(query_error)
+	}
+
+	fn job(
+		&self,
+		job: u64,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<JobView<AccountId, Balance, BlockNumber>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client
+			.runtime_api()
+			.job(at, job)
+			.map_err(runtime_error)?
+			.ok_or_else(|| error(code::JOB_NOT_FOUND, format!("no job has id {job}")))
+	}
+
+	fn engine(&self) -> RpcResult<EngineInfo> {
+		self.engine.clone().ok_or_else(|| {
+			error(code::NO_ENGINE, "this node runs no inference engine: start it with --models-dir")
+		})
+	}
+}

@@ -1,0 +1,288 @@
+//! # Marketplace runtime API
+//!
+//! Read-only views for wallets and the node's RPC (`mosaic_models`, `mosaic_providers`,
+//! `mosaic_estimate`, `mosaic_job`): what a user needs before paying for a job and while
+//! following one. The runtime implements [`MarketplaceApi`]; nothing here writes state.
+//!
+//! With `std`, the views serialise to JSON as the RPC returns them: camelCase fields, balances
+//! as decimal strings (they exceed JavaScript's safe integers), bytes as `0x` hex.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::{Codec, Decode, Encode};
+use mosaic_primitives::{JobId, ModelId, Quantization, Receipt};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+#[cfg(feature = "std")]
+use serde::Serialize;
+
+/// Serialises a balance (any `Display`) as a decimal string.
+#[cfg(feature = "std")]
+fn decimal<S: serde::Serializer, T: core::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+	s.collect_str(v)
+}
+
+/// Serialises bytes as `0x` hex.
+#[cfg(feature = "std")]
+fn hex<S: serde::Serializer, B: AsRef<[u8]>>(bytes: &B, s: S) -> Result<S::Ok, S::Error> {
+	s.collect_str(&format_args!("0x{}", sp_core::hexdisplay::HexDisplay::from(&bytes.as_ref())))
+}
+
+/// Why a query cannot be answered. The RPC turns each into a JSON-RPC error.
+#[derive(Clone, Copy, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+pub enum QueryError {
+	/// No model has this id.
+	UnknownModel,
+	/// The model is deprecated: it takes no new jobs.
+	ModelDeprecated,
+	/// `max_tokens` is zero.
+	ZeroMaxTokens,
+	/// `redundancy` is zero or above the runtime's maximum.
+	BadRedundancy { max: u32 },
+	/// No provider can take a job for this model now.
+	NoEligibleProvider,
+	/// Fewer eligible providers than `redundancy` at this bid.
+	NotEnoughProviders { eligible: u32, needed: u32 },
+	/// `max_tokens × bid × providers` overflows the balance type.
+	Overflow,
+}
+
+/// A registered model.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(
+		rename_all = "camelCase",
+		bound(serialize = "AccountId: Serialize, Balance: core::fmt::Display")
+	)
+)]
+pub struct ModelView<AccountId, Balance> {
+	pub id: ModelId,
+	/// The registered name (UTF-8 by convention).
+	#[cfg_attr(feature = "std", serde(serialize_with = "hex"))]
+	pub name: Vec<u8>,
+	/// BLAKE2b-256 of the GGUF file.
+	pub content_hash: H256,
+	pub size_bytes: u64,
+	pub quantization: Quantization,
+	pub context_length: u32,
+	pub creator: AccountId,
+	pub royalty_bps: u16,
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub deposit: Balance,
+	/// Deprecated models take no new jobs.
+	pub deprecated: bool,
+	/// Providers serving it.
+	pub providers: u32,
+}
+
+/// A provider serving a model.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(
+		rename_all = "camelCase",
+		bound(serialize = "AccountId: Serialize, Balance: core::fmt::Display")
+	)
+)]
+pub struct ProviderView<AccountId, Balance> {
+	pub provider: AccountId,
+	pub operator: AccountId,
+	/// Price per output token.
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub ask: Balance,
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub bond: Balance,
+	/// Can take a job now at a bid of its ask (active, bonded, under its concurrency limit).
+	pub eligible: bool,
+	pub paused: bool,
+	pub active_jobs: u32,
+	pub max_concurrent_jobs: u16,
+	/// Its declared engine fingerprint.
+	pub engine: H256,
+	pub completed: u32,
+	pub timed_out: u32,
+	pub outvoted: u32,
+	/// Reputation score in (0, 1000]; the draw weighs bond × score.
+	pub score: u32,
+}
+
+/// What a job would hold and pay.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(rename_all = "camelCase", bound(serialize = "Balance: core::fmt::Display"))
+)]
+pub struct Estimate<Balance> {
+	/// The bid per token used: the one given, or the lowest at which enough providers are
+	/// eligible.
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub bid: Balance,
+	/// Providers eligible at that bid.
+	pub eligible: u32,
+	/// Held on submission: `max_tokens × bid × (redundancy + 1 if redundancy > 1)`.
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub escrow: Balance,
+	/// The most the job can cost when every provider produces `max_tokens` at the bid:
+	/// `max_tokens × bid × redundancy`. Providers are paid their ask, so it is often less.
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub max_cost: Balance,
+	/// How `max_cost` would split: the creator's royalty …
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub royalty: Balance,
+	/// … the protocol fee …
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub protocol_fee: Balance,
+	/// … and the providers' share.
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub providers: Balance,
+	/// Refunded at least: `escrow − max_cost`.
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub min_refund: Balance,
+}
+
+/// Where a job stands.
+#[derive(Clone, Copy, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "std", derive(Serialize), serde(rename_all = "camelCase"))]
+pub enum JobState {
+	Pending,
+	Settled,
+	Refunded,
+	Cancelled,
+}
+
+/// Where a provider's part of a job stands.
+#[derive(Clone, Copy, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(rename_all = "camelCase", rename_all_fields = "camelCase")
+)]
+pub enum AssignmentView {
+	Waiting,
+	Answered { output_hash: H256, tokens: u32 },
+	TimedOut,
+}
+
+/// A provider assigned to a job, with its answer if it gave one.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(
+		rename_all = "camelCase",
+		bound(
+			serialize = "AccountId: Serialize, Balance: core::fmt::Display, BlockNumber: Serialize"
+		)
+	)
+)]
+pub struct AssignedView<AccountId, Balance, BlockNumber> {
+	pub provider: AccountId,
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub price: Balance,
+	pub state: AssignmentView,
+	/// Its output, when it answered.
+	#[cfg_attr(feature = "std", serde(serialize_with = "hex"))]
+	pub output: Vec<u8>,
+	/// The block its answer was included in.
+	pub answered_at: Option<BlockNumber>,
+}
+
+/// A job, with its assignments, answers and receipt.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(
+		rename_all = "camelCase",
+		bound(
+			serialize = "AccountId: Serialize, Balance: core::fmt::Display, BlockNumber: Serialize"
+		)
+	)
+)]
+pub struct JobView<AccountId, Balance, BlockNumber> {
+	pub id: JobId,
+	pub owner: AccountId,
+	pub model: ModelId,
+	pub model_hash: H256,
+	#[cfg_attr(feature = "std", serde(serialize_with = "hex"))]
+	pub prompt: Vec<u8>,
+	pub max_tokens: u32,
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub bid: Balance,
+	pub redundancy: u8,
+	pub engine: H256,
+	/// Still held (zero once the job ended).
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub escrow: Balance,
+	pub state: JobState,
+	pub deadline: BlockNumber,
+	pub assignments: Vec<AssignedView<AccountId, Balance, BlockNumber>>,
+	/// The output hash and tokens that stood.
+	pub outcome: Option<(H256, u32)>,
+	pub receipt: Option<ReceiptView<Balance>>,
+}
+
+/// A settled job's receipt.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(rename_all = "camelCase", bound(serialize = "Balance: core::fmt::Display"))
+)]
+pub struct ReceiptView<Balance> {
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub paid: Balance,
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub royalty: Balance,
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub protocol_fee: Balance,
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub providers: Balance,
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub refund: Balance,
+}
+
+impl<Balance> From<Receipt<Balance>> for ReceiptView<Balance> {
+	fn from(r: Receipt<Balance>) -> Self {
+		Self {
+			paid: r.paid,
+			royalty: r.royalty,
+			protocol_fee: r.protocol_fee,
+			providers: r.providers,
+			refund: r.refund,
+		}
+	}
+}
+
+sp_api::decl_runtime_apis! {
+	/// Read-only views of the marketplace.
+	pub trait MarketplaceApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// Every registered model, by id.
+		fn models() -> Vec<ModelView<AccountId, Balance>>;
+		/// The providers serving `model`, eligible or not.
+		fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>, QueryError>;
+		/// What a job would hold and cost. `bid: None` finds the lowest bid at which
+		/// `redundancy` providers are eligible.
+		fn estimate(
+			model: ModelId,
+			max_tokens: u32,
+			redundancy: u8,
+			bid: Option<Balance>,
+		) -> Result<Estimate<Balance>, QueryError>;
+		/// A job, if there is one with this id.
+		fn job(job: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>>;
+	}
+}

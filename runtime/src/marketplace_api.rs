@@ -1,0 +1,171 @@
+//! The marketplace's read-only runtime API (`mosaic_api::MarketplaceApi`): views built from
+//! the models, providers and jobs pallets' storage, and job cost estimates computed with the
+//! same rules `jobs.submit_job` and the settlement pallet apply.
+
+use crate::{configs::marketplace::ProtocolFee, AccountId, Balance, BlockNumber, Runtime};
+use alloc::vec::Vec;
+use frame_support::traits::Get;
+use mosaic_api::{
+	AssignedView, AssignmentView, Estimate, JobState, JobView, ModelView, ProviderView, QueryError,
+};
+use mosaic_primitives::{JobId, ModelId, ModelRegistry, ModelUnavailable, ProviderRegistry};
+use pallet_mosaic_jobs::{AssignmentState, JobStatus};
+use pallet_mosaic_models::ModelStatus;
+use pallet_mosaic_providers::ProviderStatus;
+
+type Models = pallet_mosaic_models::Pallet<Runtime>;
+type Providers = pallet_mosaic_providers::Pallet<Runtime>;
+
+/// Every registered model, by id.
+pub fn models() -> Vec<ModelView<AccountId, Balance>> {
+	let mut models: Vec<_> = pallet_mosaic_models::Models::<Runtime>::iter()
+		.map(|(id, m)| ModelView {
+			id,
+			name: m.name.into_inner(),
+			content_hash: m.content_hash,
+			size_bytes: m.size_bytes,
+			quantization: m.quantization,
+			context_length: m.context_length,
+			creator: m.creator,
+			royalty_bps: m.royalty_bps,
+			deposit: m.deposit,
+			deprecated: m.status != ModelStatus::Active,
+			providers: pallet_mosaic_providers::ModelProviders::<Runtime>::decode_len(id)
+				.unwrap_or_default() as u32,
+		})
+		.collect();
+	models.sort_unstable_by_key(|m| m.id);
+	models
+}
+
+/// The providers serving `model`.
+pub fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>, QueryError> {
+	if !Models::exists(model) {
+		return Err(QueryError::UnknownModel);
+	}
+	let eligible: Vec<AccountId> =
+		Providers::candidates(model, Balance::MAX, &[]).into_iter().map(|c| c.provider).collect();
+	Ok(pallet_mosaic_providers::ModelProviders::<Runtime>::get(model)
+		.into_iter()
+		.filter_map(|who| {
+			let p = pallet_mosaic_providers::Providers::<Runtime>::get(&who)?;
+			Some(ProviderView {
+				eligible: eligible.contains(&who),
+				provider: who,
+				operator: p.operator,
+				ask: p.ask,
+				bond: p.bond,
+				paused: p.status != ProviderStatus::Active,
+				active_jobs: p.active_jobs,
+				max_concurrent_jobs: p.profile.max_concurrent_jobs,
+				engine: p.profile.engine,
+				completed: p.reputation.completed,
+				timed_out: p.reputation.timed_out,
+				outvoted: p.reputation.outvoted,
+				score: p.reputation.score(),
+			})
+		})
+		.collect())
+}
+
+/// What a job for `model` would hold and cost (see `MarketplaceApi::estimate`).
+pub fn estimate(
+	model: ModelId,
+	max_tokens: u32,
+	redundancy: u8,
+	bid: Option<Balance>,
+) -> Result<Estimate<Balance>, QueryError> {
+	let max_redundancy: u32 = <Runtime as pallet_mosaic_jobs::Config>::MaxRedundancy::get();
+	if max_tokens == 0 {
+		return Err(QueryError::ZeroMaxTokens);
+	}
+	if redundancy == 0 || u32::from(redundancy) > max_redundancy {
+		return Err(QueryError::BadRedundancy { max: max_redundancy });
+	}
+	let terms = Models::terms_for_new_job(model).map_err(|e| match e {
+		ModelUnavailable::Unknown => QueryError::UnknownModel,
+		ModelUnavailable::Deprecated => QueryError::ModelDeprecated,
+	})?;
+	let mut asks: Vec<Balance> =
+		Providers::candidates(model, Balance::MAX, &[]).into_iter().map(|c| c.ask).collect();
+	if asks.is_empty() {
+		return Err(QueryError::NoEligibleProvider);
+	}
+	asks.sort_unstable();
+	let needed = u32::from(redundancy);
+	let bid = match bid {
+		Some(bid) => bid,
+		None => *asks
+			.get(usize::from(redundancy).saturating_sub(1))
+			.ok_or(QueryError::NotEnoughProviders { eligible: asks.len() as u32, needed })?,
+	};
+	let eligible = asks.iter().filter(|ask| **ask <= bid).count() as u32;
+	if eligible < needed {
+		return Err(QueryError::NotEnoughProviders { eligible, needed });
+	}
+	let held = needed.saturating_add(u32::from(redundancy > 1));
+	let per_provider = Balance::from(max_tokens).checked_mul(bid).ok_or(QueryError::Overflow)?;
+	let escrow = per_provider.checked_mul(Balance::from(held)).ok_or(QueryError::Overflow)?;
+	let max_cost = per_provider.checked_mul(Balance::from(needed)).ok_or(QueryError::Overflow)?;
+	let split =
+		pallet_mosaic_settlement::split::split(max_cost, terms.royalty_bps, ProtocolFee::get());
+	Ok(Estimate {
+		bid,
+		eligible,
+		escrow,
+		max_cost,
+		royalty: split.royalty,
+		protocol_fee: split.protocol_fee,
+		providers: split.provider,
+		min_refund: escrow.saturating_sub(max_cost),
+	})
+}
+
+/// A job with its assignments, answers and receipt.
+pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
+	let job = pallet_mosaic_jobs::Jobs::<Runtime>::get(id)?;
+	let assignments = job
+		.assignments
+		.iter()
+		.map(|a| {
+			let result = pallet_mosaic_jobs::Results::<Runtime>::get(id, &a.provider);
+			AssignedView {
+				provider: a.provider.clone(),
+				price: a.price,
+				state: match a.state {
+					AssignmentState::Waiting => AssignmentView::Waiting,
+					AssignmentState::Answered { output_hash, tokens } => {
+						AssignmentView::Answered { output_hash, tokens }
+					}
+					AssignmentState::TimedOut => AssignmentView::TimedOut,
+				},
+				answered_at: result.as_ref().map(|r| r.at),
+				output: result.map(|r| r.output.into_inner()).unwrap_or_default(),
+			}
+		})
+		.collect();
+	Some(JobView {
+		id,
+		owner: job.owner,
+		model: job.model,
+		model_hash: job.model_hash,
+		prompt: pallet_mosaic_jobs::Prompts::<Runtime>::get(id)
+			.map(|p| p.into_inner())
+			.unwrap_or_default(),
+		max_tokens: job.max_tokens,
+		bid: job.bid,
+		redundancy: job.redundancy,
+		engine: job.engine,
+		escrow: job.escrow,
+		state: match job.status {
+			JobStatus::Pending => JobState::Pending,
+			JobStatus::Settled => JobState::Settled,
+			JobStatus::Refunded => JobState::Refunded,
+			JobStatus::Cancelled => JobState::Cancelled,
+		},
+		deadline: job.deadline,
+		assignments,
+		outcome: job.outcome,
+		receipt: job.receipt.map(Into::into),
+	})
+}

@@ -1,0 +1,55 @@
+// The `mosaic_*` RPC methods for polkadot.js: `ApiPromise.create({ provider, rpc })` decorates
+// them as `api.rpc.mosaic.*`. Each returns JSON (`.toJSON()`: balances as decimal strings, bytes
+// as 0x hex; lists as arrays);
+// failures are JSON-RPC errors with the codes below and a readable message.
+const at = { name: 'at', type: 'Hash', isOptional: true };
+
+export const rpc = {
+  mosaic: {
+    models: {
+      description: 'Every registered model, by id.',
+      params: [at],
+      type: 'Vec<Json>',
+    },
+    providers: {
+      description: 'The providers serving a model, with asks, bonds, reputation and eligibility.',
+      params: [{ name: 'model', type: 'u32' }, at],
+      type: 'Vec<Json>',
+    },
+    estimate: {
+      description: 'Escrow and expected split of a job; bid (planck per token, decimal string) defaults to the lowest that finds enough providers.',
+      params: [
+        { name: 'model', type: 'u32' },
+        { name: 'maxTokens', type: 'u32' },
+        { name: 'redundancy', type: 'Option<u8>', isOptional: true },
+        { name: 'bid', type: 'Option<Text>', isOptional: true },
+        at,
+      ],
+      type: 'Json',
+    },
+    job: {
+      description: 'A job with its status, assigned providers, answers and receipt.',
+      params: [{ name: 'job', type: 'u64' }, at],
+      type: 'Json',
+    },
+    engine: {
+      description: "This node's inference engine and the fingerprint hash a provider declares.",
+      params: [],
+      type: 'Json',
+    },
+  },
+};
+
+/** Error codes of the `mosaic_*` methods (node/src/marketplace_rpc.rs). */
+export const RPC_ERRORS = {
+  UNKNOWN_MODEL: 1001,
+  MODEL_DEPRECATED: 1002,
+  ZERO_MAX_TOKENS: 1003,
+  BAD_REDUNDANCY: 1004,
+  NO_ELIGIBLE_PROVIDER: 1005,
+  NOT_ENOUGH_PROVIDERS: 1006,
+  OVERFLOW: 1007,
+  BAD_BID: 1008,
+  JOB_NOT_FOUND: 1010,
+  NO_ENGINE: 1020,
+};

@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+// Mosaic's command-line client (polkadot.js). Run `node scripts/mosaic.mjs help`.
+//
+// Node: --url ws://… or MOSAIC_WS (default ws://127.0.0.1:9944).
+// Keys: MOSAIC_SURI, a dev URI (//Bob) or a mnemonic, from the environment only — never a flag,
+// so it stays out of shell history and process lists.
+// --json prints one JSON document per command instead of text.
+import { connect, describeDispatchError, DEFAULT_WS } from './lib/chain.mjs';
+import { fmt, followJob, feeOf } from './lib/jobs.mjs';
+import { Keyring } from '@polkadot/api';
+import { hexToU8a, u8aToString } from '@polkadot/util';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+const USAGE = `usage: mosaic.mjs [--url ws://…] [--json] <command>
+
+  models                              registered models
+  providers <model>                   providers serving a model: asks, bonds, reputation
+  estimate <model> <max_tokens>       escrow and split  [--redundancy N] [--bid AMOUNT]
+  submit <model> <prompt>             pay for a job and follow it to its receipt
+                                      [--max-tokens N] [--redundancy N] [--bid AMOUNT]
+  job <id>                            a job: status, providers, answers, receipt
+  cancel <id>                         cancel your job before any answer (full refund)
+  balance [address]                   free, held and frozen balance (default: your account)
+
+AMOUNT is planck (an integer) or MOS with a unit: "0.000001MOS".
+Signing commands take the key from MOSAIC_SURI (e.g. MOSAIC_SURI=//Bob, or a mnemonic).`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+  const opts = { url: DEFAULT_WS, json: false };
+  const positional = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
+      i += 1;
+      return argv[i];
+    };
+    if (a === '--json') opts.json = true;
+    else if (a === '--url') opts.url = value();
+    else if (a === '--redundancy') opts.redundancy = int(value(), '--redundancy');
+    else if (a === '--max-tokens') opts.maxTokens = int(value(), '--max-tokens');
+    else if (a === '--bid') opts.bid = amount(value());
+    else if (a === '--suri' || a === '--seed' || a === '--mnemonic') throw new UsageError('keys are read from MOSAIC_SURI, never from a flag');
+    else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  return { opts, positional };
+}
+
+function int(s, what) {
+  if (!/^\d+$/.test(s)) throw new UsageError(`${what} must be a whole number, not ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+export function amount(s) {
+  const m = /^(\d+)(?:\.(\d{1,12}))?\s*MOS$/i.exec(s.trim());
+  if (m) return BigInt(m[1]) * 10n ** 12n + BigInt((m[2] ?? '').padEnd(12, '0'));
+  if (/^\d+$/.test(s.trim())) return BigInt(s.trim());
+  throw new UsageError(`not an amount: ${JSON.stringify(s)} (planck, or e.g. "0.5MOS")`);
+}
+
+async function signer() {
+  const suri = process.env.MOSAIC_SURI;
+  if (!suri) throw new UsageError('set MOSAIC_SURI to a dev URI (//Bob) or a mnemonic to sign');
+  await cryptoWaitReady();
+  return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(suri);
+}
+
+const text = (hex) => u8aToString(hexToU8a(hex));
+const mos = (planck) => fmt(BigInt(planck));
+
+/** Signs and sends; resolves at inclusion in a block with the events, or rejects readably. */
+function send(api, tx, pair) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    tx.signAndSend(pair, ({ status, dispatchError, events }) => {
+      if (dispatchError) { unsub(); reject(new Error(describeDispatchError(api, dispatchError))); }
+      else if (status.isInBlock) { unsub(); resolve({ blockHash: status.asInBlock, events }); }
+      else if (status.isDropped || status.isInvalid || status.isUsurped) { unsub(); reject(new Error(`transaction ${status.type}`)); }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}
+
+const commands = {
+  async models(api, _args, out) {
+    const models = (await api.rpc.mosaic.models()).toJSON();
+    out(models, () => {
+      console.log('id  name                        hash                                                                quant  ctx    royalty  providers');
+      for (const m of models) {
+        console.log(`${String(m.id).padEnd(3)} ${text(m.name).padEnd(27)} ${m.contentHash} ${m.quantization.padEnd(6)} ${String(m.contextLength).padEnd(6)} ${(m.royaltyBps / 100).toFixed(2).padStart(6)} % ${String(m.providers).padStart(4)}${m.deprecated ? '  (deprecated)' : ''}`);
+      }
+    });
+  },
+
+  async providers(api, [model], out) {
+    if (model === undefined) throw new UsageError('providers <model>');
+    const list = (await api.rpc.mosaic.providers(int(model, 'model'))).toJSON();
+    out(list, () => {
+      if (!list.length) console.log(`no provider serves model ${model}`);
+      for (const p of list) {
+        console.log(`${p.provider}  ask ${mos(p.ask)}/token  bond ${mos(p.bond)}  score ${p.score}/1000 (${p.completed} done, ${p.timedOut} timed out, ${p.outvoted} outvoted)  jobs ${p.activeJobs}/${p.maxConcurrentJobs}  ${p.eligible ? 'eligible' : p.paused ? 'paused' : 'not eligible'}`);
+      }
+    });
+  },
+
+  async estimate(api, [model, maxTokens], out, opts) {
+    if (model === undefined || maxTokens === undefined) throw new UsageError('estimate <model> <max_tokens>');
+    const e = (await api.rpc.mosaic.estimate(int(model, 'model'), int(maxTokens, 'max_tokens'), opts.redundancy ?? 1, opts.bid?.toString() ?? null)).toJSON();
+    out(e, () => {
+      console.log(`bid ${mos(e.bid)} per token (${e.eligible} provider(s) eligible)`);
+      console.log(`escrow held:    ${mos(e.escrow)}`);
+      console.log(`most it costs:  ${mos(e.maxCost)} = royalty ${mos(e.royalty)} + protocol fee ${mos(e.protocolFee)} + providers ${mos(e.providers)}`);
+      console.log(`refunded:       at least ${mos(e.minRefund)} (providers are paid their ask for the tokens they generate)`);
+    });
+  },
+
+  async submit(api, [model, prompt], out, opts) {
+    if (model === undefined || prompt === undefined) throw new UsageError('submit <model> <prompt>');
+    const pair = await signer();
+    const modelId = int(model, 'model');
+    const maxTokens = opts.maxTokens ?? 32;
+    const redundancy = opts.redundancy ?? 1;
+    const estimate = (await api.rpc.mosaic.estimate(modelId, maxTokens, redundancy, opts.bid?.toString() ?? null)).toJSON();
+    const bid = BigInt(estimate.bid);
+    const progress = (line) => { if (!opts.json) console.log(line); };
+    const { blockHash, events } = await send(api, api.tx.jobs.submitJob(modelId, prompt, maxTokens, bid, redundancy), pair);
+    const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
+    const job = submitted.job.toBigInt();
+    const number = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+    progress(`submitted  job ${job} in #${number}: escrow ${mos(submitted.escrow)}, fee ${mos(feeOf(api, events))}`);
+    for (const { event } of events.filter(({ event }) => api.events.jobs.ProviderAssigned.is(event))) {
+      progress(`assigned   ${event.data.provider} at ${mos(event.data.price)}/token`);
+    }
+    const { end } = await followJob(api, job, number, {
+      onEvent: ({ name, data }) => {
+        if (name === 'ResultSubmitted') progress(`answered   by ${data.provider}: ${data.tokens} tokens`);
+        if (name === 'ProviderTimedOut') progress(`timed out  ${data.provider} (slashed ${mos(data.slashed)})`);
+        if (name === 'TieBreakerDrawn') progress(`tie-break  ${data.provider} drawn`);
+      },
+    });
+    const view = (await api.rpc.mosaic.job(job)).toJSON();
+    const stood = view.assignments.find((a) => a.state.answered && view.outcome && a.state.answered.outputHash === view.outcome[0]);
+    const output = stood ? text(stood.output) : null;
+    out({ job: job.toString(), end: end.name, view, output }, () => {
+      if (end.name !== 'JobSettled') {
+        console.log(`${end.name === 'JobRefunded' ? 'refunded' : 'ended'}    ${end.name}: ${mos(end.data.amount ?? 0)} back`);
+        return;
+      }
+      const r = view.receipt;
+      console.log(`settled    ${view.outcome[1]} tokens`);
+      console.log(`receipt: paid ${mos(r.paid)} (royalty ${mos(r.royalty)}, protocol fee ${mos(r.protocolFee)}, providers ${mos(r.providers)}); refunded ${mos(r.refund)}`);
+      console.log(`output: ${JSON.stringify(output)}`);
+    });
+  },
+
+  async job(api, [id], out) {
+    if (id === undefined) throw new UsageError('job <id>');
+    const v = (await api.rpc.mosaic.job(int(id, 'id'))).toJSON();
+    out(v, () => {
+      console.log(`job ${v.id}: ${v.state}, model ${v.model}, owner ${v.owner}`);
+      console.log(`prompt ${JSON.stringify(text(v.prompt))}, at most ${v.maxTokens} tokens at ${mos(v.bid)}/token, redundancy ${v.redundancy}`);
+      if (v.state === 'pending') console.log(`escrow ${mos(v.escrow)}, deadline #${v.deadline}`);
+      for (const a of v.assignments) {
+        const state = a.state.answered ? `answered ${a.state.answered.tokens} tokens at #${a.answeredAt}: ${JSON.stringify(text(a.output))}` : a.state;
+        console.log(`  ${a.provider} at ${mos(a.price)}/token: ${typeof state === 'string' ? state : JSON.stringify(state)}`);
+      }
+      if (v.receipt) console.log(`receipt: paid ${mos(v.receipt.paid)} (royalty ${mos(v.receipt.royalty)}, protocol fee ${mos(v.receipt.protocolFee)}, providers ${mos(v.receipt.providers)}); refunded ${mos(v.receipt.refund)}`);
+    });
+  },
+
+  async cancel(api, [id], out) {
+    if (id === undefined) throw new UsageError('cancel <id>');
+    const pair = await signer();
+    const { events } = await send(api, api.tx.jobs.cancelJob(int(id, 'id')), pair);
+    const cancelled = events.find(({ event }) => api.events.jobs.JobCancelled.is(event)).event.data;
+    out({ job: id, refunded: cancelled.amount.toString() }, () => console.log(`job ${id} cancelled: ${mos(cancelled.amount)} refunded`));
+  },
+
+  async balance(api, [address], out) {
+    const who = address ?? (await signer()).address;
+    const { data } = await api.query.system.account(who);
+    const escrow = await api.query.balances.holds(who);
+    const held = escrow.map((h) => ({ reason: JSON.stringify(h.id.toJSON()), amount: h.amount.toString() }));
+    const result = { address: who, free: data.free.toString(), reserved: data.reserved.toString(), frozen: data.frozen.toString(), holds: held };
+    out(result, () => {
+      console.log(`${who}: free ${mos(data.free)}, held ${mos(data.reserved)}, frozen ${mos(data.frozen)}`);
+      for (const h of held) console.log(`  held ${mos(h.amount)} for ${h.reason}`);
+    });
+  },
+};
+
+async function main(argv) {
+  let opts;
+  let positional;
+  try {
+    ({ opts, positional } = parseArgs(argv));
+  } catch (e) {
+    console.error(`${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [name, ...args] = positional;
+  if (!name || name === 'help' || !commands[name]) {
+    (name && name !== 'help' ? console.error : console.log)(name && name !== 'help' ? `unknown command ${name}\n\n${USAGE}` : USAGE);
+    return name && name !== 'help' ? 2 : 0;
+  }
+  const out = (json, human) => (opts.json ? console.log(JSON.stringify(json, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2)) : human());
+  let api;
+  try {
+    api = await connect(opts.url);
+    await commands[name](api, args, out, opts);
+    return 0;
+  } catch (e) {
+    const message = e instanceof UsageError ? `${e.message}\n\n${USAGE}` : e.message;
+    if (opts.json) console.log(JSON.stringify({ error: e.message }));
+    else console.error(`error: ${message}`);
+    return e instanceof UsageError ? 2 : 1;
+  } finally {
+    await api?.disconnect().catch(() => {});
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// Onboards a provider in one go, reporting each step and stopping at the first that fails;
+// run it again after fixing what it said, and it picks up where it stopped (every step first
+// checks whether it is already done).
+//
+//   MOSAIC_SURI="<provider account mnemonic>" MOSAIC_OPERATOR_SURI="<operator key mnemonic>" \
+//     node scripts/onboard-provider.mjs MODEL.gguf [--url ws://127.0.0.1:9944]
+//       [--bond AMOUNT] [--ask AMOUNT] [--name NAME] [--quantization Q8_0] [--context N]
+//       [--royalty BPS]
+//
+// The node at --url must be the provider's own node, started with --models-dir (holding the
+// GGUF file) and serving RPC locally (author_insertKey is an unsafe method). MOSAIC_SURI is a
+// funded account (it pays the bond and the test job); MOSAIC_OPERATOR_SURI is the operator
+// key, which the script puts in the node's keystore. Make one with
+// `mosaic-node key generate --scheme sr25519`. Keys come from the environment only.
+import { spawnSync } from 'node:child_process';
+import { openSync, readSync, closeSync, statSync, realpathSync } from 'node:fs';
+import os from 'node:os';
+import { basename, dirname } from 'node:path';
+import { Keyring } from '@polkadot/api';
+import { u8aToHex } from '@polkadot/util';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { connect, DEFAULT_WS, describeDispatchError } from './lib/chain.mjs';
+import { fmt, followJob } from './lib/jobs.mjs';
+
+const MOS = 10n ** 12n;
+
+function parse(argv) {
+  const o = { url: DEFAULT_WS, bond: 1_000n * MOS, ask: MOS / 1_000_000n, quantization: 'Q8_0', context: 2048, royalty: 0, file: null };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const v = () => { i += 1; if (i >= argv.length) throw new Error(`${a} needs a value`); return argv[i]; };
+    if (a === '--url') o.url = v();
+    else if (a === '--bond') o.bond = amount(v());
+    else if (a === '--ask') o.ask = amount(v());
+    else if (a === '--name') o.name = v();
+    else if (a === '--quantization') o.quantization = v();
+    else if (a === '--context') o.context = Number(v());
+    else if (a === '--royalty') o.royalty = Number(v());
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
+    else o.file = a;
+  }
+  if (!o.file) throw new Error('usage: onboard-provider.mjs MODEL.gguf [--url …] [--bond …] [--ask …]');
+  return o;
+}
+
+function amount(s) {
+  const m = /^(\d+)(?:\.(\d{1,12}))?\s*MOS$/i.exec(s.trim());
+  if (m) return BigInt(m[1]) * MOS + BigInt((m[2] ?? '').padEnd(12, '0'));
+  if (/^\d+$/.test(s)) return BigInt(s);
+  throw new Error(`not an amount: ${s}`);
+}
+
+/** BLAKE2b-256 of the whole file: `b2sum -l 256` where it exists, else in-process. */
+function contentHash(path) {
+  const b2 = spawnSync('b2sum', ['-l', '256', path], { encoding: 'utf8' });
+  if (b2.status === 0) return `0x${b2.stdout.split(/\s/)[0]}`;
+  const size = statSync(path).size;
+  const buf = Buffer.alloc(size);
+  const fd = openSync(path, 'r');
+  try { readSync(fd, buf, 0, size, 0); } finally { closeSync(fd); }
+  return blake2AsHex(buf, 256);
+}
+
+function send(api, tx, pair) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    tx.signAndSend(pair, ({ status, dispatchError, events }) => {
+      if (dispatchError) { unsub(); reject(new Error(describeDispatchError(api, dispatchError))); }
+      else if (status.isInBlock) { unsub(); resolve({ blockHash: status.asInBlock, events }); }
+      else if (status.isDropped || status.isInvalid || status.isUsurped) { unsub(); reject(new Error(`transaction ${status.type}`)); }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}
+
+const STEPS = 7;
+let step = 0;
+const report = (what, result) => console.log(`[${step}/${STEPS}] ${what}: ${result}`);
+async function run(what, fn) {
+  step += 1;
+  try {
+    report(what, await fn());
+  } catch (e) {
+    console.error(`[${step}/${STEPS}] ${what}: FAILED — ${e.message}`);
+    throw Object.assign(e, { reported: true });
+  }
+}
+
+async function main() {
+  const o = parse(process.argv.slice(2));
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  if (!process.env.MOSAIC_SURI) throw new Error('set MOSAIC_SURI to the funded provider account (dev URI or mnemonic)');
+  const account = keyring.addFromUri(process.env.MOSAIC_SURI);
+  const api = await connect(o.url);
+  try {
+    let hash;
+    let modelId;
+    let engine;
+    let operator;
+
+    await run('content hash', async () => {
+      statSync(o.file);
+      hash = contentHash(o.file);
+      return `${hash} (${basename(o.file)}, ${(statSync(o.file).size / 1e6).toFixed(1)} MB)`;
+    });
+
+    await run('model registered', async () => {
+      const models = (await api.rpc.mosaic.models()).toJSON();
+      const found = models.find((m) => m.contentHash === hash);
+      if (found) {
+        if (found.deprecated) throw new Error(`model ${found.id} with this hash is deprecated: it takes no new jobs`);
+        modelId = found.id;
+        return `already, as model ${modelId}`;
+      }
+      const name = o.name ?? basename(o.file).replace(/\.gguf$/i, '');
+      const { events } = await send(api, api.tx.models.registerModel(name, hash, statSync(o.file).size, o.quantization, o.context, o.royalty), account);
+      modelId = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
+      return `registered as model ${modelId} (${name}, ${o.quantization}, context ${o.context}, royalty ${o.royalty} bps)`;
+    });
+
+    await run("the node's engine", async () => {
+      engine = (await api.rpc.mosaic.engine()).toJSON();
+      const dir = realpathSync(engine.modelsDir);
+      const inDir = realpathSync(dirname(o.file)) === dir;
+      return `${engine.engine}${inDir ? '' : ` (warning: ${o.file} is not in the node's models directory ${dir}; copy it there)`}`;
+    });
+
+    await run('provider registered', async () => {
+      if (!process.env.MOSAIC_OPERATOR_SURI) throw new Error('set MOSAIC_OPERATOR_SURI to the operator key (make one: mosaic-node key generate --scheme sr25519)');
+      operator = keyring.addFromUri(process.env.MOSAIC_OPERATOR_SURI);
+      const existing = await api.query.providers.providers(account.address);
+      const profile = {
+        cpuCores: os.cpus().length,
+        ramGib: Math.floor(os.totalmem() / 2 ** 30),
+        gpu: null,
+        maxConcurrentJobs: engine.maxConcurrentJobs,
+        engine: engine.engine,
+      };
+      if (existing.isNone) {
+        await send(api, api.tx.providers.registerProvider(profile, o.ask, operator.address, o.bond), account);
+        return `registered: bond ${fmt(o.bond)}, ask ${fmt(o.ask)}/token, operator ${operator.address}`;
+      }
+      const p = existing.unwrap();
+      const done = [];
+      if (p.profile.engine.toHex() !== engine.engine) {
+        await send(api, api.tx.providers.updateProfile(profile, p.ask), account);
+        done.push('engine fingerprint updated');
+      }
+      if (p.operator.toString() !== operator.address) {
+        await send(api, api.tx.providers.setOperatorKey(operator.address), account);
+        done.push('operator key changed');
+      }
+      return done.length ? `already; ${done.join(', ')}` : 'already';
+    });
+
+    await run('serving the model', async () => {
+      const p = (await api.query.providers.providers(account.address)).unwrap();
+      if (p.serving.some((m) => m.toNumber() === modelId)) return 'already';
+      await send(api, api.tx.providers.serveModel(modelId), account);
+      return `now serving model ${modelId}`;
+    });
+
+    await run('operator key in the keystore', async () => {
+      const pub = u8aToHex(operator.publicKey);
+      if ((await api.rpc.author.hasKey(pub, 'mosc')).isTrue) return 'already';
+      await api.rpc.author.insertKey('mosc', process.env.MOSAIC_OPERATOR_SURI, pub);
+      if (!(await api.rpc.author.hasKey(pub, 'mosc')).isTrue) throw new Error('the node did not keep the key');
+      return `inserted ${pub}`;
+    });
+
+    await run('a test job answered by this node', async () => {
+      const p = (await api.query.providers.providers(account.address)).unwrap();
+      if (p.reputation.completed.toNumber() > 0) return `already (${p.reputation.completed} jobs completed)`;
+      for (let attempt = 1; attempt <= 8; attempt += 1) {
+        const { blockHash, events } = await send(api, api.tx.jobs.submitJob(modelId, 'Hello', 4, p.ask, 1), account);
+        const job = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data.job.toBigInt();
+        const ours = events.some(({ event }) => api.events.jobs.ProviderAssigned.is(event) && event.data.provider.toString() === account.address);
+        const number = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+        const { end, events: jobEvents } = await followJob(api, job, number, { timeoutMs: 180_000 });
+        if (!ours) continue; // drawn for another provider: try again
+        const answered = jobEvents.some((e) => e.name === 'ResultSubmitted' && e.data.provider.toString() === account.address);
+        if (!answered) throw new Error(`job ${job} was assigned to this provider but not answered (${end.name}); see the node's log (target mosaic::worker)`);
+        return `job ${job} answered and ${end.name === 'JobSettled' ? 'settled' : end.name}`;
+      }
+      throw new Error('8 test jobs were drawn for other providers; run again');
+    });
+    console.log(`provider ${account.address} is serving model ${modelId}`);
+  } finally {
+    await api.disconnect().catch(() => {});
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  if (!e.reported) console.error(`error: ${e.message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,166 @@
+// The client CLI (scripts/mosaic.mjs) and the `mosaic_*` RPC methods, against the dev node of
+// scripts/test.sh (MOSAIC_WS): every command, their --json output, and their errors.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { blake2AsHex } from '@polkadot/util-crypto';
+import { readFileSync } from 'node:fs';
+import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
+import { RPC_ERRORS } from '../lib/rpc.mjs';
+
+const CLI = fileURLToPath(new URL('../mosaic.mjs', import.meta.url));
+const alice = devAccount('//Alice');
+const bob = devAccount('//Bob');
+
+/** Runs the CLI; returns { status, stdout, stderr, json }. */
+function cli(args, { suri = '//Bob' } = {}) {
+  const env = { ...process.env, MOSAIC_WS: DEFAULT_WS };
+  if (suri) env.MOSAIC_SURI = suri; else delete env.MOSAIC_SURI;
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 240_000 });
+  let json;
+  try { json = JSON.parse(r.stdout); } catch { /* text output */ }
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+let api;
+let ask;
+before(async () => {
+  api = await connect();
+  ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
+});
+after(async () => { await api?.disconnect(); });
+
+test('models lists the tiny model from genesis', () => {
+  const { status, json } = cli(['models', '--json']);
+  assert.equal(status, 0);
+  const tiny = json.find((m) => m.id === 0);
+  assert.equal(Buffer.from(tiny.name.slice(2), 'hex').toString(), 'mosaic-tiny-llama-q8_0');
+  if (process.env.MOSAIC_TINY_MODEL) {
+    assert.equal(tiny.contentHash, blake2AsHex(readFileSync(process.env.MOSAIC_TINY_MODEL), 256));
+  }
+  assert.equal(tiny.quantization, 'Q8_0');
+  assert.ok(tiny.providers >= 1);
+  const text = cli(['models']);
+  assert.match(text.stdout, /mosaic-tiny-llama-q8_0/);
+});
+
+test('providers shows Alice with her ask, bond and reputation', () => {
+  const { status, json } = cli(['providers', '0', '--json']);
+  assert.equal(status, 0);
+  const p = json.find((x) => x.provider === alice.address);
+  assert.equal(BigInt(p.ask), ask);
+  assert.equal(p.eligible, true);
+  assert.ok(p.score > 0 && p.score <= 1000);
+});
+
+test('estimate gives the escrow and a split that adds up', () => {
+  const { status, json } = cli(['estimate', '0', '10', '--json']);
+  assert.equal(status, 0);
+  assert.equal(BigInt(json.bid), ask, 'the lowest bid that finds a provider is its ask');
+  assert.equal(BigInt(json.escrow), 10n * ask);
+  assert.equal(BigInt(json.maxCost), 10n * ask);
+  assert.equal(BigInt(json.royalty) + BigInt(json.protocolFee) + BigInt(json.providers), BigInt(json.maxCost));
+  assert.equal(BigInt(json.royalty), (10n * ask * 1000n) / 10_000n, '10 % royalty');
+  const higher = cli(['estimate', '0', '10', '--bid', `${3n * ask}`, '--json']).json;
+  assert.equal(BigInt(higher.escrow), 30n * ask);
+});
+
+test('submit pays for a job and shows its receipt and output; job shows it afterwards', () => {
+  const run = cli(['submit', '0', 'Once upon a time', '--max-tokens', '8']);
+  assert.equal(run.status, 0, run.stderr);
+  for (const stage of ['submitted', 'assigned', 'answered', 'settled', 'receipt:', 'output:']) {
+    assert.match(run.stdout, new RegExp(`^${stage}`, 'm'), `shows ${stage}`);
+  }
+  const id = /job (\d+) in/.exec(run.stdout)[1];
+  const { status, json } = cli(['job', id, '--json']);
+  assert.equal(status, 0);
+  assert.equal(json.state, 'settled');
+  assert.equal(json.owner, bob.address);
+  assert.equal(json.assignments[0].provider, alice.address);
+  assert.ok(json.assignments[0].state.answered.tokens > 0);
+  assert.equal(BigInt(json.receipt.paid), BigInt(json.assignments[0].state.answered.tokens) * ask);
+  assert.equal(BigInt(json.escrow), 0n, 'nothing stays held');
+  // A settled job cannot be cancelled: the dispatch error is decoded.
+  const cancel = cli(['cancel', id]);
+  assert.equal(cancel.status, 1);
+  assert.match(cancel.stderr, /jobs\.JobNotPending/);
+});
+
+test('cancel refunds a job nobody answered yet', async () => {
+  const hash = blake2AsHex(`unserved ${Date.now()}`, 256);
+  const { events } = await sendAndFinalize(api, api.tx.models.registerModel('unserved', hash, 1000, 'Q4_0', 256, 0), devAccount('//Dave'));
+  const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
+  await sendAndFinalize(api, api.tx.providers.serveModel(model), alice);
+  try {
+    const { events: submitted } = await sendAndFinalize(api, api.tx.jobs.submitJob(model, 'Hi', 4, ask, 1), bob);
+    const data = submitted.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
+    const run = cli(['cancel', data.job.toString(), '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(BigInt(run.json.refunded), data.escrow.toBigInt());
+  } finally {
+    await sendAndFinalize(api, api.tx.providers.stopServing(model), alice);
+  }
+});
+
+test('balance shows free, held and frozen funds', () => {
+  const mine = cli(['balance', '--json']);
+  assert.equal(mine.status, 0);
+  assert.equal(mine.json.address, bob.address);
+  assert.ok(BigInt(mine.json.free) > 0n);
+  const alices = cli(['balance', alice.address, '--json'], { suri: null });
+  assert.equal(alices.status, 0);
+  assert.ok(alices.json.holds.some((h) => /ProviderBond/.test(h.reason)), 'the bond is held');
+});
+
+test('bad input gets a clear error and a non-zero exit', () => {
+  const cases = [
+    [['providers', '999'], 1, /no model has this id/],
+    [['estimate', '0', '0'], 1, /max_tokens must be at least 1/],
+    [['estimate', '0', '10', '--redundancy', '9'], 1, /between 1 and 3/],
+    [['estimate', '0', '10', '--redundancy', '2'], 1, /1 provider\(s\) eligible at this bid, 2 needed/],
+    [['estimate', '0', '10', '--bid', 'lots'], 2, /not an amount/],
+    [['job', '99999999'], 1, /no job has id 99999999/],
+    [['frobnicate'], 2, /unknown command/],
+    [['submit', '0', 'hi', '--suri', '//Alice'], 2, /never from a flag/],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = cli(args);
+    assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+  const unsigned = cli(['submit', '0', 'hi'], { suri: null });
+  assert.equal(unsigned.status, 2);
+  assert.match(unsigned.stderr, /set MOSAIC_SURI/);
+});
+
+test('the mosaic_* RPC methods answer with typed errors', async () => {
+  const engine = (await api.rpc.mosaic.engine()).toJSON();
+  const declared = (await api.query.providers.providers(alice.address)).unwrap().profile.engine.toHex();
+  assert.equal(engine.engine, declared, 'mosaic_engine reports the fingerprint Alice declared');
+  assert.match(engine.fingerprint, /flash_attn=off/);
+
+  const rejects = async (promise, code) => {
+    await assert.rejects(promise, (e) => e.message.startsWith(`${code}:`), `error ${code}`);
+  };
+  await rejects(api.rpc.mosaic.providers(4242), RPC_ERRORS.UNKNOWN_MODEL);
+  await rejects(api.rpc.mosaic.estimate(0, 0), RPC_ERRORS.ZERO_MAX_TOKENS);
+  await rejects(api.rpc.mosaic.estimate(0, 10, 0), RPC_ERRORS.BAD_REDUNDANCY);
+  await rejects(api.rpc.mosaic.estimate(0, 10, 1, '1'), RPC_ERRORS.NOT_ENOUGH_PROVIDERS);
+  await rejects(api.rpc.mosaic.estimate(0, 4_000_000_000, 1, '340282366920938463463374607431768211455'), RPC_ERRORS.OVERFLOW);
+  await rejects(api.rpc.mosaic.job(987654321), RPC_ERRORS.JOB_NOT_FOUND);
+
+  // Malformed parameters are JSON-RPC errors, not crashes.
+  const raw = await fetch(DEFAULT_WS.replace(/^ws/, 'http'), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'mosaic_estimate', params: ['zero', -1] }),
+  }).then((r) => r.json());
+  assert.equal(raw.error.code, -32602);
+  const bid = await fetch(DEFAULT_WS.replace(/^ws/, 'http'), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'mosaic_estimate', params: [0, 10, 1, '1.5'] }),
+  }).then((r) => r.json());
+  assert.equal(bid.error.code, RPC_ERRORS.BAD_BID);
+});

@@ -1,0 +1,65 @@
+// Onboarding a second provider (//Dave) on the running dev chain with scripts/onboard-provider.mjs:
+// a first run stops with a clear message at the step that cannot be done, a second picks up
+// there and ends with a test job answered by the node, a third finds everything done.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
+
+const SCRIPT = fileURLToPath(new URL('../onboard-provider.mjs', import.meta.url));
+const MODEL = process.env.MOSAIC_TINY_MODEL;
+const dave = devAccount('//Dave');
+
+function onboard(env) {
+  const r = spawnSync(process.execPath, [SCRIPT, MODEL, '--url', DEFAULT_WS, '--bond', '200000MOS'], {
+    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 600_000,
+  });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+let api;
+before(async () => { api = await connect(); });
+after(async () => {
+  // Leave Alice the only active provider of the tiny model for the tests that follow.
+  if ((await api.query.providers.providers(dave.address)).isSome) {
+    await sendAndFinalize(api, api.tx.providers.pause(), dave).catch(() => {});
+  }
+  await api?.disconnect();
+});
+
+test('a provider is onboarded in one script, resumable after a failure', async () => {
+  assert.ok(MODEL, 'MOSAIC_TINY_MODEL is set');
+  const operator = devAccount('//Dave//operator');
+
+  const first = onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '' });
+  assert.equal(first.status, 1);
+  assert.match(first.out, /\[1\/7\] content hash: 0x[0-9a-f]{64}/);
+  assert.match(first.out, /\[2\/7\] model registered: already, as model 0/);
+  assert.match(first.out, /\[3\/7\] the node's engine: 0x[0-9a-f]{64}/);
+  assert.match(first.err, /\[4\/7\] provider registered: FAILED — set MOSAIC_OPERATOR_SURI/);
+  assert.ok((await api.query.providers.providers(dave.address)).isNone, 'nothing half-done');
+
+  const second = onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '//Dave//operator' });
+  assert.equal(second.status, 0, second.err);
+  assert.match(second.out, /\[4\/7\] provider registered: registered: bond 200000\.0+ MOS/);
+  assert.match(second.out, /\[5\/7\] serving the model: now serving model 0/);
+  assert.match(second.out, /\[6\/7\] operator key in the keystore: inserted 0x/);
+  assert.match(second.out, /\[7\/7\] a test job answered by this node: job \d+ answered and settled/);
+  const p = (await api.query.providers.providers(dave.address)).unwrap();
+  assert.equal(p.operator.toString(), operator.address);
+  assert.equal(p.reputation.completed.toNumber(), 1);
+  assert.equal(p.profile.engine.toHex(), (await api.rpc.mosaic.engine()).toJSON().engine);
+
+  const third = onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '//Dave//operator' });
+  assert.equal(third.status, 0, third.err);
+  for (const n of [2, 4, 5, 6, 7]) assert.match(third.out, new RegExp(`\\[${n}/7\\] [^:]+: already`));
+});
+
+test('a file that does not exist stops the first step', () => {
+  const r = spawnSync(process.execPath, [SCRIPT, '/nonexistent/model.gguf', '--url', DEFAULT_WS], {
+    env: { ...process.env, MOSAIC_SURI: '//Eve' }, encoding: 'utf8',
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /\[1\/7\] content hash: FAILED — ENOENT/);
+});
