@@ -5,8 +5,8 @@
 // Keys: MOSAIC_SURI, a dev URI (//Bob) or a mnemonic, from the environment only — never a flag,
 // so it stays out of shell history and process lists.
 // --json prints one JSON document per command instead of text.
-import { connect, describeDispatchError, DEFAULT_WS } from './lib/chain.mjs';
-import { fmt, followJob, feeOf } from './lib/jobs.mjs';
+import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
+import { fmt, followJob, feeOf, parseAmount } from './lib/jobs.mjs';
 import { Keyring } from '@polkadot/api';
 import { hexToU8a, u8aToString } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -54,11 +54,8 @@ function int(s, what) {
   return Number(s);
 }
 
-export function amount(s) {
-  const m = /^(\d+)(?:\.(\d{1,12}))?\s*MOS$/i.exec(s.trim());
-  if (m) return BigInt(m[1]) * 10n ** 12n + BigInt((m[2] ?? '').padEnd(12, '0'));
-  if (/^\d+$/.test(s.trim())) return BigInt(s.trim());
-  throw new UsageError(`not an amount: ${JSON.stringify(s)} (planck, or e.g. "0.5MOS")`);
+function amount(s) {
+  try { return parseAmount(s); } catch (e) { throw new UsageError(e.message); }
 }
 
 async function signer() {
@@ -70,18 +67,6 @@ async function signer() {
 
 const text = (hex) => u8aToString(hexToU8a(hex));
 const mos = (planck) => fmt(BigInt(planck));
-
-/** Signs and sends; resolves at inclusion in a block with the events, or rejects readably. */
-function send(api, tx, pair) {
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    tx.signAndSend(pair, ({ status, dispatchError, events }) => {
-      if (dispatchError) { unsub(); reject(new Error(describeDispatchError(api, dispatchError))); }
-      else if (status.isInBlock) { unsub(); resolve({ blockHash: status.asInBlock, events }); }
-      else if (status.isDropped || status.isInvalid || status.isUsurped) { unsub(); reject(new Error(`transaction ${status.type}`)); }
-    }).then((u) => { unsub = u; }, reject);
-  });
-}
 
 const commands = {
   async models(api, _args, out) {

@@ -20,8 +20,8 @@ import { basename, dirname } from 'node:path';
 import { Keyring } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { connect, DEFAULT_WS, describeDispatchError } from './lib/chain.mjs';
-import { fmt, followJob } from './lib/jobs.mjs';
+import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
+import { fmt, followJob, parseAmount as amount } from './lib/jobs.mjs';
 
 const MOS = 10n ** 12n;
 
@@ -44,13 +44,6 @@ function parse(argv) {
   return o;
 }
 
-function amount(s) {
-  const m = /^(\d+)(?:\.(\d{1,12}))?\s*MOS$/i.exec(s.trim());
-  if (m) return BigInt(m[1]) * MOS + BigInt((m[2] ?? '').padEnd(12, '0'));
-  if (/^\d+$/.test(s)) return BigInt(s);
-  throw new Error(`not an amount: ${s}`);
-}
-
 /** BLAKE2b-256 of the whole file: `b2sum -l 256` where it exists, else in-process. */
 function contentHash(path) {
   const b2 = spawnSync('b2sum', ['-l', '256', path], { encoding: 'utf8' });
@@ -60,17 +53,6 @@ function contentHash(path) {
   const fd = openSync(path, 'r');
   try { readSync(fd, buf, 0, size, 0); } finally { closeSync(fd); }
   return blake2AsHex(buf, 256);
-}
-
-function send(api, tx, pair) {
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    tx.signAndSend(pair, ({ status, dispatchError, events }) => {
-      if (dispatchError) { unsub(); reject(new Error(describeDispatchError(api, dispatchError))); }
-      else if (status.isInBlock) { unsub(); resolve({ blockHash: status.asInBlock, events }); }
-      else if (status.isDropped || status.isInvalid || status.isUsurped) { unsub(); reject(new Error(`transaction ${status.type}`)); }
-    }).then((u) => { unsub = u; }, reject);
-  });
 }
 
 const STEPS = 7;

@@ -23,6 +23,7 @@ step "dev node (provider of the tiny model) + polkadot.js tests"
 log_dir="$(mktemp -d)"
 rpc_port=19944
 export MOSAIC_NODE_LOG="$log_dir/node.log"
+export MOSAIC_PROMETHEUS="http://127.0.0.1:19615/metrics"
 start_node "$MOSAIC_NODE_LOG" "$rpc_port" --dev --tmp --port 30533 --prometheus-port 19615 \
 	--no-telemetry --no-mdns --models-dir "$MOSAIC_MODELS"
 # One file at a time: the tests account balances of the same dev accounts to the unit.

@@ -54,18 +54,20 @@ export function describeDispatchError(api, dispatchError) {
 }
 
 /**
- * Signs and sends `tx`, resolving once its block is finalised with
- * `{ blockHash, events }` (the events of this extrinsic only). Rejects with a readable
- * message when the extrinsic fails or is dropped.
+ * Signs and sends `tx`, resolving with `{ blockHash, events }` (this extrinsic's events) once
+ * it is in a block (`until = 'inBlock'`) or its block is finalised (`'finalized'`). Rejects with
+ * a readable message when the extrinsic fails or is dropped.
  */
-export function sendAndFinalize(api, tx, signer) {
+export function sendAndWait(api, tx, signer, until) {
   return new Promise((resolve, reject) => {
     let unsub = () => {};
-    tx.signAndSend(signer, (result) => {
-      const { status, dispatchError, events } = result;
+    tx.signAndSend(signer, ({ status, dispatchError, events }) => {
       if (dispatchError) {
         unsub();
         reject(new Error(describeDispatchError(api, dispatchError)));
+      } else if (until === 'inBlock' && status.isInBlock) {
+        unsub();
+        resolve({ blockHash: status.asInBlock, events });
       } else if (status.isFinalized) {
         unsub();
         resolve({ blockHash: status.asFinalized, events });
@@ -76,6 +78,11 @@ export function sendAndFinalize(api, tx, signer) {
     }).then((u) => { unsub = u; }, reject);
   });
 }
+
+/** [`sendAndWait`] until the block is finalised. */
+export const sendAndFinalize = (api, tx, signer) => sendAndWait(api, tx, signer, 'finalized');
+/** [`sendAndWait`] until the extrinsic is in a block. */
+export const sendAndInclude = (api, tx, signer) => sendAndWait(api, tx, signer, 'inBlock');
 
 /** Free balance of `who` at block `at`. */
 export async function freeAt(api, at, who) {

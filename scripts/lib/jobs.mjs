@@ -7,6 +7,15 @@ import { sendAndFinalize } from './chain.mjs';
 export const MOS = 10n ** 12n;
 export const fmt = (planck) => `${planck / MOS}.${(planck % MOS).toString().padStart(12, '0')} MOS`;
 
+/** Parses an amount: planck (an integer) or MOS with its unit ("0.5MOS"); throws otherwise. */
+export function parseAmount(s) {
+  const text = String(s).trim();
+  const m = /^(\d+)(?:\.(\d{1,12}))?\s*MOS$/i.exec(text);
+  if (m) return BigInt(m[1]) * MOS + BigInt((m[2] ?? '').padEnd(12, '0'));
+  if (/^\d+$/.test(text)) return BigInt(text);
+  throw new Error(`not an amount: ${JSON.stringify(s)} (planck, or e.g. "0.5MOS")`);
+}
+
 /** The treasury's account: PalletId `mos/trsy` as FRAME derives it. */
 export function treasuryAddress() {
   const raw = u8aConcat(stringToU8a('modl'), stringToU8a('mos/trsy'), new Uint8Array(20));

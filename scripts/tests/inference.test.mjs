@@ -99,6 +99,16 @@ test('a job for a model the provider does not have times out and is refunded in 
     assert.match(log, new RegExp(`job ${submitted.job}: no file with content hash ${hash}`),
       'the node said why it did not answer');
   }
+  // The node counted the failure by reason, and the earlier job as run.
+  const metrics = process.env.MOSAIC_PROMETHEUS;
+  if (metrics) {
+    const text = await (await fetch(metrics)).text();
+    const value = (re) => Number((text.match(re) ?? [])[1] ?? NaN);
+    assert.ok(value(/^mosaic_inference_failures_total\{[^}]*reason="model_missing"[^}]*\} (\S+)$/m) >= 1, 'failures by reason');
+    assert.ok(value(/^mosaic_inference_jobs_total(?:\{[^}]*\})? (\S+)$/m) >= 1, 'jobs run');
+    assert.ok(value(/^mosaic_inference_tokens_total(?:\{[^}]*\})? (\S+)$/m) >= 1, 'tokens generated');
+    assert.ok(value(/^mosaic_inference_seconds_count(?:\{[^}]*\})? (\S+)$/m) >= 1, 'inference seconds histogram');
+  }
   // Leave the dev chain as we found it.
   await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
 });
