@@ -24,6 +24,7 @@ pub mod code {
 	pub const NOT_ENOUGH_PROVIDERS: i32 = 1006;
 	pub const OVERFLOW: i32 = 1007;
 	pub const BAD_BID: i32 = 1008;
+	pub const EXCEEDS_CONTEXT: i32 = 1009;
 	pub const JOB_NOT_FOUND: i32 = 1010;
 	pub const NO_ENGINE: i32 = 1020;
 	pub const RUNTIME: i32 = 1099;
@@ -118,6 +119,13 @@ fn query_error(e: QueryError) -> ErrorObjectOwned {
 		),
 		QueryError::Overflow =>
 			error(code::OVERFLOW, "max_tokens × bid × providers overflows the balance type"),
+		QueryError::ExceedsContext { context_length } => error(
+			code::EXCEEDS_CONTEXT,
+			format!(
+				"the model's context is {context_length} tokens: prompt bytes + max_tokens + 2 \
+				 must fit in it"
+			),
+		),
 	}
 }
 

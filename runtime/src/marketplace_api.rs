@@ -86,6 +86,9 @@ pub fn estimate(
 		ModelUnavailable::Unknown => QueryError::UnknownModel,
 		ModelUnavailable::Deprecated => QueryError::ModelDeprecated,
 	})?;
+	if !pallet_mosaic_jobs::Pallet::<Runtime>::fits_context(0, max_tokens, terms.context_length) {
+		return Err(QueryError::ExceedsContext { context_length: terms.context_length });
+	}
 	let mut asks: Vec<Balance> =
 		Providers::candidates(model, Balance::MAX, &[]).into_iter().map(|c| c.ask).collect();
 	if asks.is_empty() {

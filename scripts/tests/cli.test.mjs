@@ -103,6 +103,11 @@ test('cancel refunds a job nobody answered yet', async () => {
   }
 });
 
+test('the chain refuses a job that cannot fit the model context', async () => {
+  await assert.rejects(sendAndFinalize(api, api.tx.jobs.submitJob(0, 'Once upon a time', 250, ask, 1), bob),
+    /jobs\.ExceedsContext/);
+});
+
 test('balance shows free, held and frozen funds', () => {
   const mine = cli(['balance', '--json']);
   assert.equal(mine.status, 0);
@@ -121,6 +126,7 @@ test('bad input gets a clear error and a non-zero exit', () => {
     [['estimate', '0', '10', '--redundancy', '2'], 1, /1 provider\(s\) eligible at this bid, 2 needed/],
     [['estimate', '0', '10', '--bid', 'lots'], 2, /not an amount/],
     [['job', '99999999'], 1, /no job has id 99999999/],
+    [['estimate', '0', '300'], 1, /context is 256 tokens/],
     [['frobnicate'], 2, /unknown command/],
     [['submit', '0', 'hi', '--suri', '//Alice'], 2, /never from a flag/],
   ];
@@ -147,7 +153,8 @@ test('the mosaic_* RPC methods answer with typed errors', async () => {
   await rejects(api.rpc.mosaic.estimate(0, 0), RPC_ERRORS.ZERO_MAX_TOKENS);
   await rejects(api.rpc.mosaic.estimate(0, 10, 0), RPC_ERRORS.BAD_REDUNDANCY);
   await rejects(api.rpc.mosaic.estimate(0, 10, 1, '1'), RPC_ERRORS.NOT_ENOUGH_PROVIDERS);
-  await rejects(api.rpc.mosaic.estimate(0, 4_000_000_000, 1, '340282366920938463463374607431768211455'), RPC_ERRORS.OVERFLOW);
+  await rejects(api.rpc.mosaic.estimate(0, 200, 1, '340282366920938463463374607431768211455'), RPC_ERRORS.OVERFLOW);
+  await rejects(api.rpc.mosaic.estimate(0, 4_000_000_000), RPC_ERRORS.EXCEEDS_CONTEXT);
   await rejects(api.rpc.mosaic.job(987654321), RPC_ERRORS.JOB_NOT_FOUND);
 
   // Malformed parameters are JSON-RPC errors, not crashes.

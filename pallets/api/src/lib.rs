@@ -49,6 +49,8 @@ pub enum QueryError {
 	NotEnoughProviders { eligible: u32, needed: u32 },
 	/// `max_tokens × bid × providers` overflows the balance type.
 	Overflow,
+	/// `max_tokens` (plus 2) exceeds the model's context window, even with an empty prompt.
+	ExceedsContext { context_length: u32 },
 }
 
 /// A registered model.

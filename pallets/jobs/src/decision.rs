@@ -18,6 +18,17 @@ use sp_runtime::traits::{Saturating, Zero};
 pub(crate) const DEADLINE_SLACK: u32 = 8;
 
 impl<T: Config> Pallet<T> {
+	/// Whether a prompt of `prompt_bytes` and `max_tokens` fit a model's context window. A
+	/// prompt tokenises to at most one token per byte, plus the beginning-of-sequence token and
+	/// the tokeniser's leading-space piece, so this bound holds whatever the tokeniser.
+	pub fn fits_context(prompt_bytes: usize, max_tokens: u32, context_length: u32) -> bool {
+		u64::try_from(prompt_bytes)
+			.unwrap_or(u64::MAX)
+			.saturating_add(2)
+			.saturating_add(u64::from(max_tokens))
+			<= u64::from(context_length)
+	}
+
 	pub(crate) fn do_submit_job(
 		owner: T::AccountId,
 		model: ModelId,
@@ -38,6 +49,10 @@ impl<T: Config> Pallet<T> {
 			ModelUnavailable::Unknown => Error::<T>::ModelNotRegistered,
 			ModelUnavailable::Deprecated => Error::<T>::ModelDeprecated,
 		})?;
+		ensure!(
+			Self::fits_context(prompt.len(), max_tokens, terms.context_length),
+			Error::<T>::ExceedsContext
+		);
 
 		let job_id = NextJobId::<T>::get();
 		let next = job_id.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;

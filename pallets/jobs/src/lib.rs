@@ -323,6 +323,9 @@ pub mod pallet {
 		DeadlineQueueFull,
 		/// All job ids are used.
 		JobIdsExhausted,
+		/// The prompt's bytes plus `max_tokens` (plus 2) exceed the model's context window:
+		/// shorten the prompt or ask for fewer tokens.
+		ExceedsContext,
 	}
 
 	#[pallet::hooks]
@@ -360,7 +363,7 @@ pub mod pallet {
 		///   [`Error::ModelDeprecated`], [`Error::BidBelowEveryAsk`],
 		///   [`Error::NoEligibleProvider`], [`Error::NotEnoughProviders`],
 		///   [`Error::EscrowOverflow`], [`Error::InsufficientBalance`],
-		///   [`Error::DeadlineQueueFull`].
+		///   [`Error::DeadlineQueueFull`], [`Error::ExceedsContext`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::submit_job(
 			prompt.len() as u32,

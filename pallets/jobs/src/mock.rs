@@ -274,7 +274,7 @@ impl pallet_mosaic_providers::BenchmarkHelper for BenchModels {
 				H256::from_low_u64_be(u64::from(next) + 1),
 				1,
 				mosaic_primitives::Quantization::Q4_0,
-				1,
+				u32::MAX,
 				MAX_ROYALTY,
 			)
 			.unwrap();

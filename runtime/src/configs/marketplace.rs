@@ -130,7 +130,7 @@ mod benchmark_helpers {
 					H256(sp_io::hashing::blake2_256(&next.to_le_bytes())),
 					1,
 					Quantization::Q4_0,
-					1,
+					u32::MAX,
 					MaxRoyaltyBps::get(),
 				);
 			}

@@ -149,7 +149,7 @@ fn a_user_who_cannot_pay_the_escrow_is_refused_and_loses_nothing() {
 	new_test_ext(|| {
 		let model = market(1);
 		let before = funds(&account(POOR_USER));
-		assert_noop!(submit(POOR_USER, model, 1_000, 5, 1), Error::<Test>::InsufficientBalance);
+		assert_noop!(submit(POOR_USER, model, 100, 50, 1), Error::<Test>::InsufficientBalance);
 		assert_eq!(funds(&account(POOR_USER)), before);
 	});
 }
@@ -158,10 +158,7 @@ fn a_user_who_cannot_pay_the_escrow_is_refused_and_loses_nothing() {
 fn an_overflowing_escrow_is_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		assert_noop!(
-			submit(USER, model, u32::MAX, u128::MAX / 2, 1),
-			Error::<Test>::EscrowOverflow
-		);
+		assert_noop!(submit(USER, model, 100, u128::MAX / 2, 1), Error::<Test>::EscrowOverflow);
 	});
 }
 
@@ -260,5 +257,17 @@ fn job_ids_running_out_is_an_error_and_holds_nothing() {
 		crate::NextJobId::<Test>::put(u64::MAX);
 		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::JobIdsExhausted);
 		assert_eq!(funds(&account(USER)).escrow, 0);
+	});
+}
+
+#[test]
+fn a_job_that_cannot_fit_the_models_context_is_refused() {
+	new_test_ext(|| {
+		// The test model's context is 128 tokens; the prompt is 16 bytes.
+		let model = market(1);
+		assert_noop!(submit(USER, model, 111, 10, 1), Error::<Test>::ExceedsContext);
+		assert_ok!(submit(USER, model, 110, 10, 1));
+		assert!(!Jobs::fits_context(usize::MAX, 1, u32::MAX));
+		assert!(Jobs::fits_context(0, u32::MAX - 2, u32::MAX));
 	});
 }
