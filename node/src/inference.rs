@@ -292,9 +292,9 @@ pub struct InferCmd {
 impl InferCmd {
 	/// Runs the inference and prints `{ model_hash, engine, fingerprint, output, tokens, … }`.
 	pub fn run(&self) -> Result<(), String> {
-		let hash = mosaic_engine::content_hash(&self.model).map_err(|e| e.to_string())?;
 		let dir = self.model.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
 		let engine = Engine::new(dir, self.engine.settings()).map_err(|e| e.to_string())?;
+		let hash = engine.load_file(&self.model).map_err(|e| e.to_string())?;
 		let fingerprint = engine.fingerprint();
 		let inference = engine
 			.run(&hash, self.prompt.as_bytes(), self.max_tokens)

@@ -13,7 +13,7 @@
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use llama_cpp_sys_2 as sys;
-use mosaic_engine::{content_hash, Engine, Settings};
+use mosaic_engine::{Engine, Settings};
 use std::{
 	ffi::CString,
 	path::{Path, PathBuf},
@@ -247,9 +247,9 @@ fn main() -> Result<(), String> {
 		"same"
 	);
 	for path in &args.models {
-		let hash = content_hash(path).map_err(|e| e.to_string())?;
 		let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
 		let engine = Engine::new(dir, settings).map_err(|e| e.to_string())?;
+		let hash = engine.load_file(path).map_err(|e| e.to_string())?;
 		let (e_ttft, e_tps, e_wall, e_last) =
 			measure(args.reps, || engine_run(&engine, &hash, &args.prompt, args.tokens))?;
 		let direct = Direct::load(path)?;

@@ -11,7 +11,7 @@ use llama_cpp_2::{
 use std::{
 	collections::HashMap,
 	num::NonZeroU32,
-	path::PathBuf,
+	path::{Path, PathBuf},
 	sync::{Arc, Mutex, OnceLock},
 	time::{Duration, Instant},
 };
@@ -124,11 +124,33 @@ impl Engine {
 		}
 		// `find` hashed this file just now: it is the registered model.
 		let path = self.dir.find(hash)?;
-		let model = LlamaModel::load_from_file(self.backend, &path, &LlamaModelParams::default())
+		self.load(&mut loaded, hash, &path)
+	}
+
+	/// Hashes the file at `path` once, loads it and keeps it as the model with that content
+	/// hash, which it returns: for running a given file without looking through (and hashing)
+	/// the rest of its directory.
+	pub fn load_file(&self, path: &Path) -> Result<[u8; 32], EngineError> {
+		let hash = crate::content_hash(path)?;
+		let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+		if !loaded.contains_key(&hash) {
+			self.load(&mut loaded, &hash, path)?;
+		}
+		Ok(hash)
+	}
+
+	/// Loads the file at `path`, whose content hash is `hash`, into `loaded`.
+	fn load(
+		&self,
+		loaded: &mut HashMap<[u8; 32], Arc<LlamaModel>>,
+		hash: &[u8; 32],
+		path: &Path,
+	) -> Result<Arc<LlamaModel>, EngineError> {
+		let model = LlamaModel::load_from_file(self.backend, path, &LlamaModelParams::default())
 			.map_err(|e| {
-			log::warn!(target: "mosaic::inference", "refusing {}: {e}", path.display());
-			EngineError::Malformed { path: path.display().to_string(), reason: e.to_string() }
-		})?;
+				log::warn!(target: "mosaic::inference", "refusing {}: {e}", path.display());
+				EngineError::Malformed { path: path.display().to_string(), reason: e.to_string() }
+			})?;
 		log::info!(target: "mosaic::inference", "loaded model {} from {}", hex(hash), path.display());
 		let model = Arc::new(model);
 		loaded.insert(*hash, model.clone());

@@ -87,6 +87,19 @@ fn a_second_engine_with_the_same_settings_gives_the_same_output() {
 }
 
 #[test]
+fn a_file_loaded_by_path_is_the_model_of_its_hash() {
+	let engine = engine();
+	let path = models().join("tiny-q8_0.gguf");
+	let hash = engine.load_file(&path).unwrap();
+	assert_eq!(hash, content_hash(&path).unwrap());
+	let by_path = engine.run(&hash, b"Once upon a time", 8).unwrap();
+	let by_lookup = self::engine().run(&hash, b"Once upon a time", 8).unwrap();
+	assert_eq!(by_path.output, by_lookup.output);
+	let missing = engine.load_file(&models().join("nothing.gguf")).unwrap_err();
+	assert!(matches!(missing, EngineError::Io { .. }), "{missing}");
+}
+
+#[test]
 fn an_unknown_hash_is_not_found() {
 	let err = engine().run(&[7u8; 32], b"x", 1).unwrap_err();
 	assert!(matches!(err, EngineError::ModelNotFound(_)), "{err}");
