@@ -19,10 +19,11 @@ const USAGE = `usage: mosaic.mjs [--url ws://…] [--json] <command>
   submit <model> <prompt>             pay for a job and follow it to its receipt
                                       [--max-tokens N] [--redundancy N] [--bid AMOUNT]
   job <id>                            a job: status, providers, answers, receipt
-  cancel <id>                         cancel your job before any answer (full refund)
   balance [address]                   free, held and frozen balance (default: your account)
 
 AMOUNT is planck (an integer) or MOS with a unit: "0.000001MOS".
+A submitted job cannot be taken back (providers start at once); one nobody answers is
+refunded in full at its deadline.
 Signing commands take the key from MOSAIC_SURI (e.g. MOSAIC_SURI=//Bob, or a mnemonic).`;
 
 class UsageError extends Error {}
@@ -85,7 +86,9 @@ const commands = {
     out(list, () => {
       if (!list.length) console.log(`no provider serves model ${model}`);
       for (const p of list) {
-        console.log(`${p.provider}  ask ${mos(p.ask)}/token  bond ${mos(p.bond)}  score ${p.score}/1000 (${p.completed} done, ${p.timedOut} timed out, ${p.outvoted} outvoted)  jobs ${p.activeJobs}/${p.maxConcurrentJobs}  ${p.eligible ? 'eligible' : p.paused ? 'paused' : 'not eligible'}`);
+        const t = p.terms;
+        const terms = t ? `context ${t.contextLength}, output ≤ ${t.maxOutputTokens}, ${t.tokensPerSecond} tok/s` : 'no terms';
+        console.log(`${p.provider}  ask ${mos(p.ask)}/token  bond ${mos(p.bond)}  ${terms}  score ${p.score}/1000 (${p.completed} done, ${p.declined} declined, ${p.timedOut} timed out, ${p.outvoted} outvoted)  jobs ${p.activeJobs}/${p.maxConcurrentJobs}  ${p.eligible ? 'eligible' : p.paused ? 'paused' : 'not eligible'}`);
       }
     });
   },
@@ -115,12 +118,11 @@ const commands = {
     const job = submitted.job.toBigInt();
     const number = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
     progress(`submitted  job ${job} in #${number}: escrow ${mos(submitted.escrow)}, fee ${mos(feeOf(api, events))}`);
-    for (const { event } of events.filter(({ event }) => api.events.jobs.ProviderAssigned.is(event))) {
-      progress(`assigned   ${event.data.provider} at ${mos(event.data.price)}/token`);
-    }
     const { end } = await followJob(api, job, number, {
       onEvent: ({ name, data }) => {
         if (name === 'ResultSubmitted') progress(`answered   by ${data.provider}: ${data.tokens} tokens`);
+        if (name === 'ProviderDeclined') progress(`declined   by ${data.provider} (${data.reason}): not slashed, reassigning`);
+        if (name === 'ProviderAssigned') progress(`assigned   ${data.provider} at ${mos(data.price)}/token`);
         if (name === 'ProviderTimedOut') progress(`timed out  ${data.provider} (slashed ${mos(data.slashed)})`);
         if (name === 'TieBreakerDrawn') progress(`tie-break  ${data.provider} drawn`);
       },
@@ -153,14 +155,6 @@ const commands = {
       }
       if (v.receipt) console.log(`receipt: paid ${mos(v.receipt.paid)} (royalty ${mos(v.receipt.royalty)}, protocol fee ${mos(v.receipt.protocolFee)}, providers ${mos(v.receipt.providers)}); refunded ${mos(v.receipt.refund)}`);
     });
-  },
-
-  async cancel(api, [id], out) {
-    if (id === undefined) throw new UsageError('cancel <id>');
-    const pair = await signer();
-    const { events } = await send(api, api.tx.jobs.cancelJob(int(id, 'id')), pair);
-    const cancelled = events.find(({ event }) => api.events.jobs.JobCancelled.is(event)).event.data;
-    out({ job: id, refunded: cancelled.amount.toString() }, () => console.log(`job ${id} cancelled: ${mos(cancelled.amount)} refunded`));
   },
 
   async balance(api, [address], out) {

@@ -6,7 +6,12 @@
 //   MOSAIC_SURI="<provider account mnemonic>" MOSAIC_OPERATOR_SURI="<operator key mnemonic>" \
 //     node scripts/onboard-provider.mjs MODEL.gguf [--url ws://127.0.0.1:9944]
 //       [--bond AMOUNT] [--ask AMOUNT] [--name NAME] [--quantization Q8_0] [--context N]
-//       [--royalty BPS]
+//       [--royalty BPS] [--tokens-per-second N] [--max-output N]
+//
+// Serving terms: the provider declares, for the model, the context its node's engine runs
+// (the node's --inference-context), the largest output (--max-output, default half of that)
+// and its decode speed (--tokens-per-second, default 20: declare what the node sustains under
+// load, not its best; the chain gives each job max_tokens ÷ speed plus a margin).
 //
 // The node at --url must be the provider's own node, started with --models-dir (holding the
 // GGUF file) and serving RPC locally (author_insertKey is an unsafe method). MOSAIC_SURI is a
@@ -26,7 +31,7 @@ import { fmt, followJob, parseAmount as amount } from './lib/jobs.mjs';
 const MOS = 10n ** 12n;
 
 function parse(argv) {
-  const o = { url: DEFAULT_WS, bond: 1_000n * MOS, ask: MOS / 1_000_000n, quantization: 'Q8_0', context: 2048, royalty: 0, file: null };
+  const o = { url: DEFAULT_WS, bond: 1_000n * MOS, ask: MOS / 1_000_000n, quantization: 'Q8_0', context: 2048, royalty: 0, speed: 20, maxOutput: null, file: null };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const v = () => { i += 1; if (i >= argv.length) throw new Error(`${a} needs a value`); return argv[i]; };
@@ -37,6 +42,8 @@ function parse(argv) {
     else if (a === '--quantization') o.quantization = v();
     else if (a === '--context') o.context = Number(v());
     else if (a === '--royalty') o.royalty = Number(v());
+    else if (a === '--tokens-per-second') o.speed = Number(v());
+    else if (a === '--max-output') o.maxOutput = Number(v());
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else o.file = a;
   }
@@ -137,10 +144,19 @@ async function main() {
     });
 
     await run('serving the model', async () => {
-      const p = (await api.query.providers.providers(account.address)).unwrap();
-      if (p.serving.some((m) => m.toNumber() === modelId)) return 'already';
-      await send(api, api.tx.providers.serveModel(modelId), account);
-      return `now serving model ${modelId}`;
+      const context = engine.context;
+      const terms = {
+        contextLength: context,
+        maxOutputTokens: o.maxOutput ?? Math.floor(context / 2),
+        tokensPerSecond: o.speed,
+      };
+      const current = await api.query.providers.offers(modelId, account.address);
+      const same = current.isSome && current.unwrap().contextLength.toNumber() === terms.contextLength
+        && current.unwrap().maxOutputTokens.toNumber() === terms.maxOutputTokens
+        && current.unwrap().tokensPerSecond.toNumber() === terms.tokensPerSecond;
+      if (same) return 'already';
+      await send(api, api.tx.providers.serveModel(modelId, terms), account);
+      return `now serving model ${modelId}: context ${terms.contextLength}, output up to ${terms.maxOutputTokens} tokens, ${terms.tokensPerSecond} tokens/s`;
     });
 
     await run('operator key in the keystore', async () => {

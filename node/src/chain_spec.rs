@@ -40,9 +40,25 @@ pub const DEV_PROVIDER_ASK: Balance = MOS / 1_000_000;
 /// The dev provider's bond.
 pub const DEV_PROVIDER_BOND: Balance = 10_000 * MOS;
 
+/// The decode speed the dev provider declares, in tokens per second: well under what this
+/// machine's CPU reaches on the models the dev chain serves (the tiny model runs thousands a
+/// second, SmolLM2-135M about 145 on one thread), so its deadlines are never too short.
+pub const DEV_PROVIDER_SPEED: u32 = 20;
+
+/// What the dev provider declares for the models it serves, for an engine run with
+/// `context` tokens of context: the whole context, at most half of it as output.
+pub fn dev_serving_terms(context: u32) -> mosaic_primitives::ServingTerms {
+	mosaic_primitives::ServingTerms {
+		context_length: context,
+		max_output_tokens: context / 2,
+		tokens_per_second: DEV_PROVIDER_SPEED,
+	}
+}
+
 /// `--dev`: Alice validates alone and is a provider of the tiny model (model 0), declaring
-/// `engine`, the fingerprint of this node's engine with the flags it was started with.
-pub fn development_chain_spec(engine: [u8; 32]) -> Result<ChainSpec, String> {
+/// `engine`, the fingerprint of this node's engine with the flags it was started with, and
+/// [`dev_serving_terms`] for the engine's `context`.
+pub fn development_chain_spec(engine: [u8; 32], context: u32) -> Result<ChainSpec, String> {
 	let operator = sr25519::Pair::from_string(&format!("//Alice{DEV_OPERATOR_SUFFIX}"), None)
 		.map_err(|e| format!("dev operator key: {e:?}"))?;
 	let alice: AccountId = Sr25519Keyring::Alice.to_account_id();
@@ -55,7 +71,7 @@ pub fn development_chain_spec(engine: [u8; 32]) -> Result<ChainSpec, String> {
 		8u16,
 		4u16,
 		H256(engine),
-		vec![0u32],
+		vec![(0u32, dev_serving_terms(context))],
 	);
 	let mut genesis = development_config_genesis();
 	genesis["providers"] = serde_json::json!({ "providers": [provider] });

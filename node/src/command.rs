@@ -37,6 +37,7 @@ impl SubstrateCli for Cli {
 		Ok(match id {
 			"dev" => Box::new(chain_spec::development_chain_spec(
 				self.provider.engine.fingerprint_hash()?,
+				self.provider.engine.inference_context,
 			)?),
 			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
 			path => {

@@ -120,6 +120,7 @@ pub struct EngineHost {
 	fingerprint: [u8; 32],
 	description: String,
 	models_dir: PathBuf,
+	context: u32,
 	running: AtomicU32,
 	max_running: u32,
 	metrics: Option<Metrics>,
@@ -155,6 +156,7 @@ impl EngineHost {
 			fingerprint,
 			description,
 			models_dir,
+			context: params.engine.inference_context,
 			running: AtomicU32::new(0),
 			max_running: params.max_concurrent_jobs,
 			metrics,
@@ -169,6 +171,7 @@ impl EngineHost {
 			fingerprint: self.description.clone(),
 			models_dir: self.models_dir.display().to_string(),
 			max_concurrent_jobs: self.max_running,
+			context: self.context,
 		}
 	}
 

@@ -26,6 +26,8 @@ pub mod code {
 	pub const BAD_BID: i32 = 1008;
 	pub const EXCEEDS_CONTEXT: i32 = 1009;
 	pub const JOB_NOT_FOUND: i32 = 1010;
+	pub const NO_PROVIDER_COVERS: i32 = 1011;
+	pub const ZERO_BID: i32 = 1012;
 	pub const NO_ENGINE: i32 = 1020;
 	pub const RUNTIME: i32 = 1099;
 }
@@ -42,6 +44,8 @@ pub struct EngineInfo {
 	pub models_dir: String,
 	/// `--max-concurrent-jobs`.
 	pub max_concurrent_jobs: u32,
+	/// `--inference-context`: the most context a provider on this node can declare.
+	pub context: u32,
 }
 
 #[rpc(server, namespace = "mosaic")]
@@ -126,6 +130,12 @@ fn query_error(e: QueryError) -> ErrorObjectOwned {
 				 must fit in it"
 			),
 		),
+		QueryError::NoProviderCovers => error(
+			code::NO_PROVIDER_COVERS,
+			"no provider declares a context, largest output or speed that covers max_tokens: \
+			 ask for fewer tokens (mosaic_providers shows each provider's terms)",
+		),
+		QueryError::ZeroBid => error(code::ZERO_BID, "the bid must be above zero"),
 	}
 }
 

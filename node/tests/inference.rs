@@ -68,7 +68,11 @@ fn the_dev_chain_registers_the_tiny_model_with_alice_serving_it_on_this_engine()
 
 	let provider = &patch["providers"]["providers"][0];
 	assert_eq!(provider[0], ALICE);
-	assert_eq!(provider[8], serde_json::json!([0]), "Alice serves model 0");
+	assert_eq!(
+		provider[8],
+		serde_json::json!([[0, {"contextLength": 2048, "maxOutputTokens": 1024, "tokensPerSecond": 20}]]),
+		"Alice serves model 0 on terms that fit the node's default engine context"
+	);
 	let run =
 		infer(&["--model", tiny_model().to_str().unwrap(), "--prompt", "Hi", "--max-tokens", "1"]);
 	assert_eq!(provider[7], run["engine"], "Alice declares this binary's engine fingerprint");

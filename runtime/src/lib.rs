@@ -151,7 +151,12 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations of the runtime, aside from those declared in the pallets.
 #[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (
+	pallet_mosaic_providers::migrations::MigrateV0ToV1<
+		Runtime,
+		configs::marketplace::ProvidersV1DefaultTerms,
+	>,
+);
 
 /// Executive: dispatches to the pallets.
 pub type Executive = frame_executive::Executive<

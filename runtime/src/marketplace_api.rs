@@ -8,13 +8,13 @@ use frame_support::traits::Get;
 use mosaic_api::{
 	AssignedView, AssignmentView, Estimate, JobState, JobView, ModelView, ProviderView, QueryError,
 };
-use mosaic_primitives::{JobId, ModelId, ModelRegistry, ModelUnavailable, ProviderRegistry};
+use mosaic_primitives::{JobId, ModelId, ModelRegistry, ModelUnavailable};
 use pallet_mosaic_jobs::{AssignmentState, JobStatus};
 use pallet_mosaic_models::ModelStatus;
 use pallet_mosaic_providers::ProviderStatus;
 
 type Models = pallet_mosaic_models::Pallet<Runtime>;
-type Providers = pallet_mosaic_providers::Pallet<Runtime>;
+type Jobs = pallet_mosaic_jobs::Pallet<Runtime>;
 
 /// Every registered model, by id.
 pub fn models() -> Vec<ModelView<AccountId, Balance>> {
@@ -43,12 +43,16 @@ pub fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>
 	if !Models::exists(model) {
 		return Err(QueryError::UnknownModel);
 	}
-	let eligible: Vec<AccountId> =
-		Providers::candidates(model, Balance::MAX, &[]).into_iter().map(|c| c.provider).collect();
+	// Eligible for the smallest job at any bid.
+	let eligible: Vec<AccountId> = Jobs::eligible(model, Balance::MAX, &Jobs::needs(0, 1), &[])
+		.into_iter()
+		.map(|c| c.provider)
+		.collect();
 	Ok(pallet_mosaic_providers::ModelProviders::<Runtime>::get(model)
 		.into_iter()
 		.filter_map(|who| {
 			let p = pallet_mosaic_providers::Providers::<Runtime>::get(&who)?;
+			let terms = pallet_mosaic_providers::Offers::<Runtime>::get(model, &who);
 			Some(ProviderView {
 				eligible: eligible.contains(&who),
 				provider: who,
@@ -62,7 +66,9 @@ pub fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>
 				completed: p.reputation.completed,
 				timed_out: p.reputation.timed_out,
 				outvoted: p.reputation.outvoted,
+				declined: p.reputation.declined,
 				score: p.reputation.score(),
+				terms,
 			})
 		})
 		.collect())
@@ -86,13 +92,22 @@ pub fn estimate(
 		ModelUnavailable::Unknown => QueryError::UnknownModel,
 		ModelUnavailable::Deprecated => QueryError::ModelDeprecated,
 	})?;
-	if !pallet_mosaic_jobs::Pallet::<Runtime>::fits_context(0, max_tokens, terms.context_length) {
+	if !Jobs::fits_context(0, max_tokens, terms.context_length) {
 		return Err(QueryError::ExceedsContext { context_length: terms.context_length });
 	}
+	// The same rule as `submit_job` (for an empty prompt: the estimate knows no prompt).
 	let mut asks: Vec<Balance> =
-		Providers::candidates(model, Balance::MAX, &[]).into_iter().map(|c| c.ask).collect();
+		Jobs::eligible(model, Balance::MAX, &Jobs::needs(0, max_tokens), &[])
+			.into_iter()
+			.map(|c| c.ask)
+			.collect();
 	if asks.is_empty() {
-		return Err(QueryError::NoEligibleProvider);
+		let any = Jobs::eligible(model, Balance::MAX, &Jobs::needs(0, 1), &[]);
+		return Err(if any.is_empty() {
+			QueryError::NoEligibleProvider
+		} else {
+			QueryError::NoProviderCovers
+		});
 	}
 	asks.sort_unstable();
 	let needed = u32::from(redundancy);
@@ -102,6 +117,9 @@ pub fn estimate(
 			.get(usize::from(redundancy).saturating_sub(1))
 			.ok_or(QueryError::NotEnoughProviders { eligible: asks.len() as u32, needed })?,
 	};
+	if bid == 0 {
+		return Err(QueryError::ZeroBid);
+	}
 	let eligible = asks.iter().filter(|ask| **ask <= bid).count() as u32;
 	if eligible < needed {
 		return Err(QueryError::NotEnoughProviders { eligible, needed });
@@ -141,6 +159,7 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 						AssignmentView::Answered { output_hash, tokens }
 					}
 					AssignmentState::TimedOut => AssignmentView::TimedOut,
+					AssignmentState::Declined => AssignmentView::Declined,
 				},
 				answered_at: result.as_ref().map(|r| r.at),
 				output: result.map(|r| r.output.into_inner()).unwrap_or_default(),

@@ -51,10 +51,10 @@ export async function submitJob(api, signer, { model, prompt, maxTokens, bid, re
   };
 }
 
-const END = new Set(['JobSettled', 'JobRefunded', 'JobCancelled']);
+const END = new Set(['JobSettled', 'JobRefunded']);
 
 /**
- * Follows finalised blocks from `fromBlock` until `job` ends (settled, refunded or cancelled).
+ * Follows finalised blocks from `fromBlock` until `job` ends (settled or refunded).
  * Resolves with `{ end, endHash, events }`: every jobs event of this job, in order, as
  * `{ name, data, blockHash }`. `onEvent` sees each as it is found (for progress output).
  */

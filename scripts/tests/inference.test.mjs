@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { connect, devAccount, sendAndFinalize } from '../lib/chain.mjs';
+import { RPC_ERRORS } from '../lib/rpc.mjs';
 import {
   balancesAt, expectedSplit, followJob, inferDirectly, submitJob, treasuryAddress,
 } from '../lib/jobs.mjs';
@@ -78,22 +79,27 @@ test('a paid job is answered by the provider node, attested and settled to the u
   console.log(`job ${submitted.job}: ${tokens} tokens, output ${JSON.stringify(direct.output)}`);
 });
 
-test('a job for a model the provider does not have times out and is refunded in full', async () => {
+test('a job for a model the provider does not have is declined and refunded in full, with no slash', async () => {
   // Dave registers a model no node has; Alice declares she serves it.
   const hash = blake2AsHex(`missing model ${Date.now()}`, 256);
   const { events } = await sendAndFinalize(api,
     api.tx.models.registerModel('missing', hash, 1_000_000, 'Q8_0', 256, 0), dave);
   const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
-  await sendAndFinalize(api, api.tx.providers.serveModel(model), alice);
+  const terms = { contextLength: 2048, maxOutputTokens: 1024, tokensPerSecond: 20 };
+  await sendAndFinalize(api, api.tx.providers.serveModel(model, terms), alice);
 
   const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
   const submitted = await submitJob(api, bob, { model, prompt: 'Hello', maxTokens: 8, bid: ask });
   const { end, endHash, events: jobEvents } = await followJob(api, submitted.job, submitted.blockNumber);
-  assert.deepEqual(jobEvents.map((e) => e.name), ['JobSubmitted', 'ProviderAssigned', 'ProviderTimedOut', 'JobRefunded']);
+  assert.deepEqual(jobEvents.map((e) => e.name), ['JobSubmitted', 'ProviderAssigned', 'ProviderDeclined', 'JobRefunded']);
+  assert.equal(jobEvents[2].data.reason.toString(), 'ModelMissing');
   assert.equal(end.data.amount.toBigInt(), submitted.escrow, 'the whole escrow comes back');
-  const [before] = await balancesAt(api, submitted.parentHash, [bob.address]);
-  const [afterwards] = await balancesAt(api, endHash, [bob.address]);
+  const [before, aliceBefore] = await balancesAt(api, submitted.parentHash, [bob.address, alice.address]);
+  const [afterwards, aliceAfter] = await balancesAt(api, endHash, [bob.address, alice.address]);
   assert.equal(before - afterwards, submitted.fee, 'Bob lost only the submission fee');
+  const bondAt = async (at) => (await (await api.at(at)).query.providers.providers(alice.address)).unwrap().bond.toBigInt();
+  assert.equal(await bondAt(endHash), await bondAt(submitted.parentHash), "Alice's bond is untouched");
+  assert.ok(aliceAfter >= aliceBefore, 'Alice paid nothing for declining');
   if (NODE_LOG) {
     const log = readFileSync(NODE_LOG, 'utf8');
     assert.match(log, new RegExp(`job ${submitted.job}: no file with content hash ${hash}`),
@@ -111,4 +117,30 @@ test('a job for a model the provider does not have times out and is refunded in 
   }
   // Leave the dev chain as we found it.
   await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
+});
+
+test('a job longer than any provider declares it can run is refused at submission; no bond moves', async () => {
+  // The attack of issue 9: a model registered with its true 32k context, served by a node
+  // whose engine runs 2,048 tokens; a job of 4,000 tokens fits the model, not the node.
+  const hash = blake2AsHex(`long context ${Date.now()}`, 256);
+  const { events } = await sendAndFinalize(api,
+    api.tx.models.registerModel('long', hash, 1_000_000, 'Q8_0', 32_768, 0), dave);
+  const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
+  const terms = { contextLength: 2048, maxOutputTokens: 1024, tokensPerSecond: 20 };
+  await sendAndFinalize(api, api.tx.providers.serveModel(model, terms), alice);
+  try {
+    const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
+    const bond = async () => (await api.query.providers.providers(alice.address)).unwrap().bond.toBigInt();
+    const bondBefore = await bond();
+    await assert.rejects(
+      sendAndFinalize(api, api.tx.jobs.submitJob(model, 'Write a long story.', 4000, ask, 1), bob),
+      /jobs\.NoProviderCovers/);
+    // The estimate says so before anyone pays.
+    await assert.rejects(api.rpc.mosaic.estimate(model, 4000), (e) => e.message.startsWith(`${RPC_ERRORS.NO_PROVIDER_COVERS}:`));
+    assert.equal(await bond(), bondBefore, "Alice's bond is untouched");
+    const provider = (await api.rpc.mosaic.providers(model)).toJSON()[0];
+    assert.deepEqual(provider.terms, terms, 'mosaic_providers shows the declared terms');
+  } finally {
+    await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
+  }
 });

@@ -51,6 +51,11 @@ pub enum QueryError {
 	Overflow,
 	/// `max_tokens` (plus 2) exceeds the model's context window, even with an empty prompt.
 	ExceedsContext { context_length: u32 },
+	/// Providers serve the model, but none declares terms (context, largest output, speed
+	/// within the longest deadline) that cover `max_tokens`.
+	NoProviderCovers,
+	/// The bid is zero: a job must pay its provider.
+	ZeroBid,
 }
 
 /// A registered model.
@@ -111,8 +116,12 @@ pub struct ProviderView<AccountId, Balance> {
 	pub completed: u32,
 	pub timed_out: u32,
 	pub outvoted: u32,
+	/// Jobs its node declined (no slash).
+	pub declined: u32,
 	/// Reputation score in (0, 1000]; the draw weighs bond × score.
 	pub score: u32,
+	/// What it declared it runs for this model: jobs it is assigned fit these.
+	pub terms: Option<mosaic_primitives::ServingTerms>,
 }
 
 /// What a job would hold and pay.
@@ -169,8 +178,13 @@ pub enum JobState {
 )]
 pub enum AssignmentView {
 	Waiting,
-	Answered { output_hash: H256, tokens: u32 },
+	Answered {
+		output_hash: H256,
+		tokens: u32,
+	},
 	TimedOut,
+	/// Its node declined the job: replaced, not slashed.
+	Declined,
 }
 
 /// A provider assigned to a job, with its answer if it gave one.

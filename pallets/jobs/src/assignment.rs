@@ -1,5 +1,5 @@
 //! Drawing providers for a job: weighted by bond × reputation, without replacement, all with
-//! the job's engine fingerprint.
+//! the job's engine fingerprint, among the providers [`Pallet::eligible`] for it.
 
 use crate::{
 	pallet::{BalanceOf, JobOf},
@@ -8,7 +8,8 @@ use crate::{
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::Randomness};
-use mosaic_primitives::{Candidate, JobId, ModelId, ProviderRegistry};
+use frame_system::pallet_prelude::BlockNumberFor;
+use mosaic_primitives::{Candidate, JobId, JobNeeds, ModelId, ProviderRegistry};
 use sp_core::H256;
 use sp_runtime::traits::Bounded;
 
@@ -19,6 +20,8 @@ pub(crate) enum DrawError {
 	BidTooLow,
 	/// Nobody can take it.
 	NoneEligible,
+	/// Some could at some price, but none declares terms that cover the job.
+	NotCovered,
 	/// Fewer than needed share an engine.
 	TooFew,
 }
@@ -28,6 +31,7 @@ impl<T: Config> From<DrawError> for Error<T> {
 		match e {
 			DrawError::BidTooLow => Error::<T>::BidBelowEveryAsk,
 			DrawError::NoneEligible => Error::<T>::NoEligibleProvider,
+			DrawError::NotCovered => Error::<T>::NoProviderCovers,
 			DrawError::TooFew => Error::<T>::NotEnoughProviders,
 		}
 	}
@@ -74,12 +78,21 @@ impl<T: Config> Pallet<T> {
 		job: JobId,
 		model: ModelId,
 		bid: BalanceOf<T>,
+		needs: &JobNeeds,
 		n: usize,
 	) -> Result<(H256, Vec<Candidate<T::AccountId, BalanceOf<T>>>), DrawError> {
-		let candidates = T::Providers::candidates(model, bid, &[]);
+		let candidates = Self::eligible(model, bid, needs, &[]);
 		if candidates.is_empty() {
-			let any_at_all = !T::Providers::candidates(model, Bounded::max_value(), &[]).is_empty();
-			return Err(if any_at_all { DrawError::BidTooLow } else { DrawError::NoneEligible });
+			// Say why: no provider at all, none whose terms cover the job, or all too dear.
+			let any = Bounded::max_value();
+			let smallest = JobNeeds { prompt_bytes: 0, max_tokens: 1 };
+			if Self::eligible(model, any, &smallest, &[]).is_empty() {
+				return Err(DrawError::NoneEligible);
+			}
+			if Self::eligible(model, any, needs, &[]).is_empty() {
+				return Err(DrawError::NotCovered);
+			}
+			return Err(DrawError::BidTooLow);
 		}
 		let seed = Self::seed(job, b"initial");
 		let first = weighted_sample(candidates.clone(), 1, &seed);
@@ -92,22 +105,40 @@ impl<T: Config> Pallet<T> {
 		Ok((engine, weighted_sample(same_engine, n, &seed)))
 	}
 
-	/// Draws up to `n` more providers for `job`, excluding everyone already assigned, and
-	/// assigns them. Returns how many were assigned.
-	pub(crate) fn draw_more(job_id: JobId, job: &mut JobOf<T>, n: usize, purpose: &[u8]) -> usize {
+	/// Draws up to `n` more eligible providers for `job`, excluding everyone already
+	/// assigned, and assigns them. Returns the deadline the drawn need, or `None` when nobody
+	/// was assigned.
+	pub(crate) fn draw_more(
+		job_id: JobId,
+		job: &mut JobOf<T>,
+		n: usize,
+		purpose: &[u8],
+	) -> Option<BlockNumberFor<T>> {
+		// Each job gets at most its providers, as many replacements (declines and the
+		// reassignment share them) and a tie-breaker: `2 × redundancy + 1`.
+		let cap = u32::from(job.redundancy)
+			.saturating_mul(2)
+			.saturating_add(1)
+			.min(crate::pallet::MaxAssignmentsOf::<T>::get());
+		let room = (cap as usize).saturating_sub(job.assignments.len());
+		let n = n.min(room);
+		if n == 0 {
+			return None;
+		}
 		let assigned: Vec<T::AccountId> =
 			job.assignments.iter().map(|a| a.provider.clone()).collect();
-		let pool: Vec<_> = T::Providers::candidates(job.model, job.bid, &assigned)
+		let needs = Self::needs(Self::prompt_len(job_id), job.max_tokens);
+		let pool: Vec<_> = Self::eligible(job.model, job.bid, &needs, &assigned)
 			.into_iter()
 			.filter(|c| c.engine == job.engine)
 			.collect();
-		let mut added = 0usize;
+		let mut added = Vec::new();
 		for c in weighted_sample(pool, n, &Self::seed(job_id, purpose)) {
-			if Self::assign(job_id, job, c).is_ok() {
-				added = added.saturating_add(1);
+			if Self::assign(job_id, job, c.clone()).is_ok() {
+				added.push(c);
 			}
 		}
-		added
+		(!added.is_empty()).then(|| Self::deadline_for(&added, job.max_tokens))
 	}
 
 	/// Records `c` as assigned to the job and counts the job against its concurrency.
@@ -142,7 +173,12 @@ mod tests {
 	use super::*;
 
 	fn cand(id: u64, weight: u128) -> Candidate<u64, u128> {
-		Candidate { provider: id, operator: id + 100, ask: 1, engine: H256::zero(), weight }
+		let terms = mosaic_primitives::ServingTerms {
+			context_length: 1,
+			max_output_tokens: 1,
+			tokens_per_second: 1,
+		};
+		Candidate { provider: id, operator: id + 100, ask: 1, engine: H256::zero(), weight, terms }
 	}
 
 	#[test]

@@ -112,25 +112,30 @@ mod benchmarks {
 		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Settled));
 	}
 
+	/// A decline with a replacement drawn among `c` providers serving the model.
 	#[benchmark]
-	fn cancel_job() {
-		let model = T::BenchmarkHelper::setup_market(T::Providers::max_candidates());
+	fn decline_job(c: Linear<{ T::MaxRedundancy::get() }, { T::Providers::max_candidates() }>) {
+		let model = T::BenchmarkHelper::setup_market(c);
 		let user = funded_user::<T>();
 		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+		let providers = assigned::<T>(job);
+		let first = providers.first().expect("providers assigned");
+		let (operator, _) = T::BenchmarkHelper::sign(first, b"");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(user), job);
-		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Cancelled));
+		_(RawOrigin::Signed(operator), job, crate::DeclineReason::EngineFailure);
+		let record = Jobs::<T>::get(job).expect("job exists");
+		assert!(record.assignments.iter().any(|a| a.state == crate::AssignmentState::Declined));
 	}
 
 	#[benchmark]
 	fn on_initialize(n: Linear<0, { T::MaxJobsPerBlock::get() }>) {
 		let model = T::BenchmarkHelper::setup_market(T::Providers::max_candidates());
 		let user = funded_user::<T>();
+		let mut deadline: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
 		for _ in 0..n {
-			submit::<T>(&user, model, T::MaxPromptLen::get());
+			let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+			deadline = Jobs::<T>::get(job).map(|j| j.deadline).unwrap_or(deadline);
 		}
-		let deadline: BlockNumberFor<T> =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::JobTimeout::get());
 		assert_eq!(Deadlines::<T>::get(deadline).len() as u32, n);
 		frame_system::Pallet::<T>::set_block_number(deadline);
 		#[block]

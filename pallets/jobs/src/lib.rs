@@ -8,16 +8,20 @@
 //! ## A job, from submission to settlement
 //!
 //! 1. **Submission** — [`Pallet::submit_job`]`(model, prompt, max_tokens, bid, redundancy)`.
-//!    The model must accept jobs; the prompt is at most [`Config::MaxPromptLen`] bytes. The
+//!    The model must accept jobs; the prompt is at most [`Config::MaxPromptLen`] bytes; the
+//!    bid is not zero. The
 //!    escrow `max_tokens × bid × n` is held from the user under [`HoldReason::JobEscrow`], with
 //!    `n = redundancy`, plus one for a possible tie-breaker when `redundancy > 1`. The job
 //!    copies the model's hash, creator and royalty, so later changes to the model do not touch
 //!    it.
-//! 2. **Assignment** — `redundancy` distinct eligible providers (serving the model, active,
-//!    bonded at least the minimum, ask ≤ bid, under their concurrency limit) are drawn with
-//!    chances proportional to bond × reputation, seeded by [`Config::Randomness`]. All providers
-//!    of a job share one engine fingerprint, so their greedy outputs are comparable. If too few
-//!    are eligible the call fails and nothing is held.
+//! 2. **Assignment** — `redundancy` distinct eligible providers are drawn with chances
+//!    proportional to bond × reputation, seeded by [`Config::Randomness`]. Eligible: serving
+//!    the model on terms that cover the job (prompt bytes + 2 + `max_tokens` within the
+//!    declared context, `max_tokens` within the declared largest output, and the time the
+//!    declared speed needs within [`Config::JobTimeout`]), active, bonded at least the minimum,
+//!    ask ≤ bid, under their concurrency limit. All providers of a job share one engine
+//!    fingerprint, so their greedy outputs are comparable. If too few are eligible the call
+//!    fails with a typed error and nothing is held.
 //! 3. **Results** — each assigned provider's node runs the inference and sends
 //!    [`Pallet::submit_result`] signed by its operator key, with an attestation (the operator's
 //!    signature over [`mosaic_primitives::AttestationPayload`]: model hash, prompt hash,
@@ -28,8 +32,13 @@
 //!    [`Config::OutvotedSlash`] of their stake. Without a majority, one more eligible provider
 //!    is drawn as tie-breaker; if none is eligible, or the tie-breaker does not produce a
 //!    majority, the job is refunded in full and nobody is paid or slashed.
-//! 5. **Deadlines** — answers are due before block `deadline` ([`Config::JobTimeout`] blocks
-//!    after assignment). At the deadline, absent providers are slashed [`Config::AbsentSlash`]
+//! 5. **Declines and deadlines** — a provider's node that cannot run an assigned job after
+//!    all sends [`Pallet::decline_job`]: it loses reputation, not stake, and another eligible
+//!    provider is drawn at once (if none is, the job is decided on the answers it has, or
+//!    refunded). Answers are due before block `deadline`: [`Config::MinJobTimeout`] blocks
+//!    plus the blocks the slowest assigned provider's declared speed needs for `max_tokens`,
+//!    never more than [`Config::JobTimeout`]. At the deadline, absent providers (who neither
+//!    answered nor declined) are slashed [`Config::AbsentSlash`]
 //!    and replaced once by other eligible providers; at the second deadline the job is decided
 //!    on the answers it has, and the missing part of the escrow refunded. Deadlines sit in a
 //!    queue keyed by block ([`Deadlines`]), at most [`Config::MaxJobsPerBlock`] per block, so
@@ -39,14 +48,16 @@
 //!    `pallet_mosaic_settlement`); the rest of the escrow returns to the user. The job keeps the
 //!    receipt.
 //!
-//! The owner may [`Pallet::cancel_job`] before any result arrives: full refund.
+//! The owner cannot take a job back: providers may start the moment it is assigned, so a
+//! cancel would be free inference. A job nobody answers is refunded at its deadline.
 //!
 //! ## Invariants (checked by `try_state`)
 //!
 //! 1. For every account, the balance held under [`HoldReason::JobEscrow`] equals the sum of the
 //!    escrow of its pending jobs; jobs no longer pending hold nothing.
 //! 2. Every pending job is queued in [`Deadlines`] at its deadline, once.
-//! 3. A pending job has at least one assignment waiting for an answer.
+//! 3. A pending job has at least one assignment waiting for an answer, and its deadline is at
+//!    most [`Config::JobTimeout`] plus the queue's slack after the last assignment.
 //! 4. A job's assignments name distinct providers, each paid at most the bid.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -63,11 +74,14 @@ mod benchmarking;
 pub mod crypto;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
+mod deadlines;
 mod decision;
 mod escrow;
+mod execution;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
+mod submission;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -184,9 +198,19 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRedundancy: Get<u32>;
 
-		/// Blocks a provider has to answer.
+		/// The longest a job may be given to be answered, in blocks: providers whose declared
+		/// speed needs longer for a job are not assigned it.
 		#[pallet::constant]
 		type JobTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks every job gets besides its decoding time: the job's and the answer's
+		/// inclusion and the prompt's processing.
+		#[pallet::constant]
+		type MinJobTimeout: Get<u32>;
+
+		/// The target block time, in milliseconds: turns a declared decode time into blocks.
+		#[pallet::constant]
+		type MillisecsPerBlock: Get<u64>;
 
 		/// Most deadlines queued in one block (bounds each block's work).
 		#[pallet::constant]
@@ -260,6 +284,8 @@ pub mod pallet {
 		ProviderAssigned { job: JobId, provider: T::AccountId, price: BalanceOf<T> },
 		/// A provider answered, with a verified attestation.
 		ResultSubmitted { job: JobId, provider: T::AccountId, output_hash: H256, tokens: u32 },
+		/// A provider's node declined the job: no slash; it is replaced if anyone is eligible.
+		ProviderDeclined { job: JobId, provider: T::AccountId, reason: DeclineReason },
 		/// A provider did not answer before the deadline and was slashed.
 		ProviderTimedOut { job: JobId, provider: T::AccountId, slashed: BalanceOf<T> },
 		/// A provider's answer disagreed with the majority and it was slashed.
@@ -270,8 +296,8 @@ pub mod pallet {
 		JobSettled { job: JobId, output_hash: H256, tokens: u32, receipt: Receipt<BalanceOf<T>> },
 		/// Nothing could be decided: the escrow was refunded in full.
 		JobRefunded { job: JobId, owner: T::AccountId, amount: BalanceOf<T> },
-		/// The owner cancelled the job: the escrow was refunded in full.
-		JobCancelled { job: JobId, owner: T::AccountId, amount: BalanceOf<T> },
+		/// The job's deadline moved (a replacement needs longer than the job had left).
+		DeadlineExtended { job: JobId, deadline: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
@@ -295,6 +321,12 @@ pub mod pallet {
 		/// No provider can take this job now (none serves the model, or all are paused,
 		/// under-bonded or busy).
 		NoEligibleProvider,
+		/// Providers serve this model, but none declares a context window, largest output or
+		/// speed that covers this job within `JobTimeout`: shorten the prompt or ask for fewer
+		/// tokens (`mosaic_providers` shows each provider's terms).
+		NoProviderCovers,
+		/// The bid is zero: a job must pay its provider.
+		ZeroBid,
 		/// Fewer eligible providers with one engine than `redundancy`: ask for fewer.
 		NotEnoughProviders,
 		/// The user cannot hold the escrow.
@@ -307,7 +339,7 @@ pub mod pallet {
 		JobNotPending,
 		/// The signer is not the operator key of a provider assigned to this job.
 		NotAssigned,
-		/// This provider already answered.
+		/// This provider already answered or declined.
 		DuplicateResult,
 		/// This provider's time to answer has passed.
 		LateResult,
@@ -315,10 +347,6 @@ pub mod pallet {
 		TooManyTokens,
 		/// The attestation signature does not verify against the operator key.
 		BadAttestation,
-		/// Only the job's owner may cancel it.
-		NotOwner,
-		/// A result has arrived: the job can no longer be cancelled.
-		ResultsArrived,
 		/// The deadline queue is full for the next blocks: try again shortly.
 		DeadlineQueueFull,
 		/// All job ids are used.
@@ -359,9 +387,10 @@ pub mod pallet {
 		/// - Holds `max_tokens × bid × (redundancy + 1 if redundancy > 1)` under `JobEscrow`.
 		/// - Emits [`Event::JobSubmitted`], then [`Event::ProviderAssigned`] per provider.
 		/// - Errors: [`Error::EmptyPrompt`], [`Error::PromptTooLong`], [`Error::ZeroMaxTokens`],
-		///   [`Error::BadRedundancy`], [`Error::ModelNotRegistered`],
+		///   [`Error::ZeroBid`], [`Error::BadRedundancy`], [`Error::ModelNotRegistered`],
 		///   [`Error::ModelDeprecated`], [`Error::BidBelowEveryAsk`],
-		///   [`Error::NoEligibleProvider`], [`Error::NotEnoughProviders`],
+		///   [`Error::NoEligibleProvider`], [`Error::NoProviderCovers`],
+		///   [`Error::NotEnoughProviders`],
 		///   [`Error::EscrowOverflow`], [`Error::InsufficientBalance`],
 		///   [`Error::DeadlineQueueFull`], [`Error::ExceedsContext`].
 		#[pallet::call_index(0)]
@@ -411,18 +440,32 @@ pub mod pallet {
 			Self::do_submit_result(who, job, output, tokens, signature)
 		}
 
-		/// Cancels a job before any result arrived: the escrow is refunded in full and the
-		/// providers released.
+		/// Declines a job the provider's node cannot run after all (model missing or refused,
+		/// engine failure, context or output over the engine's limits). The provider loses
+		/// reputation, not stake, and another eligible provider is drawn at once; if none is,
+		/// the job is decided on the answers it has, or refunded.
 		///
-		/// - Origin: signed, the job's owner.
-		/// - Emits [`Event::JobCancelled`].
-		/// - Errors: [`Error::JobNotFound`], [`Error::NotOwner`], [`Error::JobNotPending`],
-		///   [`Error::ResultsArrived`].
-		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::cancel_job())]
-		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		/// - Origin: signed by the operator key of a provider assigned to the job and still
+		///   waiting. Pays no fee when valid.
+		/// - Emits [`Event::ProviderDeclined`], then [`Event::ProviderAssigned`] for the
+		///   replacement (and [`Event::DeadlineExtended`] if it needs longer), or the
+		///   decision's events.
+		/// - Errors: [`Error::JobNotFound`], [`Error::JobNotPending`], [`Error::NotAssigned`],
+		///   [`Error::DuplicateResult`], [`Error::LateResult`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::decline_job(T::Providers::max_candidates()))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, job: &JobId, _reason: &DeclineReason| -> bool {
+			ensure_signed(origin.clone())
+				.map(|who| Pallet::<T>::check_waiting(&who, *job).is_ok())
+				.unwrap_or(false)
+		})]
+		pub fn decline_job(
+			origin: OriginFor<T>,
+			job: JobId,
+			reason: DeclineReason,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_cancel_job(who, job)
+			Self::do_decline_job(who, job, reason)
 		}
 	}
 
@@ -453,6 +496,23 @@ pub mod pallet {
 			tokens: u32,
 			signature: &T::AttestationSignature,
 		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
+			let (provider, job) = Self::check_waiting(who, job_id)?;
+			ensure!(output.len() <= T::MaxOutputLen::get() as usize, Error::<T>::OutputTooLong);
+			ensure!(tokens <= job.max_tokens, Error::<T>::TooManyTokens);
+			let payload = Self::attestation_payload(job_id, &job, output, tokens);
+			ensure!(
+				signature.verify(payload.signing_bytes().as_slice(), who),
+				Error::<T>::BadAttestation
+			);
+			Ok((provider, job))
+		}
+
+		/// That `who` is the operator key of a provider assigned to the pending job, still
+		/// waiting and within the deadline: the provider, and the job.
+		pub fn check_waiting(
+			who: &T::AccountId,
+			job_id: JobId,
+		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
 			let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::JobNotFound)?;
 			ensure!(job.status == JobStatus::Pending, Error::<T>::JobNotPending);
 			let provider = T::Providers::provider_of(who).ok_or(Error::<T>::NotAssigned)?;
@@ -463,19 +523,14 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotAssigned)?;
 			match assignment.state {
 				AssignmentState::Waiting => {}
-				AssignmentState::Answered { .. } => return Err(Error::<T>::DuplicateResult.into()),
+				AssignmentState::Answered { .. } | AssignmentState::Declined => {
+					return Err(Error::<T>::DuplicateResult.into())
+				}
 				AssignmentState::TimedOut => return Err(Error::<T>::LateResult.into()),
 			}
 			ensure!(
 				frame_system::Pallet::<T>::block_number() < job.deadline,
 				Error::<T>::LateResult
-			);
-			ensure!(output.len() <= T::MaxOutputLen::get() as usize, Error::<T>::OutputTooLong);
-			ensure!(tokens <= job.max_tokens, Error::<T>::TooManyTokens);
-			let payload = Self::attestation_payload(job_id, &job, output, tokens);
-			ensure!(
-				signature.verify(payload.signing_bytes().as_slice(), who),
-				Error::<T>::BadAttestation
 			);
 			Ok((provider, job))
 		}
@@ -505,6 +560,13 @@ pub mod pallet {
 					ensure!(
 						job.assignments.iter().any(|a| a.state == AssignmentState::Waiting),
 						"a pending job waits for nobody"
+					);
+					ensure!(
+						job.deadline
+							<= frame_system::Pallet::<T>::block_number()
+								.saturating_add(T::JobTimeout::get())
+								.saturating_add(crate::deadlines::DEADLINE_SLACK.into()),
+						"a pending job's deadline is beyond JobTimeout"
 					);
 				} else {
 					ensure!(job.escrow.is_zero(), "a closed job still records escrow");

@@ -71,6 +71,19 @@ pub const MODEL_DEPOSIT: Balance = 100;
 pub const MAX_ROYALTY: u16 = 2_000;
 pub const MIN_BOND: Balance = 10_000;
 pub const TIMEOUT: u64 = 5;
+/// The longest any job may be given (`JobTimeout`).
+pub const MAX_TIMEOUT: u64 = 20;
+/// Blocks every job gets besides decoding: a small job at [`TERMS`] gets `TIMEOUT`.
+pub const MIN_TIMEOUT: u32 = 4;
+/// The mock's block time: one second, so a speed of one token per second is a block a token.
+pub const BLOCK_MS: u64 = 1_000;
+/// The serving terms of test providers unless a test says otherwise: models of the tests have
+/// a 128-token context; any output up to 120 tokens decodes within one block.
+pub const TERMS: mosaic_primitives::ServingTerms = mosaic_primitives::ServingTerms {
+	context_length: 128,
+	max_output_tokens: 120,
+	tokens_per_second: 1_000,
+};
 pub const PROTOCOL_FEE_PERCENT: u32 = 5;
 
 parameter_types! {
@@ -139,7 +152,9 @@ impl pallet_mosaic_jobs::Config for Test {
 	type MaxPromptLen = ConstU32<64>;
 	type MaxOutputLen = ConstU32<64>;
 	type MaxRedundancy = ConstU32<3>;
-	type JobTimeout = ConstU64<TIMEOUT>;
+	type JobTimeout = ConstU64<MAX_TIMEOUT>;
+	type MinJobTimeout = ConstU32<MIN_TIMEOUT>;
+	type MillisecsPerBlock = ConstU64<BLOCK_MS>;
 	type MaxJobsPerBlock = ConstU32<4>;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
@@ -305,7 +320,12 @@ impl crate::BenchmarkHelper<AccountId, MultiSignature> for BenchModels {
 				MIN_BOND,
 			)
 			.unwrap();
-			Providers::serve_model(RuntimeOrigin::signed(provider(n)), 0).unwrap();
+			let terms = mosaic_primitives::ServingTerms {
+				context_length: 1_000_000,
+				max_output_tokens: 100_000,
+				tokens_per_second: 1_000_000,
+			};
+			Providers::serve_model(RuntimeOrigin::signed(provider(n)), 0, terms).unwrap();
 		}
 		0
 	}

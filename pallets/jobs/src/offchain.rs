@@ -6,8 +6,8 @@
 //! [`mosaic_inference::inference`] host functions), signs the attestation with the operator
 //! key and sends [`Call::submit_result`] as a transaction signed by the same key.
 //!
-//! Pending jobs are found through [`Deadlines`] (a pending job always sits there, within
-//! `JobTimeout + DEADLINE_SLACK` blocks of now), so the worker never scans all jobs.
+//! Pending jobs are found through [`Pallet::pending_jobs`] (the deadline queue), so the
+//! worker never scans all jobs.
 //!
 //! **Once per job.** Before running a job the worker claims it in the node's persistent
 //! off-chain storage with a compare-and-set; the claim survives restarts. A claimed job is
@@ -15,14 +15,15 @@
 //! after a restart mid-inference. Only a job the engine refused because it was busy is
 //! released, to be tried on the next block.
 //!
-//! **Failures.** A job whose model file is not in the node's models directory (or does not
-//! verify), or whose engine fingerprint differs from this node's, is logged and left to time
-//! out; the chain then reassigns it.
+//! **Failures are declines, never silence.** A job this node cannot run — its model file is
+//! not in the models directory or does not verify, the engine fails, the prompt does not fit
+//! the engine's context, the output would be too long, or the job was assigned for another
+//! engine fingerprint — is logged with what to fix and declined with [`Call::decline_job`]:
+//! the chain reassigns it at once and the provider loses reputation, not stake.
 
 use crate::{
-	decision::DEADLINE_SLACK,
-	pallet::{Call, Config, Deadlines, JobOf, Jobs, Pallet, Prompts},
-	AssignmentState, JobStatus,
+	pallet::{Call, Config, JobOf, Jobs, Pallet, Prompts},
+	AssignmentState, DeclineReason, JobStatus,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -35,7 +36,7 @@ use mosaic_inference::{inference, InferenceError, InferenceRequest};
 use mosaic_primitives::{JobId, ProviderRegistry, OPERATOR_KEY_TYPE};
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageValueRef},
-	traits::{One, Saturating, UniqueSaturatedInto},
+	traits::{One, Saturating},
 };
 
 /// Log target of the off-chain worker.
@@ -59,15 +60,13 @@ pub enum Claim<BlockNumber> {
 	Submitted { at: BlockNumber },
 	/// Not answered, and it will not be: the reason was logged.
 	Abandoned { at: BlockNumber, reason: Abandon },
+	/// The node could not run it: a decline was handed to the transaction pool.
+	Declined { at: BlockNumber, reason: DeclineReason },
 }
 
-/// Why a claimed job is not answered.
+/// Why a claimed job is neither answered nor declined.
 #[derive(Clone, Copy, Encode, Decode, Debug, PartialEq, Eq)]
 pub enum Abandon {
-	/// The engine could not produce an output.
-	Inference(InferenceError),
-	/// The job's engine fingerprint is not this node's.
-	EngineMismatch,
 	/// The operator key could not sign (it left the keystore).
 	SigningFailed,
 	/// The transaction pool refused the result.
@@ -79,6 +78,20 @@ pub fn claim_key<AccountId: Encode>(job: JobId, provider: &AccountId) -> Vec<u8>
 	let mut key = CLAIM_PREFIX.to_vec();
 	(job, provider).encode_to(&mut key);
 	key
+}
+
+/// The reason a node declines a job its engine failed on.
+pub fn decline_reason(error: InferenceError) -> DeclineReason {
+	match error {
+		InferenceError::ModelMissing => DeclineReason::ModelMissing,
+		InferenceError::ModelRejected => DeclineReason::ModelRejected,
+		InferenceError::ContextOverflow => DeclineReason::ContextOverflow,
+		InferenceError::OutputTooLong => DeclineReason::OutputTooLong,
+		InferenceError::EngineFailure => DeclineReason::EngineFailure,
+		// Busy is retried and NoEngine never runs the worker; should either reach here, the
+		// node cannot run the job.
+		InferenceError::Busy | InferenceError::NoEngine => DeclineReason::Other,
+	}
 }
 
 impl<T: Config> Pallet<T> {
@@ -101,23 +114,18 @@ impl<T: Config> Pallet<T> {
 			);
 			return;
 		}
-		let timeout: u32 = T::JobTimeout::get().unique_saturated_into();
-		let horizon = timeout.saturating_add(DEADLINE_SLACK);
-		for offset in 1..=horizon {
-			let block = now.saturating_add(offset.into());
-			for job_id in Deadlines::<T>::get(block) {
-				let Some(job) = Jobs::<T>::get(job_id) else { continue };
-				if job.status != JobStatus::Pending {
-					continue;
-				}
-				for (provider, account) in &operators {
-					let waiting = job
-						.assignments
-						.iter()
-						.any(|a| &a.provider == provider && a.state == AssignmentState::Waiting);
-					if waiting {
-						Self::answer(now, job_id, &job, provider, account, engine);
-					}
+		for job_id in Self::pending_jobs(now) {
+			let Some(job) = Jobs::<T>::get(job_id) else { continue };
+			if job.status != JobStatus::Pending {
+				continue;
+			}
+			for (provider, account) in &operators {
+				let waiting = job
+					.assignments
+					.iter()
+					.any(|a| &a.provider == provider && a.state == AssignmentState::Waiting);
+				if waiting {
+					Self::answer(now, job_id, &job, provider, account, engine);
 				}
 			}
 		}
@@ -146,15 +154,33 @@ impl<T: Config> Pallet<T> {
 				.set(&Claim::<BlockNumberFor<T>>::Abandoned { at: now, reason })
 		};
 
+		let decline = |reason: DeclineReason| {
+			let call = Call::<T>::decline_job { job: job_id, reason };
+			match Self::submit_signed(now, operator, call) {
+				Ok(_) => {
+					log::warn!(target: LOG_TARGET, "job {job_id}: declined ({reason:?})");
+					StorageValueRef::persistent(&key)
+						.set(&Claim::<BlockNumberFor<T>>::Declined { at: now, reason });
+				}
+				Err(()) => {
+					log::error!(
+						target: LOG_TARGET,
+						"job {job_id}: the transaction pool refused the decline"
+					);
+					abandon(Abandon::PoolRejected);
+				}
+			}
+		};
+
 		if job.engine.0 != engine {
 			log::error!(
 				target: LOG_TARGET,
-				"job {job_id}: assigned for engine {:?}, but this node's engine is {:?}; not \
-				 answering (declare this node's fingerprint in the provider's profile)",
+				"job {job_id}: assigned for engine {:?}, but this node's engine is {:?}; \
+				 declining (declare this node's fingerprint in the provider's profile)",
 				job.engine,
 				sp_core::H256(engine),
 			);
-			return abandon(Abandon::EngineMismatch);
+			return decline(DeclineReason::EngineMismatch);
 		}
 		let prompt = Prompts::<T>::get(job_id).unwrap_or_default().into_inner();
 		let request = InferenceRequest {
@@ -180,19 +206,20 @@ impl<T: Config> Pallet<T> {
 				log::error!(
 					target: LOG_TARGET,
 					"job {job_id}: no file with content hash {:?} in this node's models \
-					 directory; the job is left to time out (put the model's GGUF file there: \
-					 its BLAKE2b-256, `b2sum -l 256`, must equal the hash)",
+					 directory; declining (put the model's GGUF file there: its BLAKE2b-256, \
+					 `b2sum -l 256`, must equal the hash, or stop serving the model)",
 					job.model_hash,
 				);
-				return abandon(Abandon::Inference(InferenceError::ModelMissing));
+				return decline(DeclineReason::ModelMissing);
 			}
 			Err(error) => {
 				log::error!(
 					target: LOG_TARGET,
-					"job {job_id}: inference failed ({}); the job is left to time out",
+					"job {job_id}: inference failed ({}); declining (if this repeats, serve \
+					 the model on terms the engine can keep: `providers.serveModel`)",
 					error.as_str(),
 				);
-				return abandon(Abandon::Inference(error));
+				return decline(decline_reason(error));
 			}
 		};
 

@@ -1,6 +1,6 @@
 //! Job records.
 
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::Get, BoundedVec};
 use mosaic_primitives::{BasisPoints, ModelId, Receipt};
 use scale_info::TypeInfo;
@@ -11,10 +11,13 @@ use sp_core::H256;
 /// ```text
 ///  submit_job ──► Pending ──(all answered, majority)──► Settled
 ///                   │  ▲  ──(no majority)──► Pending (+1 tie-breaker) ──► Settled | Refunded
+///                   │  ├──(decline_job)── replace the decliner at once
 ///                   │  └──(deadline, first time)── reassign the absent
-///                   ├──(deadline again / nobody eligible)──► Settled (answered part) | Refunded
-///                   └──(cancel_job, no answer yet)──► Cancelled
+///                   └──(deadline again / nobody eligible)──► Settled (answered part) | Refunded
 /// ```
+///
+/// There is no way back for the owner once the job is submitted: providers may start at once,
+/// so a cancel would be free inference. A job nobody answers is refunded at its deadline.
 ///
 /// `Settled` is where a later dispute window would hook in: the outputs and attestations of
 /// every answer stay in storage.
@@ -26,7 +29,8 @@ pub enum JobStatus {
 	Settled,
 	/// Nothing could be decided; the escrow was refunded in full.
 	Refunded,
-	/// Cancelled by its owner before any answer; the escrow was refunded in full.
+	/// Cancelled by its owner before any answer; the escrow was refunded in full. Only jobs
+	/// from before cancelling was removed (it gave free inference) can be in this state.
 	Cancelled,
 }
 
@@ -39,6 +43,39 @@ pub enum AssignmentState {
 	Answered { output_hash: H256, tokens: u32 },
 	/// Did not answer before the deadline; slashed and replaced if possible.
 	TimedOut,
+	/// Its node declined the job; not slashed, replaced at once if possible.
+	Declined,
+}
+
+/// Why a provider's node declines a job it was assigned (recorded in the event, counted by
+/// the node's metrics). Declining costs reputation, never stake.
+#[derive(
+	Clone,
+	Copy,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	PartialEq,
+	Eq,
+)]
+pub enum DeclineReason {
+	/// The model's file is not in the node's models directory.
+	ModelMissing,
+	/// The file did not verify or llama.cpp refused to load it.
+	ModelRejected,
+	/// The prompt and `max_tokens` did not fit the engine's context after all.
+	ContextOverflow,
+	/// The output would be longer than the chain accepts.
+	OutputTooLong,
+	/// llama.cpp failed while tokenizing or decoding.
+	EngineFailure,
+	/// The job was assigned for an engine fingerprint this node no longer runs.
+	EngineMismatch,
+	/// The node's operator chose not to run it.
+	Other,
 }
 
 /// A provider assigned to a job.

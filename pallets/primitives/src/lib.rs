@@ -88,6 +88,71 @@ pub trait ModelRegistry<AccountId> {
 	fn exists(model: ModelId) -> bool;
 }
 
+/// What a provider declares it runs for one model it serves. The chain assigns it only jobs
+/// these terms cover, and gives it as long as they say it needs, so a provider is never
+/// assigned a job it could not run as declared.
+#[derive(
+	Clone,
+	Copy,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	PartialEq,
+	Eq,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ServingTerms {
+	/// The context window its engine runs the model with, in tokens (prompt and output).
+	pub context_length: u32,
+	/// The most tokens it generates for one job.
+	pub max_output_tokens: u32,
+	/// Its decode speed for this model, in tokens per second, at full load.
+	pub tokens_per_second: u32,
+}
+
+/// What a job asks of a provider's [`ServingTerms`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobNeeds {
+	/// The prompt's length in bytes.
+	pub prompt_bytes: u32,
+	/// Most tokens to generate.
+	pub max_tokens: u32,
+}
+
+impl JobNeeds {
+	/// Tokens of context the job may take: a prompt tokenises to at most one token per byte,
+	/// plus the beginning-of-sequence token and the tokeniser's leading-space piece, so this
+	/// bound holds whatever the tokeniser.
+	pub fn context_tokens(&self) -> u64 {
+		u64::from(self.prompt_bytes).saturating_add(2).saturating_add(u64::from(self.max_tokens))
+	}
+}
+
+impl ServingTerms {
+	/// Whether terms are usable at all: every field positive.
+	pub fn is_valid(&self) -> bool {
+		self.context_length > 0 && self.max_output_tokens > 0 && self.tokens_per_second > 0
+	}
+
+	/// Whether a job fits these terms: its context and output within the declared bounds.
+	pub fn covers(&self, needs: &JobNeeds) -> bool {
+		needs.context_tokens() <= u64::from(self.context_length)
+			&& needs.max_tokens <= self.max_output_tokens
+	}
+
+	/// Milliseconds the declared speed needs to decode `max_tokens` (rounded up).
+	pub fn decode_millis(&self, max_tokens: u32) -> u64 {
+		u64::from(max_tokens)
+			.saturating_mul(1_000)
+			.div_ceil(u64::from(self.tokens_per_second.max(1)))
+	}
+}
+
 /// A provider that may take a job, with the weight of its chance in the draw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate<AccountId, Balance> {
@@ -101,6 +166,8 @@ pub struct Candidate<AccountId, Balance> {
 	pub engine: H256,
 	/// Its weight in the draw (bond × reputation).
 	pub weight: u128,
+	/// What it declared it runs for the model.
+	pub terms: ServingTerms,
 }
 
 /// How a provider's part in a job ended, for its reputation.
@@ -112,18 +179,21 @@ pub enum JobOutcome {
 	TimedOut,
 	/// It answered, but the majority disagreed.
 	Outvoted,
+	/// Its node declined the job (could not run it): no slash, a small loss of reputation.
+	Declined,
 	/// The job ended without judging it (cancelled or refunded).
 	Released,
 }
 
 /// The provider registry, as seen by the jobs pallet.
 pub trait ProviderRegistry<AccountId, Balance> {
-	/// Providers that may take a new job for `model` at `bid` per token: serving it, active,
-	/// bonded at least the minimum, ask ≤ bid, under their concurrency limit; `exclude` are
-	/// left out. Bounded by the per-model provider limit.
+	/// Providers that may take a new job for `model` at `bid` per token: serving it with
+	/// terms that cover `needs`, active, bonded at least the minimum, ask ≤ bid, under their
+	/// concurrency limit; `exclude` are left out. Bounded by the per-model provider limit.
 	fn candidates(
 		model: ModelId,
 		bid: Balance,
+		needs: &JobNeeds,
 		exclude: &[AccountId],
 	) -> Vec<Candidate<AccountId, Balance>>;
 	/// The most candidates [`Self::candidates`] can return (for weights).

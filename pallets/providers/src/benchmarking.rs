@@ -52,6 +52,14 @@ fn bond<T: Config>() -> BalanceOf<T> {
 
 /// A registered provider serving `models` models (each listing `MaxProvidersPerModel − 1`
 /// other providers first, so list updates are at their longest).
+fn terms() -> mosaic_primitives::ServingTerms {
+	mosaic_primitives::ServingTerms {
+		context_length: 4_096,
+		max_output_tokens: 2_048,
+		tokens_per_second: 20,
+	}
+}
+
 fn provider<T: Config>(models: u32) -> T::AccountId {
 	let who = funded::<T>("provider", 0);
 	let op: T::AccountId = account("operator", 0, 0);
@@ -66,7 +74,8 @@ fn provider<T: Config>(models: u32) -> T::AccountId {
 	for m in 0..models {
 		T::BenchmarkHelper::register_model(m);
 		fill_model::<T>(m);
-		Pallet::<T>::serve_model(RawOrigin::Signed(who.clone()).into(), m).expect("serving works");
+		Pallet::<T>::serve_model(RawOrigin::Signed(who.clone()).into(), m, terms())
+			.expect("serving works");
 	}
 	who
 }
@@ -126,7 +135,7 @@ mod benchmarks {
 		T::BenchmarkHelper::register_model(m);
 		fill_model::<T>(m);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), m);
+		_(RawOrigin::Signed(who.clone()), m, terms());
 		assert!(ModelProviders::<T>::get(m).contains(&who));
 	}
 

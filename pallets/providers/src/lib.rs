@@ -15,7 +15,9 @@
 //!
 //! 1. [`Pallet::register_provider`]: profile, ask per output token, operator key, and a bond of
 //!    at least [`Config::MinProviderBond`], held under [`HoldReason::ProviderBond`].
-//! 2. [`Pallet::serve_model`] / [`Pallet::stop_serving`], [`Pallet::update_profile`],
+//! 2. [`Pallet::serve_model`] with the model's [`ServingTerms`] (context window, largest
+//!    output, decode speed: the jobs pallet assigns only jobs these cover, with a deadline
+//!    derived from the speed) / [`Pallet::stop_serving`], [`Pallet::update_profile`],
 //!    [`Pallet::pause`] / [`Pallet::resume`], [`Pallet::bond_extra`].
 //! 3. [`Pallet::unbond`] moves part of the bond into an unbonding chunk, still held and
 //!    slashable, released by [`Pallet::withdraw_unbonded`] after [`Config::UnbondingPeriod`].
@@ -33,7 +35,8 @@
 //!    plus its unbonding chunks.
 //! 2. [`Operators`] and [`Providers`] agree: each non-leaving provider's operator maps back to
 //!    it, and every operator entry points to a provider with that operator.
-//! 3. [`ModelProviders`] lists exactly the non-leaving providers serving each model.
+//! 3. [`ModelProviders`] lists exactly the non-leaving providers serving each model, and
+//!    [`Offers`] holds valid terms for exactly those (model, provider) pairs.
 //! 4. A leaving provider has no bond, no job in flight, serves nothing and has no operator.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -48,6 +51,7 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod registry;
@@ -69,7 +73,7 @@ pub mod pallet {
 		traits::fungible::{Inspect, Mutate, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
-	use mosaic_primitives::{ModelId, ModelRegistry};
+	use mosaic_primitives::{ModelId, ModelRegistry, ServingTerms};
 	use sp_runtime::{
 		traits::{Saturating, Zero},
 		Perbill,
@@ -87,7 +91,8 @@ pub mod pallet {
 		<T as Config>::MaxModelsPerProvider,
 	>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// v1: [`Reputation::declined`] and per-model [`Offers`] (see [`crate::migrations`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -170,6 +175,12 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// What each provider declared it runs for each model it serves. `Twox64Concat` for the
+	/// model id (sequential); `Blake2_128Concat` for the provider (user-chosen account).
+	#[pallet::storage]
+	pub type Offers<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ModelId, Blake2_128Concat, T::AccountId, ServingTerms>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -179,8 +190,8 @@ pub mod pallet {
 		ProfileUpdated { provider: T::AccountId, ask: BalanceOf<T> },
 		/// The provider's operator key changed.
 		OperatorKeySet { provider: T::AccountId, operator: T::AccountId },
-		/// The provider serves the model.
-		ServingModel { provider: T::AccountId, model: ModelId },
+		/// The provider serves the model on these terms (new, or changed).
+		ServingModel { provider: T::AccountId, model: ModelId, terms: ServingTerms },
 		/// The provider stopped serving the model.
 		StoppedServing { provider: T::AccountId, model: ModelId },
 		/// The provider takes no new jobs.
@@ -224,8 +235,6 @@ pub mod pallet {
 		ZeroConcurrency,
 		/// No model has this id.
 		ModelNotRegistered,
-		/// The provider already serves this model.
-		AlreadyServing,
 		/// The provider does not serve this model.
 		NotServing,
 		/// The provider serves `MaxModelsPerProvider` models already.
@@ -251,6 +260,9 @@ pub mod pallet {
 		JobsInFlight,
 		/// The provider is at its `max_concurrent_jobs`.
 		AtCapacity,
+		/// Serving terms need a positive context length, largest output and decode speed, and
+		/// the largest output must fit the context.
+		BadServingTerms,
 	}
 
 	/// Providers registered at genesis, each with its bond held (its account must be endowed by
@@ -260,7 +272,7 @@ pub mod pallet {
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// `(provider, operator, ask, bond, cpu_cores, ram_gib, max_concurrent_jobs, engine,
-		/// models served)`.
+		/// models served with their terms)`.
 		pub providers: alloc::vec::Vec<(
 			T::AccountId,
 			T::AccountId,
@@ -270,7 +282,7 @@ pub mod pallet {
 			u16,
 			u16,
 			sp_core::H256,
-			alloc::vec::Vec<ModelId>,
+			alloc::vec::Vec<(ModelId, ServingTerms)>,
 		)>,
 	}
 
@@ -295,8 +307,8 @@ pub mod pallet {
 					*bond,
 				)
 				.expect("genesis providers are valid and can pay their bond");
-				for model in models {
-					Pallet::<T>::do_serve_model(who.clone(), *model)
+				for (model, terms) in models {
+					Pallet::<T>::do_serve_model(who.clone(), *model, *terms)
 						.expect("genesis providers serve genesis models");
 				}
 			}
@@ -379,18 +391,27 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Starts serving a registered model.
+		/// Serves a registered model on `terms`: the context window the node's engine runs it
+		/// with, the most tokens it generates for one job, and its decode speed. Jobs are
+		/// assigned to the provider only when the terms cover them, with a deadline derived
+		/// from the speed, so an honest node is never given a job it cannot finish. Calling it
+		/// again for a model already served changes the terms (jobs already assigned keep
+		/// theirs).
 		///
 		/// - Origin: signed, a provider.
 		/// - Emits [`Event::ServingModel`].
 		/// - Errors: [`Error::NotProvider`], [`Error::ModelNotRegistered`],
-		///   [`Error::AlreadyServing`], [`Error::TooManyModels`],
+		///   [`Error::BadServingTerms`], [`Error::TooManyModels`],
 		///   [`Error::TooManyProvidersForModel`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::serve_model())]
-		pub fn serve_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+		pub fn serve_model(
+			origin: OriginFor<T>,
+			model: ModelId,
+			terms: ServingTerms,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_serve_model(who, model)
+			Self::do_serve_model(who, model, terms)
 		}
 
 		/// Stops serving a model. Jobs already assigned for it must still be answered.
@@ -564,17 +585,27 @@ pub mod pallet {
 
 		/// `who` starts serving `model`: the logic of [`Pallet::serve_model`], shared with
 		/// genesis.
-		pub(crate) fn do_serve_model(who: T::AccountId, model: ModelId) -> DispatchResult {
+		pub(crate) fn do_serve_model(
+			who: T::AccountId,
+			model: ModelId,
+			terms: ServingTerms,
+		) -> DispatchResult {
 			ensure!(T::Models::exists(model), Error::<T>::ModelNotRegistered);
+			ensure!(
+				terms.is_valid() && terms.max_output_tokens < terms.context_length,
+				Error::<T>::BadServingTerms
+			);
 			Self::mutate_provider(&who, |p| {
-				ensure!(!p.serving.contains(&model), Error::<T>::AlreadyServing);
-				p.serving.try_push(model).map_err(|_| Error::<T>::TooManyModels)?;
-				ModelProviders::<T>::try_mutate(model, |list| {
-					list.try_push(who.clone()).map_err(|_| Error::<T>::TooManyProvidersForModel)
-				})?;
+				if !p.serving.contains(&model) {
+					p.serving.try_push(model).map_err(|_| Error::<T>::TooManyModels)?;
+					ModelProviders::<T>::try_mutate(model, |list| {
+						list.try_push(who.clone()).map_err(|_| Error::<T>::TooManyProvidersForModel)
+					})?;
+				}
 				Ok(())
 			})?;
-			Self::deposit_event(Event::ServingModel { provider: who, model });
+			Offers::<T>::insert(model, &who, terms);
+			Self::deposit_event(Event::ServingModel { provider: who, model, terms });
 			Ok(())
 		}
 
@@ -616,6 +647,7 @@ pub mod pallet {
 		}
 
 		pub(crate) fn remove_from_model(model: ModelId, who: &T::AccountId) {
+			Offers::<T>::remove(model, who);
 			ModelProviders::<T>::mutate_exists(model, |maybe| {
 				if let Some(list) = maybe {
 					list.retain(|p| p != who);
@@ -654,6 +686,10 @@ pub mod pallet {
 							ModelProviders::<T>::get(m).contains(&who),
 							"a served model does not list its provider"
 						);
+						ensure!(
+							Offers::<T>::get(m, &who).is_some_and(|t| t.is_valid()),
+							"a served model has no valid terms"
+						);
 					}
 				}
 			}
@@ -663,6 +699,12 @@ pub mod pallet {
 				ensure!(
 					p.status != ProviderStatus::Leaving,
 					"a leaving provider kept its operator"
+				);
+			}
+			for (model, who, _) in Offers::<T>::iter() {
+				ensure!(
+					Providers::<T>::get(&who).is_some_and(|p| p.serving.contains(&model)),
+					"terms are kept for a model the provider does not serve"
 				);
 			}
 			for (model, list) in ModelProviders::<T>::iter() {

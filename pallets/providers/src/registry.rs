@@ -1,15 +1,18 @@
 //! What the jobs pallet sees of providers: candidates, concurrency, reputation, slashing.
 
-use crate::{pallet::BalanceOf, Config, Error, ModelProviders, Pallet, ProviderStatus, Providers};
+use crate::{
+	pallet::BalanceOf, Config, Error, ModelProviders, Offers, Pallet, ProviderStatus, Providers,
+};
 use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
-use mosaic_primitives::{Candidate, JobOutcome, ModelId, ProviderRegistry};
+use mosaic_primitives::{Candidate, JobNeeds, JobOutcome, ModelId, ProviderRegistry};
 use sp_runtime::{traits::UniqueSaturatedInto, Perbill};
 
 impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn candidates(
 		model: ModelId,
 		bid: BalanceOf<T>,
+		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
 		let min = T::MinProviderBond::get();
@@ -17,11 +20,13 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			.into_iter()
 			.filter(|who| !exclude.contains(who))
 			.filter_map(|who| {
+				let terms = Offers::<T>::get(model, &who)?;
 				let p = Providers::<T>::get(&who)?;
 				let eligible = p.status == ProviderStatus::Active
 					&& p.bond >= min
 					&& p.ask <= bid && p.active_jobs
-					< u32::from(p.profile.max_concurrent_jobs);
+					< u32::from(p.profile.max_concurrent_jobs)
+					&& terms.covers(needs);
 				eligible.then(|| {
 					let bond: u128 = p.bond.unique_saturated_into();
 					Candidate {
@@ -30,6 +35,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 						ask: p.ask,
 						engine: p.profile.engine,
 						weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
+						terms,
 					}
 				})
 			})
@@ -77,6 +83,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				JobOutcome::Completed => r.completed = r.completed.saturating_add(1),
 				JobOutcome::TimedOut => r.timed_out = r.timed_out.saturating_add(1),
 				JobOutcome::Outvoted => r.outvoted = r.outvoted.saturating_add(1),
+				JobOutcome::Declined => r.declined = r.declined.saturating_add(1),
 				JobOutcome::Released => {}
 			}
 		});

@@ -1,14 +1,14 @@
 //! One test per rule of the provider registry.
 
 use crate::{
-	mock::*, Error, Event, HoldReason, ModelProviders, Operators, ProviderStatus,
+	mock::*, Error, Event, HoldReason, ModelProviders, Offers, Operators, ProviderStatus,
 	Providers as ProvidersStorage, Reputation,
 };
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, InspectHold},
 };
-use mosaic_primitives::{JobOutcome, ProviderRegistry};
+use mosaic_primitives::{JobNeeds, JobOutcome, ProviderRegistry, ServingTerms};
 use sp_runtime::{DispatchError, Perbill};
 
 fn held(who: AccountId) -> Balance {
@@ -19,9 +19,16 @@ fn register(who: AccountId, op: AccountId, bond: Balance, ask: Balance) {
 	assert_ok!(Providers::register_provider(RuntimeOrigin::signed(who), profile(), ask, op, bond));
 }
 
+/// The terms the tests serve models on.
+const TERMS: ServingTerms =
+	ServingTerms { context_length: 2_048, max_output_tokens: 512, tokens_per_second: 20 };
+
+/// A small job, which `TERMS` cover.
+const SMALL: JobNeeds = JobNeeds { prompt_bytes: 10, max_tokens: 10 };
+
 fn register_serving(who: AccountId, op: AccountId, model: u32) {
 	register(who, op, MIN_BOND, 10);
-	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(who), model));
+	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(who), model, TERMS));
 }
 
 #[test]
@@ -151,14 +158,70 @@ fn serving_requires_a_registered_model_and_respects_the_bounds() {
 	new_test_ext(|| {
 		register(P1, OP1, MIN_BOND, 1);
 		let origin = || RuntimeOrigin::signed(P1);
-		assert_noop!(Providers::serve_model(origin(), MODELS), Error::<Test>::ModelNotRegistered);
-		assert_ok!(Providers::serve_model(origin(), 0));
-		System::assert_last_event(Event::ServingModel { provider: P1, model: 0 }.into());
-		assert_noop!(Providers::serve_model(origin(), 0), Error::<Test>::AlreadyServing);
-		assert_ok!(Providers::serve_model(origin(), 1));
-		assert_ok!(Providers::serve_model(origin(), 2));
-		assert_noop!(Providers::serve_model(origin(), 3), Error::<Test>::TooManyModels);
+		assert_noop!(
+			Providers::serve_model(origin(), MODELS, TERMS),
+			Error::<Test>::ModelNotRegistered
+		);
+		assert_ok!(Providers::serve_model(origin(), 0, TERMS));
+		System::assert_last_event(
+			Event::ServingModel { provider: P1, model: 0, terms: TERMS }.into(),
+		);
+		assert_ok!(Providers::serve_model(origin(), 1, TERMS));
+		assert_ok!(Providers::serve_model(origin(), 2, TERMS));
+		assert_noop!(Providers::serve_model(origin(), 3, TERMS), Error::<Test>::TooManyModels);
 		assert_eq!(ModelProviders::<Test>::get(0).into_inner(), vec![P1]);
+		assert_eq!(Offers::<Test>::get(0, P1), Some(TERMS));
+	});
+}
+
+#[test]
+fn serving_again_changes_the_terms_without_listing_twice() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		let faster = ServingTerms { tokens_per_second: 40, ..TERMS };
+		assert_ok!(Providers::serve_model(RuntimeOrigin::signed(P1), 0, faster));
+		assert_eq!(ModelProviders::<Test>::get(0).into_inner(), vec![P1]);
+		assert_eq!(ProvidersStorage::<Test>::get(P1).unwrap().serving.into_inner(), vec![0]);
+		assert_eq!(Offers::<Test>::get(0, P1), Some(faster));
+	});
+}
+
+#[test]
+fn serving_terms_must_be_positive_and_fit_their_context() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		let origin = || RuntimeOrigin::signed(P1);
+		for bad in [
+			ServingTerms { context_length: 0, ..TERMS },
+			ServingTerms { max_output_tokens: 0, ..TERMS },
+			ServingTerms { tokens_per_second: 0, ..TERMS },
+			ServingTerms { max_output_tokens: TERMS.context_length, ..TERMS },
+		] {
+			assert_noop!(Providers::serve_model(origin(), 0, bad), Error::<Test>::BadServingTerms);
+		}
+	});
+}
+
+#[test]
+fn candidates_are_only_providers_whose_terms_cover_the_job() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0); // context 2048, output 512
+		register(P2, OP2, MIN_BOND, 10);
+		let big = ServingTerms { context_length: 32_768, max_output_tokens: 8_192, ..TERMS };
+		assert_ok!(Providers::serve_model(RuntimeOrigin::signed(P2), 0, big));
+		let names = |needs: JobNeeds| -> Vec<AccountId> {
+			Providers::candidates(0, 100, &needs, &[]).into_iter().map(|c| c.provider).collect()
+		};
+		assert_eq!(names(SMALL), vec![P1, P2]);
+		// Output above P1's largest.
+		assert_eq!(names(JobNeeds { prompt_bytes: 10, max_tokens: 513 }), vec![P2]);
+		// Prompt + output + 2 above P1's context, though the output alone is within bounds.
+		assert_eq!(names(JobNeeds { prompt_bytes: 1_600, max_tokens: 447 }), vec![P2]);
+		assert_eq!(names(JobNeeds { prompt_bytes: 1_534, max_tokens: 512 }), vec![P1, P2]);
+		// Beyond everyone.
+		assert!(names(JobNeeds { prompt_bytes: 10, max_tokens: 9_000 }).is_empty());
+		// The candidate carries the terms the jobs pallet derives the deadline from.
+		assert_eq!(Providers::candidates(0, 100, &SMALL, &[P1])[0].terms, big);
 	});
 }
 
@@ -170,7 +233,7 @@ fn a_model_has_at_most_max_providers() {
 		register_serving(P3, OP3, 0);
 		register(P4, OP4, MIN_BOND, 1);
 		assert_noop!(
-			Providers::serve_model(RuntimeOrigin::signed(P4), 0),
+			Providers::serve_model(RuntimeOrigin::signed(P4), 0, TERMS),
 			Error::<Test>::TooManyProvidersForModel
 		);
 	});
@@ -186,6 +249,7 @@ fn stopping_serving_removes_the_provider_from_the_model() {
 		);
 		assert_ok!(Providers::stop_serving(RuntimeOrigin::signed(P1), 0));
 		assert!(!ModelProviders::<Test>::contains_key(0));
+		assert!(!Offers::<Test>::contains_key(0, P1));
 		System::assert_last_event(Event::StoppedServing { provider: P1, model: 0 }.into());
 	});
 }
@@ -197,9 +261,9 @@ fn pause_and_resume() {
 		assert_noop!(Providers::resume(RuntimeOrigin::signed(P1)), Error::<Test>::NotPaused);
 		assert_ok!(Providers::pause(RuntimeOrigin::signed(P1)));
 		assert_noop!(Providers::pause(RuntimeOrigin::signed(P1)), Error::<Test>::AlreadyPaused);
-		assert!(Providers::candidates(0, 100, &[]).is_empty());
+		assert!(Providers::candidates(0, 100, &SMALL, &[]).is_empty());
 		assert_ok!(Providers::resume(RuntimeOrigin::signed(P1)));
-		assert_eq!(Providers::candidates(0, 100, &[]).len(), 1);
+		assert_eq!(Providers::candidates(0, 100, &SMALL, &[]).len(), 1);
 	});
 }
 
@@ -212,7 +276,7 @@ fn candidates_are_active_bonded_affordable_and_under_capacity() {
 		register_serving(P3, OP3, 0);
 
 		let names = |bid, ex: &[AccountId]| -> Vec<AccountId> {
-			Providers::candidates(0, bid, ex).into_iter().map(|c| c.provider).collect()
+			Providers::candidates(0, bid, &SMALL, ex).into_iter().map(|c| c.provider).collect()
 		};
 		assert_eq!(names(100, &[]), vec![P1, P2, P3]);
 		// Ask above bid.
@@ -239,7 +303,7 @@ fn candidates_are_active_bonded_affordable_and_under_capacity() {
 fn candidate_weight_is_bond_times_reputation() {
 	new_test_ext(|| {
 		register_serving(P1, OP1, 0);
-		let weight = || Providers::candidates(0, 100, &[])[0].weight;
+		let weight = || Providers::candidates(0, 100, &SMALL, &[])[0].weight;
 		assert_eq!(weight(), MIN_BOND * 1000);
 		assert_ok!(Providers::job_assigned(&P1));
 		Providers::job_ended(&P1, JobOutcome::TimedOut);
@@ -250,25 +314,89 @@ fn candidate_weight_is_bond_times_reputation() {
 
 #[test]
 fn reputation_score_rewards_success_and_punishes_failure() {
-	let r = |completed, timed_out, outvoted| Reputation { completed, timed_out, outvoted }.score();
+	let r = |completed, timed_out, outvoted| {
+		Reputation { completed, timed_out, outvoted, declined: 0 }.score()
+	};
 	assert_eq!(r(0, 0, 0), 1000);
 	assert_eq!(r(100, 0, 0), 1000);
 	assert_eq!(r(1, 1, 0), 500);
 	assert_eq!(r(0, 0, 1), 200);
 	assert_eq!(r(0, u32::MAX, u32::MAX), 1);
 	assert_eq!(r(u32::MAX, 0, 0), 1000);
+	// A decline costs as much as a success earns, half of a time-out.
+	let declined =
+		|completed, declined| Reputation { completed, timed_out: 0, outvoted: 0, declined }.score();
+	assert_eq!(declined(1, 2), 500);
+	assert_eq!(declined(0, 1), 500);
+	assert!(declined(0, 1) > r(0, 1, 0));
+}
+
+#[test]
+fn migration_v0_to_v1_keeps_providers_and_gives_served_models_default_terms() {
+	use crate::migrations::{v0, MigrateV0ToV1};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	frame_support::parameter_types! {
+		pub const Defaults: ServingTerms =
+			ServingTerms { context_length: 1_024, max_output_tokens: 256, tokens_per_second: 5 };
+	}
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		// Rewrite the record as v0 stored it, drop the v1 terms, and go back to version 0.
+		let p = ProvidersStorage::<Test>::get(P1).unwrap();
+		let old: v0::ProviderOf<Test> = v0::ProviderInfoV0 {
+			operator: p.operator,
+			profile: p.profile,
+			ask: p.ask,
+			bond: p.bond,
+			unbonding: p.unbonding,
+			status: p.status,
+			serving: p.serving,
+			active_jobs: p.active_jobs,
+			reputation: v0::Reputation { completed: 3, timed_out: 2, outvoted: 1 },
+		};
+		frame_support::storage::unhashed::put_raw(
+			&ProvidersStorage::<Test>::hashed_key_for(P1),
+			&codec::Encode::encode(&old),
+		);
+		Offers::<Test>::remove(0, P1);
+		StorageVersion::new(0).put::<Providers>();
+
+		MigrateV0ToV1::<Test, Defaults>::on_runtime_upgrade();
+		let p = ProvidersStorage::<Test>::get(P1).unwrap();
+		assert_eq!(
+			p.reputation,
+			Reputation { completed: 3, timed_out: 2, outvoted: 1, declined: 0 }
+		);
+		assert_eq!(p.bond, MIN_BOND);
+		assert_eq!(Offers::<Test>::get(0, P1), Some(Defaults::get()));
+		assert_eq!(Providers::on_chain_storage_version(), 1);
+		// Run again: the version gate makes it a no-op.
+		Offers::<Test>::insert(0, P1, TERMS);
+		MigrateV0ToV1::<Test, Defaults>::on_runtime_upgrade();
+		assert_eq!(Offers::<Test>::get(0, P1), Some(TERMS));
+	});
 }
 
 #[test]
 fn job_outcomes_update_reputation_and_concurrency() {
 	new_test_ext(|| {
 		register(P1, OP1, MIN_BOND, 1);
-		for outcome in [JobOutcome::Completed, JobOutcome::TimedOut, JobOutcome::Outvoted] {
+		for outcome in [
+			JobOutcome::Completed,
+			JobOutcome::TimedOut,
+			JobOutcome::Outvoted,
+			JobOutcome::Declined,
+		] {
 			assert_ok!(Providers::job_assigned(&P1));
 			Providers::job_ended(&P1, outcome);
 		}
 		let p = ProvidersStorage::<Test>::get(P1).unwrap();
-		assert_eq!(p.reputation, Reputation { completed: 1, timed_out: 1, outvoted: 1 });
+		assert_eq!(
+			p.reputation,
+			Reputation { completed: 1, timed_out: 1, outvoted: 1, declined: 1 }
+		);
+		// Declining cost reputation, never stake.
+		assert_eq!(held(P1), MIN_BOND);
 		assert_eq!(p.active_jobs, 0);
 	});
 }
@@ -375,7 +503,7 @@ fn deregistering_unbonds_everything_and_removes_the_record_once_withdrawn() {
 		// Leaving providers can do nothing but withdraw.
 		assert_noop!(Providers::pause(RuntimeOrigin::signed(P1)), Error::<Test>::NotProvider);
 		assert_noop!(
-			Providers::serve_model(RuntimeOrigin::signed(P1), 1),
+			Providers::serve_model(RuntimeOrigin::signed(P1), 1, TERMS),
 			Error::<Test>::NotProvider
 		);
 		System::set_block_number(1 + UNBONDING);
@@ -470,7 +598,7 @@ fn genesis_registers_providers_serving_models() {
 	.unwrap();
 	let engine = sp_core::H256::repeat_byte(7);
 	crate::GenesisConfig::<Test> {
-		providers: vec![(P1, OP1, 5, MIN_BOND, 2, 8, 3, engine, vec![0, 1])],
+		providers: vec![(P1, OP1, 5, MIN_BOND, 2, 8, 3, engine, vec![(0, TERMS), (1, TERMS)])],
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
@@ -480,7 +608,7 @@ fn genesis_registers_providers_serving_models() {
 		assert_eq!((p.profile.max_concurrent_jobs, p.profile.engine), (3, engine));
 		assert_eq!(p.serving.into_inner(), vec![0, 1]);
 		assert_eq!(held(P1), MIN_BOND);
-		assert_eq!(Providers::candidates(1, 5, &[]).len(), 1);
+		assert_eq!(Providers::candidates(1, 5, &SMALL, &[]).len(), 1);
 		Providers::do_try_state().unwrap();
 	});
 }

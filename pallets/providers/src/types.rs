@@ -64,16 +64,19 @@ pub struct Reputation {
 	pub timed_out: u32,
 	/// Jobs answered against the majority.
 	pub outvoted: u32,
+	/// Jobs its node declined (could not run as assigned).
+	pub declined: u32,
 }
 
 impl Reputation {
-	/// The score used in the assignment draw, in (0, 1000]: 1000 × (c + 1) / (c + 1 + 2t + 4o)
-	/// for c completed, t timed out and o outvoted jobs. A new provider scores 1000; each
-	/// failure costs more than a success earns.
+	/// The score used in the assignment draw, in (0, 1000]: 1000 × (c + 1) / (c + 1 + d + 2t +
+	/// 4o) for c completed, d declined, t timed out and o outvoted jobs. A new provider scores
+	/// 1000; each failure costs at least what a success earns, and a decline (the node said it
+	/// could not) costs less than silence.
 	pub fn score(&self) -> u32 {
 		let good = u64::from(self.completed).saturating_add(1);
-		let bad = u64::from(self.timed_out)
-			.saturating_mul(2)
+		let bad = u64::from(self.declined)
+			.saturating_add(u64::from(self.timed_out).saturating_mul(2))
 			.saturating_add(u64::from(self.outvoted).saturating_mul(4));
 		let score = good.saturating_mul(1000).checked_div(good.saturating_add(bad)).unwrap_or(1000);
 		u32::try_from(score).unwrap_or(1000).max(1)

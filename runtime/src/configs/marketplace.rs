@@ -3,7 +3,11 @@
 //! Every economic parameter that governance will tune lives in the `parameter_types!` block
 //! below, and nowhere else: moving them under `pallet-parameters` later changes only this file.
 
-use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, ConstU64},
+	PalletId,
+};
 use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, MultiSignature, Perbill, Permill};
 
@@ -32,8 +36,12 @@ parameter_types! {
 	pub const MaxRoyaltyBps: u16 = 2_000;
 	/// The treasury's share of each provider payment.
 	pub const ProtocolFee: Permill = Permill::from_percent(5);
-	/// Blocks a provider has to answer: two minutes.
-	pub const JobTimeout: BlockNumber = 2 * MINUTES;
+	/// The longest any job may be given to be answered: ten minutes. Providers whose
+	/// declared speed needs longer for a job are not assigned it.
+	pub const JobTimeout: BlockNumber = 10 * MINUTES;
+	/// Blocks every job gets besides its decoding time (inclusion of the answer, prompt
+	/// processing): 24 seconds.
+	pub const MinJobTimeout: u32 = 4;
 	/// Share of its stake an absent provider loses.
 	pub const AbsentSlash: Perbill = Perbill::from_percent(1);
 	/// Share of its stake a provider outvoted by the majority loses.
@@ -42,6 +50,15 @@ parameter_types! {
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 	/// Where fees and slashes go.
 	pub TreasuryAccount: AccountId = treasury_account();
+	/// The terms the v1 migration gives models served before providers declared terms:
+	/// the node's default engine context, a short output and a slow speed, so nobody is
+	/// assigned a job its node cannot run until it declares its own.
+	pub ProvidersV1DefaultTerms: mosaic_primitives::ServingTerms =
+		mosaic_primitives::ServingTerms {
+			context_length: 2_048,
+			max_output_tokens: 512,
+			tokens_per_second: 5,
+		};
 }
 
 impl pallet_mosaic_models::Config for Runtime {
@@ -94,6 +111,8 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxOutputLen = ConstU32<16384>;
 	type MaxRedundancy = ConstU32<3>;
 	type JobTimeout = JobTimeout;
+	type MinJobTimeout = MinJobTimeout;
+	type MillisecsPerBlock = ConstU64<{ crate::MILLI_SECS_PER_BLOCK }>;
 	type MaxJobsPerBlock = ConstU32<64>;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
@@ -160,7 +179,12 @@ mod benchmark_helpers {
 					operator,
 					MinProviderBond::get(),
 				);
-				let _ = Providers::serve_model(crate::RuntimeOrigin::signed(who), 0);
+				let terms = mosaic_primitives::ServingTerms {
+					context_length: u32::MAX,
+					max_output_tokens: u32::MAX - 1,
+					tokens_per_second: u32::MAX,
+				};
+				let _ = Providers::serve_model(crate::RuntimeOrigin::signed(who), 0, terms);
 			}
 			0
 		}

@@ -1,6 +1,7 @@
 //! Tests of the jobs pallet, with the real models, providers and settlement pallets.
 
 mod deadlines;
+mod declines;
 mod offchain;
 mod property;
 mod results;
@@ -41,8 +42,20 @@ pub fn register_model(royalty_bps: u16) -> ModelId {
 	id
 }
 
-/// Registers provider `n` (bond `MIN_BOND`, ask `ask`, engine `engine`) serving `model`.
+/// Registers provider `n` (bond `MIN_BOND`, ask `ask`, engine `engine`) serving `model` on
+/// [`TERMS`].
 pub fn add_provider_with(n: u8, model: ModelId, ask: Balance, engine: H256) {
+	add_provider_on(n, model, ask, engine, TERMS);
+}
+
+/// Registers provider `n` serving `model` on `terms`.
+pub fn add_provider_on(
+	n: u8,
+	model: ModelId,
+	ask: Balance,
+	engine: H256,
+	terms: mosaic_primitives::ServingTerms,
+) {
 	assert_ok!(Providers::register_provider(
 		RuntimeOrigin::signed(provider(n)),
 		profile(engine),
@@ -50,7 +63,7 @@ pub fn add_provider_with(n: u8, model: ModelId, ask: Balance, engine: H256) {
 		operator(n),
 		MIN_BOND
 	));
-	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(provider(n)), model));
+	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(provider(n)), model, terms));
 }
 
 pub fn add_provider(n: u8, model: ModelId) {
@@ -127,6 +140,11 @@ pub fn answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
 		tokens,
 		sign(n, job, output, tokens),
 	)
+}
+
+/// Provider `n`'s node declines `job`.
+pub fn decline(n: u8, job: JobId) -> DispatchResult {
+	Jobs::decline_job(RuntimeOrigin::signed(operator(n)), job, crate::DeclineReason::EngineFailure)
 }
 
 /// Free balance, escrow held and bond held of an account.

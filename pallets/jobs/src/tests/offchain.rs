@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::{
-	offchain::{claim_key, Abandon, Claim},
-	Call as JobsCall, JobStatus,
+	offchain::{claim_key, Claim},
+	Call as JobsCall, DeclineReason, JobStatus,
 };
 use codec::Decode;
 use frame_support::traits::Hooks;
@@ -109,7 +109,7 @@ fn add_worker(node: &Node, model: ModelId, engine: H256) {
 		// Above the minimum: a timeout's slash must not make it ineligible.
 		2 * MIN_BOND
 	));
-	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(provider(WORKER)), model));
+	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(provider(WORKER)), model, TERMS));
 }
 
 fn run_worker() {
@@ -224,8 +224,16 @@ fn a_restart_mid_inference_does_not_run_the_job_again() {
 	})
 }
 
+/// The one transaction in the pool is a decline of `job` for `reason`.
+fn assert_pooled_decline(node: &Node, job: JobId, reason: DeclineReason) -> Extrinsic {
+	let txs = pool(node);
+	let [tx] = &txs[..] else { panic!("one transaction pooled, got {}", txs.len()) };
+	assert_eq!(tx.function, RuntimeCall::Jobs(JobsCall::decline_job { job, reason }));
+	tx.clone()
+}
+
 #[test]
-fn a_missing_model_is_abandoned_and_left_to_time_out() {
+fn a_missing_model_is_declined_and_the_job_refunded_without_a_slash() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
@@ -235,22 +243,43 @@ fn a_missing_model_is_abandoned_and_left_to_time_out() {
 		run_to_block(2);
 		run_worker();
 		assert_eq!(node.engine.runs(), 1);
-		assert!(pool(node).is_empty());
+		let tx = assert_pooled_decline(node, job, DeclineReason::ModelMissing);
 		assert_eq!(
 			claim(job),
-			Some(Claim::Abandoned {
-				at: 1,
-				reason: Abandon::Inference(InferenceError::ModelMissing)
-			})
+			Some(Claim::Declined { at: 1, reason: DeclineReason::ModelMissing })
 		);
-		// The chain takes over: at the deadline the provider is absent and, alone, the job
-		// is refunded in full.
-		let before = funds(&account(USER));
-		run_to_block(1 + TIMEOUT);
-		run_to_block(1 + 2 * TIMEOUT + 8);
-		assert!(JobsStorage::<Test>::get(job).unwrap().status != JobStatus::Pending);
-		assert_eq!(funds(&account(USER)).free, before.free + before.escrow);
+		// On chain: nobody else serves the model, so the job is refunded in full at once and
+		// the provider keeps its whole bond.
+		let (r, d) = diff(&[account(USER), provider(WORKER)], || apply(&tx));
+		assert_ok!(r);
+		assert_eq!(d, vec![(80, -80, 0), (0, 0, 0)]);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Refunded);
 	})
+}
+
+#[test]
+fn every_engine_failure_becomes_a_decline_never_a_slash() {
+	for (error, reason) in [
+		(InferenceError::ContextOverflow, DeclineReason::ContextOverflow),
+		(InferenceError::OutputTooLong, DeclineReason::OutputTooLong),
+		(InferenceError::EngineFailure, DeclineReason::EngineFailure),
+		(InferenceError::ModelRejected, DeclineReason::ModelRejected),
+	] {
+		with_node(true, |node| {
+			let model = register_model(1_000);
+			add_worker(node, model, ENGINE);
+			let job = submit(USER, model, 8, 10, 1).unwrap();
+			node.engine.then(Err(error));
+			run_worker();
+			let tx = assert_pooled_decline(node, job, reason);
+			let (r, d) = diff(&[provider(WORKER)], || apply(&tx));
+			assert_ok!(r);
+			assert_eq!(d, vec![(0, 0, 0)], "{error:?}");
+			// Past every deadline, nothing is slashed either.
+			let (_, d) = diff(&[provider(WORKER)], || run_to_block(1 + 3 * MAX_TIMEOUT));
+			assert_eq!(d, vec![(0, 0, 0)], "{error:?}");
+		})
+	}
 }
 
 #[test]
@@ -271,7 +300,7 @@ fn a_busy_engine_is_asked_again_next_block() {
 }
 
 #[test]
-fn a_job_for_another_engine_is_not_run() {
+fn a_job_for_another_engine_is_declined_without_running() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		let other = H256::repeat_byte(0x0e);
@@ -279,8 +308,11 @@ fn a_job_for_another_engine_is_not_run() {
 		let job = submit(USER, model, 8, 10, 1).unwrap();
 		run_worker();
 		assert_eq!(node.engine.runs(), 0);
-		assert!(pool(node).is_empty());
-		assert_eq!(claim(job), Some(Claim::Abandoned { at: 1, reason: Abandon::EngineMismatch }));
+		assert_pooled_decline(node, job, DeclineReason::EngineMismatch);
+		assert_eq!(
+			claim(job),
+			Some(Claim::Declined { at: 1, reason: DeclineReason::EngineMismatch })
+		);
 	})
 }
 

@@ -1,8 +1,9 @@
 //! Long random sequences of calls from many accounts, with every pallet's invariants checked
 //! after every block and the total issuance checked to never move.
 //!
-//! Providers join, serve, pause, top up, unbond and leave; users submit and cancel jobs;
-//! assigned providers answer right, wrong, or not at all; blocks pass and deadlines fire.
+//! Providers join, serve on random terms, pause, top up, unbond and leave; users submit
+//! jobs; assigned providers answer right, wrong, decline, or stay silent; blocks pass and
+//! deadlines fire.
 
 use super::*;
 use crate::JobStatus;
@@ -18,9 +19,6 @@ impl Rng {
 	}
 	fn below(&mut self, n: u64) -> u64 {
 		self.next() % n
-	}
-	fn chance(&mut self, percent: u64) -> bool {
-		self.below(100) < percent
 	}
 }
 
@@ -41,7 +39,15 @@ fn step(rng: &mut Rng, models: &[ModelId]) {
 			operator(p),
 			MIN_BOND + rng.below(3) as Balance * 1_000,
 		),
-		2 | 3 => Providers::serve_model(origin, model),
+		2 | 3 => {
+			// Terms that cover some jobs and not others, and speeds short and long.
+			let terms = mosaic_primitives::ServingTerms {
+				context_length: 40 + rng.below(100) as u32,
+				max_output_tokens: 1 + rng.below(39) as u32,
+				tokens_per_second: 1 + rng.below(5) as u32,
+			};
+			Providers::serve_model(origin, model, terms)
+		}
 		4 => Providers::stop_serving(origin, model),
 		5 => Providers::pause(origin),
 		6 => Providers::resume(origin),
@@ -63,28 +69,26 @@ fn step(rng: &mut Rng, models: &[ModelId]) {
 	};
 }
 
-/// Assigned providers answer (mostly right), stay silent, or owners cancel.
+/// Assigned providers answer (mostly right), decline, or stay silent.
 fn react(rng: &mut Rng) {
 	let pending: Vec<JobId> = JobsStorage::<Test>::iter()
 		.filter(|(_, j)| j.status == JobStatus::Pending)
 		.map(|(id, _)| id)
 		.collect();
 	for job in pending {
-		if rng.chance(5) {
-			let owner = JobsStorage::<Test>::get(job).unwrap().owner;
-			let _ = Jobs::cancel_job(RuntimeOrigin::signed(owner), job);
-			continue;
-		}
 		for n in waiting(job) {
 			if JobsStorage::<Test>::get(job).is_none_or(|j| j.status != JobStatus::Pending) {
 				break;
 			}
 			match rng.below(10) {
-				0..=5 => {
+				0..=4 => {
 					let _ = answer(n, job, b"the right answer", 5);
 				}
-				6 => {
+				5 => {
 					let _ = answer(n, job, &[n; 8], 5);
+				}
+				6 => {
+					let _ = decline(n, job);
 				}
 				_ => {} // silent
 			}
@@ -108,7 +112,7 @@ fn run(seed: u64, blocks: u64) {
 			check_invariants();
 		}
 		// Let every job run out, then nothing may stay held for jobs.
-		run_to_block(System::block_number() + 4 * (TIMEOUT + 8));
+		run_to_block(System::block_number() + 4 * (MAX_TIMEOUT + 8));
 		check_invariants();
 		for user in 3..3 + USERS {
 			assert_eq!(funds(&account(user)).escrow, 0, "escrow left behind (seed {seed})");

@@ -95,7 +95,7 @@ fn results_for_unknown_or_closed_jobs_are_refused() {
 			Error::<Test>::JobNotFound
 		);
 		let job = submit(USER, model, 10, 5, 1).unwrap();
-		assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
+		assert_ok!(answer(0, job, b"x", 1));
 		assert_noop!(answer(0, job, b"x", 1), Error::<Test>::JobNotPending);
 	});
 }

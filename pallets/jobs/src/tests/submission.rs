@@ -1,9 +1,9 @@
-//! Submitting and cancelling jobs.
+//! Submitting jobs: the checks, the escrow, who may be drawn, and the deadline.
 
 use super::*;
-use crate::{Deadlines, Error, Event, HoldReason, JobStatus, Prompts};
+use crate::{Deadlines, Error, Event, JobStatus, Prompts};
 use frame_support::assert_noop;
-use mosaic_primitives::ModelRegistry;
+use mosaic_primitives::{ModelRegistry, ServingTerms};
 
 #[test]
 fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
@@ -136,7 +136,10 @@ fn providers_of_a_job_share_one_engine() {
 						})
 						.collect();
 					assert!(engines.iter().all(|e| *e == j.engine));
-					assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
+					// Free the providers for the next round.
+					for n in assigned(job) {
+						assert_ok!(answer(n, job, b"same", 1));
+					}
 				}
 				Err(e) => panic!("two providers per engine are available: {e:?}"),
 			}
@@ -190,64 +193,88 @@ fn the_deadline_queue_spills_into_the_next_blocks_and_then_refuses() {
 }
 
 #[test]
-fn the_owner_cancels_before_any_result_and_gets_everything_back() {
+fn a_zero_bid_is_refused() {
 	new_test_ext(|| {
-		let model = market(3);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
-		let busy = assigned(job);
-		let (r, d) =
-			diff(&[account(USER)], || Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
-		assert_ok!(r);
-		assert_eq!(d, vec![(150, -150, 0)]);
-		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!((j.status, j.escrow), (JobStatus::Cancelled, 0));
-		assert!(Deadlines::<Test>::get(j.deadline).is_empty());
-		for n in busy {
-			assert_eq!(
-				pallet_mosaic_providers::Providers::<Test>::get(provider(n)).unwrap().active_jobs,
-				0
-			);
+		let model = register_model(0);
+		add_provider_with(0, model, 0, ENGINE);
+		assert_noop!(submit(USER, model, 10, 0, 1), Error::<Test>::ZeroBid);
+	});
+}
+
+#[test]
+fn a_job_no_provider_declares_it_can_run_is_refused_and_holds_nothing() {
+	new_test_ext(|| {
+		let model = register_model(0); // registered context: 128 tokens
+								 // The provider's engine runs the model with 64 tokens of context, at most 32 out.
+		let small = ServingTerms { context_length: 64, max_output_tokens: 32, ..TERMS };
+		add_provider_on(0, model, ASK, ENGINE, small);
+		let before = funds(&account(USER));
+		// Fits the model's registered context, not the provider's.
+		assert_noop!(submit(USER, model, 50, 5, 1), Error::<Test>::NoProviderCovers);
+		// Within the context, above its largest output.
+		assert_noop!(submit(USER, model, 33, 5, 1), Error::<Test>::NoProviderCovers);
+		assert_eq!(funds(&account(USER)), before);
+		// "Once upon a time" is 16 bytes: 16 + 2 + 32 ≤ 64.
+		assert_ok!(submit(USER, model, 32, 5, 1));
+	});
+}
+
+#[test]
+fn a_job_too_long_for_every_providers_speed_is_refused() {
+	new_test_ext(|| {
+		let model = register_model(0);
+		// One token per second, one-second blocks: 20 tokens need 20 blocks plus the minimum,
+		// beyond `MAX_TIMEOUT`.
+		let slow = ServingTerms { tokens_per_second: 1, ..TERMS };
+		add_provider_on(0, model, ASK, ENGINE, slow);
+		let fits = (MAX_TIMEOUT as u32) - MIN_TIMEOUT;
+		assert_noop!(submit(USER, model, fits + 1, 5, 1), Error::<Test>::NoProviderCovers);
+		let job = submit(USER, model, fits, 5, 1).unwrap();
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + MAX_TIMEOUT);
+	});
+}
+
+#[test]
+fn only_providers_whose_terms_cover_the_job_are_drawn() {
+	new_test_ext(|| {
+		let model = register_model(0);
+		let small = ServingTerms { context_length: 64, max_output_tokens: 32, ..TERMS };
+		for n in 0..4 {
+			add_provider_on(n, model, ASK, ENGINE, small);
 		}
-		System::assert_last_event(
-			Event::JobCancelled { job, owner: account(USER), amount: 150 }.into(),
-		);
-		assert_eq!(Balances::balance_on_hold(&HoldReason::JobEscrow.into(), &account(USER)), 0);
+		add_provider(4, model);
+		for _ in 0..4 {
+			let job = submit(USER, model, 50, 5, 1).unwrap();
+			assert_eq!(assigned(job), vec![4]);
+			assert_ok!(answer(4, job, b"x", 1));
+		}
 	});
 }
 
 #[test]
-fn only_the_owner_cancels_and_only_before_results() {
+fn the_deadline_follows_the_slowest_assigned_providers_declared_speed() {
 	new_test_ext(|| {
-		let model = market(3);
+		let model = register_model(0);
+		// 2 tokens per second: 10 tokens take 5 one-second blocks, plus the minimum 4.
+		let slow = ServingTerms { tokens_per_second: 2, ..TERMS };
+		add_provider_on(0, model, ASK, ENGINE, slow);
+		add_provider(1, model);
 		let job = submit(USER, model, 10, 5, 2).unwrap();
-		assert_noop!(
-			Jobs::cancel_job(RuntimeOrigin::signed(account(3)), job),
-			Error::<Test>::NotOwner
-		);
-		assert_noop!(
-			Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), 99),
-			Error::<Test>::JobNotFound
-		);
-		let first = assigned(job)[0];
-		assert_ok!(answer(first, job, b"hello", 1));
-		assert_noop!(
-			Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job),
-			Error::<Test>::ResultsArrived
-		);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + 4 + 5);
+		assert_eq!(Jobs::answer_blocks(&slow, 10), 9);
+		assert_eq!(Jobs::answer_blocks(&TERMS, 10), TIMEOUT as u32);
 	});
 }
 
 #[test]
-fn a_closed_job_cannot_be_cancelled() {
-	new_test_ext(|| {
-		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
-		assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job));
-		assert_noop!(
-			Jobs::cancel_job(RuntimeOrigin::signed(account(USER)), job),
-			Error::<Test>::JobNotPending
-		);
-	});
+fn there_is_no_way_to_take_a_submitted_job_back() {
+	// Providers may start the moment a job is assigned; a cancel would be free inference. The
+	// call that allowed it (index 2) is gone from the pallet's calls.
+	use frame_support::traits::GetCallIndex;
+	let names = <crate::Call<Test> as frame_support::traits::GetCallName>::get_call_names();
+	assert!(!names.contains(&"cancel_job"), "{names:?}");
+	let indices = <crate::Call<Test> as GetCallIndex>::get_call_indices();
+	assert!(!indices.contains(&2), "{indices:?}");
 }
 
 #[test]

@@ -1,0 +1,132 @@
+//! Submission: which providers may take a job, and how long they get; `submit_job`.
+//!
+//! [`Pallet::eligible`] and [`Pallet::answer_blocks`] are the rule, used by the call, by every
+//! later draw (declines, reassignment, tie-breaker) and by the runtime API's estimate.
+
+use crate::{
+	pallet::BalanceOf, Config, Error, Event, Job, JobStatus, Jobs, NextJobId, Pallet, Prompts,
+};
+use alloc::vec::Vec;
+use frame_support::{pallet_prelude::*, BoundedVec};
+use frame_system::pallet_prelude::BlockNumberFor;
+use mosaic_primitives::{
+	Candidate, JobNeeds, ModelId, ModelRegistry, ModelUnavailable, ProviderRegistry, ServingTerms,
+};
+use sp_core::H256;
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// Whether a prompt of `prompt_bytes` and `max_tokens` fit a model's registered context
+	/// window (see [`JobNeeds::context_tokens`]).
+	pub fn fits_context(prompt_bytes: usize, max_tokens: u32, context_length: u32) -> bool {
+		Self::needs(prompt_bytes, max_tokens).context_tokens() <= u64::from(context_length)
+	}
+
+	/// What a job of `prompt_bytes` and `max_tokens` asks of a provider.
+	pub fn needs(prompt_bytes: usize, max_tokens: u32) -> JobNeeds {
+		JobNeeds { prompt_bytes: u32::try_from(prompt_bytes).unwrap_or(u32::MAX), max_tokens }
+	}
+
+	/// Blocks a provider serving on `terms` gets to answer a job of `max_tokens`:
+	/// [`Config::MinJobTimeout`] plus its declared decode time in blocks, rounded up.
+	pub fn answer_blocks(terms: &ServingTerms, max_tokens: u32) -> u32 {
+		let decode = terms.decode_millis(max_tokens).div_ceil(T::MillisecsPerBlock::get().max(1));
+		u32::try_from(decode).unwrap_or(u32::MAX).saturating_add(T::MinJobTimeout::get())
+	}
+
+	/// The providers that may take a job for `model` at `bid` with these `needs`: the
+	/// registry's candidates (serving on covering terms, active, bonded, ask ≤ bid, under
+	/// their concurrency limit) whose declared speed answers within [`Config::JobTimeout`].
+	pub fn eligible(
+		model: ModelId,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+		exclude: &[T::AccountId],
+	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
+		let cap: u32 = T::JobTimeout::get().unique_saturated_into();
+		T::Providers::candidates(model, bid, needs, exclude)
+			.into_iter()
+			.filter(|c| Self::answer_blocks(&c.terms, needs.max_tokens) <= cap)
+			.collect()
+	}
+
+	/// The block by which the slowest of `drawn` must have answered a job of `max_tokens`.
+	pub(crate) fn deadline_for(
+		drawn: &[Candidate<T::AccountId, BalanceOf<T>>],
+		max_tokens: u32,
+	) -> BlockNumberFor<T> {
+		let blocks = drawn
+			.iter()
+			.map(|c| Self::answer_blocks(&c.terms, max_tokens))
+			.max()
+			.unwrap_or_else(T::MinJobTimeout::get);
+		frame_system::Pallet::<T>::block_number().saturating_add(blocks.into())
+	}
+
+	pub(crate) fn do_submit_job(
+		owner: T::AccountId,
+		model: ModelId,
+		prompt: Vec<u8>,
+		max_tokens: u32,
+		bid: BalanceOf<T>,
+		redundancy: u8,
+	) -> DispatchResult {
+		ensure!(!prompt.is_empty(), Error::<T>::EmptyPrompt);
+		let prompt: BoundedVec<u8, T::MaxPromptLen> =
+			prompt.try_into().map_err(|_| Error::<T>::PromptTooLong)?;
+		ensure!(max_tokens > 0, Error::<T>::ZeroMaxTokens);
+		ensure!(!bid.is_zero(), Error::<T>::ZeroBid);
+		ensure!(
+			redundancy > 0 && u32::from(redundancy) <= T::MaxRedundancy::get(),
+			Error::<T>::BadRedundancy
+		);
+		let terms = T::Models::terms_for_new_job(model).map_err(|e| match e {
+			ModelUnavailable::Unknown => Error::<T>::ModelNotRegistered,
+			ModelUnavailable::Deprecated => Error::<T>::ModelDeprecated,
+		})?;
+		ensure!(
+			Self::fits_context(prompt.len(), max_tokens, terms.context_length),
+			Error::<T>::ExceedsContext
+		);
+
+		let job_id = NextJobId::<T>::get();
+		let next = job_id.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
+		let needs = Self::needs(prompt.len(), max_tokens);
+		let (engine, drawn) =
+			Self::draw_initial(job_id, model, bid, &needs, usize::from(redundancy))
+				.map_err(Error::<T>::from)?;
+		let slots = if redundancy > 1 { u32::from(redundancy).saturating_add(1) } else { 1 };
+		let escrow = Self::escrow_for(max_tokens, bid, slots)?;
+		Self::hold_escrow(&owner, escrow)?;
+
+		let deadline = Self::schedule(job_id, Self::deadline_for(&drawn, max_tokens))?;
+		let mut job = Job {
+			owner: owner.clone(),
+			model,
+			model_hash: terms.content_hash,
+			creator: terms.creator,
+			royalty_bps: terms.royalty_bps,
+			prompt_hash: H256(sp_io::hashing::blake2_256(&prompt)),
+			max_tokens,
+			bid,
+			redundancy,
+			engine,
+			escrow,
+			assignments: BoundedVec::new(),
+			tie_breaker_drawn: false,
+			reassigned: false,
+			deadline,
+			status: JobStatus::Pending,
+			outcome: None,
+			receipt: None,
+		};
+		NextJobId::<T>::put(next);
+		Self::deposit_event(Event::JobSubmitted { job: job_id, owner, model, escrow, deadline });
+		for c in drawn {
+			Self::assign(job_id, &mut job, c)?;
+		}
+		Prompts::<T>::insert(job_id, prompt);
+		Jobs::<T>::insert(job_id, job);
+		Ok(())
+	}
+}

@@ -1,0 +1,160 @@
+//! Declines: a provider's node that cannot run a job says so; it loses reputation, never stake,
+//! and the job moves on at once.
+
+use super::*;
+use crate::{AssignmentState, DeclineReason, Error, Event, JobStatus};
+use frame_support::assert_noop;
+use mosaic_primitives::ServingTerms;
+
+fn record(n: u8) -> pallet_mosaic_providers::ProviderOf<Test> {
+	pallet_mosaic_providers::Providers::<Test>::get(provider(n)).unwrap()
+}
+
+#[test]
+fn a_declining_provider_keeps_its_bond_and_is_replaced_at_once() {
+	new_test_ext(|| {
+		let model = market(2);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let [first] = assigned(job)[..] else { panic!() };
+		let second = 1 - first;
+		let (r, d) = diff(&[provider(first), account(USER)], || decline(first, job));
+		assert_ok!(r);
+		// Nothing moves: no slash, the escrow stays for the replacement.
+		assert_eq!(d, vec![(0, 0, 0), (0, 0, 0)]);
+		System::assert_has_event(
+			Event::ProviderDeclined {
+				job,
+				provider: provider(first),
+				reason: DeclineReason::EngineFailure,
+			}
+			.into(),
+		);
+		assert_eq!(waiting(job), vec![second]);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.assignments[0].state, AssignmentState::Declined);
+		let r = record(first);
+		assert_eq!((r.reputation.declined, r.reputation.timed_out, r.active_jobs), (1, 0, 0));
+		assert_eq!(r.bond, MIN_BOND);
+		// The replacement answers and is paid; the decliner is not.
+		let (r, d) = diff(&[provider(first)], || answer(second, job, b"ok", 2));
+		assert_ok!(r);
+		assert_eq!(d, vec![(0, 0, 0)]);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+	});
+}
+
+#[test]
+fn a_decline_nobody_can_replace_refunds_the_job_in_full() {
+	new_test_ext(|| {
+		let model = market(1);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let (r, d) = diff(&[provider(0), account(USER)], || decline(0, job));
+		assert_ok!(r);
+		assert_eq!(d, vec![(0, 0, 0), (50, -50, 0)]);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!((j.status, j.escrow), (JobStatus::Refunded, 0));
+		assert!(crate::Deadlines::<Test>::get(j.deadline).is_empty());
+		// Nothing fires at the old deadline.
+		let (_, d) = diff(&[provider(0)], || run_to_block(1 + 3 * MAX_TIMEOUT));
+		assert_eq!(d, vec![(0, 0, 0)]);
+	});
+}
+
+#[test]
+fn a_decline_without_replacement_settles_on_the_answers_already_in() {
+	new_test_ext(|| {
+		let model = market(2);
+		let job = submit(USER, model, 10, 5, 2).unwrap();
+		assert_ok!(answer(0, job, b"ok", 4));
+		assert_ok!(decline(1, job));
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Settled);
+		assert_eq!(j.receipt.unwrap().paid, 4 * ASK);
+		assert_eq!(record(1).bond, MIN_BOND);
+	});
+}
+
+#[test]
+fn declines_end_when_the_jobs_assignments_are_used_up() {
+	new_test_ext(|| {
+		let model = market(5);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		// Redundancy 1 allows three assignments: the first and two replacements.
+		for _ in 0..3 {
+			let [n] = waiting(job)[..] else { panic!("one provider waits") };
+			assert_ok!(decline(n, job));
+		}
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!((j.status, j.assignments.len()), (JobStatus::Refunded, 3));
+		for n in 0..5 {
+			assert_eq!(record(n).bond, MIN_BOND);
+			assert_eq!(record(n).active_jobs, 0);
+		}
+	});
+}
+
+#[test]
+fn a_replacement_that_needs_longer_extends_the_deadline() {
+	new_test_ext(|| {
+		let model = register_model(0);
+		add_provider(0, model);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + TIMEOUT);
+		// A slower provider joins: 2 tokens per second, so 10 tokens take 5 blocks + 4.
+		let slow = ServingTerms { tokens_per_second: 2, ..TERMS };
+		add_provider_on(1, model, ASK, ENGINE, slow);
+		run_to_block(3);
+		assert_ok!(decline(0, job));
+		assert_eq!(waiting(job), vec![1]);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.deadline, 3 + 9);
+		System::assert_has_event(Event::DeadlineExtended { job, deadline: 3 + 9 }.into());
+		// The old deadline passes without a slash.
+		let (_, d) = diff(&[provider(1)], || run_to_block(1 + TIMEOUT + 1));
+		assert_eq!(d, vec![(0, 0, 0)]);
+		assert_ok!(answer(1, job, b"slow but sure", 10));
+	});
+}
+
+#[test]
+fn only_an_assigned_provider_still_waiting_declines() {
+	new_test_ext(|| {
+		let model = market(3);
+		assert_noop!(decline(0, 7), Error::<Test>::JobNotFound);
+		let job = submit(USER, model, 10, 5, 2).unwrap();
+		let [a, b] = assigned(job)[..] else { panic!() };
+		let outsider = 3 - a - b;
+		assert_noop!(decline(outsider, job), Error::<Test>::NotAssigned);
+		// The provider's own account is not its operator key.
+		assert_noop!(
+			Jobs::decline_job(RuntimeOrigin::signed(provider(a)), job, DeclineReason::Other),
+			Error::<Test>::NotAssigned
+		);
+		assert_ok!(answer(a, job, b"x", 1));
+		assert_noop!(decline(a, job), Error::<Test>::DuplicateResult);
+		assert_ok!(decline(b, job));
+		assert_noop!(decline(b, job), Error::<Test>::DuplicateResult);
+	});
+}
+
+#[test]
+fn a_decline_after_the_deadline_is_late() {
+	new_test_ext(|| {
+		let model = market(1);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		System::set_block_number(1 + TIMEOUT);
+		assert_noop!(decline(0, job), Error::<Test>::LateResult);
+	});
+}
+
+#[test]
+fn a_valid_decline_is_feeless_and_an_invalid_one_is_not() {
+	use frame_support::dispatch::CheckIfFeeless;
+	new_test_ext(|| {
+		let model = market(1);
+		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let call = crate::Call::<Test>::decline_job { job, reason: DeclineReason::ModelMissing };
+		assert!(call.is_feeless(&RuntimeOrigin::signed(operator(0))));
+		assert!(!call.is_feeless(&RuntimeOrigin::signed(operator(1))));
+	});
+}
