@@ -126,6 +126,9 @@ pub type BlockId = generic::BlockId<Block>;
 
 /// The transaction extensions, checked in order for every signed transaction.
 pub type TxExtension = (
+	// First: lets the pallets authorize some calls themselves (providers' answers and
+	// declines, see `pallet_mosaic_jobs`), which then dispatch with no signer, nonce or fee.
+	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
@@ -133,7 +136,7 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	// Valid, timely results of providers are fee-less (`#[pallet::feeless_if]`).
+	// Calls may be fee-less (`#[pallet::feeless_if]`); authorized calls pay no fee anyway.
 	pallet_skip_feeless_payment::SkipCheckIfFeeless<
 		Runtime,
 		pallet_transaction_payment::ChargeTransactionPayment<Runtime>,

@@ -53,10 +53,11 @@ fn submit<T: Config>(user: &T::AccountId, model: ModelId, prompt_len: u32) -> Jo
 fn answer<T: Config>(job: JobId, provider: &T::AccountId, output: &[u8]) {
 	let record = Jobs::<T>::get(job).expect("job exists");
 	let payload = Pallet::<T>::attestation_payload(job, &record, output, 100);
-	let (operator, signature) = T::BenchmarkHelper::sign(provider, &payload.signing_bytes());
+	let (_, signature) = T::BenchmarkHelper::sign(provider, &payload.signing_bytes());
 	Pallet::<T>::submit_result(
-		RawOrigin::Signed(operator).into(),
+		RawOrigin::Authorized.into(),
 		job,
+		provider.clone(),
 		output.to_vec(),
 		100,
 		signature,
@@ -106,9 +107,9 @@ mod benchmarks {
 		}
 		let record = Jobs::<T>::get(job).expect("job exists");
 		let payload = Pallet::<T>::attestation_payload(job, &record, &output, 100);
-		let (operator, signature) = T::BenchmarkHelper::sign(last, &payload.signing_bytes());
+		let (_, signature) = T::BenchmarkHelper::sign(last, &payload.signing_bytes());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(operator), job, output.clone(), 100, signature);
+		_(RawOrigin::Authorized, job, last.clone(), output.clone(), 100, signature);
 		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Settled));
 	}
 
@@ -120,9 +121,12 @@ mod benchmarks {
 		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
 		let providers = assigned::<T>(job);
 		let first = providers.first().expect("providers assigned");
-		let (operator, _) = T::BenchmarkHelper::sign(first, b"");
+		let reason = crate::DeclineReason::EngineFailure;
+		let prompt_hash = Jobs::<T>::get(job).expect("job exists").prompt_hash;
+		let bytes = crate::decline_signing_bytes(job, prompt_hash, reason);
+		let (_, signature) = T::BenchmarkHelper::sign(first, &bytes);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(operator), job, crate::DeclineReason::EngineFailure);
+		_(RawOrigin::Authorized, job, first.clone(), reason, signature);
 		let record = Jobs::<T>::get(job).expect("job exists");
 		assert!(record.assignments.iter().any(|a| a.state == crate::AssignmentState::Declined));
 	}

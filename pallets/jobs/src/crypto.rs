@@ -1,8 +1,8 @@
 //! Operator keys as the off-chain worker uses them: sr25519 keys of key type `mosc`
 //! ([`mosaic_primitives::OPERATOR_KEY_TYPE`]) in the node's keystore.
 //!
-//! An operator key signs both the attestation and the `submit_result` transaction carrying
-//! it. Insert one with `mosaic-node key insert --key-type mosc --scheme sr25519`; dev chains
+//! An operator key signs attestations and declines; the transactions carrying them are
+//! authorized by the pallet on those signatures, with no signer of their own. Insert one with `mosaic-node key insert --key-type mosc --scheme sr25519`; dev chains
 //! generate `//<Name>//operator` for their `--alice`-style authority.
 
 use mosaic_primitives::OPERATOR_KEY_TYPE;

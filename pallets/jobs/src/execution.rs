@@ -1,24 +1,96 @@
-//! Execution: an assigned provider answers (`submit_result`) or declines (`decline_job`).
+//! Execution: an assigned provider answers (`submit_result`) or declines (`decline_job`), as
+//! authorized transactions: no signer, nonce or fee; valid while the provider is waiting and
+//! its operator key signed; one per (job, provider) in the pool.
 
 use crate::{
-	AssignmentState, Config, DeclineReason, Error, Event, Jobs, Pallet, Prompts, Results,
-	StoredResult,
+	pallet::JobOf, AssignmentState, Config, DeclineReason, Error, Event, Jobs, Pallet, Prompts,
+	Results, StoredResult,
 };
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{pallet_prelude::*, BoundedVec};
 use mosaic_primitives::{JobId, JobOutcome, ProviderRegistry};
 use sp_core::H256;
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto};
+
+/// Priority of answers and declines in the pool: above ordinary transactions, whose priority
+/// comes from their fee, so results are not crowded out.
+pub const ANSWER_PRIORITY: TransactionPriority = TransactionPriority::MAX / 2;
+
+/// What the pool's validity check of a failed `check_*` says.
+fn invalid<T: Config>(error: DispatchError) -> TransactionValidityError {
+	let stale = [
+		Error::<T>::JobNotPending.into(),
+		Error::<T>::DuplicateResult.into(),
+		Error::<T>::LateResult.into(),
+		Error::<T>::JobNotFound.into(),
+	];
+	if stale.contains(&error) {
+		InvalidTransaction::Stale.into()
+	} else if error == Error::<T>::BadAttestation.into() {
+		InvalidTransaction::BadProof.into()
+	} else {
+		InvalidTransaction::Call.into()
+	}
+}
 
 impl<T: Config> Pallet<T> {
+	/// The pool's view of an answer or decline: high priority, one per (job, provider) (a
+	/// second, whatever its content, is refused while the first is in the pool), valid until
+	/// the deadline.
+	fn answer_validity(
+		job_id: JobId,
+		provider: &T::AccountId,
+		job: &JobOf<T>,
+	) -> TransactionValidityWithRefund {
+		let now = frame_system::Pallet::<T>::block_number();
+		let longevity: u64 = job.deadline.saturating_sub(now).unique_saturated_into();
+		ValidTransaction::with_tag_prefix("MosaicJobsAnswer")
+			.priority(ANSWER_PRIORITY)
+			.and_provides((job_id, provider))
+			.longevity(longevity.max(1))
+			.propagate(true)
+			.build()
+			.map(|validity| (validity, Weight::zero()))
+	}
+
+	/// `#[pallet::authorize]` of [`Pallet::submit_result`].
+	#[allow(clippy::ptr_arg)] // `#[pallet::authorize]` passes each argument by reference.
+	pub(crate) fn authorize_result(
+		_source: TransactionSource,
+		job_id: &JobId,
+		provider: &T::AccountId,
+		output: &Vec<u8>,
+		tokens: &u32,
+		signature: &T::AttestationSignature,
+	) -> TransactionValidityWithRefund {
+		let (_, job) = Self::check_result(provider, *job_id, output, *tokens, signature)
+			.map_err(invalid::<T>)?;
+		Self::answer_validity(*job_id, provider, &job)
+	}
+
+	/// `#[pallet::authorize]` of [`Pallet::decline_job`].
+	pub(crate) fn authorize_decline(
+		_source: TransactionSource,
+		job_id: &JobId,
+		provider: &T::AccountId,
+		reason: &DeclineReason,
+		signature: &T::AttestationSignature,
+	) -> TransactionValidityWithRefund {
+		let (_, job) =
+			Self::check_decline(provider, *job_id, *reason, signature).map_err(invalid::<T>)?;
+		Self::answer_validity(*job_id, provider, &job)
+	}
+
 	pub(crate) fn do_submit_result(
-		who: T::AccountId,
+		provider: T::AccountId,
 		job_id: JobId,
 		output: Vec<u8>,
 		tokens: u32,
 		signature: T::AttestationSignature,
 	) -> DispatchResult {
-		let (provider, mut job) = Self::check_result(&who, job_id, &output, tokens, &signature)?;
+		let (operator, mut job) =
+			Self::check_result(&provider, job_id, &output, tokens, &signature)?;
 		let output_hash = H256(sp_io::hashing::blake2_256(&output));
 		let output: BoundedVec<u8, T::MaxOutputLen> =
 			output.try_into().map_err(|_| Error::<T>::OutputTooLong)?;
@@ -32,7 +104,7 @@ impl<T: Config> Pallet<T> {
 				output,
 				tokens,
 				signature,
-				signer: who,
+				signer: operator,
 				at: frame_system::Pallet::<T>::block_number(),
 			},
 		);
@@ -50,11 +122,12 @@ impl<T: Config> Pallet<T> {
 	/// drawn at once among the eligible providers not yet assigned. With no replacement and
 	/// nobody else waiting, the job is decided on the answers it has (or refunded).
 	pub(crate) fn do_decline_job(
-		who: T::AccountId,
+		provider: T::AccountId,
 		job_id: JobId,
 		reason: DeclineReason,
+		signature: T::AttestationSignature,
 	) -> DispatchResult {
-		let (provider, mut job) = Self::check_waiting(&who, job_id)?;
+		let (_, mut job) = Self::check_decline(&provider, job_id, reason, &signature)?;
 		for a in job
 			.assignments
 			.iter_mut()

@@ -23,10 +23,11 @@
 //!    fingerprint, so their greedy outputs are comparable. If too few are eligible the call
 //!    fails with a typed error and nothing is held.
 //! 3. **Results** — each assigned provider's node runs the inference and sends
-//!    [`Pallet::submit_result`] signed by its operator key, with an attestation (the operator's
-//!    signature over [`mosaic_primitives::AttestationPayload`]: model hash, prompt hash,
-//!    max_tokens, output hash, tokens and engine) that is verified and stored with the output,
-//!    so anyone can check the receipt later. A valid, timely result pays no fee.
+//!    [`Pallet::submit_result`] as an authorized transaction (no signer, nonce or fee; one per
+//!    job and provider in the pool) with an attestation (its operator key's signature over
+//!    [`mosaic_primitives::AttestationPayload`]: model hash, prompt hash, max_tokens, output
+//!    hash, tokens and engine) that is verified and stored with the output, so anyone can
+//!    check the receipt later.
 //! 4. **Decision** — once every assigned provider has answered, the `(output, tokens)` given by
 //!    a strict majority of the answers stands; providers who disagreed are slashed
 //!    [`Config::OutvotedSlash`] of their stake. Without a majority, one more eligible provider
@@ -103,7 +104,8 @@ pub mod pallet {
 		},
 	};
 	use frame_system::{
-		offchain::{AppCrypto, CreateSignedTransaction, SigningTypes},
+		ensure_authorized,
+		offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
 		pallet_prelude::*,
 	};
 	use mosaic_primitives::{
@@ -150,7 +152,9 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config + CreateSignedTransaction<Call<Self>> {
+	pub trait Config:
+		frame_system::Config + SigningTypes + CreateAuthorizedTransaction<Call<Self>>
+	{
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -412,8 +416,10 @@ pub mod pallet {
 
 		/// Posts a provider's result with its attestation.
 		///
-		/// - Origin: signed by the operator key of a provider assigned to the job. Pays no fee
-		///   when the result is valid and timely.
+		/// - Origin: an authorized transaction (no signer, no nonce, no fee): the pool accepts
+		///   it only while [`Pallet::check_result`] passes — the provider is assigned and
+		///   waiting, and `signature` is its current operator key's over the attestation — and
+		///   keeps at most one answer or decline per (job, provider). Anyone may relay it.
 		/// - `signature`: the operator key's signature over
 		///   `AttestationPayload { job, model_hash, prompt_hash, max_tokens, output_hash,
 		///   tokens, engine }.signing_bytes()`.
@@ -424,20 +430,19 @@ pub mod pallet {
 		///   [`Error::TooManyTokens`], [`Error::BadAttestation`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, job: &JobId, output: &Vec<u8>, tokens: &u32, signature: &T::AttestationSignature| -> bool {
-			ensure_signed(origin.clone())
-				.map(|who| Pallet::<T>::check_result(&who, *job, output, *tokens, signature).is_ok())
-				.unwrap_or(false)
-		})]
+		#[pallet::authorize(Pallet::<T>::authorize_result)]
+		// Checking is a subset of dispatching: the dispatch's worst case bounds it.
+		#[pallet::weight_of_authorize(T::WeightInfo::submit_result(T::MaxOutputLen::get()))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job: JobId,
+			provider: T::AccountId,
 			output: Vec<u8>,
 			tokens: u32,
 			signature: T::AttestationSignature,
 		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			Self::do_submit_result(who, job, output, tokens, signature)
+			ensure_authorized(origin)?;
+			Self::do_submit_result(provider, job, output, tokens, signature)
 		}
 
 		/// Declines a job the provider's node cannot run after all (model missing or refused,
@@ -445,27 +450,27 @@ pub mod pallet {
 		/// reputation, not stake, and another eligible provider is drawn at once; if none is,
 		/// the job is decided on the answers it has, or refunded.
 		///
-		/// - Origin: signed by the operator key of a provider assigned to the job and still
-		///   waiting. Pays no fee when valid.
+		/// - Origin: an authorized transaction, like [`Pallet::submit_result`]: valid while the
+		///   provider is assigned and waiting and `signature` is its current operator key's
+		///   over [`decline_signing_bytes`]`(job, prompt_hash, reason)`.
 		/// - Emits [`Event::ProviderDeclined`], then [`Event::ProviderAssigned`] for the
 		///   replacement (and [`Event::DeadlineExtended`] if it needs longer), or the
 		///   decision's events.
 		/// - Errors: [`Error::JobNotFound`], [`Error::JobNotPending`], [`Error::NotAssigned`],
-		///   [`Error::DuplicateResult`], [`Error::LateResult`].
+		///   [`Error::DuplicateResult`], [`Error::LateResult`], [`Error::BadAttestation`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::decline_job(T::Providers::max_candidates()))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, job: &JobId, _reason: &DeclineReason| -> bool {
-			ensure_signed(origin.clone())
-				.map(|who| Pallet::<T>::check_waiting(&who, *job).is_ok())
-				.unwrap_or(false)
-		})]
+		#[pallet::authorize(Pallet::<T>::authorize_decline)]
+		#[pallet::weight_of_authorize(T::WeightInfo::decline_job(T::Providers::max_candidates()))]
 		pub fn decline_job(
 			origin: OriginFor<T>,
 			job: JobId,
+			provider: T::AccountId,
 			reason: DeclineReason,
+			signature: T::AttestationSignature,
 		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			Self::do_decline_job(who, job, reason)
+			ensure_authorized(origin)?;
+			Self::do_decline_job(provider, job, reason, signature)
 		}
 	}
 
@@ -488,38 +493,52 @@ pub mod pallet {
 			}
 		}
 
-		/// Everything `submit_result` checks, without writing: the provider it answers for.
+		/// Everything `submit_result` checks, without writing: the operator key that signed,
+		/// and the job.
 		pub fn check_result(
-			who: &T::AccountId,
+			provider: &T::AccountId,
 			job_id: JobId,
 			output: &[u8],
 			tokens: u32,
 			signature: &T::AttestationSignature,
 		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
-			let (provider, job) = Self::check_waiting(who, job_id)?;
+			let (operator, job) = Self::check_waiting(provider, job_id)?;
 			ensure!(output.len() <= T::MaxOutputLen::get() as usize, Error::<T>::OutputTooLong);
 			ensure!(tokens <= job.max_tokens, Error::<T>::TooManyTokens);
 			let payload = Self::attestation_payload(job_id, &job, output, tokens);
 			ensure!(
-				signature.verify(payload.signing_bytes().as_slice(), who),
+				signature.verify(payload.signing_bytes().as_slice(), &operator),
 				Error::<T>::BadAttestation
 			);
-			Ok((provider, job))
+			Ok((operator, job))
 		}
 
-		/// That `who` is the operator key of a provider assigned to the pending job, still
-		/// waiting and within the deadline: the provider, and the job.
+		/// Everything `decline_job` checks, without writing: the operator key that signed,
+		/// and the job.
+		pub fn check_decline(
+			provider: &T::AccountId,
+			job_id: JobId,
+			reason: DeclineReason,
+			signature: &T::AttestationSignature,
+		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
+			let (operator, job) = Self::check_waiting(provider, job_id)?;
+			let bytes = decline_signing_bytes(job_id, job.prompt_hash, reason);
+			ensure!(signature.verify(bytes.as_slice(), &operator), Error::<T>::BadAttestation);
+			Ok((operator, job))
+		}
+
+		/// That `provider` is assigned to the pending job, still waiting and within the
+		/// deadline: its current operator key, and the job.
 		pub fn check_waiting(
-			who: &T::AccountId,
+			provider: &T::AccountId,
 			job_id: JobId,
 		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
 			let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::JobNotFound)?;
 			ensure!(job.status == JobStatus::Pending, Error::<T>::JobNotPending);
-			let provider = T::Providers::provider_of(who).ok_or(Error::<T>::NotAssigned)?;
 			let assignment = job
 				.assignments
 				.iter()
-				.find(|a| a.provider == provider)
+				.find(|a| &a.provider == provider)
 				.ok_or(Error::<T>::NotAssigned)?;
 			match assignment.state {
 				AssignmentState::Waiting => {}
@@ -532,7 +551,8 @@ pub mod pallet {
 				frame_system::Pallet::<T>::block_number() < job.deadline,
 				Error::<T>::LateResult
 			);
-			Ok((provider, job))
+			let operator = T::Providers::operator(provider).ok_or(Error::<T>::NotAssigned)?;
+			Ok((operator, job))
 		}
 
 		/// Checks the invariants listed in the crate docs (run by `try_state` and after every

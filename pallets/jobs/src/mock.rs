@@ -163,13 +163,13 @@ impl pallet_mosaic_jobs::Config for Test {
 	type BenchmarkHelper = BenchModels;
 }
 
-/// What the off-chain worker hands to the pool: signed by the operator's account, with the
-/// nonce it chose as the only extension.
+/// What the off-chain worker hands to the pool: an authorized (general) transaction whose
+/// only extension is `AuthorizeCall`.
 pub type Extrinsic = sp_runtime::generic::UncheckedExtrinsic<
 	AccountId,
 	RuntimeCall,
 	(),
-	frame_system::CheckNonce<Test>,
+	frame_system::AuthorizeCall<Test>,
 >;
 
 impl frame_system::offchain::SigningTypes for Test {
@@ -185,20 +185,29 @@ where
 	type RuntimeCall = RuntimeCall;
 }
 
-impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
 where
 	RuntimeCall: From<C>,
 {
-	fn create_signed_transaction<
-		A: frame_system::offchain::AppCrypto<MultiSigner, MultiSignature>,
-	>(
-		call: RuntimeCall,
-		_public: MultiSigner,
-		account: AccountId,
-		nonce: u32,
-	) -> Option<Extrinsic> {
-		Some(Extrinsic::new_signed(call, account, (), frame_system::CheckNonce::from(nonce)))
+	type Extension = frame_system::AuthorizeCall<Test>;
+
+	fn create_transaction(call: RuntimeCall, extension: Self::Extension) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
 	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() -> Self::Extension {
+		frame_system::AuthorizeCall::new()
+	}
+}
+
+/// The origin an authorized transaction dispatches with.
+pub fn authorized() -> RuntimeOrigin {
+	frame_system::RawOrigin::Authorized.into()
 }
 
 /// An account with no key: users, providers' cold accounts, the creator.

@@ -4,24 +4,34 @@
 //! [`OPERATOR_KEY_TYPE`]) that belongs to a registered provider, the worker looks at the jobs
 //! waiting for that provider, runs each through the node's engine (the
 //! [`mosaic_inference::inference`] host functions), signs the attestation with the operator
-//! key and sends [`Call::submit_result`] as a transaction signed by the same key.
+//! key and sends [`Call::submit_result`] as an *authorized* transaction: no signer, no nonce,
+//! no fee; the chain checks the operator's signature, and the pool keeps one answer per
+//! (job, provider). So a dropped transaction leaves no nonce gap behind it.
 //!
 //! Pending jobs are found through [`Pallet::pending_jobs`] (the deadline queue), so the
 //! worker never scans all jobs.
 //!
 //! **Once per job.** Before running a job the worker claims it in the node's persistent
 //! off-chain storage with a compare-and-set; the claim survives restarts. A claimed job is
-//! never run or submitted again — not by a later block's worker running concurrently, not
-//! after a restart mid-inference. Only a job the engine refused because it was busy is
-//! released, to be tried on the next block.
+//! never run again — not by a later block's worker running concurrently, not after a restart
+//! mid-inference. Only a job the engine refused because it was busy is released, to be tried
+//! on the next block. Claims are keyed by the job's id *and* its content (owner, prompt,
+//! model, length), so after a reorg a different job under the same id is a different claim.
+//!
+//! **Sent until it lands.** The transaction the worker built (answer or decline) is kept
+//! with the claim; while the chain still shows the provider waiting [`RESEND_AFTER`] blocks
+//! after it was sent (a pool that dropped it, a restart, a reorg), it is sent again. The
+//! pool refuses a copy of one it still holds.
 //!
 //! **Failures are declines, never silence.** A job this node cannot run — its model file is
 //! not in the models directory or does not verify, the engine fails, the prompt does not fit
-//! the engine's context, the output would be too long, or the job was assigned for another
-//! engine fingerprint — is logged with what to fix and declined with [`Call::decline_job`]:
-//! the chain reassigns it at once and the provider loses reputation, not stake.
+//! the engine's context, the output would be too long, the job was assigned for another
+//! engine fingerprint, or the node restarted while running it — is logged with what to fix
+//! and declined with [`Call::decline_job`]: the chain reassigns it at once and the provider
+//! loses reputation, not stake.
 
 use crate::{
+	decline_signing_bytes,
 	pallet::{Call, Config, JobOf, Jobs, Pallet, Prompts},
 	AssignmentState, DeclineReason, JobStatus,
 };
@@ -29,38 +39,35 @@ use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use frame_support::traits::Get;
 use frame_system::{
-	offchain::{Account, AppCrypto, CreateSignedTransaction, Signer, SubmitTransaction},
+	offchain::{Account, AppCrypto, Signer, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
 use mosaic_inference::{inference, InferenceError, InferenceRequest};
 use mosaic_primitives::{JobId, ProviderRegistry, OPERATOR_KEY_TYPE};
-use sp_runtime::{
-	offchain::storage::{MutateStorageError, StorageValueRef},
-	traits::{One, Saturating},
-};
+use sp_runtime::{offchain::storage::StorageValueRef, traits::Saturating};
 
 /// Log target of the off-chain worker.
 pub const LOG_TARGET: &str = "mosaic::worker";
 
 /// Prefix of the per-job claims in persistent off-chain storage.
 pub const CLAIM_PREFIX: &[u8] = b"mosaic/jobs/claim/";
-/// Prefix of the per-operator next nonce in persistent off-chain storage.
-pub const NONCE_PREFIX: &[u8] = b"mosaic/jobs/nonce/";
-/// A locally remembered nonce is used for this many blocks after it was last taken, and only
-/// by the same run of the node (a restart empties the pool); after that the chain's nonce is,
-/// so that a transaction the pool dropped leaves no lasting gap.
-pub const NONCE_MEMORY: u32 = 10;
+/// Prefix of the transaction kept with each claim, to send again.
+pub const TX_PREFIX: &[u8] = b"mosaic/jobs/tx/";
+/// Blocks after sending an answer or decline that the chain still shows the provider
+/// waiting before it is sent again.
+pub const RESEND_AFTER: u32 = 3;
 
 /// What this node did with a job, kept in persistent off-chain storage.
 #[derive(Clone, Encode, Decode, Debug, PartialEq, Eq)]
 pub enum Claim<BlockNumber> {
-	/// The engine was started on the job at this block.
-	Running { since: BlockNumber },
-	/// The result was handed to the transaction pool at this block.
+	/// The engine was started on the job at this block, by the node run `instance` (see
+	/// [`inference::instance`]).
+	Running { since: BlockNumber, instance: u64 },
+	/// The result was (last) handed to the transaction pool at this block.
 	Submitted { at: BlockNumber },
 	/// Not answered, and it will not be: the reason was logged.
 	Abandoned { at: BlockNumber, reason: Abandon },
-	/// The node could not run it: a decline was handed to the transaction pool.
+	/// The node could not run it: a decline was (last) handed to the pool at this block.
 	Declined { at: BlockNumber, reason: DeclineReason },
 }
 
@@ -69,14 +76,23 @@ pub enum Claim<BlockNumber> {
 pub enum Abandon {
 	/// The operator key could not sign (it left the keystore).
 	SigningFailed,
-	/// The transaction pool refused the result.
-	PoolRejected,
 }
 
-/// The claim key of `(job, provider)`.
-pub fn claim_key<AccountId: Encode>(job: JobId, provider: &AccountId) -> Vec<u8> {
+/// The claim key of `job` (id `job_id`) for `provider`: the id and what the job is, so a
+/// different job under the same id on another fork is another claim.
+pub fn claim_key<T: Config>(job_id: JobId, provider: &T::AccountId, job: &JobOf<T>) -> Vec<u8> {
+	let what = sp_io::hashing::blake2_256(
+		&(&job.owner, job.model_hash, job.prompt_hash, job.max_tokens).encode(),
+	);
 	let mut key = CLAIM_PREFIX.to_vec();
-	(job, provider).encode_to(&mut key);
+	(job_id, provider, what).encode_to(&mut key);
+	key
+}
+
+/// The key of the transaction kept with the claim at `claim_key`.
+fn tx_key(claim_key: &[u8]) -> Vec<u8> {
+	let mut key = TX_PREFIX.to_vec();
+	key.extend_from_slice(claim_key.get(CLAIM_PREFIX.len()..).unwrap_or_default());
 	key
 }
 
@@ -93,6 +109,8 @@ pub fn decline_reason(error: InferenceError) -> DeclineReason {
 		InferenceError::Busy | InferenceError::NoEngine => DeclineReason::Other,
 	}
 }
+
+type ClaimOf<T> = Claim<BlockNumberFor<T>>;
 
 impl<T: Config> Pallet<T> {
 	/// The off-chain worker's work at block `now` (see the module docs).
@@ -114,6 +132,7 @@ impl<T: Config> Pallet<T> {
 			);
 			return;
 		}
+		let instance = inference::instance().unwrap_or_default();
 		for job_id in Self::pending_jobs(now) {
 			let Some(job) = Jobs::<T>::get(job_id) else { continue };
 			if job.status != JobStatus::Pending {
@@ -125,53 +144,59 @@ impl<T: Config> Pallet<T> {
 					.iter()
 					.any(|a| &a.provider == provider && a.state == AssignmentState::Waiting);
 				if waiting {
-					Self::answer(now, job_id, &job, provider, account, engine);
+					let work =
+						Work { now, instance, job_id, job: &job, provider, operator: account };
+					work.step(engine);
 				}
 			}
 		}
 	}
+}
 
-	/// Claims, runs and answers one job for `provider` (see the module docs).
-	fn answer(
-		now: BlockNumberFor<T>,
-		job_id: JobId,
-		job: &JobOf<T>,
-		provider: &T::AccountId,
-		operator: &Account<T>,
-		engine: [u8; 32],
-	) {
-		let key = claim_key(job_id, provider);
-		let mut claim = StorageValueRef::persistent(&key);
-		let claimed = claim.mutate::<Claim<BlockNumberFor<T>>, (), _>(|previous| match previous {
-			Ok(None) => Ok(Claim::Running { since: now }),
-			_ => Err(()),
-		});
-		if claimed.is_err() {
-			return; // Claimed before: by a concurrent worker, or before a restart.
-		}
-		let abandon = |reason: Abandon| {
-			StorageValueRef::persistent(&key)
-				.set(&Claim::<BlockNumberFor<T>>::Abandoned { at: now, reason })
-		};
+/// One job waiting for one of this node's providers, at one block.
+struct Work<'a, T: Config> {
+	now: BlockNumberFor<T>,
+	instance: u64,
+	job_id: JobId,
+	job: &'a JobOf<T>,
+	provider: &'a T::AccountId,
+	operator: &'a Account<T>,
+}
 
-		let decline = |reason: DeclineReason| {
-			let call = Call::<T>::decline_job { job: job_id, reason };
-			match Self::submit_signed(now, operator, call) {
-				Ok(_) => {
-					log::warn!(target: LOG_TARGET, "job {job_id}: declined ({reason:?})");
-					StorageValueRef::persistent(&key)
-						.set(&Claim::<BlockNumberFor<T>>::Declined { at: now, reason });
-				}
-				Err(()) => {
-					log::error!(
-						target: LOG_TARGET,
-						"job {job_id}: the transaction pool refused the decline"
-					);
-					abandon(Abandon::PoolRejected);
-				}
+impl<T: Config> Work<'_, T> {
+	/// Does what the job's claim calls for: run it, send again what did not land, hand on a
+	/// job a restart interrupted, or nothing.
+	fn step(&self, engine: [u8; 32]) {
+		let key = claim_key::<T>(self.job_id, self.provider, self.job);
+		let claim = StorageValueRef::persistent(&key).get::<ClaimOf<T>>().ok().flatten();
+		match claim {
+			None => self.claim_and_run(&key, engine),
+			Some(Claim::Running { instance, .. }) if instance != self.instance => {
+				self.hand_on_interrupted(&key)
 			}
-		};
+			Some(Claim::Submitted { at }) | Some(Claim::Declined { at, .. })
+				if self.now >= at.saturating_add(RESEND_AFTER.into()) =>
+			{
+				self.resend(&key)
+			}
+			_ => {} // Running here, sent recently, or abandoned.
+		}
+	}
 
+	/// Claims the job (compare-and-set), runs it and sends the answer or a decline.
+	fn claim_and_run(&self, key: &[u8], engine: [u8; 32]) {
+		let (now, instance) = (self.now, self.instance);
+		let claimed =
+			StorageValueRef::persistent(key).mutate::<ClaimOf<T>, (), _>(
+				|previous| match previous {
+					Ok(None) => Ok(Claim::Running { since: now, instance }),
+					_ => Err(()),
+				},
+			);
+		if claimed.is_err() {
+			return; // Claimed by a concurrent worker.
+		}
+		let (job_id, job) = (self.job_id, self.job);
 		if job.engine.0 != engine {
 			log::error!(
 				target: LOG_TARGET,
@@ -180,26 +205,26 @@ impl<T: Config> Pallet<T> {
 				job.engine,
 				sp_core::H256(engine),
 			);
-			return decline(DeclineReason::EngineMismatch);
+			return self.decline(key, DeclineReason::EngineMismatch);
 		}
-		let prompt = Prompts::<T>::get(job_id).unwrap_or_default().into_inner();
 		let request = InferenceRequest {
 			model_hash: job.model_hash.0,
-			prompt,
+			prompt: Prompts::<T>::get(job_id).unwrap_or_default().into_inner(),
 			max_tokens: job.max_tokens,
 			max_output_bytes: T::MaxOutputLen::get(),
 		};
 		log::info!(
 			target: LOG_TARGET,
-			"job {job_id}: running model {:?} for provider {provider:?}, at most {} tokens",
+			"job {job_id}: running model {:?} for provider {:?}, at most {} tokens",
 			job.model_hash,
+			self.provider,
 			job.max_tokens,
 		);
 		let inference = match inference::run(request) {
 			Ok(inference) => inference,
 			Err(InferenceError::Busy) => {
 				log::info!(target: LOG_TARGET, "job {job_id}: engine busy, trying next block");
-				claim.clear();
+				StorageValueRef::persistent(key).clear();
 				return;
 			}
 			Err(InferenceError::ModelMissing) => {
@@ -210,7 +235,7 @@ impl<T: Config> Pallet<T> {
 					 `b2sum -l 256`, must equal the hash, or stop serving the model)",
 					job.model_hash,
 				);
-				return decline(DeclineReason::ModelMissing);
+				return self.decline(key, DeclineReason::ModelMissing);
 			}
 			Err(error) => {
 				log::error!(
@@ -219,85 +244,130 @@ impl<T: Config> Pallet<T> {
 					 the model on terms the engine can keep: `providers.serveModel`)",
 					error.as_str(),
 				);
-				return decline(decline_reason(error));
+				return self.decline(key, decline_reason(error));
 			}
 		};
 
-		let payload = Self::attestation_payload(job_id, job, &inference.output, inference.tokens);
-		let Some(signature) =
-			T::OperatorCrypto::sign(&payload.signing_bytes(), operator.public.clone())
-		else {
-			log::error!(target: LOG_TARGET, "job {job_id}: the operator key could not sign");
-			return abandon(Abandon::SigningFailed);
+		let payload =
+			Pallet::<T>::attestation_payload(job_id, job, &inference.output, inference.tokens);
+		let Some(signature) = self.sign(&payload.signing_bytes()) else {
+			return self.abandon_unsigned(key);
 		};
 		let call = Call::<T>::submit_result {
 			job: job_id,
+			provider: self.provider.clone(),
 			output: inference.output,
 			tokens: inference.tokens,
-			signature: signature.into(),
+			signature,
 		};
-		match Self::submit_signed(now, operator, call) {
-			Ok(nonce) => {
-				log::info!(
-					target: LOG_TARGET,
-					"job {job_id}: result submitted ({} tokens, output hash {:?}, nonce {nonce:?})",
-					payload.tokens,
-					payload.output_hash,
-				);
-				StorageValueRef::persistent(&key)
-					.set(&Claim::<BlockNumberFor<T>>::Submitted { at: now });
-			}
-			Err(()) => {
-				log::error!(target: LOG_TARGET, "job {job_id}: the transaction pool refused the result");
-				abandon(Abandon::PoolRejected);
-			}
-		}
+		log::info!(
+			target: LOG_TARGET,
+			"job {job_id}: result ready ({} tokens, output hash {:?})",
+			payload.tokens,
+			payload.output_hash,
+		);
+		self.keep_and_send(key, call, Claim::Submitted { at: now });
 	}
 
-	/// Signs `call` with the operator key and hands it to the pool; returns the nonce used.
-	fn submit_signed(
-		now: BlockNumberFor<T>,
-		operator: &Account<T>,
-		call: Call<T>,
-	) -> Result<T::Nonce, ()> {
-		let nonce = Self::take_nonce(now, &operator.id);
-		let xt = <T as CreateSignedTransaction<Call<T>>>::create_signed_transaction::<
-			T::OperatorCrypto,
-		>(call.into(), operator.public.clone(), operator.id.clone(), nonce)
-		.ok_or(())?;
-		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)?;
-		Ok(nonce)
-	}
-
-	/// The nonce for the operator's next transaction. Workers of consecutive blocks run
-	/// concurrently and the chain's nonce lags the pool, so the next nonce is also remembered
-	/// locally (compare-and-set, retried on contention) for [`NONCE_MEMORY`] blocks and for as
-	/// long as the node runs (its [`inference::instance`]).
-	fn take_nonce(now: BlockNumberFor<T>, who: &T::AccountId) -> T::Nonce {
-		let chain = frame_system::Pallet::<T>::account_nonce(who);
-		let instance = inference::instance().unwrap_or_default();
-		let mut key = NONCE_PREFIX.to_vec();
-		who.encode_to(&mut key);
-		let stored = StorageValueRef::persistent(&key);
-		for _ in 0..16 {
-			let taken = stored.mutate::<(T::Nonce, BlockNumberFor<T>, u64), (), _>(|previous| {
-				let next = match previous {
-					Ok(Some((next, at, run)))
-						if next > chain
-							&& run == instance && now.saturating_sub(at) <= NONCE_MEMORY.into() =>
-					{
-						next
+	/// The node restarted while it ran this job (a claim of another run): it is never run
+	/// twice, so it is declined and the chain hands it on without a slash.
+	fn hand_on_interrupted(&self, key: &[u8]) {
+		let current = self.instance;
+		let ours =
+			StorageValueRef::persistent(key).mutate::<ClaimOf<T>, (), _>(
+				|previous| match previous {
+					Ok(Some(Claim::Running { since, instance })) if instance != current => {
+						Ok(Claim::Running { since, instance: current })
 					}
-					_ => chain,
-				};
-				Ok((next.saturating_add(One::one()), now, instance))
-			});
-			match taken {
-				Ok((after, _, _)) => return after.saturating_sub(One::one()),
-				Err(MutateStorageError::ConcurrentModification(_)) => continue,
-				Err(MutateStorageError::ValueFunctionFailed(())) => break,
-			}
+					_ => Err(()),
+				},
+			);
+		if ours.is_ok() {
+			log::warn!(
+				target: LOG_TARGET,
+				"job {}: the node restarted while running it; declining it",
+				self.job_id
+			);
+			self.decline(key, DeclineReason::Interrupted);
 		}
-		chain
+	}
+
+	/// Signs and sends a decline of the job for `reason`, keeping it to send again.
+	fn decline(&self, key: &[u8], reason: DeclineReason) {
+		let bytes = decline_signing_bytes(self.job_id, self.job.prompt_hash, reason);
+		let Some(signature) = self.sign(&bytes) else {
+			return self.abandon_unsigned(key);
+		};
+		let call = Call::<T>::decline_job {
+			job: self.job_id,
+			provider: self.provider.clone(),
+			reason,
+			signature,
+		};
+		self.keep_and_send(key, call, Claim::Declined { at: self.now, reason });
+	}
+
+	/// Keeps `call` with the claim, records `claim`, and hands the call to the pool.
+	fn keep_and_send(&self, key: &[u8], call: Call<T>, claim: ClaimOf<T>) {
+		StorageValueRef::persistent(&tx_key(key)).set(&call.encode());
+		StorageValueRef::persistent(key).set(&claim);
+		self.send(call);
+	}
+
+	/// Sends the kept transaction again and records when.
+	fn resend(&self, key: &[u8]) {
+		let Some(call) = StorageValueRef::persistent(&tx_key(key)).get::<Vec<u8>>().ok().flatten()
+		else {
+			return;
+		};
+		let Ok(call) = Call::<T>::decode(&mut &call[..]) else {
+			frame_support::defensive!("a kept transaction does not decode");
+			return;
+		};
+		let now = self.now;
+		let _ =
+			StorageValueRef::persistent(key).mutate::<ClaimOf<T>, (), _>(
+				|previous| match previous {
+					Ok(Some(Claim::Submitted { .. })) => Ok(Claim::Submitted { at: now }),
+					Ok(Some(Claim::Declined { reason, .. })) => {
+						Ok(Claim::Declined { at: now, reason })
+					}
+					_ => Err(()),
+				},
+			);
+		log::info!(
+			target: LOG_TARGET,
+			"job {}: not on chain {RESEND_AFTER} blocks after it was sent; sending again",
+			self.job_id
+		);
+		self.send(call);
+	}
+
+	/// Hands `call` to the pool as an authorized transaction. A refusal is logged: the call is
+	/// kept and sent again later while the chain still waits for it.
+	fn send(&self, call: Call<T>) {
+		let xt = T::create_authorized_transaction(call.into());
+		if SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_err() {
+			log::warn!(
+				target: LOG_TARGET,
+				"job {}: the transaction pool refused the transaction; sending again in \
+				 {RESEND_AFTER} blocks if the chain still waits for it",
+				self.job_id
+			);
+		}
+	}
+
+	fn sign(&self, bytes: &[u8]) -> Option<T::AttestationSignature> {
+		T::OperatorCrypto::sign(bytes, self.operator.public.clone()).map(Into::into)
+	}
+
+	fn abandon_unsigned(&self, key: &[u8]) {
+		log::error!(
+			target: LOG_TARGET,
+			"job {}: the operator key could not sign (is it still in the keystore?)",
+			self.job_id
+		);
+		StorageValueRef::persistent(key)
+			.set(&ClaimOf::<T>::Abandoned { at: self.now, reason: Abandon::SigningFailed });
 	}
 }

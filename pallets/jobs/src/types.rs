@@ -1,8 +1,9 @@
 //! Job records.
 
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::Get, BoundedVec};
-use mosaic_primitives::{BasisPoints, ModelId, Receipt};
+use mosaic_primitives::{BasisPoints, JobId, ModelId, Receipt};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
@@ -76,6 +77,8 @@ pub enum DeclineReason {
 	EngineMismatch,
 	/// The node's operator chose not to run it.
 	Other,
+	/// The node restarted while running it; it is never run twice, so it is handed on.
+	Interrupted,
 }
 
 /// A provider assigned to a job.
@@ -145,4 +148,15 @@ pub struct StoredResult<AccountId, Signature, BlockNumber, MaxOutputLen: Get<u32
 	pub signer: AccountId,
 	/// When it was submitted.
 	pub at: BlockNumber,
+}
+
+/// Domain separator of decline signatures.
+pub const DECLINE_CONTEXT: &[u8] = b"mosaic/decline/v1";
+
+/// The exact bytes an operator key signs to decline `job` (whose prompt hashes to
+/// `prompt_hash`) for `reason`.
+pub fn decline_signing_bytes(job: JobId, prompt_hash: H256, reason: DeclineReason) -> Vec<u8> {
+	let mut bytes = DECLINE_CONTEXT.to_vec();
+	(job, prompt_hash, reason).encode_to(&mut bytes);
+	bytes
 }

@@ -125,11 +125,6 @@ fn only_an_assigned_provider_still_waiting_declines() {
 		let [a, b] = assigned(job)[..] else { panic!() };
 		let outsider = 3 - a - b;
 		assert_noop!(decline(outsider, job), Error::<Test>::NotAssigned);
-		// The provider's own account is not its operator key.
-		assert_noop!(
-			Jobs::decline_job(RuntimeOrigin::signed(provider(a)), job, DeclineReason::Other),
-			Error::<Test>::NotAssigned
-		);
 		assert_ok!(answer(a, job, b"x", 1));
 		assert_noop!(decline(a, job), Error::<Test>::DuplicateResult);
 		assert_ok!(decline(b, job));
@@ -148,13 +143,29 @@ fn a_decline_after_the_deadline_is_late() {
 }
 
 #[test]
-fn a_valid_decline_is_feeless_and_an_invalid_one_is_not() {
-	use frame_support::dispatch::CheckIfFeeless;
+fn a_decline_must_be_signed_by_the_providers_operator_for_this_job_and_reason() {
 	new_test_ext(|| {
-		let model = market(1);
+		let model = market(2);
 		let job = submit(USER, model, 10, 5, 1).unwrap();
-		let call = crate::Call::<Test>::decline_job { job, reason: DeclineReason::ModelMissing };
-		assert!(call.is_feeless(&RuntimeOrigin::signed(operator(0))));
-		assert!(!call.is_feeless(&RuntimeOrigin::signed(operator(1))));
+		let [p] = assigned(job)[..] else { panic!() };
+		let reason = DeclineReason::ModelMissing;
+		let with = |sig| Jobs::decline_job(authorized(), job, provider(p), reason, sig);
+		assert_noop!(with(sign_decline(1 - p, job, reason)), Error::<Test>::BadAttestation);
+		assert_noop!(
+			with(sign_decline(p, job, DeclineReason::Other)),
+			Error::<Test>::BadAttestation
+		);
+		// Nobody but an authorized transaction declines: not the operator's signed call.
+		assert_noop!(
+			Jobs::decline_job(
+				RuntimeOrigin::signed(operator(p)),
+				job,
+				provider(p),
+				reason,
+				sign_decline(p, job, reason)
+			),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(with(sign_decline(p, job, reason)));
 	});
 }

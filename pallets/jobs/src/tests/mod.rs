@@ -134,17 +134,26 @@ pub fn sign(n: u8, job: JobId, output: &[u8], tokens: u32) -> MultiSignature {
 /// Provider `n` answers `job` with `output` and `tokens`, correctly signed.
 pub fn answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
 	Jobs::submit_result(
-		RuntimeOrigin::signed(operator(n)),
+		authorized(),
 		job,
+		provider(n),
 		output.to_vec(),
 		tokens,
 		sign(n, job, output, tokens),
 	)
 }
 
+/// Provider `n`'s operator signature declining `job` for `reason`.
+pub fn sign_decline(n: u8, job: JobId, reason: crate::DeclineReason) -> MultiSignature {
+	let prompt_hash = JobsStorage::<Test>::get(job).map(|j| j.prompt_hash).unwrap_or_default();
+	let bytes = crate::decline_signing_bytes(job, prompt_hash, reason);
+	MultiSignature::Ed25519(operator_pair(n).sign(&bytes))
+}
+
 /// Provider `n`'s node declines `job`.
 pub fn decline(n: u8, job: JobId) -> DispatchResult {
-	Jobs::decline_job(RuntimeOrigin::signed(operator(n)), job, crate::DeclineReason::EngineFailure)
+	let reason = crate::DeclineReason::EngineFailure;
+	Jobs::decline_job(authorized(), job, provider(n), reason, sign_decline(n, job, reason))
 }
 
 /// Free balance, escrow held and bond held of an account.

@@ -3,10 +3,10 @@
 
 use super::*;
 use crate::{
-	offchain::{claim_key, Claim},
+	offchain::{claim_key, Claim, RESEND_AFTER},
 	Call as JobsCall, DeclineReason, JobStatus,
 };
-use codec::Decode;
+use codec::{Decode, Encode};
 use frame_support::traits::Hooks;
 use mosaic_inference::{
 	InferenceError, InferenceExt, InferenceHost, InferenceOutput, InferenceRequest,
@@ -127,26 +127,24 @@ fn pool(node: &Node) -> Vec<Extrinsic> {
 }
 
 fn claim(job: JobId) -> Option<Claim<u64>> {
-	let key = claim_key(job, &provider(WORKER));
+	let record = JobsStorage::<Test>::get(job).unwrap();
+	let key = claim_key::<Test>(job, &provider(WORKER), &record);
 	sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &key)
 		.map(|bytes| Claim::decode(&mut &bytes[..]).unwrap())
 }
 
-/// Applies a pooled `submit_result` as the chain would: signed by its sender.
+/// Applies a pooled transaction as the chain would: authorized by the pallet (as the pool
+/// and the block builder check it), then dispatched with the `Authorized` origin.
 fn apply(tx: &Extrinsic) -> DispatchResult {
-	let sp_runtime::generic::Preamble::Signed(who, (), _) = &tx.preamble else {
-		panic!("the worker sends signed transactions");
+	use frame_support::traits::{Authorize, UnfilteredDispatchable};
+	let sp_runtime::generic::Preamble::General(..) = &tx.preamble else {
+		panic!("the worker sends authorized (general) transactions");
 	};
 	let RuntimeCall::Jobs(call) = tx.function.clone() else { panic!("a jobs call") };
-	use frame_support::traits::UnfilteredDispatchable;
-	call.dispatch_bypass_filter(RuntimeOrigin::signed(who.clone())).map(|_| ()).map_err(|e| e.error)
-}
-
-fn nonce(tx: &Extrinsic) -> u32 {
-	let sp_runtime::generic::Preamble::Signed(_, (), extension) = &tx.preamble else {
-		panic!("signed")
-	};
-	extension.0
+	call.authorize(sp_runtime::transaction_validity::TransactionSource::Local)
+		.expect("the pallet authorizes its answers")
+		.map_err(|e| sp_runtime::DispatchError::Other(<&'static str>::from(e)))?;
+	call.dispatch_bypass_filter(authorized()).map(|_| ()).map_err(|e| e.error)
 }
 
 #[test]
@@ -179,7 +177,7 @@ fn answers_an_assigned_job_with_a_result_that_settles_it() {
 		assert_eq!((answered, output.as_slice(), tokens), (job, &b"and they lived happily"[..], 5));
 		assert_eq!(claim(job), Some(Claim::Submitted { at: 1 }));
 
-		// The transaction the worker built is accepted: signer, attestation and all.
+		// The transaction the worker built is accepted: provider, attestation and all.
 		assert_ok!(apply(&txs[0]));
 		let record = JobsStorage::<Test>::get(job).unwrap();
 		assert_eq!(record.status, JobStatus::Settled);
@@ -206,29 +204,66 @@ fn never_runs_or_submits_a_job_twice() {
 }
 
 #[test]
-fn a_restart_mid_inference_does_not_run_the_job_again() {
+fn a_restart_mid_inference_hands_the_job_on_instead_of_running_it_again() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		add_provider(0, model);
+		let job = (0..20)
+			.map(|_| submit(USER, model, 8, 10, 1).unwrap())
+			.find(|job| assigned(*job) == vec![WORKER])
+			.expect("the worker's provider is drawn for some job");
 		// The node dies while the engine runs: the claim was written before it started.
 		*node.engine.panic_on_run.lock().unwrap() = true;
+		let runs = node.engine.runs();
 		assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(run_worker)).is_err());
-		assert_eq!(claim(job), Some(Claim::Running { since: 1 }));
-		// After the restart (persistent off-chain storage survives) nothing runs again.
+		assert_eq!(claim(job), Some(Claim::Running { since: 1, instance: 0 }));
 		*node.engine.panic_on_run.lock().unwrap() = false;
+		// The same run of the node (a concurrent worker) leaves it alone.
+		run_worker_for(job);
+		assert_eq!(node.engine.runs(), runs + 1);
+		// After the restart (persistent off-chain storage survives) it is not run again but
+		// declined, so the chain hands it on and nobody is slashed.
+		*node.engine.instance.lock().unwrap() += 1;
 		run_to_block(2);
-		run_worker();
-		assert_eq!(node.engine.runs(), 1);
-		assert!(pool(node).is_empty());
+		node.pool.write().transactions.clear();
+		run_worker_for(job);
+		assert_eq!(node.engine.runs(), runs + 1);
+		let tx = assert_pooled_decline(node, job, DeclineReason::Interrupted);
+		let (r, d) = diff(&[provider(WORKER)], || apply(&tx));
+		assert_ok!(r);
+		assert_eq!(d, vec![(0, 0, 0)]);
+		assert_eq!(waiting(job), vec![0], "handed on to the other provider");
 	})
+}
+
+/// Runs the worker with every job but `job` already claimed by another run, so only `job`
+/// can move.
+fn run_worker_for(job: JobId) {
+	let others: Vec<JobId> = JobsStorage::<Test>::iter_keys().filter(|j| *j != job).collect();
+	for other in others {
+		let record = JobsStorage::<Test>::get(other).unwrap();
+		let key = claim_key::<Test>(other, &provider(WORKER), &record);
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&key,
+			&Claim::<u64>::Abandoned { at: 0, reason: crate::offchain::Abandon::SigningFailed }
+				.encode(),
+		);
+	}
+	run_worker();
 }
 
 /// The one transaction in the pool is a decline of `job` for `reason`.
 fn assert_pooled_decline(node: &Node, job: JobId, reason: DeclineReason) -> Extrinsic {
 	let txs = pool(node);
 	let [tx] = &txs[..] else { panic!("one transaction pooled, got {}", txs.len()) };
-	assert_eq!(tx.function, RuntimeCall::Jobs(JobsCall::decline_job { job, reason }));
+	let RuntimeCall::Jobs(JobsCall::decline_job { job: j, provider: p, reason: r, .. }) =
+		&tx.function
+	else {
+		panic!("a decline, got {:?}", tx.function)
+	};
+	assert_eq!((*j, p, *r), (job, &provider(WORKER), reason));
 	tx.clone()
 }
 
@@ -343,62 +378,76 @@ fn only_jobs_assigned_to_the_keystores_providers_are_run() {
 }
 
 #[test]
-fn consecutive_results_take_consecutive_nonces() {
+fn results_are_authorized_transactions_with_no_signer_and_no_nonce() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
 		let first = submit(USER, model, 8, 10, 1).unwrap();
 		let second = submit(USER, model, 8, 10, 1).unwrap();
 		run_worker();
-		// A later block's worker, before either result is on chain.
-		let third = submit(USER, model, 8, 10, 1).unwrap();
-		run_to_block(2);
-		run_worker();
 		let txs = pool(node);
-		assert_eq!(txs.iter().map(nonce).collect::<Vec<_>>(), vec![0, 1, 2]);
-		assert_eq!(
-			txs.iter()
-				.map(|tx| match &tx.function {
-					RuntimeCall::Jobs(JobsCall::submit_result { job, .. }) => *job,
-					_ => panic!("a submit_result"),
-				})
-				.collect::<Vec<_>>(),
-			vec![first, second, third]
-		);
-		// The first two are applied; the pool drops the third.
-		for tx in &txs[..2] {
-			assert_ok!(apply(tx));
-			frame_system::Pallet::<Test>::inc_account_nonce(&node.operator);
+		assert_eq!(txs.len(), 2);
+		// Applied in any order: nothing orders them (no nonce), nothing pays (no signer).
+		let (r, d) =
+			diff(std::slice::from_ref(&node.operator), || (apply(&txs[1]), apply(&txs[0])));
+		assert_ok!(r.0);
+		assert_ok!(r.1);
+		assert_eq!(d, vec![(0, 0, 0)]);
+		for job in [first, second] {
+			assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 		}
-		// Long after, the remembered nonce (3) is forgotten for the chain's (2): a dropped
-		// transaction leaves no lasting gap.
-		run_to_block(2 + u64::from(crate::offchain::NONCE_MEMORY) + 1);
-		let fourth = submit(USER, model, 8, 10, 1).unwrap();
-		run_worker();
-		let txs = pool(node);
-		assert_eq!((txs.len(), nonce(&txs[3])), (4, 2));
-		assert_ok!(apply(&txs[3]));
-		assert_eq!(JobsStorage::<Test>::get(fourth).unwrap().status, JobStatus::Settled);
+		assert_eq!(frame_system::Pallet::<Test>::account_nonce(&node.operator), 0);
 	})
 }
 
 #[test]
-fn a_restart_forgets_the_nonces_of_transactions_it_lost() {
+fn a_result_the_pool_lost_is_sent_again_until_it_lands() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		submit(USER, model, 8, 10, 1).unwrap();
-		run_worker();
-		assert_eq!(nonce(&pool(node)[0]), 0);
-		// The node restarts before the result is in a block: its pool, and the transaction
-		// with nonce 0, are gone. The next result must not wait behind that gap.
-		*node.engine.instance.lock().unwrap() += 1;
 		let job = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		let sent = pool(node);
+		assert_eq!(sent.len(), 1);
+		// The pool loses it (dropped, or the node restarted).
+		node.pool.write().transactions.clear();
+		// Not before `RESEND_AFTER` blocks.
+		run_to_block(1 + u64::from(RESEND_AFTER) - 1);
+		run_worker();
+		assert!(pool(node).is_empty());
+		run_to_block(1 + u64::from(RESEND_AFTER));
+		run_worker();
+		let again = pool(node);
+		assert_eq!(again.len(), 1, "sent again");
+		assert_eq!(again[0].function, sent[0].function, "the same answer, not a second run");
+		assert_eq!(node.engine.runs(), 1);
+		assert_eq!(claim(job), Some(Claim::Submitted { at: 1 + u64::from(RESEND_AFTER) }));
+		assert_ok!(apply(&again[0]));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		// Once on chain, it is not sent again.
+		node.pool.write().transactions.clear();
+		run_to_block(1 + 3 * u64::from(RESEND_AFTER));
+		run_worker();
+		assert!(pool(node).is_empty());
+	})
+}
+
+#[test]
+fn a_different_job_under_the_same_id_after_a_reorg_is_a_different_claim() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let job = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		assert_eq!(node.engine.runs(), 1);
+		// The fork that had this job is gone; on the new fork another job (another prompt)
+		// has its id.
+		let mut other = JobsStorage::<Test>::get(job).unwrap();
+		other.prompt_hash = H256::repeat_byte(9);
+		JobsStorage::<Test>::insert(job, other);
+		crate::Prompts::<Test>::insert(job, sp_runtime::BoundedVec::truncate_from(b"Hi".to_vec()));
 		run_to_block(2);
 		run_worker();
-		let txs = pool(node);
-		assert_eq!(nonce(&txs[1]), 0);
-		assert_ok!(apply(&txs[1]));
-		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		assert_eq!(node.engine.runs(), 2, "the other job is run, not skipped");
 	})
 }

@@ -23,12 +23,22 @@ impl Rng {
 }
 
 const PROVIDERS: u8 = 12;
+
+thread_local! {
+	/// Calls made by the generator (steps and reactions), for the total the test requires.
+	static CALLS: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+fn count_call() {
+	CALLS.with(|c| c.set(c.get() + 1));
+}
 const USERS: u8 = 8;
 
 fn step(rng: &mut Rng, models: &[ModelId]) {
 	let model = models[rng.below(models.len() as u64) as usize];
 	let p = rng.below(PROVIDERS as u64) as u8;
 	let origin = RuntimeOrigin::signed(provider(p));
+	count_call();
 	// Errors are expected (the generator does not check preconditions): a failing call must
 	// leave no trace, which the invariants and the issuance check verify.
 	let _ = match rng.below(14) {
@@ -80,7 +90,11 @@ fn react(rng: &mut Rng) {
 			if JobsStorage::<Test>::get(job).is_none_or(|j| j.status != JobStatus::Pending) {
 				break;
 			}
-			match rng.below(10) {
+			let action = rng.below(10);
+			if action <= 6 {
+				count_call();
+			}
+			match action {
 				0..=4 => {
 					let _ = answer(n, job, b"the right answer", 5);
 				}
@@ -123,7 +137,11 @@ fn run(seed: u64, blocks: u64) {
 
 #[test]
 fn random_marketplace_histories_keep_every_invariant() {
-	for seed in 0..24u64 {
-		run(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15), 150);
+	CALLS.with(|c| c.set(0));
+	for seed in 0..200u64 {
+		run(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15), 220);
 	}
+	let calls = CALLS.with(|c| c.get());
+	println!("{calls} random calls");
+	assert!(calls >= 100_000, "only {calls} random calls");
 }

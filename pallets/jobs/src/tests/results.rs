@@ -53,17 +53,30 @@ fn only_an_assigned_providers_operator_may_answer() {
 		let job = submit(USER, model, 10, 5, 1).unwrap();
 		let other = (0..3).find(|n| !assigned(job).contains(n)).unwrap();
 		assert_noop!(answer(other, job, b"x", 1), Error::<Test>::NotAssigned);
-		// The provider's cold account is not its operator key.
+		// An answer for the assigned provider, signed by another provider's operator key.
 		let p = assigned(job)[0];
 		assert_noop!(
 			Jobs::submit_result(
-				RuntimeOrigin::signed(provider(p)),
+				authorized(),
 				job,
+				provider(p),
+				b"x".to_vec(),
+				1,
+				sign(other, job, b"x", 1)
+			),
+			Error::<Test>::BadAttestation
+		);
+		// Only an authorized transaction may carry a result: not a signed one.
+		assert_noop!(
+			Jobs::submit_result(
+				RuntimeOrigin::signed(operator(p)),
+				job,
+				provider(p),
 				b"x".to_vec(),
 				1,
 				sign(p, job, b"x", 1)
 			),
-			Error::<Test>::NotAssigned
+			sp_runtime::DispatchError::BadOrigin
 		);
 	});
 }
@@ -85,13 +98,7 @@ fn results_for_unknown_or_closed_jobs_are_refused() {
 		let model = market(1);
 		let any_signature = MultiSignature::Ed25519(operator_pair(0).sign(b"x"));
 		assert_noop!(
-			Jobs::submit_result(
-				RuntimeOrigin::signed(operator(0)),
-				7,
-				b"x".to_vec(),
-				1,
-				any_signature
-			),
+			Jobs::submit_result(authorized(), 7, provider(0), b"x".to_vec(), 1, any_signature),
 			Error::<Test>::JobNotFound
 		);
 		let job = submit(USER, model, 10, 5, 1).unwrap();
@@ -126,9 +133,8 @@ fn a_bad_attestation_signature_is_refused() {
 		let job = submit(USER, model, 10, 5, 1).unwrap();
 		let p = assigned(job)[0];
 		let other = 1 - p;
-		let submit_with = |sig| {
-			Jobs::submit_result(RuntimeOrigin::signed(operator(p)), job, b"x".to_vec(), 1, sig)
-		};
+		let submit_with =
+			|sig| Jobs::submit_result(authorized(), job, provider(p), b"x".to_vec(), 1, sig);
 		// Signed by another key.
 		assert_noop!(submit_with(sign(other, job, b"x", 1)), Error::<Test>::BadAttestation);
 		// Signed over another output or token count.
@@ -241,25 +247,45 @@ fn a_tie_breaker_that_agrees_with_nobody_ends_in_a_refund() {
 }
 
 #[test]
-fn valid_results_are_feeless_and_invalid_ones_are_not() {
+fn the_pool_takes_valid_results_only_and_one_per_job_and_provider() {
+	use frame_support::traits::Authorize;
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
 	new_test_ext(|| {
-		use frame_support::dispatch::CheckIfFeeless;
 		let model = market(2);
 		let job = submit(USER, model, 10, 5, 1).unwrap();
 		let p = assigned(job)[0];
-		let call = |n: u8, sig| {
+		let validity = |n: u8, output: &[u8], sig| {
 			crate::Call::<Test>::submit_result {
 				job,
-				output: b"x".to_vec(),
+				provider: provider(n),
+				output: output.to_vec(),
 				tokens: 1,
 				signature: sig,
 			}
-			.is_feeless(&RuntimeOrigin::signed(operator(n)))
+			.authorize(TransactionSource::External)
+			.expect("submit_result is authorized by the pallet")
 		};
-		assert!(call(p, sign(p, job, b"x", 1)));
-		assert!(!call(p, sign(p, job, b"y", 1)), "bad attestation pays");
-		assert!(!call(1 - p, sign(1 - p, job, b"x", 1)), "unassigned signer pays");
+		let (valid, _) = validity(p, b"x", sign(p, job, b"x", 1)).unwrap();
+		// Any content for the same (job, provider) provides the same tag: the pool keeps one.
+		let (other_output, _) = validity(p, b"z", sign(p, job, b"z", 1)).unwrap();
+		assert_eq!(valid.provides, other_output.provides);
+		assert!(valid.requires.is_empty());
+		assert_eq!(valid.longevity, TIMEOUT);
+		assert_eq!(
+			validity(p, b"x", sign(p, job, b"y", 1)).unwrap_err(),
+			InvalidTransaction::BadProof.into(),
+			"a bad attestation"
+		);
+		assert_eq!(
+			validity(1 - p, b"x", sign(1 - p, job, b"x", 1)).unwrap_err(),
+			InvalidTransaction::Call.into(),
+			"an unassigned provider"
+		);
 		assert_ok!(answer(p, job, b"x", 1));
-		assert!(!call(p, sign(p, job, b"x", 1)), "a duplicate pays");
+		assert_eq!(
+			validity(p, b"x", sign(p, job, b"x", 1)).unwrap_err(),
+			InvalidTransaction::Stale.into(),
+			"a result for a job already decided"
+		);
 	});
 }
