@@ -203,6 +203,8 @@ fn classify(error: &EngineError) -> InferenceError {
 		EngineError::Backend(_) | EngineError::EmptyPrompt | EngineError::Inference(_) => {
 			InferenceError::EngineFailure
 		}
+		EngineError::OutputTooLong { .. } => InferenceError::OutputTooLong,
+		EngineError::OutOfTime { .. } => InferenceError::OutOfTime,
 	}
 }
 
@@ -237,13 +239,17 @@ impl InferenceHost for EngineHost {
 		}
 		let _slot = Slot(&self.running);
 		let started = Instant::now();
+		let limits = mosaic_engine::Limits {
+			max_output_bytes: Some(request.max_output_bytes as usize),
+			time_budget: Some(std::time::Duration::from_millis(request.time_budget_ms)),
+		};
 		let inference = self
 			.engine
-			.run(&request.model_hash, &request.prompt, request.max_tokens)
+			.run_within(&request.model_hash, &request.prompt, request.max_tokens, limits)
 			.map_err(|e| {
-			log::warn!(target: LOG_TARGET, "model 0x{}: {e}", hex(&request.model_hash));
-			self.fail(classify(&e))
-		})?;
+				log::warn!(target: LOG_TARGET, "model 0x{}: {e}", hex(&request.model_hash));
+				self.fail(classify(&e))
+			})?;
 		let seconds = started.elapsed().as_secs_f64();
 		if inference.output.len() > request.max_output_bytes as usize {
 			log::warn!(

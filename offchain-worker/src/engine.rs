@@ -1,6 +1,6 @@
 //! Loading verified models and deterministic greedy decoding.
 
-use crate::{hash::ModelDir, hex, EngineError};
+use crate::{hash::ModelDir, hex, EngineError, Limits};
 use llama_cpp_2::{
 	context::params::LlamaContextParams,
 	llama_backend::LlamaBackend,
@@ -164,6 +164,19 @@ impl Engine {
 		prompt: &[u8],
 		max_tokens: u32,
 	) -> Result<Inference, EngineError> {
+		self.run_within(hash, prompt, max_tokens, Limits::default())
+	}
+
+	/// [`Engine::run`], stopping with an error as soon as a limit is passed (a job that
+	/// cannot be answered in time, or whose output the chain would refuse, stops there
+	/// instead of running to `max_tokens`).
+	pub fn run_within(
+		&self,
+		hash: &[u8; 32],
+		prompt: &[u8],
+		max_tokens: u32,
+		limits: Limits,
+	) -> Result<Inference, EngineError> {
 		let model = self.model(hash)?;
 		let inference = |e: &dyn std::fmt::Display| EngineError::Inference(e.to_string());
 		let Settings { n_ctx, n_batch, n_threads } = self.settings;
@@ -219,6 +232,15 @@ impl Engine {
 			}
 			output.extend(vocab.token_to_piece(token, false, None));
 			generated += 1;
+			if let Some(limit) = limits.max_output_bytes.filter(|l| output.len() > *l) {
+				return Err(EngineError::OutputTooLong { limit });
+			}
+			if let Some(budget) = limits.time_budget.filter(|b| start.elapsed() > *b) {
+				return Err(EngineError::OutOfTime {
+					budget_ms: budget.as_millis(),
+					tokens: generated,
+				});
+			}
 			if generated == max_tokens {
 				break;
 			}

@@ -47,6 +47,21 @@ pub enum EngineError {
 	/// llama.cpp failed while decoding.
 	#[error("llama.cpp: {0}")]
 	Inference(String),
+	/// The output passed the byte limit: generation stopped there.
+	#[error("the output passed {limit} bytes")]
+	OutputTooLong { limit: usize },
+	/// The time budget ran out: generation stopped there.
+	#[error("the time budget of {budget_ms} ms ran out after {tokens} tokens")]
+	OutOfTime { budget_ms: u128, tokens: u32 },
+}
+
+/// Bounds on one run besides `max_tokens`; each stops generation as soon as it is passed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+	/// Most output bytes.
+	pub max_output_bytes: Option<usize>,
+	/// Most wall-clock time, prompt processing included.
+	pub time_budget: Option<std::time::Duration>,
 }
 
 /// Hex of a 32-byte hash, for logs and errors.

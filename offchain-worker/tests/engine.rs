@@ -70,6 +70,31 @@ fn generation_is_deterministic_and_bounded_by_max_tokens() {
 }
 
 #[test]
+fn generation_stops_as_soon_as_a_limit_is_passed() {
+	use mosaic_engine::{EngineError, Limits};
+	let engine = engine();
+	let h = hash_of("tiny-q8_0.gguf");
+	let full = engine.run(&h, b"Once upon a time", 16).unwrap();
+	assert!(full.output.len() > 2, "the tiny model writes more than two bytes in 16 tokens");
+	let bytes = Limits { max_output_bytes: Some(2), ..Limits::default() };
+	match engine.run_within(&h, b"Once upon a time", 16, bytes) {
+		Err(EngineError::OutputTooLong { limit: 2 }) => {}
+		other => panic!("expected OutputTooLong, got {other:?}"),
+	}
+	let no_time = Limits { time_budget: Some(std::time::Duration::ZERO), ..Limits::default() };
+	match engine.run_within(&h, b"Once upon a time", 16, no_time) {
+		Err(EngineError::OutOfTime { tokens: 1, .. }) => {}
+		other => panic!("expected OutOfTime after the first token, got {other:?}"),
+	}
+	// Within generous limits the output is the unbounded one.
+	let roomy = Limits {
+		max_output_bytes: Some(1 << 20),
+		time_budget: Some(std::time::Duration::from_secs(600)),
+	};
+	assert_eq!(engine.run_within(&h, b"Once upon a time", 16, roomy).unwrap().output, full.output);
+}
+
+#[test]
 fn q4_0_models_work_too() {
 	let engine = engine();
 	let out = engine.run(&hash_of("tiny-q4_0.gguf"), b"hello world", 8).unwrap();

@@ -36,6 +36,9 @@ pub struct InferenceRequest {
 	pub max_tokens: u32,
 	/// Most output bytes the chain accepts: a longer output is an error, not a truncation.
 	pub max_output_bytes: u32,
+	/// Milliseconds the answer must be ready in (the job's deadline, less a block for its
+	/// inclusion): generation stops with [`InferenceError::OutOfTime`] when they run out.
+	pub time_budget_ms: u64,
 }
 
 /// A completed inference.
@@ -64,6 +67,8 @@ pub enum InferenceError {
 	Busy,
 	/// llama.cpp failed while tokenizing or decoding.
 	EngineFailure,
+	/// The time budget ran out before the answer was complete.
+	OutOfTime,
 }
 
 impl InferenceError {
@@ -77,6 +82,7 @@ impl InferenceError {
 			Self::OutputTooLong => "output_too_long",
 			Self::Busy => "busy",
 			Self::EngineFailure => "engine_failure",
+			Self::OutOfTime => "out_of_time",
 		}
 	}
 }

@@ -422,7 +422,7 @@ pub mod pallet {
 		///   keeps at most one answer or decline per (job, provider). Anyone may relay it.
 		/// - `signature`: the operator key's signature over
 		///   `AttestationPayload { job, model_hash, prompt_hash, max_tokens, output_hash,
-		///   tokens, engine }.signing_bytes()`.
+		///   tokens, engine, genesis }.signing_bytes()`.
 		/// - Emits [`Event::ResultSubmitted`], and the decision's events once every assigned
 		///   provider has answered.
 		/// - Errors: [`Error::JobNotFound`], [`Error::JobNotPending`], [`Error::NotAssigned`],
@@ -452,7 +452,7 @@ pub mod pallet {
 		///
 		/// - Origin: an authorized transaction, like [`Pallet::submit_result`]: valid while the
 		///   provider is assigned and waiting and `signature` is its current operator key's
-		///   over [`decline_signing_bytes`]`(job, prompt_hash, reason)`.
+		///   over [`decline_signing_bytes`]`(job, prompt_hash, reason, genesis)`.
 		/// - Emits [`Event::ProviderDeclined`], then [`Event::ProviderAssigned`] for the
 		///   replacement (and [`Event::DeadlineExtended`] if it needs longer), or the
 		///   decision's events.
@@ -490,7 +490,14 @@ pub mod pallet {
 				output_hash: H256(sp_io::hashing::blake2_256(output)),
 				tokens,
 				engine: job.engine,
+				genesis: Self::genesis(),
 			}
+		}
+
+		/// This chain's genesis hash, as attestations and declines carry it.
+		pub fn genesis() -> H256 {
+			let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::default());
+			H256::decode(&mut hash.as_ref()).unwrap_or_default()
 		}
 
 		/// Everything `submit_result` checks, without writing: the operator key that signed,
@@ -522,7 +529,7 @@ pub mod pallet {
 			signature: &T::AttestationSignature,
 		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
 			let (operator, job) = Self::check_waiting(provider, job_id)?;
-			let bytes = decline_signing_bytes(job_id, job.prompt_hash, reason);
+			let bytes = decline_signing_bytes(job_id, job.prompt_hash, reason, Self::genesis());
 			ensure!(signature.verify(bytes.as_slice(), &operator), Error::<T>::BadAttestation);
 			Ok((operator, job))
 		}

@@ -44,7 +44,10 @@ use frame_system::{
 };
 use mosaic_inference::{inference, InferenceError, InferenceRequest};
 use mosaic_primitives::{JobId, ProviderRegistry, OPERATOR_KEY_TYPE};
-use sp_runtime::{offchain::storage::StorageValueRef, traits::Saturating};
+use sp_runtime::{
+	offchain::storage::StorageValueRef,
+	traits::{Saturating, UniqueSaturatedInto},
+};
 
 /// Log target of the off-chain worker.
 pub const LOG_TARGET: &str = "mosaic::worker";
@@ -104,6 +107,7 @@ pub fn decline_reason(error: InferenceError) -> DeclineReason {
 		InferenceError::ContextOverflow => DeclineReason::ContextOverflow,
 		InferenceError::OutputTooLong => DeclineReason::OutputTooLong,
 		InferenceError::EngineFailure => DeclineReason::EngineFailure,
+		InferenceError::OutOfTime => DeclineReason::OutOfTime,
 		// Busy is retried and NoEngine never runs the worker; should either reach here, the
 		// node cannot run the job.
 		InferenceError::Busy | InferenceError::NoEngine => DeclineReason::Other,
@@ -207,11 +211,20 @@ impl<T: Config> Work<'_, T> {
 			);
 			return self.decline(key, DeclineReason::EngineMismatch);
 		}
+		// The answer must be ready a block before the deadline, to be included in time.
+		let blocks_left: u64 =
+			job.deadline.saturating_sub(now).saturating_sub(1u32.into()).unique_saturated_into();
+		let time_budget_ms = blocks_left.saturating_mul(T::MillisecsPerBlock::get());
+		if time_budget_ms == 0 {
+			log::warn!(target: LOG_TARGET, "job {job_id}: too late to start; declining");
+			return self.decline(key, DeclineReason::OutOfTime);
+		}
 		let request = InferenceRequest {
 			model_hash: job.model_hash.0,
 			prompt: Prompts::<T>::get(job_id).unwrap_or_default().into_inner(),
 			max_tokens: job.max_tokens,
 			max_output_bytes: T::MaxOutputLen::get(),
+			time_budget_ms,
 		};
 		log::info!(
 			target: LOG_TARGET,
@@ -294,7 +307,12 @@ impl<T: Config> Work<'_, T> {
 
 	/// Signs and sends a decline of the job for `reason`, keeping it to send again.
 	fn decline(&self, key: &[u8], reason: DeclineReason) {
-		let bytes = decline_signing_bytes(self.job_id, self.job.prompt_hash, reason);
+		let bytes = decline_signing_bytes(
+			self.job_id,
+			self.job.prompt_hash,
+			reason,
+			Pallet::<T>::genesis(),
+		);
 		let Some(signature) = self.sign(&bytes) else {
 			return self.abandon_unsigned(key);
 		};

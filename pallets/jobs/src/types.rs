@@ -79,6 +79,9 @@ pub enum DeclineReason {
 	Other,
 	/// The node restarted while running it; it is never run twice, so it is handed on.
 	Interrupted,
+	/// The answer could not be ready before the deadline (the engine stopped when the time
+	/// ran out, or too little was left to start).
+	OutOfTime,
 }
 
 /// A provider assigned to a job.
@@ -154,9 +157,14 @@ pub struct StoredResult<AccountId, Signature, BlockNumber, MaxOutputLen: Get<u32
 pub const DECLINE_CONTEXT: &[u8] = b"mosaic/decline/v1";
 
 /// The exact bytes an operator key signs to decline `job` (whose prompt hashes to
-/// `prompt_hash`) for `reason`.
-pub fn decline_signing_bytes(job: JobId, prompt_hash: H256, reason: DeclineReason) -> Vec<u8> {
+/// `prompt_hash`) for `reason` on the chain of `genesis`.
+pub fn decline_signing_bytes(
+	job: JobId,
+	prompt_hash: H256,
+	reason: DeclineReason,
+	genesis: H256,
+) -> Vec<u8> {
 	let mut bytes = DECLINE_CONTEXT.to_vec();
-	(job, prompt_hash, reason).encode_to(&mut bytes);
+	(job, prompt_hash, reason, genesis).encode_to(&mut bytes);
 	bytes
 }

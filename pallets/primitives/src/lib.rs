@@ -285,13 +285,15 @@ pub struct AttestationPayload {
 	pub tokens: u32,
 	/// BLAKE2b-256 of the engine fingerprint string (llama.cpp build, SIMD, settings).
 	pub engine: H256,
+	/// The chain's genesis hash: a receipt names the chain it is for.
+	pub genesis: H256,
 }
 
 /// The keystore key type of operator keys (`mosaic-node key insert --key-type mosc`).
 pub const OPERATOR_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"mosc");
 
 /// Domain separator for attestation signatures.
-pub const ATTESTATION_CONTEXT: &[u8] = b"mosaic/attestation/v1";
+pub const ATTESTATION_CONTEXT: &[u8] = b"mosaic/attestation/v2";
 
 impl AttestationPayload {
 	/// The exact bytes the operator key signs.

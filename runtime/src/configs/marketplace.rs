@@ -159,7 +159,9 @@ mod benchmark_helpers {
 	impl pallet_mosaic_jobs::BenchmarkHelper<AccountId, MultiSignature> for Market {
 		fn setup_market(providers: u32) -> ModelId {
 			use pallet_mosaic_providers::BenchmarkHelper as _;
-			Self::register_model(0);
+			// A model of its own (the dev genesis already has model 0, with a small context).
+			let model = pallet_mosaic_models::NextModelId::<Runtime>::get();
+			Self::register_model(model);
 			fund(&treasury_account());
 			for i in 0..providers {
 				let who: AccountId = account("provider", i, 0);
@@ -184,9 +186,9 @@ mod benchmark_helpers {
 					max_output_tokens: u32::MAX - 1,
 					tokens_per_second: u32::MAX,
 				};
-				let _ = Providers::serve_model(crate::RuntimeOrigin::signed(who), 0, terms);
+				let _ = Providers::serve_model(crate::RuntimeOrigin::signed(who), model, terms);
 			}
-			0
+			model
 		}
 
 		fn sign(provider: &AccountId, message: &[u8]) -> (AccountId, MultiSignature) {

@@ -146,7 +146,7 @@ pub fn answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
 /// Provider `n`'s operator signature declining `job` for `reason`.
 pub fn sign_decline(n: u8, job: JobId, reason: crate::DeclineReason) -> MultiSignature {
 	let prompt_hash = JobsStorage::<Test>::get(job).map(|j| j.prompt_hash).unwrap_or_default();
-	let bytes = crate::decline_signing_bytes(job, prompt_hash, reason);
+	let bytes = crate::decline_signing_bytes(job, prompt_hash, reason, Jobs::genesis());
 	MultiSignature::Ed25519(operator_pair(n).sign(&bytes))
 }
 

@@ -163,6 +163,8 @@ fn answers_an_assigned_job_with_a_result_that_settles_it() {
 				prompt: b"Once upon a time".to_vec(),
 				max_tokens: 8,
 				max_output_bytes: 64,
+				// Deadline at 1 + TIMEOUT, one block kept for inclusion, one-second blocks.
+				time_budget_ms: (TIMEOUT - 1) * BLOCK_MS,
 			}]
 		);
 		let txs = pool(node);
@@ -299,6 +301,7 @@ fn every_engine_failure_becomes_a_decline_never_a_slash() {
 		(InferenceError::OutputTooLong, DeclineReason::OutputTooLong),
 		(InferenceError::EngineFailure, DeclineReason::EngineFailure),
 		(InferenceError::ModelRejected, DeclineReason::ModelRejected),
+		(InferenceError::OutOfTime, DeclineReason::OutOfTime),
 	] {
 		with_node(true, |node| {
 			let model = register_model(1_000);

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::{Error, Event, JobStatus, Results};
+use codec::Decode;
 use frame_support::assert_noop;
 use mosaic_primitives::AttestationPayload;
 
@@ -41,8 +42,12 @@ fn the_stored_attestation_verifies_later() {
 			output_hash: H256(sp_io::hashing::blake2_256(&r.output)),
 			tokens: r.tokens,
 			engine: j.engine,
+			genesis: H256::decode(&mut System::block_hash(0).as_ref()).unwrap(),
 		};
 		assert!(r.signature.verify(payload.signing_bytes().as_slice(), &r.signer));
+		// The same answer attested for another chain does not verify here.
+		let elsewhere = AttestationPayload { genesis: H256::repeat_byte(1), ..payload };
+		assert!(!r.signature.verify(elsewhere.signing_bytes().as_slice(), &r.signer));
 	});
 }
 
