@@ -175,6 +175,13 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// The track record of accounts that were providers and left: restored when they register
+	/// again, so leaving and re-registering does not shed a bad record. `Blake2_128Concat`:
+	/// keys are user-chosen accounts. One small entry per account that ever bonded
+	/// `MinProviderBond`.
+	#[pallet::storage]
+	pub type PastReputation<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Reputation>;
+
 	/// What each provider declared it runs for each model it serves. `Twox64Concat` for the
 	/// model id (sequential); `Blake2_128Concat` for the provider (user-chosen account).
 	#[pallet::storage]
@@ -576,7 +583,7 @@ pub mod pallet {
 					status: ProviderStatus::Active,
 					serving: BoundedVec::new(),
 					active_jobs: 0,
-					reputation: Reputation::default(),
+					reputation: PastReputation::<T>::take(&who).unwrap_or_default(),
 				},
 			);
 			Self::deposit_event(Event::ProviderRegistered { provider: who, operator, bond });

@@ -60,8 +60,7 @@ impl<T: Config> Pallet<T> {
 		p.unbonding = BoundedVec::truncate_from(pending);
 		Self::deposit_event(Event::Withdrawn { provider: who.clone(), amount: released });
 		if p.status == ProviderStatus::Leaving && p.unbonding.is_empty() {
-			Providers::<T>::remove(who);
-			Self::deposit_event(Event::ProviderRemoved { provider: who.clone() });
+			Self::remove_record(who, p.reputation);
 		} else {
 			Providers::<T>::insert(who, p);
 		}
@@ -89,9 +88,8 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::Unbonding { provider: who.clone(), amount, unlock_at });
 		}
 		// Nothing held at all: the record can go now.
-		if Providers::<T>::get(who).is_some_and(|p| p.unbonding.is_empty()) {
-			Providers::<T>::remove(who);
-			Self::deposit_event(Event::ProviderRemoved { provider: who.clone() });
+		if let Some(p) = Providers::<T>::get(who).filter(|p| p.unbonding.is_empty()) {
+			Self::remove_record(who, p.reputation);
 		}
 		Ok(())
 	}
@@ -160,9 +158,8 @@ impl<T: Config> Pallet<T> {
 			frame_support::defensive!("less was held than the provider's recorded stake");
 		}
 		let removed = p.status == ProviderStatus::Leaving && p.unbonding.is_empty();
-		if removed {
-			Providers::<T>::remove(who);
-		} else {
+		let reputation = p.reputation;
+		if !removed {
 			Providers::<T>::insert(who, p);
 		}
 		Self::deposit_event(Event::Slashed {
@@ -172,8 +169,16 @@ impl<T: Config> Pallet<T> {
 			to_reporter,
 		});
 		if removed {
-			Self::deposit_event(Event::ProviderRemoved { provider: who.clone() });
+			Self::remove_record(who, reputation);
 		}
 		Ok(slashed)
+	}
+
+	/// Removes a provider's record once nothing is held for it, keeping its track record in
+	/// [`crate::PastReputation`] for when it registers again.
+	fn remove_record(who: &T::AccountId, reputation: crate::Reputation) {
+		Providers::<T>::remove(who);
+		crate::PastReputation::<T>::insert(who, reputation);
+		Self::deposit_event(Event::ProviderRemoved { provider: who.clone() });
 	}
 }

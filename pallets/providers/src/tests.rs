@@ -402,6 +402,25 @@ fn job_outcomes_update_reputation_and_concurrency() {
 }
 
 #[test]
+fn leaving_and_registering_again_keeps_the_track_record() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		for outcome in [JobOutcome::TimedOut, JobOutcome::Outvoted, JobOutcome::Completed] {
+			assert_ok!(Providers::job_assigned(&P1));
+			Providers::job_ended(&P1, outcome);
+		}
+		let record = ProvidersStorage::<Test>::get(P1).unwrap().reputation;
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(P1)));
+		System::set_block_number(1 + UNBONDING);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(P1)));
+		assert!(ProvidersStorage::<Test>::get(P1).is_none());
+		register(P1, OP1, MIN_BOND, 1);
+		assert_eq!(ProvidersStorage::<Test>::get(P1).unwrap().reputation, record);
+		assert!(record.score() < 1000, "a fresh record would score 1000");
+	});
+}
+
+#[test]
 fn bond_extra_holds_more() {
 	new_test_ext(|| {
 		register(P1, OP1, MIN_BOND, 1);
