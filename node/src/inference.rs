@@ -1,15 +1,21 @@
 //! The provider side of the node: the llama.cpp engine behind the inference host functions,
 //! its command-line flags and its Prometheus metrics.
 //!
-//! The runtime's off-chain worker reaches [`EngineHost`] through
-//! [`mosaic_inference::InferenceExt`], registered for every worker by `service.rs`.
+//! The runtime's off-chain worker reaches the engine, as a [`BackgroundEngine`], through
+//! [`mosaic_inference::InferenceExt`], registered for every worker by `service.rs`. Each
+//! inference runs on a thread of its own; the worker starts it and collects the result in the
+//! same or a later block, so a long job never holds the worker up.
 
 use mosaic_engine::{hex, Engine, EngineError, Settings};
-use mosaic_inference::{InferenceError, InferenceHost, InferenceOutput, InferenceRequest};
+use mosaic_inference::{InferenceError, InferenceHost, InferenceOutput, InferenceRequest, Ticket};
 use std::{
+	collections::HashMap,
 	path::PathBuf,
-	sync::atomic::{AtomicU32, Ordering},
-	time::Instant,
+	sync::{
+		atomic::{AtomicU32, Ordering},
+		Arc, Mutex, PoisonError,
+	},
+	time::{Duration, Instant},
 };
 use substrate_prometheus_endpoint::{
 	register, Counter, CounterVec, Histogram, HistogramOpts, Opts, PrometheusError, Registry, U64,
@@ -121,7 +127,7 @@ pub struct EngineHost {
 	description: String,
 	models_dir: PathBuf,
 	context: u32,
-	running: AtomicU32,
+	running: Arc<AtomicU32>,
 	max_running: u32,
 	metrics: Option<Metrics>,
 	instance: u64,
@@ -157,7 +163,7 @@ impl EngineHost {
 			description,
 			models_dir,
 			context: params.engine.inference_context,
-			running: AtomicU32::new(0),
+			running: Arc::new(AtomicU32::new(0)),
 			max_running: params.max_concurrent_jobs,
 			metrics,
 			instance: instance_id(),
@@ -209,35 +215,83 @@ fn classify(error: &EngineError) -> InferenceError {
 }
 
 /// A slot of the concurrency limit, given back on drop.
-struct Slot<'a>(&'a AtomicU32);
+struct Slot(Arc<AtomicU32>);
 
-impl Drop for Slot<'_> {
+impl Drop for Slot {
 	fn drop(&mut self) {
 		self.0.fetch_sub(1, Ordering::SeqCst);
 	}
 }
 
-impl InferenceHost for EngineHost {
+/// How long a finished result waits to be collected before it is dropped (its job is long
+/// past its deadline by then).
+const KEEP_RESULTS: Duration = Duration::from_secs(3_600);
+
+type Finished = HashMap<Ticket, (Instant, Result<InferenceOutput, InferenceError>)>;
+
+/// The engine as the off-chain workers reach it: [`InferenceHost::start`] runs each inference
+/// on a thread of its own and returns at once; [`InferenceHost::finished`] hands the result
+/// out once it is there.
+pub struct BackgroundEngine {
+	host: Arc<EngineHost>,
+	finished: Arc<Mutex<Finished>>,
+}
+
+impl BackgroundEngine {
+	/// Runs `host`'s inferences in the background.
+	pub fn new(host: EngineHost) -> Self {
+		Self { host: Arc::new(host), finished: Arc::default() }
+	}
+}
+
+impl InferenceHost for BackgroundEngine {
 	fn fingerprint(&self) -> [u8; 32] {
-		self.fingerprint
+		self.host.fingerprint
 	}
 
 	fn instance(&self) -> u64 {
-		self.instance
+		self.host.instance
 	}
 
-	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError> {
+	fn start(&self, ticket: Ticket, request: InferenceRequest) -> Result<(), InferenceError> {
+		let slot = self.host.acquire()?;
+		let (host, finished) = (self.host.clone(), self.finished.clone());
+		std::thread::Builder::new()
+			.name("mosaic-inference".into())
+			.spawn(move || {
+				let _slot = slot;
+				let result = host.run_now(request);
+				let mut done = finished.lock().unwrap_or_else(PoisonError::into_inner);
+				done.retain(|_, (at, _)| at.elapsed() < KEEP_RESULTS);
+				done.insert(ticket, (Instant::now(), result));
+			})
+			.map(|_| ())
+			.map_err(|e| {
+				log::error!(target: LOG_TARGET, "could not start an inference thread: {e}");
+				self.host.fail(InferenceError::EngineFailure)
+			})
+	}
+
+	fn finished(&self, ticket: Ticket) -> Option<Result<InferenceOutput, InferenceError>> {
+		let mut done = self.finished.lock().unwrap_or_else(PoisonError::into_inner);
+		done.remove(&ticket).map(|(_, result)| result)
+	}
+}
+
+impl EngineHost {
+	/// A slot under `--max-concurrent-jobs`, or [`InferenceError::Busy`].
+	fn acquire(&self) -> Result<Slot, InferenceError> {
 		let max = self.max_running;
-		if self
-			.running
+		self.running
 			.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
 				(n < max).then(|| n.saturating_add(1))
 			})
-			.is_err()
-		{
-			return Err(self.fail(InferenceError::Busy));
-		}
-		let _slot = Slot(&self.running);
+			.map(|_| Slot(self.running.clone()))
+			.map_err(|_| self.fail(InferenceError::Busy))
+	}
+
+	/// Runs `request` on this thread (the caller holds a slot).
+	fn run_now(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError> {
 		let started = Instant::now();
 		let limits = mosaic_engine::Limits {
 			max_output_bytes: Some(request.max_output_bytes as usize),

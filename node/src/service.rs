@@ -12,7 +12,7 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use std::{sync::Arc, time::Duration};
 
-use crate::inference::{EngineHost, ProviderParams};
+use crate::inference::{BackgroundEngine, EngineHost, ProviderParams};
 use mosaic_inference::{InferenceExt, InferenceHost};
 use mosaic_primitives::OPERATOR_KEY_TYPE;
 use sp_keystore::Keystore;
@@ -199,7 +199,7 @@ pub fn new_full<
 			let host = EngineHost::new(dir.clone(), provider, config.prometheus_registry())
 				.map_err(ServiceError::Other)?;
 			let info = host.info();
-			let host: Arc<dyn InferenceHost> = Arc::new(host);
+			let host: Arc<dyn InferenceHost> = Arc::new(BackgroundEngine::new(host));
 			(Some(host), Some(info))
 		}
 		None => (None, None),

@@ -79,14 +79,25 @@ test('a paid job is answered by the provider node, attested and settled to the u
   console.log(`job ${submitted.job}: ${tokens} tokens, output ${JSON.stringify(direct.output)}`);
 });
 
+/** What the dev provider declares: the node's default 2,048-token context, half as output. */
+const DEV_TERMS = { contextLength: 2048, maxOutputTokens: 1024, tokensPerSecond: 20 };
+
+/**
+ * Dave registers a model (of a file no node has) with `context`; Alice serves it on DEV_TERMS.
+ * Resolves with `{ model, hash }`.
+ */
+async function registerServedByAlice(name, context) {
+  const hash = blake2AsHex(`${name} ${Date.now()}`, 256);
+  const { events } = await sendAndFinalize(api,
+    api.tx.models.registerModel(name, hash, 1_000_000, 'Q8_0', context, 0), dave);
+  const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
+  await sendAndFinalize(api, api.tx.providers.serveModel(model, DEV_TERMS), alice);
+  return { model, hash };
+}
+
 test('a job for a model the provider does not have is declined and refunded in full, with no slash', async () => {
   // Dave registers a model no node has; Alice declares she serves it.
-  const hash = blake2AsHex(`missing model ${Date.now()}`, 256);
-  const { events } = await sendAndFinalize(api,
-    api.tx.models.registerModel('missing', hash, 1_000_000, 'Q8_0', 256, 0), dave);
-  const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
-  const terms = { contextLength: 2048, maxOutputTokens: 1024, tokensPerSecond: 20 };
-  await sendAndFinalize(api, api.tx.providers.serveModel(model, terms), alice);
+  const { model, hash } = await registerServedByAlice('missing', 256);
 
   const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
   const submitted = await submitJob(api, bob, { model, prompt: 'Hello', maxTokens: 8, bid: ask });
@@ -122,12 +133,7 @@ test('a job for a model the provider does not have is declined and refunded in f
 test('a job longer than any provider declares it can run is refused at submission; no bond moves', async () => {
   // The attack of issue 9: a model registered with its true 32k context, served by a node
   // whose engine runs 2,048 tokens; a job of 4,000 tokens fits the model, not the node.
-  const hash = blake2AsHex(`long context ${Date.now()}`, 256);
-  const { events } = await sendAndFinalize(api,
-    api.tx.models.registerModel('long', hash, 1_000_000, 'Q8_0', 32_768, 0), dave);
-  const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
-  const terms = { contextLength: 2048, maxOutputTokens: 1024, tokensPerSecond: 20 };
-  await sendAndFinalize(api, api.tx.providers.serveModel(model, terms), alice);
+  const { model } = await registerServedByAlice('long', 32_768);
   try {
     const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
     const bond = async () => (await api.query.providers.providers(alice.address)).unwrap().bond.toBigInt();
@@ -139,7 +145,7 @@ test('a job longer than any provider declares it can run is refused at submissio
     await assert.rejects(api.rpc.mosaic.estimate(model, 4000), (e) => e.message.startsWith(`${RPC_ERRORS.NO_PROVIDER_COVERS}:`));
     assert.equal(await bond(), bondBefore, "Alice's bond is untouched");
     const provider = (await api.rpc.mosaic.providers(model)).toJSON()[0];
-    assert.deepEqual(provider.terms, terms, 'mosaic_providers shows the declared terms');
+    assert.deepEqual(provider.terms, DEV_TERMS, 'mosaic_providers shows the declared terms');
   } finally {
     await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
   }

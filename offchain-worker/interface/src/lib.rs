@@ -1,6 +1,7 @@
 //! The inference host functions: how the runtime's off-chain worker reaches the node's engine.
 //!
-//! The runtime (WASM) calls [`inference::fingerprint`] and [`inference::run`]. On the node
+//! The runtime (WASM) calls [`inference::fingerprint`], [`inference::start`] and
+//! [`inference::finished`]. On the node
 //! these look up an [`InferenceExt`] among the off-chain worker's externalities extensions; the
 //! node registers one (wrapping its llama.cpp engine) through
 //! `sc_offchain::OffchainWorkerOptions::custom_extensions`, and adds [`inference::HostFunctions`]
@@ -87,6 +88,9 @@ impl InferenceError {
 	}
 }
 
+/// A caller-chosen name for one inference, to collect its result with.
+pub type Ticket = [u8; 32];
+
 /// What the node implements: the engine behind the host functions.
 #[cfg(not(substrate_runtime))]
 pub trait InferenceHost: Send + Sync {
@@ -94,8 +98,13 @@ pub trait InferenceHost: Send + Sync {
 	/// settings): the `engine` a provider declares and every attestation carries.
 	fn fingerprint(&self) -> [u8; 32];
 
-	/// Runs one greedy completion, blocking until it is done.
-	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError>;
+	/// Starts one greedy completion in the background, under `ticket`, and returns at once;
+	/// [`InferenceError::Busy`] when the engine already runs its maximum.
+	fn start(&self, ticket: Ticket, request: InferenceRequest) -> Result<(), InferenceError>;
+
+	/// The result of the completion started under `ticket`, once it has finished; each result
+	/// is handed out once. `None` while it runs, or when nothing runs under that ticket.
+	fn finished(&self, ticket: Ticket) -> Option<Result<InferenceOutput, InferenceError>>;
 
 	/// A number drawn when the node started, different after every restart: what the worker
 	/// handed to the transaction pool before it is gone.
@@ -122,14 +131,24 @@ pub trait Inference {
 		self.extension::<InferenceExt>().map(|engine| engine.instance())
 	}
 
-	/// Runs `request` on the node's engine and waits for the result.
-	fn run(
+	/// Starts `request` on the node's engine under `ticket`; returns without waiting.
+	fn start(
 		&mut self,
+		ticket: PassFatPointerAndDecode<Ticket>,
 		request: PassFatPointerAndDecode<InferenceRequest>,
-	) -> AllocateAndReturnByCodec<Result<InferenceOutput, InferenceError>> {
+	) -> AllocateAndReturnByCodec<Result<(), InferenceError>> {
 		match self.extension::<InferenceExt>() {
-			Some(engine) => engine.run(request),
+			Some(engine) => engine.start(ticket, request),
 			None => Err(InferenceError::NoEngine),
 		}
+	}
+
+	/// The result of the inference started under `ticket`, if it has finished (see
+	/// [`InferenceHost::finished`]).
+	fn finished(
+		&mut self,
+		ticket: PassFatPointerAndDecode<Ticket>,
+	) -> AllocateAndReturnByCodec<Option<Result<InferenceOutput, InferenceError>>> {
+		self.extension::<InferenceExt>().and_then(|engine| engine.finished(ticket))
 	}
 }

@@ -2,7 +2,7 @@
 //!
 //! On every imported block, for each operator key in the node's keystore (key type
 //! [`OPERATOR_KEY_TYPE`]) that belongs to a registered provider, the worker looks at the jobs
-//! waiting for that provider, runs each through the node's engine (the
+//! waiting for that provider, runs each on the node's engine (the
 //! [`mosaic_inference::inference`] host functions), signs the attestation with the operator
 //! key and sends [`Call::submit_result`] as an *authorized* transaction: no signer, no nonce,
 //! no fee; the chain checks the operator's signature, and the pool keeps one answer per
@@ -10,6 +10,11 @@
 //!
 //! Pending jobs are found through [`Pallet::pending_jobs`] (the deadline queue), so the
 //! worker never scans all jobs.
+//!
+//! **Off the worker's thread.** The worker only starts an inference ([`inference::start`],
+//! under a ticket derived from the claim) and collects the result with
+//! [`inference::finished`]: within [`QUICK_WAIT_MS`] if the job is short, else in a later
+//! block's worker. So one long job never holds up the others.
 //!
 //! **Once per job.** Before running a job the worker claims it in the node's persistent
 //! off-chain storage with a compare-and-set; the claim survives restarts. A claimed job is
@@ -42,8 +47,9 @@ use frame_system::{
 	offchain::{Account, AppCrypto, Signer, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
-use mosaic_inference::{inference, InferenceError, InferenceRequest};
+use mosaic_inference::{inference, InferenceError, InferenceOutput, InferenceRequest};
 use mosaic_primitives::{JobId, ProviderRegistry, OPERATOR_KEY_TYPE};
+use sp_core::offchain::Duration;
 use sp_runtime::{
 	offchain::storage::StorageValueRef,
 	traits::{Saturating, UniqueSaturatedInto},
@@ -59,6 +65,11 @@ pub const TX_PREFIX: &[u8] = b"mosaic/jobs/tx/";
 /// Blocks after sending an answer or decline that the chain still shows the provider
 /// waiting before it is sent again.
 pub const RESEND_AFTER: u32 = 3;
+/// How long the worker that starts an inference waits for it (a third of a block): a short
+/// job is answered at once, a long one collected by a later block's worker.
+pub const QUICK_WAIT_MS: u64 = 2_000;
+/// How often that worker looks while it waits.
+const POLL_MS: u64 = 5;
 
 /// What this node did with a job, kept in persistent off-chain storage.
 #[derive(Clone, Encode, Decode, Debug, PartialEq, Eq)]
@@ -97,6 +108,11 @@ fn tx_key(claim_key: &[u8]) -> Vec<u8> {
 	let mut key = TX_PREFIX.to_vec();
 	key.extend_from_slice(claim_key.get(CLAIM_PREFIX.len()..).unwrap_or_default());
 	key
+}
+
+/// The engine's ticket for the inference of the claim at `claim_key`.
+fn ticket(claim_key: &[u8]) -> [u8; 32] {
+	sp_io::hashing::blake2_256(claim_key)
 }
 
 /// The reason a node declines a job its engine failed on.
@@ -168,8 +184,8 @@ struct Work<'a, T: Config> {
 }
 
 impl<T: Config> Work<'_, T> {
-	/// Does what the job's claim calls for: run it, send again what did not land, hand on a
-	/// job a restart interrupted, or nothing.
+	/// Does what the job's claim calls for: start it, collect its finished inference, send
+	/// again what did not land, hand on a job a restart interrupted, or nothing.
 	fn step(&self, engine: [u8; 32]) {
 		let key = claim_key::<T>(self.job_id, self.provider, self.job);
 		let claim = StorageValueRef::persistent(&key).get::<ClaimOf<T>>().ok().flatten();
@@ -178,16 +194,18 @@ impl<T: Config> Work<'_, T> {
 			Some(Claim::Running { instance, .. }) if instance != self.instance => {
 				self.hand_on_interrupted(&key)
 			}
+			Some(Claim::Running { .. }) => self.collect(&key),
 			Some(Claim::Submitted { at }) | Some(Claim::Declined { at, .. })
 				if self.now >= at.saturating_add(RESEND_AFTER.into()) =>
 			{
 				self.resend(&key)
 			}
-			_ => {} // Running here, sent recently, or abandoned.
+			_ => {} // Sent recently, or abandoned.
 		}
 	}
 
-	/// Claims the job (compare-and-set), runs it and sends the answer or a decline.
+	/// Claims the job (compare-and-set) and starts its inference in the background (collected
+	/// at once if it is already done), or declines it.
 	fn claim_and_run(&self, key: &[u8], engine: [u8; 32]) {
 		let (now, instance) = (self.now, self.instance);
 		let claimed =
@@ -233,34 +251,48 @@ impl<T: Config> Work<'_, T> {
 			self.provider,
 			job.max_tokens,
 		);
-		let inference = match inference::run(request) {
-			Ok(inference) => inference,
+		match inference::start(ticket(key), request) {
+			Ok(()) => self.collect_within(key, QUICK_WAIT_MS),
 			Err(InferenceError::Busy) => {
 				log::info!(target: LOG_TARGET, "job {job_id}: engine busy, trying next block");
 				StorageValueRef::persistent(key).clear();
+			}
+			Err(error) => self.failed(key, error),
+		}
+	}
+
+	/// [`Self::collect`], waiting up to `wait_ms` for the inference to finish: a short job is
+	/// answered in the block that assigned it; a long one is left to a later block's worker.
+	fn collect_within(&self, key: &[u8], wait_ms: u64) {
+		use sp_io::offchain::{sleep_until, timestamp};
+		let until = timestamp().add(Duration::from_millis(wait_ms));
+		loop {
+			if let Some(result) = inference::finished(ticket(key)) {
+				return self.answer_or_decline(key, result);
+			}
+			let now = timestamp();
+			if now >= until {
 				return;
 			}
-			Err(InferenceError::ModelMissing) => {
-				log::error!(
-					target: LOG_TARGET,
-					"job {job_id}: no file with content hash {:?} in this node's models \
-					 directory; declining (put the model's GGUF file there: its BLAKE2b-256, \
-					 `b2sum -l 256`, must equal the hash, or stop serving the model)",
-					job.model_hash,
-				);
-				return self.decline(key, DeclineReason::ModelMissing);
-			}
-			Err(error) => {
-				log::error!(
-					target: LOG_TARGET,
-					"job {job_id}: inference failed ({}); declining (if this repeats, serve \
-					 the model on terms the engine can keep: `providers.serveModel`)",
-					error.as_str(),
-				);
-				return self.decline(key, decline_reason(error));
-			}
-		};
+			sleep_until(now.add(Duration::from_millis(POLL_MS)));
+		}
+	}
 
+	/// Picks up the result of the job's inference if it has finished: signs and sends the
+	/// answer, or declines. Nothing while it still runs.
+	fn collect(&self, key: &[u8]) {
+		if let Some(result) = inference::finished(ticket(key)) {
+			self.answer_or_decline(key, result);
+		}
+	}
+
+	/// Signs and sends the answer of a finished inference, or declines a failed one.
+	fn answer_or_decline(&self, key: &[u8], result: Result<InferenceOutput, InferenceError>) {
+		let (job_id, job) = (self.job_id, self.job);
+		let inference = match result {
+			Ok(inference) => inference,
+			Err(error) => return self.failed(key, error),
+		};
 		let payload =
 			Pallet::<T>::attestation_payload(job_id, job, &inference.output, inference.tokens);
 		let Some(signature) = self.sign(&payload.signing_bytes()) else {
@@ -279,7 +311,30 @@ impl<T: Config> Work<'_, T> {
 			payload.tokens,
 			payload.output_hash,
 		);
-		self.keep_and_send(key, call, Claim::Submitted { at: now });
+		self.keep_and_send(key, call, Claim::Submitted { at: self.now });
+	}
+
+	/// The engine could not produce an answer: says why and what to do, and declines.
+	fn failed(&self, key: &[u8], error: InferenceError) {
+		let (job_id, job) = (self.job_id, self.job);
+		match error {
+			InferenceError::ModelMissing => {
+				log::error!(
+					target: LOG_TARGET,
+					"job {job_id}: no file with content hash {:?} in this node's models \
+					 directory; declining (put the model's GGUF file there: its BLAKE2b-256, \
+					 `b2sum -l 256`, must equal the hash, or stop serving the model)",
+					job.model_hash,
+				);
+			}
+			_ => log::error!(
+				target: LOG_TARGET,
+				"job {job_id}: inference failed ({}); declining (if this repeats, serve the \
+				 model on terms the engine can keep: `providers.serveModel`)",
+				error.as_str(),
+			),
+		}
+		self.decline(key, decline_reason(error));
 	}
 
 	/// The node restarted while it ran this job (a claim of another run): it is never run

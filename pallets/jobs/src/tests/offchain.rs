@@ -9,7 +9,7 @@ use crate::{
 use codec::{Decode, Encode};
 use frame_support::traits::Hooks;
 use mosaic_inference::{
-	InferenceError, InferenceExt, InferenceHost, InferenceOutput, InferenceRequest,
+	InferenceError, InferenceExt, InferenceHost, InferenceOutput, InferenceRequest, Ticket,
 };
 use mosaic_primitives::OPERATOR_KEY_TYPE;
 use sp_core::offchain::{
@@ -25,13 +25,17 @@ const FINGERPRINT: [u8; 32] = [0xee; 32];
 /// The provider whose operator key is in the worker's keystore.
 const WORKER: u8 = 7;
 
-/// A mock engine: answers from a script, records every request.
+/// A mock engine: answers from a script, records every request. Inferences finish at once,
+/// unless `hold` is set: then they finish when `release` is called.
 #[derive(Default)]
 struct MockEngine {
 	script: Mutex<Vec<Result<InferenceOutput, InferenceError>>>,
 	requests: Mutex<Vec<InferenceRequest>>,
 	panic_on_run: Mutex<bool>,
 	instance: Mutex<u64>,
+	hold: Mutex<bool>,
+	running: Mutex<Vec<(Ticket, Result<InferenceOutput, InferenceError>)>>,
+	finished: Mutex<Vec<(Ticket, Result<InferenceOutput, InferenceError>)>>,
 }
 
 impl MockEngine {
@@ -40,6 +44,11 @@ impl MockEngine {
 	}
 	fn runs(&self) -> usize {
 		self.requests.lock().unwrap().len()
+	}
+	/// Every held inference finishes.
+	fn release(&self) {
+		let done: Vec<_> = self.running.lock().unwrap().drain(..).collect();
+		self.finished.lock().unwrap().extend(done);
 	}
 }
 
@@ -50,16 +59,28 @@ impl InferenceHost for MockEngine {
 	fn instance(&self) -> u64 {
 		*self.instance.lock().unwrap()
 	}
-	fn run(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError> {
+	fn start(&self, ticket: Ticket, request: InferenceRequest) -> Result<(), InferenceError> {
 		self.requests.lock().unwrap().push(request);
 		if *self.panic_on_run.lock().unwrap() {
 			panic!("the node died during inference");
 		}
 		let mut script = self.script.lock().unwrap();
-		if script.is_empty() {
-			return Ok(output(b"and they lived happily", 5));
+		let result = if script.is_empty() {
+			Ok(output(b"and they lived happily", 5))
+		} else {
+			script.remove(0)
+		};
+		if result == Err(InferenceError::Busy) {
+			return Err(InferenceError::Busy);
 		}
-		script.remove(0)
+		let queue = if *self.hold.lock().unwrap() { &self.running } else { &self.finished };
+		queue.lock().unwrap().push((ticket, result));
+		Ok(())
+	}
+	fn finished(&self, ticket: Ticket) -> Option<Result<InferenceOutput, InferenceError>> {
+		let mut finished = self.finished.lock().unwrap();
+		let at = finished.iter().position(|(t, _)| *t == ticket)?;
+		Some(finished.remove(at).1)
 	}
 }
 
@@ -377,6 +398,42 @@ fn only_jobs_assigned_to_the_keystores_providers_are_run() {
 		run_worker();
 		assert_eq!(node.engine.runs(), 0);
 		assert!(pool(node).is_empty());
+	})
+}
+
+#[test]
+fn a_long_inference_does_not_hold_the_worker_and_is_collected_later() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		*node.engine.hold.lock().unwrap() = true;
+		let first = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		// The worker started it and returned: nothing to send yet, the claim says running.
+		assert_eq!(node.engine.runs(), 1);
+		assert!(pool(node).is_empty());
+		assert_eq!(claim(first), Some(Claim::Running { since: 1, instance: 0 }));
+		// The next block's worker starts the next job meanwhile, and does not start the
+		// first again.
+		run_to_block(2);
+		let second = submit(USER, model, 8, 10, 1).unwrap();
+		run_worker();
+		assert_eq!(node.engine.runs(), 2);
+		assert!(pool(node).is_empty());
+		// Both finish; a later block's worker collects both and answers.
+		node.engine.release();
+		run_to_block(3);
+		run_worker();
+		let answered: Vec<JobId> = pool(node)
+			.iter()
+			.map(|tx| match &tx.function {
+				RuntimeCall::Jobs(JobsCall::submit_result { job, .. }) => *job,
+				other => panic!("an answer, got {other:?}"),
+			})
+			.collect();
+		assert_eq!(answered, vec![first, second]);
+		assert_eq!(node.engine.runs(), 2);
+		assert_eq!(claim(first), Some(Claim::Submitted { at: 3 }));
 	})
 }
 
