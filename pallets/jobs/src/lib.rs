@@ -9,11 +9,10 @@
 //!
 //! 1. **Submission** — [`Pallet::submit_job`]`(model, prompt, max_tokens, bid, redundancy)`.
 //!    The model must accept jobs; the prompt is at most [`Config::MaxPromptLen`] bytes; the
-//!    bid is not zero. The
-//!    escrow `max_tokens × bid × n` is held from the user under [`HoldReason::JobEscrow`], with
-//!    `n = redundancy`, plus one for a possible tie-breaker when `redundancy > 1`. The job
-//!    copies the model's hash, creator and royalty, so later changes to the model do not touch
-//!    it.
+//!    bid is not zero. The escrow `max_tokens × bid × n` is held from the user under
+//!    [`HoldReason::JobEscrow`], with `n = redundancy`, plus one for a possible tie-breaker
+//!    when `redundancy > 1`. The job copies the model's hash, creator and royalty, so later
+//!    changes to the model do not touch it.
 //! 2. **Assignment** — `redundancy` distinct eligible providers are drawn with chances
 //!    proportional to bond × reputation, seeded by [`Config::Randomness`]. Eligible: serving
 //!    the model on terms that cover the job (prompt bytes + 2 + `max_tokens` within the
@@ -26,8 +25,8 @@
 //!    [`Pallet::submit_result`] as an authorized transaction (no signer, nonce or fee; one per
 //!    job and provider in the pool) with an attestation (its operator key's signature over
 //!    [`mosaic_primitives::AttestationPayload`]: model hash, prompt hash, max_tokens, output
-//!    hash, tokens and engine) that is verified and stored with the output, so anyone can
-//!    check the receipt later.
+//!    hash, tokens, engine and the chain's genesis hash) that is verified and stored with the
+//!    output, so anyone can check the receipt later.
 //! 4. **Decision** — once every assigned provider has answered, the `(output, tokens)` given by
 //!    a strict majority of the answers stands; providers who disagreed are slashed
 //!    [`Config::OutvotedSlash`] of their stake. Without a majority, one more eligible provider
@@ -58,7 +57,7 @@
 //!    escrow of its pending jobs; jobs no longer pending hold nothing.
 //! 2. Every pending job is queued in [`Deadlines`] at its deadline, once.
 //! 3. A pending job has at least one assignment waiting for an answer, and its deadline is at
-//!    most [`Config::JobTimeout`] plus the queue's slack after the last assignment.
+//!    most [`Config::JobTimeout`] plus the deadline queue's slack from now.
 //! 4. A job's assignments name distinct providers, each paid at most the bid.
 
 #![cfg_attr(not(feature = "std"), no_std)]
