@@ -8,7 +8,7 @@ use frame_support::traits::Get;
 use mosaic_api::{
 	AssignedView, AssignmentView, Estimate, JobState, JobView, ModelView, ProviderView, QueryError,
 };
-use mosaic_primitives::{JobId, ModelId, ModelRegistry, ModelUnavailable};
+use mosaic_primitives::{JobId, JobNeeds, ModelId, ModelRegistry, ModelUnavailable};
 use pallet_mosaic_jobs::{AssignmentState, JobStatus};
 use pallet_mosaic_models::ModelStatus;
 use pallet_mosaic_providers::ProviderStatus;
@@ -44,7 +44,7 @@ pub fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>
 		return Err(QueryError::UnknownModel);
 	}
 	// Eligible for the smallest job at any bid.
-	let eligible: Vec<AccountId> = Jobs::eligible(model, Balance::MAX, &Jobs::needs(0, 1), &[])
+	let eligible: Vec<AccountId> = Jobs::eligible(model, Balance::MAX, &JobNeeds::SMALLEST, &[])
 		.into_iter()
 		.map(|c| c.provider)
 		.collect();
@@ -102,7 +102,7 @@ pub fn estimate(
 			.map(|c| c.ask)
 			.collect();
 	if asks.is_empty() {
-		let any = Jobs::eligible(model, Balance::MAX, &Jobs::needs(0, 1), &[]);
+		let any = Jobs::eligible(model, Balance::MAX, &JobNeeds::SMALLEST, &[]);
 		return Err(if any.is_empty() {
 			QueryError::NoEligibleProvider
 		} else {

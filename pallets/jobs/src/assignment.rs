@@ -85,8 +85,7 @@ impl<T: Config> Pallet<T> {
 		if candidates.is_empty() {
 			// Say why: no provider at all, none whose terms cover the job, or all too dear.
 			let any = Bounded::max_value();
-			let smallest = JobNeeds { prompt_bytes: 0, max_tokens: 1 };
-			if Self::eligible(model, any, &smallest, &[]).is_empty() {
+			if Self::eligible(model, any, &JobNeeds::SMALLEST, &[]).is_empty() {
 				return Err(DrawError::NoneEligible);
 			}
 			if Self::eligible(model, any, needs, &[]).is_empty() {

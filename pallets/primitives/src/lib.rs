@@ -125,6 +125,9 @@ pub struct JobNeeds {
 }
 
 impl JobNeeds {
+	/// The smallest job there is: whoever does not cover it serves nothing.
+	pub const SMALLEST: Self = Self { prompt_bytes: 0, max_tokens: 1 };
+
 	/// Tokens of context the job may take: a prompt tokenises to at most one token per byte,
 	/// plus the beginning-of-sequence token and the tokeniser's leading-space piece, so this
 	/// bound holds whatever the tokeniser.
