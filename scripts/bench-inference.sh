@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The inference benchmark (prints figures, asserts nothing):
 #  1. mosaic-engine against a direct llama.h decode loop (offchain-worker/examples/bench.rs) on
-#     the tiny model, on a ~98 M-parameter generated model (Q8_0 and Q4_0), and on any GGUF
-#     files given as arguments; one thread, then two;
+#     the tiny model, on a ~98 M-parameter generated model (Q8_0 and Q4_0), on the real
+#     SmolLM2-135M-Instruct (when scripts/prepare.sh installed it) and on any GGUF files given
+#     as arguments; one thread, then two; then the batched engine with 1, 2, 4 and 8 jobs at
+#     once on SmolLM2 and the generated 98 M model;
 #  2. the end-to-end latency of jobs on a dev chain beside their raw inference time.
 # Uses the test build (no second compilation).
 set -euo pipefail
@@ -21,12 +23,17 @@ for spec in tiny:q4_0 bench:q8_0 bench:q4_0; do
 	out="$dir/mosaic-$size-$quant.gguf"
 	[ -s "$out" ] || "$python" scripts/model/gen_llama_gguf.py "$out" --size "$size" --quant "$quant"
 done
-models=("$MOSAIC_TINY_MODEL" "$dir/mosaic-tiny-q4_0.gguf" "$dir/mosaic-bench-q8_0.gguf" "$dir/mosaic-bench-q4_0.gguf" "$@")
+smollm2=()
+[ -s "$MOSAIC_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf" ] && smollm2=("$MOSAIC_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf")
+models=("$MOSAIC_TINY_MODEL" "$dir/mosaic-tiny-q4_0.gguf" "$dir/mosaic-bench-q8_0.gguf" "$dir/mosaic-bench-q4_0.gguf" "${smollm2[@]}" "$@")
 
 echo "==> engine vs llama.h ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 "$bench" --threads 1 "${models[@]}"
 echo
 "$bench" --threads 2 "${models[@]:2}"
+echo
+echo "==> batched: 1, 2, 4, 8 jobs at once (one thread)"
+"$bench" --threads 1 --reps 3 --concurrency 1,2,4,8 --tokens 64 "${smollm2[@]}" "$dir/mosaic-bench-q8_0.gguf"
 
 echo
 echo "==> end to end on a dev chain"

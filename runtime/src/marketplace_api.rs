@@ -6,9 +6,12 @@ use crate::{configs::marketplace::ProtocolFee, AccountId, Balance, BlockNumber, 
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 use mosaic_api::{
-	AssignedView, AssignmentView, Estimate, JobState, JobView, ModelView, ProviderView, QueryError,
+	AssignedView, AssignmentView, Estimate, JobState, JobView, MessageView, ModelView,
+	ProviderView, QueryError,
 };
-use mosaic_primitives::{JobId, JobNeeds, ModelId, ModelRegistry, ModelUnavailable};
+use mosaic_primitives::{
+	Input, JobId, JobNeeds, JobRequest, ModelId, ModelRegistry, ModelUnavailable,
+};
 use pallet_mosaic_jobs::{AssignmentState, JobStatus};
 use pallet_mosaic_models::ModelStatus;
 use pallet_mosaic_providers::ProviderStatus;
@@ -24,8 +27,11 @@ pub fn models() -> Vec<ModelView<AccountId, Balance>> {
 			name: m.name.into_inner(),
 			content_hash: m.content_hash,
 			size_bytes: m.size_bytes,
-			quantization: m.quantization,
+			architecture: m.architecture.into_inner(),
+			parameters: m.parameters,
+			file_type: m.file_type,
 			context_length: m.context_length,
+			chat_template: m.chat_template,
 			creator: m.creator,
 			royalty_bps: m.royalty_bps,
 			deposit: m.deposit,
@@ -145,6 +151,7 @@ pub fn estimate(
 /// A job with its assignments, answers and receipt.
 pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 	let job = pallet_mosaic_jobs::Jobs::<Runtime>::get(id)?;
+	let request = Jobs::request(id).unwrap_or_else(|| JobRequest::text(Vec::new()));
 	let assignments = job
 		.assignments
 		.iter()
@@ -171,9 +178,19 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 		owner: job.owner,
 		model: job.model,
 		model_hash: job.model_hash,
-		prompt: pallet_mosaic_jobs::Prompts::<Runtime>::get(id)
-			.map(|p| p.into_inner())
-			.unwrap_or_default(),
+		prompt: match &request.input {
+			Input::Text(prompt) => prompt.clone(),
+			Input::Chat(_) => Vec::new(),
+		},
+		messages: match request.input {
+			Input::Text(_) => Vec::new(),
+			Input::Chat(messages) => messages
+				.into_iter()
+				.map(|m| MessageView { role: m.role, content: m.content })
+				.collect(),
+		},
+		sampling: request.sampling.into(),
+		request_hash: job.request_hash,
 		max_tokens: job.max_tokens,
 		bid: job.bid,
 		redundancy: job.redundancy,

@@ -28,12 +28,64 @@ export function feeOf(api, events) {
   return paid ? paid.event.data.actualFee.toBigInt() + paid.event.data.tip.toBigInt() : 0n;
 }
 
+/** What `models.registerModel` takes for a llama file of `context` tokens with no chat template. */
+export const rawSpec = (context) => ({ architecture: 'llama', parameters: 1_000_000, fileType: 'Q8_0', contextLength: context, chatTemplate: null });
+
+/** The roles a chat message may have. */
+export const ROLES = ['system', 'user', 'assistant'];
+
 /**
- * Submits a job signed by `signer` and waits for its block to be finalised. Resolves with
+ * A `JobRequest` for polkadot.js: `{ prompt }` (raw) or `{ messages: [{ role, content }] }`
+ * (chat), with sampling as LLM users write it: `temperature` (0–2, 0 greedy), `topP` (0–1],
+ * `topK` (0 off), `seed`, `stop` (strings). The chain checks the bounds (typed errors); this
+ * throws only for what cannot even be encoded: an unknown role, a non-number.
+ */
+export function jobRequest({ prompt, messages, temperature = 0, topP = 1, topK = 0, seed = 0, stop = [] }) {
+  const number = (v, what) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${what} must be a number ≥ 0, not ${JSON.stringify(v)}`);
+    return n;
+  };
+  const fixed = (v, scale, what) => Math.min(65_535, Math.round(number(v, what) * scale));
+  let input;
+  if (messages !== undefined) {
+    input = {
+      Chat: messages.map(({ role, content }) => {
+        if (!ROLES.includes(role)) throw new Error(`unknown role ${JSON.stringify(role)}: a message's role is one of ${ROLES.join(', ')}`);
+        return { role: role[0].toUpperCase() + role.slice(1), content: String(content) };
+      }),
+    };
+  } else {
+    input = { Text: prompt };
+  }
+  return {
+    input,
+    sampling: {
+      temperature: fixed(temperature, 100, 'temperature'),
+      topP: fixed(topP, 10_000, 'top_p'),
+      topK: Math.min(2 ** 32 - 1, Math.round(number(topK, 'top_k'))),
+      seed: Math.min(2 ** 32 - 1, Math.round(number(seed, 'seed'))),
+      stop: stop.map(String),
+    },
+  };
+}
+
+/** The extrinsic for a job: `submitJob` for a raw greedy prompt, else `submitRequest`. */
+export function jobTx(api, { model, maxTokens, bid, redundancy = 1, ...request }) {
+  const { prompt, messages, ...sampling } = request;
+  const plain = messages === undefined && Object.values(sampling).every((v) => v === undefined);
+  if (plain) return api.tx.jobs.submitJob(model, prompt, maxTokens, bid, redundancy);
+  const defined = Object.fromEntries(Object.entries(sampling).filter(([, v]) => v !== undefined));
+  return api.tx.jobs.submitRequest(model, jobRequest({ prompt, messages, ...defined }), maxTokens, bid, redundancy);
+}
+
+/**
+ * Submits a job signed by `signer` and waits for its block to be finalised: `{ prompt }` or
+ * `{ messages }`, and optional sampling (see `jobRequest`). Resolves with
  * `{ job, escrow, fee, blockHash, blockNumber, assigned }`.
  */
-export async function submitJob(api, signer, { model, prompt, maxTokens, bid, redundancy = 1 }) {
-  const tx = api.tx.jobs.submitJob(model, prompt, maxTokens, bid, redundancy);
+export async function submitJob(api, signer, job) {
+  const tx = jobTx(api, job);
   const { blockHash, events } = await sendAndFinalize(api, tx, signer);
   const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event));
   if (!submitted) throw new Error('no JobSubmitted event');

@@ -3,7 +3,8 @@
 
 The weights are random (a seeded normal distribution), so the text it generates is gibberish,
 but everything else is real: llama.cpp's llama architecture, a SentencePiece ("llama")
-tokenizer with byte fallback, BOS/EOS/UNK, and Q8_0 / Q4_0 / F16 / F32 tensors, so loading,
+tokenizer with byte fallback, BOS/EOS/UNK, a ChatML chat template with its markers as control
+tokens, and Q8_0 / Q4_0 / F16 / F32 tensors, so loading,
 tokenising, decoding and detokenising run exactly as for a downloaded model.
 
     gen_llama_gguf.py OUT.gguf [--size tiny|bench] [--quant q8_0|q4_0|f16|f32] [--seed N]
@@ -41,6 +42,16 @@ part hello world model chain token block provider user job mosaic inference""".s
 CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,!?'\"-:;()"
 SPACE = "\u2581"  # SentencePiece's word boundary
 
+# ChatML, as many chat models use it: its markers are control tokens of the vocabulary, so
+# chat jobs render and tokenise as for a real chat model (and a marker typed by a user can be
+# told apart from the template's).
+CHAT_MARKERS = ["<|im_start|>", "<|im_end|>"]
+CHATML = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+    "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
 
 def vocabulary(extra_words):
     """(pieces, scores, types) of a SentencePiece vocabulary with byte fallback."""
@@ -59,6 +70,8 @@ def vocabulary(extra_words):
             seen.add(p)
             pieces.append(p)
             types.append(T.NORMAL)
+    pieces += CHAT_MARKERS
+    types += [T.CONTROL] * len(CHAT_MARKERS)
     # Longer pieces merge first: score by length, ties by order.
     scores = [0.0] * len(pieces)
     for i, (p, t) in enumerate(zip(pieces, types)):
@@ -103,6 +116,7 @@ def write(path, size, quant, seed):
     w.add_bos_token_id(1)
     w.add_eos_token_id(2)
     w.add_add_bos_token(True)
+    w.add_chat_template(CHATML)
 
     def matrix(name, rows, cols, scale):
         data = (rng.standard_normal((rows, cols), dtype=np.float32) * scale).astype(np.float32)

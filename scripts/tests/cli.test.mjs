@@ -39,7 +39,9 @@ test('models lists the tiny model from genesis', () => {
   if (process.env.MOSAIC_TINY_MODEL) {
     assert.equal(tiny.contentHash, blake2AsHex(readFileSync(process.env.MOSAIC_TINY_MODEL), 256));
   }
-  assert.equal(tiny.quantization, 'Q8_0');
+  assert.equal(tiny.fileType, 'Q8_0');
+  assert.equal(tiny.architecture, 'llama');
+  assert.ok(tiny.chatTemplate, 'the tiny model has a chat template');
   assert.ok(tiny.providers >= 1);
   const text = cli(['models']);
   assert.match(text.stdout, /mosaic-tiny-llama-q8_0/);

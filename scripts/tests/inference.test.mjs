@@ -8,7 +8,7 @@ import { u8aToHex } from '@polkadot/util';
 import { connect, devAccount, sendAndFinalize } from '../lib/chain.mjs';
 import { RPC_ERRORS } from '../lib/rpc.mjs';
 import {
-  balancesAt, expectedSplit, followJob, inferDirectly, submitJob, treasuryAddress,
+  balancesAt, expectedSplit, followJob, inferDirectly, rawSpec, submitJob, treasuryAddress,
 } from '../lib/jobs.mjs';
 
 const NODE_BINARY = process.env.MOSAIC_NODE;
@@ -89,7 +89,7 @@ const DEV_TERMS = { contextLength: 2048, maxOutputTokens: 1024, tokensPerSecond:
 async function registerServedByAlice(name, context) {
   const hash = blake2AsHex(`${name} ${Date.now()}`, 256);
   const { events } = await sendAndFinalize(api,
-    api.tx.models.registerModel(name, hash, 1_000_000, 'Q8_0', context, 0), dave);
+    api.tx.models.registerModel(name, hash, 1_000_000, rawSpec(context), 0), dave);
   const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
   await sendAndFinalize(api, api.tx.providers.serveModel(model, DEV_TERMS), alice);
   return { model, hash };

@@ -5,14 +5,18 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blake2AsHex } from '@polkadot/util-crypto';
 import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
 
 const SCRIPT = fileURLToPath(new URL('../onboard-provider.mjs', import.meta.url));
 const MODEL = process.env.MOSAIC_TINY_MODEL;
 const dave = devAccount('//Dave');
 
-function onboard(env) {
-  const r = spawnSync(process.execPath, [SCRIPT, MODEL, '--url', DEFAULT_WS, '--bond', '200000MOS'], {
+function onboard(env, file = MODEL, extra = []) {
+  const r = spawnSync(process.execPath, [SCRIPT, file, '--url', DEFAULT_WS, '--bond', '200000MOS', ...extra], {
     env: { ...process.env, ...env }, encoding: 'utf8', timeout: 600_000,
   });
   return { status: r.status, out: r.stdout, err: r.stderr };
@@ -34,7 +38,7 @@ test('a provider is onboarded in one script, resumable after a failure', async (
 
   const first = onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '' });
   assert.equal(first.status, 1);
-  assert.match(first.out, /\[1\/7\] content hash: 0x[0-9a-f]{64}/);
+  assert.match(first.out, /\[1\/7\] model file: 0x[0-9a-f]{64} \(.*\): llama, 0\.2 M parameters, Q8_0, context 256, chat template/);
   assert.match(first.out, /\[2\/7\] model registered: already, as model 0/);
   assert.match(first.out, /\[3\/7\] the node's engine: 0x[0-9a-f]{64}/);
   assert.match(first.err, /\[4\/7\] provider registered: FAILED — set MOSAIC_OPERATOR_SURI/);
@@ -61,5 +65,38 @@ test('a file that does not exist stops the first step', () => {
     env: { ...process.env, MOSAIC_SURI: '//Eve' }, encoding: 'utf8',
   });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /\[1\/7\] content hash: FAILED — ENOENT/);
+  assert.match(r.stderr, /\[1\/7\] model file: FAILED — ENOENT/);
+});
+
+test('a flag that contradicts the GGUF header stops onboarding before anything is registered', () => {
+  const r = onboard({ MOSAIC_SURI: '//Eve' }, MODEL, ['--file-type', 'Q4_0']);
+  assert.equal(r.status, 1);
+  assert.match(r.err, /\[1\/7\] model file: FAILED — --file-type Q4_0, but the GGUF header says Q8_0: nothing registered/);
+});
+
+test('a truncated file is refused at the first step', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mosaic-onboard-'));
+  const cut = join(dir, 'cut.gguf');
+  const bytes = readFileSync(MODEL);
+  writeFileSync(cut, bytes.subarray(0, bytes.length - 1000));
+  const r = onboard({ MOSAIC_SURI: '//Eve' }, cut);
+  assert.equal(r.status, 1);
+  assert.match(r.err, /\[1\/7\] model file: FAILED — .*is not a model llama\.cpp can load/);
+});
+
+test('a registration that disagrees with the file\'s header is not served', async () => {
+  // The same tiny model with another seed: a new file, registered by Eve with a 32k context
+  // its header does not have.
+  const dir = mkdtempSync(join(tmpdir(), 'mosaic-onboard-'));
+  const file = join(dir, 'tiny-seed7.gguf');
+  const gen = spawnSync(process.env.MOSAIC_PYTHON, [fileURLToPath(new URL('../model/gen_llama_gguf.py', import.meta.url)), file, '--size', 'tiny', '--seed', '7'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  const hash = blake2AsHex(readFileSync(file), 256);
+  const eve = devAccount('//Eve');
+  const spec = { architecture: 'llama', parameters: 224_064, fileType: 'Q8_0', contextLength: 32_768, chatTemplate: null };
+  await sendAndFinalize(api, api.tx.models.registerModel('liar', hash, readFileSync(file).length, spec, 0), eve);
+  const r = onboard({ MOSAIC_SURI: '//Eve' }, file);
+  assert.equal(r.status, 1);
+  assert.match(r.err, /\[2\/7\] model registered: FAILED — model \d+ is registered with context 32768 \(the file has 256\), chat template none \(the file has 0x[0-9a-f]{64}\): its registration disagrees with the file's header; not serving it/);
+  assert.ok((await api.query.providers.providers(eve.address)).isNone, 'Eve did not become a provider');
 });

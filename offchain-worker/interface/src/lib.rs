@@ -31,8 +31,8 @@ use sp_externalities::ExternalitiesExt;
 pub struct InferenceRequest {
 	/// BLAKE2b-256 of the whole GGUF file: the model's registered content hash.
 	pub model_hash: [u8; 32],
-	/// The prompt, as the user submitted it.
-	pub prompt: Vec<u8>,
+	/// The job's request: a raw prompt or chat messages, and how to sample.
+	pub request: mosaic_primitives::JobRequest,
 	/// Most tokens to generate.
 	pub max_tokens: u32,
 	/// Most output bytes the chain accepts: a longer output is an error, not a truncation.
@@ -98,7 +98,7 @@ pub trait InferenceHost: Send + Sync {
 	/// settings): the `engine` a provider declares and every attestation carries.
 	fn fingerprint(&self) -> [u8; 32];
 
-	/// Starts one greedy completion in the background, under `ticket`, and returns at once;
+	/// Starts one completion in the background, under `ticket`, and returns at once;
 	/// [`InferenceError::Busy`] when the engine already runs its maximum.
 	fn start(&self, ticket: Ticket, request: InferenceRequest) -> Result<(), InferenceError>;
 

@@ -13,7 +13,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
-use mosaic_primitives::{JobId, ModelId, Quantization, Receipt};
+use mosaic_primitives::{FileType, JobId, ModelId, Receipt};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
@@ -30,6 +30,12 @@ fn decimal<S: serde::Serializer, T: core::fmt::Display>(v: &T, s: S) -> Result<S
 #[cfg(feature = "std")]
 fn hex<S: serde::Serializer, B: AsRef<[u8]>>(bytes: &B, s: S) -> Result<S::Ok, S::Error> {
 	s.collect_str(&format_args!("0x{}", sp_core::hexdisplay::HexDisplay::from(&bytes.as_ref())))
+}
+
+/// Serialises bytes as text (UTF-8, invalid sequences replaced).
+#[cfg(feature = "std")]
+fn text<S: serde::Serializer, B: AsRef<[u8]>>(bytes: &B, s: S) -> Result<S::Ok, S::Error> {
+	s.collect_str(&String::from_utf8_lossy(bytes.as_ref()))
 }
 
 /// Why a query cannot be answered. The RPC turns each into a JSON-RPC error.
@@ -76,8 +82,17 @@ pub struct ModelView<AccountId, Balance> {
 	/// BLAKE2b-256 of the GGUF file.
 	pub content_hash: H256,
 	pub size_bytes: u64,
-	pub quantization: Quantization,
+	/// GGUF `general.architecture`.
+	#[cfg_attr(feature = "std", serde(serialize_with = "text"))]
+	pub architecture: Vec<u8>,
+	/// Number of weights.
+	pub parameters: u64,
+	/// The quantization, as llama.cpp names it (`Q4_1`, `IQ4_XS`, …).
+	pub file_type: FileType,
+	/// Trained context window, in tokens.
 	pub context_length: u32,
+	/// BLAKE2b-256 of its chat template; `null`: raw prompts only.
+	pub chat_template: Option<H256>,
 	pub creator: AccountId,
 	pub royalty_bps: u16,
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
@@ -211,6 +226,52 @@ pub struct AssignedView<AccountId, Balance, BlockNumber> {
 	pub answered_at: Option<BlockNumber>,
 }
 
+/// A chat message of a job.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "std", derive(Serialize), serde(rename_all = "camelCase"))]
+pub struct MessageView {
+	pub role: mosaic_primitives::Role,
+	/// UTF-8 text (checked at submission).
+	#[cfg_attr(feature = "std", serde(serialize_with = "text"))]
+	pub content: Vec<u8>,
+}
+
+/// A job's sampling settings, in the chain's units (see `mosaic_primitives::Sampling`).
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "std", derive(Serialize), serde(rename_all = "camelCase"))]
+pub struct SamplingView {
+	/// Hundredths; 0 is greedy.
+	pub temperature: u16,
+	/// Basis points; 10 000 is off.
+	pub top_p: u16,
+	/// 0 is off.
+	pub top_k: u32,
+	pub seed: u32,
+	/// Stop sequences, as `0x` hex.
+	#[cfg_attr(feature = "std", serde(serialize_with = "hex_list"))]
+	pub stop: Vec<Vec<u8>>,
+}
+
+/// Serialises byte strings as a list of `0x` hex.
+#[cfg(feature = "std")]
+fn hex_list<S: serde::Serializer>(list: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+	s.collect_seq(
+		list.iter().map(|b| format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&b.as_slice()))),
+	)
+}
+
+impl From<mosaic_primitives::Sampling> for SamplingView {
+	fn from(s: mosaic_primitives::Sampling) -> Self {
+		Self {
+			temperature: s.temperature,
+			top_p: s.top_p,
+			top_k: s.top_k,
+			seed: s.seed,
+			stop: s.stop,
+		}
+	}
+}
+
 /// A job, with its assignments, answers and receipt.
 #[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
 #[cfg_attr(
@@ -228,8 +289,14 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub owner: AccountId,
 	pub model: ModelId,
 	pub model_hash: H256,
+	/// A raw prompt (empty for a chat job).
 	#[cfg_attr(feature = "std", serde(serialize_with = "hex"))]
 	pub prompt: Vec<u8>,
+	/// A chat job's messages (empty for a raw prompt).
+	pub messages: Vec<MessageView>,
+	pub sampling: SamplingView,
+	/// What attestations sign: BLAKE2b-256 of the request's SCALE encoding.
+	pub request_hash: H256,
 	pub max_tokens: u32,
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub bid: Balance,

@@ -126,7 +126,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let assigned: Vec<T::AccountId> =
 			job.assignments.iter().map(|a| a.provider.clone()).collect();
-		let needs = Self::needs(Self::prompt_len(job_id), job.max_tokens);
+		let needs = Self::needs(Self::prompt_tokens(job_id), job.max_tokens);
 		let pool: Vec<_> = Self::eligible(job.model, job.bid, &needs, &assigned)
 			.into_iter()
 			.filter(|c| c.engine == job.engine)

@@ -122,8 +122,8 @@ mod benchmarks {
 		let providers = assigned::<T>(job);
 		let first = providers.first().expect("providers assigned");
 		let reason = crate::DeclineReason::EngineFailure;
-		let prompt_hash = Jobs::<T>::get(job).expect("job exists").prompt_hash;
-		let bytes = crate::decline_signing_bytes(job, prompt_hash, reason, Pallet::<T>::genesis());
+		let request_hash = Jobs::<T>::get(job).expect("job exists").request_hash;
+		let bytes = crate::decline_signing_bytes(job, request_hash, reason, Pallet::<T>::genesis());
 		let (_, signature) = T::BenchmarkHelper::sign(first, &bytes);
 		#[extrinsic_call]
 		_(RawOrigin::Authorized, job, first.clone(), reason, signature);

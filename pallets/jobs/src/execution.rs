@@ -3,13 +3,13 @@
 //! its operator key signed; one per (job, provider) in the pool.
 
 use crate::{
-	pallet::JobOf, AssignmentState, Config, DeclineReason, Error, Event, Jobs, Pallet, Prompts,
+	pallet::JobOf, AssignmentState, Config, DeclineReason, Error, Event, Jobs, Pallet, Requests,
 	Results, StoredResult,
 };
 use alloc::vec::Vec;
-use codec::Encode;
+use codec::{Decode, Encode};
 use frame_support::{pallet_prelude::*, BoundedVec};
-use mosaic_primitives::{JobId, JobOutcome, ProviderRegistry};
+use mosaic_primitives::{JobId, JobOutcome, JobRequest, ProviderRegistry};
 use sp_core::H256;
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto};
 
@@ -150,8 +150,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The length of the job's prompt in bytes (what later draws must cover).
-	pub(crate) fn prompt_len(job_id: JobId) -> usize {
-		Prompts::<T>::decode_len(job_id).unwrap_or_default()
+	/// The job's request, as submitted.
+	pub fn request(job_id: JobId) -> Option<JobRequest> {
+		Requests::<T>::get(job_id).and_then(|r| JobRequest::decode(&mut &r[..]).ok())
+	}
+
+	/// Most tokens the job's prompt may take (what later draws must cover).
+	pub(crate) fn prompt_tokens(job_id: JobId) -> u32 {
+		Self::request(job_id).map(|r| r.prompt_tokens_bound()).unwrap_or_default()
 	}
 }

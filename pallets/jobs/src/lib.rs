@@ -78,6 +78,7 @@ mod deadlines;
 mod decision;
 mod escrow;
 mod execution;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
@@ -108,7 +109,8 @@ pub mod pallet {
 		pallet_prelude::*,
 	};
 	use mosaic_primitives::{
-		AttestationPayload, JobId, ModelId, ModelRegistry, ProviderRegistry, Receipt, Settle,
+		AttestationPayload, JobId, JobRequest, ModelId, ModelRegistry, ProviderRegistry, Receipt,
+		Settle,
 	};
 	use sp_core::H256;
 	use sp_runtime::{
@@ -144,7 +146,18 @@ pub mod pallet {
 		}
 	}
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The longest stored request: `MaxPromptLen` bytes of text plus the encoding's overhead
+	/// ([`mosaic_primitives::REQUEST_OVERHEAD`]).
+	pub struct MaxRequestLenOf<T>(PhantomData<T>);
+	impl<T: Config> Get<u32> for MaxRequestLenOf<T> {
+		fn get() -> u32 {
+			T::MaxPromptLen::get().saturating_add(mosaic_primitives::REQUEST_OVERHEAD)
+		}
+	}
+
+	/// v1: `Prompts` (raw bytes) became `Requests` (encoded [`JobRequest`]s); see
+	/// [`crate::migrations`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -251,10 +264,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
 
-	/// Each job's prompt. `Twox64Concat`: ids are assigned sequentially by the pallet.
+	/// Each job's request: the SCALE encoding of its [`JobRequest`] (prompt or chat messages,
+	/// and sampling), checked at submission. `Twox64Concat`: ids are assigned sequentially by
+	/// the pallet.
 	#[pallet::storage]
-	pub type Prompts<T: Config> =
-		StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, T::MaxPromptLen>>;
+	pub type Requests<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, MaxRequestLenOf<T>>>;
 
 	/// The answers to each job, by provider: output and attestation. `Twox64Concat` for the
 	/// job id (sequential); `Blake2_128Concat` for the provider (user-chosen account).
@@ -357,6 +372,45 @@ pub mod pallet {
 		/// The prompt's bytes plus `max_tokens` (plus 2) exceed the model's context window:
 		/// shorten the prompt or ask for fewer tokens.
 		ExceedsContext,
+		/// A chat request with no messages.
+		EmptyMessages,
+		/// More chat messages than `mosaic_primitives::MAX_MESSAGES` (32).
+		TooManyMessages,
+		/// A chat message is not UTF-8 text or holds a NUL byte.
+		BadMessage,
+		/// The temperature is above 200 (2.00).
+		TemperatureOutOfRange,
+		/// `top_p` is 0 or above 10 000 (basis points; 10 000 turns it off).
+		TopPOutOfRange,
+		/// `top_k` is above 1 000 (0 turns it off).
+		TopKOutOfRange,
+		/// The seed 4 294 967 295 is llama.cpp's "random seed": choose another.
+		ReservedSeed,
+		/// More than 4 stop sequences.
+		TooManyStops,
+		/// A stop sequence is empty or longer than 32 bytes.
+		BadStop,
+		/// The model has no chat template: send a raw prompt, not chat messages.
+		NoChatTemplate,
+	}
+
+	impl<T> From<mosaic_primitives::RequestError> for Error<T> {
+		fn from(e: mosaic_primitives::RequestError) -> Self {
+			use mosaic_primitives::RequestError as E;
+			match e {
+				E::EmptyPrompt => Self::EmptyPrompt,
+				E::PromptTooLong => Self::PromptTooLong,
+				E::EmptyMessages => Self::EmptyMessages,
+				E::TooManyMessages => Self::TooManyMessages,
+				E::BadMessage => Self::BadMessage,
+				E::TemperatureOutOfRange => Self::TemperatureOutOfRange,
+				E::TopPOutOfRange => Self::TopPOutOfRange,
+				E::TopKOutOfRange => Self::TopKOutOfRange,
+				E::ReservedSeed => Self::ReservedSeed,
+				E::TooManyStops => Self::TooManyStops,
+				E::BadStop => Self::BadStop,
+			}
+		}
 	}
 
 	#[pallet::hooks]
@@ -410,7 +464,37 @@ pub mod pallet {
 			redundancy: u8,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
-			Self::do_submit_job(owner, model, prompt, max_tokens, bid, redundancy)
+			let request = JobRequest::text(prompt);
+			Self::do_submit_job(owner, model, request, max_tokens, bid, redundancy)
+		}
+
+		/// Submits a job with chat messages or sampling settings: [`Pallet::submit_job`] with
+		/// a whole [`JobRequest`] instead of a raw prompt decoded greedily.
+		///
+		/// - Chat messages need a model with a chat template; the provider's engine renders
+		///   them with it. Their text counts against `MaxPromptLen` together, and the context
+		///   check allows for what the template adds (`CHAT_BASE_TOKENS` plus
+		///   `CHAT_TOKENS_PER_MESSAGE` a message).
+		/// - Errors: those of `submit_job`, and [`Error::EmptyMessages`],
+		///   [`Error::TooManyMessages`], [`Error::BadMessage`], [`Error::NoChatTemplate`],
+		///   [`Error::TemperatureOutOfRange`], [`Error::TopPOutOfRange`],
+		///   [`Error::TopKOutOfRange`], [`Error::ReservedSeed`], [`Error::TooManyStops`],
+		///   [`Error::BadStop`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::submit_job(
+			request.text_bytes() as u32,
+			T::Providers::max_candidates(),
+		))]
+		pub fn submit_request(
+			origin: OriginFor<T>,
+			model: ModelId,
+			request: JobRequest,
+			max_tokens: u32,
+			bid: BalanceOf<T>,
+			redundancy: u8,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_submit_job(owner, model, request, max_tokens, bid, redundancy)
 		}
 
 		/// Posts a provider's result with its attestation.
@@ -420,7 +504,7 @@ pub mod pallet {
 		///   waiting, and `signature` is its current operator key's over the attestation — and
 		///   keeps at most one answer or decline per (job, provider). Anyone may relay it.
 		/// - `signature`: the operator key's signature over
-		///   `AttestationPayload { job, model_hash, prompt_hash, max_tokens, output_hash,
+		///   `AttestationPayload { job, model_hash, request_hash, max_tokens, output_hash,
 		///   tokens, engine, genesis }.signing_bytes()`.
 		/// - Emits [`Event::ResultSubmitted`], and the decision's events once every assigned
 		///   provider has answered.
@@ -451,7 +535,7 @@ pub mod pallet {
 		///
 		/// - Origin: an authorized transaction, like [`Pallet::submit_result`]: valid while the
 		///   provider is assigned and waiting and `signature` is its current operator key's
-		///   over [`decline_signing_bytes`]`(job, prompt_hash, reason, genesis)`.
+		///   over [`decline_signing_bytes`]`(job, request_hash, reason, genesis)`.
 		/// - Emits [`Event::ProviderDeclined`], then [`Event::ProviderAssigned`] for the
 		///   replacement (and [`Event::DeadlineExtended`] if it needs longer), or the
 		///   decision's events.
@@ -484,7 +568,7 @@ pub mod pallet {
 			AttestationPayload {
 				job: job_id,
 				model_hash: job.model_hash,
-				prompt_hash: job.prompt_hash,
+				request_hash: job.request_hash,
 				max_tokens: job.max_tokens,
 				output_hash: H256(sp_io::hashing::blake2_256(output)),
 				tokens,
@@ -528,7 +612,7 @@ pub mod pallet {
 			signature: &T::AttestationSignature,
 		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
 			let (operator, job) = Self::check_waiting(provider, job_id)?;
-			let bytes = decline_signing_bytes(job_id, job.prompt_hash, reason, Self::genesis());
+			let bytes = decline_signing_bytes(job_id, job.request_hash, reason, Self::genesis());
 			ensure!(signature.verify(bytes.as_slice(), &operator), Error::<T>::BadAttestation);
 			Ok((operator, job))
 		}

@@ -297,8 +297,7 @@ impl pallet_mosaic_providers::BenchmarkHelper for BenchModels {
 				b"bench".to_vec().try_into().unwrap(),
 				H256::from_low_u64_be(u64::from(next) + 1),
 				1,
-				mosaic_primitives::Quantization::Q4_0,
-				u32::MAX,
+				mosaic_primitives::ModelSpec::llama(1, mosaic_primitives::FileType::Q4_0, u32::MAX),
 				MAX_ROYALTY,
 			)
 			.unwrap();

@@ -19,8 +19,8 @@
 //! **Once per job.** Before running a job the worker claims it in the node's persistent
 //! off-chain storage with a compare-and-set; the claim survives restarts. A claimed job is
 //! never run again — not by a later block's worker running concurrently, not after a restart
-//! mid-inference. Only a job the engine refused because it was busy is released, to be tried
-//! on the next block. Claims are keyed by the job's id *and* its content (owner, prompt,
+//! mid-inference. A job the engine turns away because its queue is full is declined (the chain
+//! hands it to another provider; no slash). Claims are keyed by the job's id *and* its content (owner, request,
 //! model, length), so after a reorg a different job under the same id is a different claim.
 //!
 //! **Sent until it lands.** The transaction the worker built (answer or decline) is kept
@@ -37,7 +37,7 @@
 
 use crate::{
 	decline_signing_bytes,
-	pallet::{Call, Config, JobOf, Jobs, Pallet, Prompts},
+	pallet::{Call, Config, JobOf, Jobs, Pallet},
 	AssignmentState, DeclineReason, JobStatus,
 };
 use alloc::vec::Vec;
@@ -96,7 +96,7 @@ pub enum Abandon {
 /// different job under the same id on another fork is another claim.
 pub fn claim_key<T: Config>(job_id: JobId, provider: &T::AccountId, job: &JobOf<T>) -> Vec<u8> {
 	let what = sp_io::hashing::blake2_256(
-		&(&job.owner, job.model_hash, job.prompt_hash, job.max_tokens).encode(),
+		&(&job.owner, job.model_hash, job.request_hash, job.max_tokens).encode(),
 	);
 	let mut key = CLAIM_PREFIX.to_vec();
 	(job_id, provider, what).encode_to(&mut key);
@@ -124,9 +124,10 @@ pub fn decline_reason(error: InferenceError) -> DeclineReason {
 		InferenceError::OutputTooLong => DeclineReason::OutputTooLong,
 		InferenceError::EngineFailure => DeclineReason::EngineFailure,
 		InferenceError::OutOfTime => DeclineReason::OutOfTime,
-		// Busy is retried and NoEngine never runs the worker; should either reach here, the
+		InferenceError::Busy => DeclineReason::Busy,
+		// NoEngine never runs the worker; should it reach here, the
 		// node cannot run the job.
-		InferenceError::Busy | InferenceError::NoEngine => DeclineReason::Other,
+		InferenceError::NoEngine => DeclineReason::Other,
 	}
 }
 
@@ -237,9 +238,15 @@ impl<T: Config> Work<'_, T> {
 			log::warn!(target: LOG_TARGET, "job {job_id}: too late to start; declining");
 			return self.decline(key, DeclineReason::OutOfTime);
 		}
+		let Some(job_request) = Pallet::<T>::request(job_id) else {
+			// Stored by `submit_job` from a request it encoded: absent only if the state is
+			// not this runtime's.
+			log::warn!(target: LOG_TARGET, "job {job_id}: its request does not decode; declining");
+			return self.decline(key, DeclineReason::EngineFailure);
+		};
 		let request = InferenceRequest {
 			model_hash: job.model_hash.0,
-			prompt: Prompts::<T>::get(job_id).unwrap_or_default().into_inner(),
+			request: job_request,
 			max_tokens: job.max_tokens,
 			max_output_bytes: T::MaxOutputLen::get(),
 			time_budget_ms,
@@ -253,10 +260,6 @@ impl<T: Config> Work<'_, T> {
 		);
 		match inference::start(ticket(key), request) {
 			Ok(()) => self.collect_within(key, QUICK_WAIT_MS),
-			Err(InferenceError::Busy) => {
-				log::info!(target: LOG_TARGET, "job {job_id}: engine busy, trying next block");
-				StorageValueRef::persistent(key).clear();
-			}
 			Err(error) => self.failed(key, error),
 		}
 	}
@@ -364,7 +367,7 @@ impl<T: Config> Work<'_, T> {
 	fn decline(&self, key: &[u8], reason: DeclineReason) {
 		let bytes = decline_signing_bytes(
 			self.job_id,
-			self.job.prompt_hash,
+			self.job.request_hash,
 			reason,
 			Pallet::<T>::genesis(),
 		);

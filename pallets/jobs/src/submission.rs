@@ -4,27 +4,28 @@
 //! later draw (declines, reassignment, tie-breaker) and by the runtime API's estimate.
 
 use crate::{
-	pallet::BalanceOf, Config, Error, Event, Job, JobStatus, Jobs, NextJobId, Pallet, Prompts,
+	pallet::BalanceOf, Config, Error, Event, Job, JobStatus, Jobs, NextJobId, Pallet, Requests,
 };
 use alloc::vec::Vec;
+use codec::Encode;
 use frame_support::{pallet_prelude::*, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use mosaic_primitives::{
-	Candidate, JobNeeds, ModelId, ModelRegistry, ModelUnavailable, ProviderRegistry, ServingTerms,
+	Candidate, JobNeeds, JobRequest, ModelId, ModelRegistry, ModelUnavailable, ProviderRegistry,
+	ServingTerms,
 };
-use sp_core::H256;
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
 impl<T: Config> Pallet<T> {
-	/// Whether a prompt of `prompt_bytes` and `max_tokens` fit a model's registered context
-	/// window (see [`JobNeeds::context_tokens`]).
-	pub fn fits_context(prompt_bytes: usize, max_tokens: u32, context_length: u32) -> bool {
-		Self::needs(prompt_bytes, max_tokens).context_tokens() <= u64::from(context_length)
+	/// Whether a prompt of at most `prompt_tokens` and `max_tokens` fit a model's registered
+	/// context window (see [`JobNeeds::context_tokens`]).
+	pub fn fits_context(prompt_tokens: u32, max_tokens: u32, context_length: u32) -> bool {
+		Self::needs(prompt_tokens, max_tokens).context_tokens() <= u64::from(context_length)
 	}
 
-	/// What a job of `prompt_bytes` and `max_tokens` asks of a provider.
-	pub fn needs(prompt_bytes: usize, max_tokens: u32) -> JobNeeds {
-		JobNeeds { prompt_bytes: u32::try_from(prompt_bytes).unwrap_or(u32::MAX), max_tokens }
+	/// What a job whose prompt takes at most `prompt_tokens` asks of a provider.
+	pub fn needs(prompt_tokens: u32, max_tokens: u32) -> JobNeeds {
+		JobNeeds { prompt_tokens, max_tokens }
 	}
 
 	/// Blocks a provider serving on `terms` gets to answer a job of `max_tokens`:
@@ -66,14 +67,14 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_submit_job(
 		owner: T::AccountId,
 		model: ModelId,
-		prompt: Vec<u8>,
+		request: JobRequest,
 		max_tokens: u32,
 		bid: BalanceOf<T>,
 		redundancy: u8,
 	) -> DispatchResult {
-		ensure!(!prompt.is_empty(), Error::<T>::EmptyPrompt);
-		let prompt: BoundedVec<u8, T::MaxPromptLen> =
-			prompt.try_into().map_err(|_| Error::<T>::PromptTooLong)?;
+		request.check(T::MaxPromptLen::get()).map_err(Error::<T>::from)?;
+		let stored: BoundedVec<u8, _> =
+			request.encode().try_into().map_err(|_| Error::<T>::PromptTooLong)?;
 		ensure!(max_tokens > 0, Error::<T>::ZeroMaxTokens);
 		ensure!(!bid.is_zero(), Error::<T>::ZeroBid);
 		ensure!(
@@ -84,14 +85,16 @@ impl<T: Config> Pallet<T> {
 			ModelUnavailable::Unknown => Error::<T>::ModelNotRegistered,
 			ModelUnavailable::Deprecated => Error::<T>::ModelDeprecated,
 		})?;
+		ensure!(terms.chat || !request.is_chat(), Error::<T>::NoChatTemplate);
+		let prompt_tokens = request.prompt_tokens_bound();
 		ensure!(
-			Self::fits_context(prompt.len(), max_tokens, terms.context_length),
+			Self::fits_context(prompt_tokens, max_tokens, terms.context_length),
 			Error::<T>::ExceedsContext
 		);
 
 		let job_id = NextJobId::<T>::get();
 		let next = job_id.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
-		let needs = Self::needs(prompt.len(), max_tokens);
+		let needs = Self::needs(prompt_tokens, max_tokens);
 		let (engine, drawn) =
 			Self::draw_initial(job_id, model, bid, &needs, usize::from(redundancy))
 				.map_err(Error::<T>::from)?;
@@ -106,7 +109,7 @@ impl<T: Config> Pallet<T> {
 			model_hash: terms.content_hash,
 			creator: terms.creator,
 			royalty_bps: terms.royalty_bps,
-			prompt_hash: H256(sp_io::hashing::blake2_256(&prompt)),
+			request_hash: request.hash(),
 			max_tokens,
 			bid,
 			redundancy,
@@ -125,7 +128,7 @@ impl<T: Config> Pallet<T> {
 		for c in drawn {
 			Self::assign(job_id, &mut job, c)?;
 		}
-		Prompts::<T>::insert(job_id, prompt);
+		Requests::<T>::insert(job_id, stored);
 		Jobs::<T>::insert(job_id, job);
 		Ok(())
 	}

@@ -82,6 +82,8 @@ pub enum DeclineReason {
 	/// The answer could not be ready before the deadline (the engine stopped when the time
 	/// ran out, or too little was left to start).
 	OutOfTime,
+	/// The node's engine had as many of the model's jobs running and queued as it takes.
+	Busy,
 }
 
 /// A provider assigned to a job.
@@ -109,8 +111,8 @@ pub struct Job<AccountId, Balance, BlockNumber, MaxAssignments: Get<u32>> {
 	pub creator: AccountId,
 	/// The royalty when the job was submitted.
 	pub royalty_bps: BasisPoints,
-	/// BLAKE2b-256 of the prompt (the prompt itself is in `Prompts`).
-	pub prompt_hash: H256,
+	/// The request's [`mosaic_primitives::JobRequest::hash`] (the request is in `Requests`).
+	pub request_hash: H256,
 	/// Most tokens to generate.
 	pub max_tokens: u32,
 	/// Most the owner pays per token and provider.
@@ -154,17 +156,17 @@ pub struct StoredResult<AccountId, Signature, BlockNumber, MaxOutputLen: Get<u32
 }
 
 /// Domain separator of decline signatures.
-pub const DECLINE_CONTEXT: &[u8] = b"mosaic/decline/v1";
+pub const DECLINE_CONTEXT: &[u8] = b"mosaic/decline/v2";
 
-/// The exact bytes an operator key signs to decline `job` (whose prompt hashes to
-/// `prompt_hash`) for `reason` on the chain of `genesis`.
+/// The exact bytes an operator key signs to decline `job` (whose request hashes to
+/// `request_hash`) for `reason` on the chain of `genesis`.
 pub fn decline_signing_bytes(
 	job: JobId,
-	prompt_hash: H256,
+	request_hash: H256,
 	reason: DeclineReason,
 	genesis: H256,
 ) -> Vec<u8> {
 	let mut bytes = DECLINE_CONTEXT.to_vec();
-	(job, prompt_hash, reason, genesis).encode_to(&mut bytes);
+	(job, request_hash, reason, genesis).encode_to(&mut bytes);
 	bytes
 }

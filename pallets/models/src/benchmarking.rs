@@ -14,7 +14,7 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::RawOrigin;
-use mosaic_primitives::Quantization;
+use mosaic_primitives::{FileType, ModelSpec, MAX_ARCHITECTURE_LEN};
 use sp_core::H256;
 use sp_runtime::traits::Saturating;
 
@@ -38,8 +38,7 @@ fn register<T: Config>(creator: &T::AccountId) -> mosaic_primitives::ModelId {
 		max_name(),
 		H256::repeat_byte(7),
 		1 << 30,
-		Quantization::Q4_0,
-		4096,
+		ModelSpec::llama(1 << 30, FileType::Q4_0, 4096),
 		0,
 	)
 	.expect("registering works");
@@ -59,8 +58,13 @@ mod benchmarks {
 			max_name(),
 			H256::repeat_byte(1),
 			1 << 30,
-			Quantization::Q8_0,
-			4096,
+			ModelSpec {
+				architecture: alloc::vec![b'a'; MAX_ARCHITECTURE_LEN as usize],
+				parameters: 1 << 30,
+				file_type: FileType::Q8_0,
+				context_length: 4096,
+				chat_template: Some(H256::repeat_byte(2)),
+			},
 			T::MaxRoyaltyBps::get(),
 		);
 		assert!(ModelByHash::<T>::contains_key(H256::repeat_byte(1)));

@@ -9,7 +9,8 @@
 //! ## Lifecycle
 //!
 //! 1. [`Pallet::register_model`]: anyone registers a model with its name, content hash, size,
-//!    quantization, context length and a royalty (at most [`Config::MaxRoyaltyBps`]); the
+//!    what its GGUF header says ([`ModelSpec`]: architecture, parameters, file type, trained
+//!    context, chat template hash; `mosaic-node inspect-model` reads it) and a royalty (at most [`Config::MaxRoyaltyBps`]); the
 //!    registrant becomes its *creator* and [`Config::RegistrationDeposit`] is held from them
 //!    ([`HoldReason::ModelDeposit`]).
 //! 2. [`Pallet::set_royalty`]: the creator changes the royalty. Jobs copy the model's terms when
@@ -38,6 +39,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -61,7 +63,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use mosaic_primitives::{
-		BasisPoints, ModelId, ModelRegistry, ModelTerms, ModelUnavailable, Quantization,
+		BasisPoints, ModelId, ModelRegistry, ModelSpec, ModelTerms, ModelUnavailable,
 	};
 	use sp_core::H256;
 	use sp_runtime::traits::Zero;
@@ -72,7 +74,8 @@ pub mod pallet {
 	/// A model record of this runtime.
 	pub type ModelOf<T> = ModelInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// v1: `quantization` became the GGUF header's fields (see [`crate::migrations`]).
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -162,12 +165,14 @@ pub mod pallet {
 		AlreadyDeprecated,
 		/// The creator may remove a model only once it is deprecated.
 		NotDeprecated,
-		/// The size or the context length is zero.
+		/// The size, the parameter count or the context length is zero.
 		ZeroSize,
 		/// The creator cannot pay the registration deposit.
 		InsufficientBalance,
 		/// All model ids are used.
 		ModelIdsExhausted,
+		/// The architecture name is empty or longer than 32 bytes.
+		BadArchitecture,
 	}
 
 	/// Models registered at genesis, each with its deposit held from its creator (who must be
@@ -175,31 +180,22 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// `(creator, name, content_hash, size_bytes, quantization, context_length,
-		/// royalty_bps)`.
-		pub models: alloc::vec::Vec<(
-			T::AccountId,
-			alloc::vec::Vec<u8>,
-			H256,
-			u64,
-			Quantization,
-			u32,
-			BasisPoints,
-		)>,
+		/// `(creator, name, content_hash, size_bytes, spec, royalty_bps)`.
+		pub models:
+			alloc::vec::Vec<(T::AccountId, alloc::vec::Vec<u8>, H256, u64, ModelSpec, BasisPoints)>,
 	}
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			for (creator, name, hash, size, quantization, context, royalty) in &self.models {
+			for (creator, name, hash, size, spec, royalty) in &self.models {
 				let name = BoundedVec::try_from(name.clone()).expect("genesis model name fits");
 				Pallet::<T>::do_register_model(
 					creator.clone(),
 					name,
 					*hash,
 					*size,
-					*quantization,
-					*context,
+					spec.clone(),
 					*royalty,
 				)
 				.expect("genesis models are valid and their creators can pay the deposit");
@@ -222,8 +218,11 @@ pub mod pallet {
 		/// - Origin: signed (the creator).
 		/// - Holds `RegistrationDeposit` from the caller.
 		/// - Emits [`Event::ModelRegistered`].
-		/// - Errors: [`Error::BadName`], [`Error::ZeroSize`], [`Error::RoyaltyTooHigh`],
-		///   [`Error::ModelAlreadyRegistered`], [`Error::InsufficientBalance`].
+		/// - `spec` is what the file's GGUF header says (`mosaic-node inspect-model FILE`
+		///   prints it); providers' nodes refuse a file whose header disagrees.
+		/// - Errors: [`Error::BadName`], [`Error::ZeroSize`], [`Error::BadArchitecture`],
+		///   [`Error::RoyaltyTooHigh`], [`Error::ModelAlreadyRegistered`],
+		///   [`Error::InsufficientBalance`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_model())]
 		pub fn register_model(
@@ -231,21 +230,12 @@ pub mod pallet {
 			name: BoundedVec<u8, MaxNameLen>,
 			content_hash: H256,
 			size_bytes: u64,
-			quantization: Quantization,
-			context_length: u32,
+			spec: ModelSpec,
 			royalty_bps: BasisPoints,
 		) -> DispatchResult {
 			let creator = ensure_signed(origin)?;
-			Self::do_register_model(
-				creator,
-				name,
-				content_hash,
-				size_bytes,
-				quantization,
-				context_length,
-				royalty_bps,
-			)
-			.map(|_| ())
+			Self::do_register_model(creator, name, content_hash, size_bytes, spec, royalty_bps)
+				.map(|_| ())
 		}
 
 		/// Changes the royalty of a model, for jobs submitted from now on.
@@ -352,12 +342,16 @@ pub mod pallet {
 			name: BoundedVec<u8, MaxNameLen>,
 			content_hash: H256,
 			size_bytes: u64,
-			quantization: Quantization,
-			context_length: u32,
+			spec: ModelSpec,
 			royalty_bps: BasisPoints,
 		) -> Result<ModelId, DispatchError> {
 			ensure!(!name.is_empty(), Error::<T>::BadName);
-			ensure!(size_bytes > 0 && context_length > 0, Error::<T>::ZeroSize);
+			let ModelSpec { architecture, parameters, file_type, context_length, chat_template } =
+				spec;
+			ensure!(size_bytes > 0 && context_length > 0 && parameters > 0, Error::<T>::ZeroSize);
+			let architecture: BoundedVec<u8, MaxArchitectureLen> =
+				architecture.try_into().map_err(|_| Error::<T>::BadArchitecture)?;
+			ensure!(!architecture.is_empty(), Error::<T>::BadArchitecture);
 			ensure!(royalty_bps <= T::MaxRoyaltyBps::get(), Error::<T>::RoyaltyTooHigh);
 			ensure!(
 				!ModelByHash::<T>::contains_key(content_hash),
@@ -378,8 +372,11 @@ pub mod pallet {
 					name,
 					content_hash,
 					size_bytes,
-					quantization,
+					architecture,
+					parameters,
+					file_type,
 					context_length,
+					chat_template,
 					creator: creator.clone(),
 					royalty_bps,
 					deposit,
@@ -449,6 +446,7 @@ pub mod pallet {
 				creator: m.creator,
 				royalty_bps: m.royalty_bps,
 				context_length: m.context_length,
+				chat: m.chat_template.is_some(),
 			})
 		}
 

@@ -5,12 +5,23 @@ use crate::{
 	NextModelId,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
-use mosaic_primitives::{ModelRegistry, ModelUnavailable, Quantization};
+use mosaic_primitives::{FileType, ModelRegistry, ModelSpec, ModelUnavailable};
 use sp_core::H256;
 use sp_runtime::DispatchError;
 
 fn name(s: &str) -> BoundedVec<u8, crate::MaxNameLen> {
 	s.as_bytes().to_vec().try_into().unwrap()
+}
+
+/// A llama file of `context` tokens without a chat template.
+fn spec(file_type: FileType, context: u32) -> ModelSpec {
+	ModelSpec {
+		architecture: b"llama".to_vec(),
+		parameters: 135_000_000,
+		file_type,
+		context_length: context,
+		chat_template: None,
+	}
 }
 
 fn hash(n: u8) -> H256 {
@@ -24,8 +35,7 @@ fn register(who: AccountId, h: u8, royalty: u16) -> u32 {
 		name("tiny"),
 		hash(h),
 		1_000,
-		Quantization::Q8_0,
-		256,
+		spec(FileType::Q8_0, 256),
 		royalty
 	));
 	id
@@ -33,7 +43,7 @@ fn register(who: AccountId, h: u8, royalty: u16) -> u32 {
 
 /// A minimal registration (size 1, context 1, royalty 0) of file `h` by `origin`.
 fn register_as(origin: RuntimeOrigin, h: u8) -> sp_runtime::DispatchResult {
-	Models::register_model(origin, name("x"), hash(h), 1, Quantization::Q4_0, 1, 0)
+	Models::register_model(origin, name("x"), hash(h), 1, spec(FileType::Q4_0, 1), 0)
 }
 
 fn held(who: AccountId) -> Balance {
@@ -72,8 +82,7 @@ fn royalty_above_the_cap_is_refused() {
 				name("x"),
 				hash(1),
 				1,
-				Quantization::Q4_0,
-				1,
+				spec(FileType::Q4_0, 1),
 				MAX_ROYALTY + 1
 			),
 			Error::<Test>::RoyaltyTooHigh
@@ -88,17 +97,29 @@ fn empty_name_and_zero_sizes_are_refused() {
 	new_test_ext(|| {
 		let origin = || RuntimeOrigin::signed(ALICE);
 		assert_noop!(
-			Models::register_model(origin(), name(""), hash(1), 1, Quantization::Q4_0, 1, 0),
+			Models::register_model(origin(), name(""), hash(1), 1, spec(FileType::Q4_0, 1), 0),
 			Error::<Test>::BadName
 		);
 		assert_noop!(
-			Models::register_model(origin(), name("a"), hash(1), 0, Quantization::Q4_0, 1, 0),
+			Models::register_model(origin(), name("a"), hash(1), 0, spec(FileType::Q4_0, 1), 0),
 			Error::<Test>::ZeroSize
 		);
 		assert_noop!(
-			Models::register_model(origin(), name("a"), hash(1), 1, Quantization::Q4_0, 0, 0),
+			Models::register_model(origin(), name("a"), hash(1), 1, spec(FileType::Q4_0, 0), 0),
 			Error::<Test>::ZeroSize
 		);
+		let no_weights = ModelSpec { parameters: 0, ..spec(FileType::Q4_0, 1) };
+		assert_noop!(
+			Models::register_model(origin(), name("a"), hash(1), 1, no_weights, 0),
+			Error::<Test>::ZeroSize
+		);
+		for architecture in [Vec::new(), vec![b'a'; 33]] {
+			let bad = ModelSpec { architecture, ..spec(FileType::Q4_0, 1) };
+			assert_noop!(
+				Models::register_model(origin(), name("a"), hash(1), 1, bad, 0),
+				Error::<Test>::BadArchitecture
+			);
+		}
 	});
 }
 
@@ -253,7 +274,7 @@ fn genesis_registers_models_with_their_deposits() {
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	crate::GenesisConfig::<Test> {
-		models: vec![(ALICE, b"tiny".to_vec(), hash(9), 1_000, Quantization::Q4_0, 256, 700)],
+		models: vec![(ALICE, b"tiny".to_vec(), hash(9), 1_000, spec(FileType::Q4_1, 256), 700)],
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
@@ -263,5 +284,61 @@ fn genesis_registers_models_with_their_deposits() {
 		assert_eq!(ModelByHash::<Test>::get(hash(9)), Some(0));
 		assert_eq!(held(ALICE), DEPOSIT);
 		Models::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn the_header_is_recorded_and_the_template_decides_chat() {
+	new_test_ext(|| {
+		let template = Some(H256::repeat_byte(7));
+		let chat = ModelSpec { chat_template: template, ..spec(FileType::IQ4_XS, 8192) };
+		assert_ok!(Models::register_model(
+			RuntimeOrigin::signed(ALICE),
+			name("c"),
+			hash(1),
+			9,
+			chat,
+			0
+		));
+		register(ALICE, 2, 0);
+		let m = ModelsStorage::<Test>::get(0).unwrap();
+		assert_eq!(
+			(m.file_type, m.context_length, m.chat_template),
+			(FileType::IQ4_XS, 8192, template)
+		);
+		assert_eq!((m.architecture.to_vec(), m.parameters), (b"llama".to_vec(), 135_000_000));
+		assert!(Models::terms_for_new_job(0).unwrap().chat);
+		assert!(!Models::terms_for_new_job(1).unwrap().chat);
+	});
+}
+
+#[test]
+fn v0_records_migrate_to_file_types() {
+	use crate::migrations::{v0, MigrateV0ToV1};
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext(|| {
+		register(ALICE, 1, 500);
+		let old = v0::ModelInfo {
+			name: name("old"),
+			content_hash: hash(1),
+			size_bytes: 1_000,
+			quantization: v0::Quantization::Q5KM,
+			context_length: 256,
+			creator: ALICE,
+			royalty_bps: 500,
+			deposit: DEPOSIT,
+			status: ModelStatus::Active,
+		};
+		frame_support::storage::unhashed::put_raw(
+			&ModelsStorage::<Test>::hashed_key_for(0),
+			&old.encode(),
+		);
+		StorageVersion::new(0).put::<Models>();
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		let m = ModelsStorage::<Test>::get(0).unwrap();
+		assert_eq!((m.file_type, m.context_length, m.chat_template), (FileType::Q5_K_M, 256, None));
+		assert_eq!((m.name, m.creator, m.deposit), (name("old"), ALICE, DEPOSIT));
+		assert_eq!(Models::on_chain_storage_version(), 1);
 	});
 }

@@ -17,6 +17,12 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Perbill;
 
+mod model;
+mod request;
+
+pub use model::*;
+pub use request::*;
+
 /// A registered model's identifier.
 pub type ModelId = u32;
 /// A job's identifier.
@@ -25,37 +31,6 @@ pub type JobId = u64;
 pub type BasisPoints = u16;
 /// 10 000 basis points make the whole.
 pub const BPS_DENOMINATOR: u32 = 10_000;
-
-/// How a model's weights are quantized. The names are llama.cpp's file types.
-#[derive(
-	Clone,
-	Copy,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-	PartialEq,
-	Eq,
-	serde::Serialize,
-	serde::Deserialize,
-)]
-pub enum Quantization {
-	F32,
-	F16,
-	BF16,
-	Q8_0,
-	Q6K,
-	Q5KM,
-	Q5KS,
-	Q5_0,
-	Q4KM,
-	Q4KS,
-	Q4_0,
-	Q3KM,
-	Q2K,
-}
 
 /// What the jobs pallet needs to know of a model when a job is submitted. Jobs keep a copy,
 /// so later changes (royalty, deprecation, removal) never affect a job already submitted.
@@ -69,6 +44,8 @@ pub struct ModelTerms<AccountId> {
 	pub royalty_bps: BasisPoints,
 	/// The model's context window in tokens.
 	pub context_length: u32,
+	/// Whether the model has a chat template (and so takes chat messages).
+	pub chat: bool,
 }
 
 /// Why a model cannot take a new job.
@@ -118,21 +95,20 @@ pub struct ServingTerms {
 /// What a job asks of a provider's [`ServingTerms`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JobNeeds {
-	/// The prompt's length in bytes.
-	pub prompt_bytes: u32,
+	/// Most tokens the prompt may take ([`JobRequest::prompt_tokens_bound`]).
+	pub prompt_tokens: u32,
 	/// Most tokens to generate.
 	pub max_tokens: u32,
 }
 
 impl JobNeeds {
 	/// The smallest job there is: whoever does not cover it serves nothing.
-	pub const SMALLEST: Self = Self { prompt_bytes: 0, max_tokens: 1 };
+	pub const SMALLEST: Self = Self { prompt_tokens: 0, max_tokens: 1 };
 
-	/// Tokens of context the job may take: a prompt tokenises to at most one token per byte,
-	/// plus the beginning-of-sequence token and the tokeniser's leading-space piece, so this
-	/// bound holds whatever the tokeniser.
+	/// Tokens of context the job may take: the prompt's bound, plus the beginning-of-sequence
+	/// token and the tokeniser's leading-space piece, plus `max_tokens`.
 	pub fn context_tokens(&self) -> u64 {
-		u64::from(self.prompt_bytes).saturating_add(2).saturating_add(u64::from(self.max_tokens))
+		u64::from(self.prompt_tokens).saturating_add(2).saturating_add(u64::from(self.max_tokens))
 	}
 }
 
@@ -278,8 +254,8 @@ pub struct AttestationPayload {
 	pub job: JobId,
 	/// BLAKE2b-256 of the model file.
 	pub model_hash: H256,
-	/// BLAKE2b-256 of the prompt bytes.
-	pub prompt_hash: H256,
+	/// The job's [`JobRequest::hash`] (prompt or messages, and sampling).
+	pub request_hash: H256,
 	/// The job's `max_tokens`.
 	pub max_tokens: u32,
 	/// BLAKE2b-256 of the output bytes.
@@ -296,7 +272,7 @@ pub struct AttestationPayload {
 pub const OPERATOR_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"mosc");
 
 /// Domain separator for attestation signatures.
-pub const ATTESTATION_CONTEXT: &[u8] = b"mosaic/attestation/v2";
+pub const ATTESTATION_CONTEXT: &[u8] = b"mosaic/attestation/v3";
 
 impl AttestationPayload {
 	/// The exact bytes the operator key signs.

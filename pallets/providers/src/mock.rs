@@ -68,6 +68,7 @@ impl ModelRegistry<AccountId> for TestModels {
 				creator: CREATOR,
 				royalty_bps: 0,
 				context_length: 256,
+				chat: false,
 			}),
 			_ => Err(ModelUnavailable::Unknown),
 		}

@@ -24,7 +24,7 @@ const TERMS: ServingTerms =
 	ServingTerms { context_length: 2_048, max_output_tokens: 512, tokens_per_second: 20 };
 
 /// A small job, which `TERMS` cover.
-const SMALL: JobNeeds = JobNeeds { prompt_bytes: 10, max_tokens: 10 };
+const SMALL: JobNeeds = JobNeeds { prompt_tokens: 10, max_tokens: 10 };
 
 fn register_serving(who: AccountId, op: AccountId, model: u32) {
 	register(who, op, MIN_BOND, 10);
@@ -214,12 +214,12 @@ fn candidates_are_only_providers_whose_terms_cover_the_job() {
 		};
 		assert_eq!(names(SMALL), vec![P1, P2]);
 		// Output above P1's largest.
-		assert_eq!(names(JobNeeds { prompt_bytes: 10, max_tokens: 513 }), vec![P2]);
+		assert_eq!(names(JobNeeds { prompt_tokens: 10, max_tokens: 513 }), vec![P2]);
 		// Prompt + output + 2 above P1's context, though the output alone is within bounds.
-		assert_eq!(names(JobNeeds { prompt_bytes: 1_600, max_tokens: 447 }), vec![P2]);
-		assert_eq!(names(JobNeeds { prompt_bytes: 1_534, max_tokens: 512 }), vec![P1, P2]);
+		assert_eq!(names(JobNeeds { prompt_tokens: 1_600, max_tokens: 447 }), vec![P2]);
+		assert_eq!(names(JobNeeds { prompt_tokens: 1_534, max_tokens: 512 }), vec![P1, P2]);
 		// Beyond everyone.
-		assert!(names(JobNeeds { prompt_bytes: 10, max_tokens: 9_000 }).is_empty());
+		assert!(names(JobNeeds { prompt_tokens: 10, max_tokens: 9_000 }).is_empty());
 		// The candidate carries the terms the jobs pallet derives the deadline from.
 		assert_eq!(Providers::candidates(0, 100, &SMALL, &[P1])[0].terms, big);
 	});

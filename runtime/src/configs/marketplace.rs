@@ -126,7 +126,7 @@ mod benchmark_helpers {
 	use super::*;
 	use frame_benchmarking::account;
 	use frame_support::traits::fungible::Mutate;
-	use mosaic_primitives::{ModelId, Quantization, OPERATOR_KEY_TYPE};
+	use mosaic_primitives::{FileType, ModelId, ModelSpec, OPERATOR_KEY_TYPE};
 	use sp_core::{sr25519, H256};
 
 	/// Sets up models and providers through the real pallets, with operator keys in the
@@ -148,8 +148,7 @@ mod benchmark_helpers {
 					b"bench".to_vec().try_into().unwrap_or_default(),
 					H256(sp_io::hashing::blake2_256(&next.to_le_bytes())),
 					1,
-					Quantization::Q4_0,
-					u32::MAX,
+					ModelSpec::llama(1, FileType::Q4_0, u32::MAX),
 					MaxRoyaltyBps::get(),
 				);
 			}

@@ -4,6 +4,7 @@ mod deadlines;
 mod declines;
 mod offchain;
 mod property;
+mod requests;
 mod results;
 mod settlement;
 mod submission;
@@ -13,7 +14,7 @@ use frame_support::{
 	assert_ok,
 	traits::fungible::{Inspect, InspectHold},
 };
-use mosaic_primitives::{JobId, ModelId, Quantization};
+use mosaic_primitives::{FileType, JobId, ModelId, ModelSpec};
 use pallet_mosaic_providers::{HardwareProfile, HoldReason as ProviderHold};
 use sp_core::{Pair, H256};
 use sp_runtime::{DispatchResult, MultiSignature};
@@ -27,16 +28,22 @@ pub fn profile(engine: H256) -> HardwareProfile {
 	HardwareProfile { cpu_cores: 2, ram_gib: 8, gpu: None, max_concurrent_jobs: 4, engine }
 }
 
-/// Registers a model by the creator with `royalty_bps`; returns its id.
+/// Registers a chat model (128 tokens of context, a chat template) by the creator with
+/// `royalty_bps`; returns its id.
 pub fn register_model(royalty_bps: u16) -> ModelId {
+	register_model_with(royalty_bps, Some(H256::repeat_byte(0xc7)))
+}
+
+/// Registers a model with `chat_template` (`None`: raw prompts only).
+pub fn register_model_with(royalty_bps: u16, chat_template: Option<H256>) -> ModelId {
 	let id = pallet_mosaic_models::NextModelId::<Test>::get();
+	let spec = ModelSpec { chat_template, ..ModelSpec::llama(1_000, FileType::Q8_0, 128) };
 	assert_ok!(Models::register_model(
 		RuntimeOrigin::signed(account(CREATOR)),
 		b"tiny".to_vec().try_into().unwrap(),
 		H256::repeat_byte(id as u8 + 1),
 		1_000,
-		Quantization::Q8_0,
-		128,
+		spec,
 		royalty_bps
 	));
 	id
@@ -145,8 +152,8 @@ pub fn answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
 
 /// Provider `n`'s operator signature declining `job` for `reason`.
 pub fn sign_decline(n: u8, job: JobId, reason: crate::DeclineReason) -> MultiSignature {
-	let prompt_hash = JobsStorage::<Test>::get(job).map(|j| j.prompt_hash).unwrap_or_default();
-	let bytes = crate::decline_signing_bytes(job, prompt_hash, reason, Jobs::genesis());
+	let request_hash = JobsStorage::<Test>::get(job).map(|j| j.request_hash).unwrap_or_default();
+	let bytes = crate::decline_signing_bytes(job, request_hash, reason, Jobs::genesis());
 	MultiSignature::Ed25519(operator_pair(n).sign(&bytes))
 }
 

@@ -181,7 +181,7 @@ fn answers_an_assigned_job_with_a_result_that_settles_it() {
 			requests,
 			vec![InferenceRequest {
 				model_hash: JobsStorage::<Test>::get(job).unwrap().model_hash.0,
-				prompt: b"Once upon a time".to_vec(),
+				request: mosaic_primitives::JobRequest::text(b"Once upon a time".to_vec()),
 				max_tokens: 8,
 				max_output_bytes: 64,
 				// Deadline at 1 + TIMEOUT, one block kept for inclusion, one-second blocks.
@@ -342,19 +342,17 @@ fn every_engine_failure_becomes_a_decline_never_a_slash() {
 }
 
 #[test]
-fn a_busy_engine_is_asked_again_next_block() {
+fn a_job_beyond_the_engines_queue_is_declined_not_retried() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
 		let job = submit(USER, model, 8, 10, 1).unwrap();
 		node.engine.then(Err(InferenceError::Busy));
 		run_worker();
-		assert!(pool(node).is_empty());
-		assert_eq!(claim(job), None);
+		assert_pooled_decline(node, job, DeclineReason::Busy);
 		run_to_block(2);
 		run_worker();
-		assert_eq!(node.engine.runs(), 2);
-		assert_eq!(pool(node).len(), 1);
+		assert_eq!(node.engine.runs(), 1, "never run after it was declined");
 	})
 }
 
@@ -503,9 +501,10 @@ fn a_different_job_under_the_same_id_after_a_reorg_is_a_different_claim() {
 		// The fork that had this job is gone; on the new fork another job (another prompt)
 		// has its id.
 		let mut other = JobsStorage::<Test>::get(job).unwrap();
-		other.prompt_hash = H256::repeat_byte(9);
+		other.request_hash = H256::repeat_byte(9);
 		JobsStorage::<Test>::insert(job, other);
-		crate::Prompts::<Test>::insert(job, sp_runtime::BoundedVec::truncate_from(b"Hi".to_vec()));
+		let hi = mosaic_primitives::JobRequest::text(b"Hi".to_vec());
+		crate::Requests::<Test>::insert(job, sp_runtime::BoundedVec::truncate_from(hi.encode()));
 		run_to_block(2);
 		run_worker();
 		assert_eq!(node.engine.runs(), 2, "the other job is run, not skipped");

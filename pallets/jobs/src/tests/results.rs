@@ -37,7 +37,7 @@ fn the_stored_attestation_verifies_later() {
 		let payload = AttestationPayload {
 			job,
 			model_hash: j.model_hash,
-			prompt_hash: j.prompt_hash,
+			request_hash: j.request_hash,
 			max_tokens: j.max_tokens,
 			output_hash: H256(sp_io::hashing::blake2_256(&r.output)),
 			tokens: r.tokens,

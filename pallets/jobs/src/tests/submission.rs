@@ -1,9 +1,9 @@
 //! Submitting jobs: the checks, the escrow, who may be drawn, and the deadline.
 
 use super::*;
-use crate::{Deadlines, Error, Event, JobStatus, Prompts};
+use crate::{Deadlines, Error, Event, JobStatus};
 use frame_support::assert_noop;
-use mosaic_primitives::{ModelRegistry, ServingTerms};
+use mosaic_primitives::{JobRequest, ModelRegistry, ServingTerms};
 
 #[test]
 fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
@@ -17,8 +17,8 @@ fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
 		assert_eq!(j.assignments[0].price, ASK);
 		assert_eq!(j.deadline, 1 + TIMEOUT);
 		assert_eq!(Deadlines::<Test>::get(1 + TIMEOUT).into_inner(), vec![job]);
-		assert_eq!(Prompts::<Test>::get(job).unwrap().into_inner(), b"Once upon a time".to_vec());
-		assert_eq!(j.prompt_hash, H256(sp_io::hashing::blake2_256(b"Once upon a time")));
+		assert_eq!(Jobs::request(job), Some(JobRequest::text(b"Once upon a time".to_vec())));
+		assert_eq!(j.request_hash, JobRequest::text(b"Once upon a time".to_vec()).hash());
 		let terms = Models::terms_for_new_job(model).unwrap();
 		assert_eq!(
 			(j.model_hash, j.creator.clone(), j.royalty_bps),
@@ -294,7 +294,7 @@ fn a_job_that_cannot_fit_the_models_context_is_refused() {
 		let model = market(1);
 		assert_noop!(submit(USER, model, 111, 10, 1), Error::<Test>::ExceedsContext);
 		assert_ok!(submit(USER, model, 110, 10, 1));
-		assert!(!Jobs::fits_context(usize::MAX, 1, u32::MAX));
+		assert!(!Jobs::fits_context(u32::MAX, 1, u32::MAX));
 		assert!(Jobs::fits_context(0, u32::MAX - 2, u32::MAX));
 	});
 }
