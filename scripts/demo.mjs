@@ -11,10 +11,20 @@ import { connect, devAccount, waitFinalized } from './lib/chain.mjs';
 import { fmt, followJob, submitJob } from './lib/jobs.mjs';
 
 const SMOLLM2_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log('usage: node scripts/demo.mjs ["question"] [max_tokens]   (node: MOSAIC_WS, default ws://127.0.0.1:9944)');
+  process.exit(0);
+}
 const question = process.argv[2] ?? 'What is the capital of France?';
 const maxTokens = Number(process.argv[3] ?? 48);
 
-const api = await connect();
+let api;
+try {
+  api = await connect();
+} catch (e) {
+  console.error(`error: ${e.message}`);
+  process.exit(1);
+}
 try {
   const head = await waitFinalized(api, 1);
   console.log(`chain ${(await api.rpc.system.chain()).toString()} finalised #${head.number}`);

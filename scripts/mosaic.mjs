@@ -46,6 +46,7 @@ function parseArgs(argv) {
       return argv[i];
     };
     if (a === '--json') opts.json = true;
+    else if (a === '--help' || a === '-h') positional.unshift('help');
     else if (a === '--url') opts.url = value();
     else if (a === '--redundancy') opts.redundancy = int(value(), '--redundancy');
     else if (a === '--max-tokens') opts.maxTokens = int(value(), '--max-tokens');

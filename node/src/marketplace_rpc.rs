@@ -4,7 +4,13 @@
 //! Every failure is a JSON-RPC error with a stable code and a message saying what to change;
 //! malformed parameters are rejected by jsonrpsee with -32602 before reaching the runtime.
 
-use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
+use crate::streams::Streams;
+use jsonrpsee::{
+	core::{RpcResult, SubscriptionResult},
+	proc_macros::rpc,
+	types::ErrorObjectOwned,
+	PendingSubscriptionSink, SubscriptionMessage,
+};
 use mosaic_api::{
 	Estimate, JobView, MarketplaceApi as MarketplaceRuntimeApi, ModelView, ProviderView, QueryError,
 };
@@ -29,6 +35,7 @@ pub mod code {
 	pub const NO_PROVIDER_COVERS: i32 = 1011;
 	pub const ZERO_BID: i32 = 1012;
 	pub const NO_ENGINE: i32 = 1020;
+	pub const NOT_OWNER: i32 = 1021;
 	pub const RUNTIME: i32 = 1099;
 }
 
@@ -86,17 +93,25 @@ pub trait MarketplaceRpc<BlockHash> {
 	/// This node's engine: its fingerprint hash to declare as a provider.
 	#[method(name = "engine")]
 	fn engine(&self) -> RpcResult<EngineInfo>;
+
+	/// The output of `job` as this node's engine generates it, for the job's owner only:
+	/// `signature` is the owner's sr25519 signature over
+	/// `mosaic_primitives::stream_signing_bytes(job, genesis hash)`. Events: `output` (bytes so
+	/// far, then each new run), then `done` (output hash and tokens, as attested) or `failed`.
+	#[subscription(name = "streamJob" => "jobOutput", unsubscribe = "unstreamJob", item = crate::streams::StreamEvent)]
+	async fn stream_job(&self, job: u64, signature: sp_core::Bytes) -> SubscriptionResult;
 }
 
 /// The `mosaic_*` methods over a client.
 pub struct Marketplace<C> {
 	client: Arc<C>,
 	engine: Option<EngineInfo>,
+	streams: Option<Arc<Streams>>,
 }
 
 impl<C> Marketplace<C> {
-	pub fn new(client: Arc<C>, engine: Option<EngineInfo>) -> Self {
-		Self { client, engine }
+	pub fn new(client: Arc<C>, engine: Option<EngineInfo>, streams: Option<Arc<Streams>>) -> Self {
+		Self { client, engine, streams }
 	}
 }
 
@@ -143,6 +158,7 @@ fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 	error(code::RUNTIME, format!("runtime API call failed: {e}"))
 }
 
+#[jsonrpsee::core::async_trait]
 impl<C> MarketplaceRpcServer<<Block as BlockT>::Hash> for Marketplace<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
@@ -205,5 +221,69 @@ where
 		self.engine.clone().ok_or_else(|| {
 			error(code::NO_ENGINE, "this node runs no inference engine: start it with --models-dir")
 		})
+	}
+
+	async fn stream_job(
+		&self,
+		pending: PendingSubscriptionSink,
+		job: u64,
+		signature: sp_core::Bytes,
+	) -> SubscriptionResult {
+		let streams = match (self.streams.clone(), self.owner_signed(job, &signature)) {
+			(None, _) => {
+				pending.reject(error(code::NO_ENGINE, "this node runs no inference engine")).await;
+				return Ok(());
+			}
+			(_, Err(e)) => {
+				pending.reject(e).await;
+				return Ok(());
+			}
+			(Some(streams), Ok(())) => streams,
+		};
+		let (backlog, live) = streams.subscribe(job);
+		let sink = pending.accept().await?;
+		for event in backlog {
+			sink.send(SubscriptionMessage::from_json(&event)?).await?;
+		}
+		if let Some(mut live) = live {
+			use futures::StreamExt;
+			while let Some(event) = live.next().await {
+				sink.send(SubscriptionMessage::from_json(&event)?).await?;
+			}
+		}
+		Ok(())
+	}
+}
+
+impl<C> Marketplace<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: MarketplaceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+{
+	/// Whether `signature` is `job`'s owner's over its stream request on this chain.
+	fn owner_signed(&self, job: u64, signature: &[u8]) -> Result<(), ErrorObjectOwned> {
+		use sp_core::{sr25519, Pair};
+		let info = self.client.info();
+		let view = self
+			.client
+			.runtime_api()
+			.job(info.best_hash, job)
+			.map_err(runtime_error)?
+			.ok_or_else(|| error(code::JOB_NOT_FOUND, format!("no job has id {job}")))?;
+		let owner = sr25519::Public::from_raw(view.owner.into());
+		let message =
+			mosaic_primitives::stream_signing_bytes(job, sp_core::H256(info.genesis_hash.into()));
+		let valid = <[u8; 64]>::try_from(signature)
+			.map(sr25519::Signature::from_raw)
+			.is_ok_and(|sig| sr25519::Pair::verify(&sig, &message, &owner));
+		if valid {
+			Ok(())
+		} else {
+			Err(error(
+				code::NOT_OWNER,
+				"not the job owner's signature: sign mosaic_primitives::stream_signing_bytes(job, \
+				 genesis hash) with the key that submitted the job (sr25519)",
+			))
+		}
 	}
 }

@@ -18,6 +18,8 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 	/// This node's inference engine, if it runs one.
 	pub engine: Option<crate::marketplace_rpc::EngineInfo>,
+	/// The output streams of the jobs its engine runs (with the engine).
+	pub streams: Option<Arc<crate::streams::Streams>>,
 }
 
 /// Builds the RPC module with every Mosaic-specific method.
@@ -40,11 +42,11 @@ where
 	let mut module = RpcModule::new(());
 	use crate::marketplace_rpc::{Marketplace, MarketplaceRpcServer};
 
-	let FullDeps { client, pool, engine } = deps;
+	let FullDeps { client, pool, engine, streams } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Marketplace::new(client, engine).into_rpc())?;
+	module.merge(Marketplace::new(client, engine, streams).into_rpc())?;
 
 	Ok(module)
 }

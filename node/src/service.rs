@@ -194,12 +194,14 @@ pub fn new_full<
 		})?;
 
 	// A provider's engine; off-chain workers run wherever there is one.
+	let streams = Arc::new(crate::streams::Streams::default());
 	let (engine, engine_info): (Option<Arc<dyn InferenceHost>>, _) = match &provider.models_dir {
 		Some(dir) => {
 			let host = EngineHost::new(dir.clone(), provider, config.prometheus_registry())
 				.map_err(ServiceError::Other)?;
 			let info = host.info();
-			let host: Arc<dyn InferenceHost> = Arc::new(BackgroundEngine::new(host));
+			let host: Arc<dyn InferenceHost> =
+				Arc::new(BackgroundEngine::new(host, streams.clone()));
 			(Some(host), Some(info))
 		}
 		None => (None, None),
@@ -259,6 +261,7 @@ pub fn new_full<
 				client: client.clone(),
 				pool: pool.clone(),
 				engine: engine_info.clone(),
+				streams: engine_info.as_ref().map(|_| streams.clone()),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

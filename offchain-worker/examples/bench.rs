@@ -258,7 +258,7 @@ fn concurrent(
 			let _ = tx.send(r);
 		});
 		batcher
-			.submit(mosaic_engine::Job { request, limits: Default::default(), done })
+			.submit(mosaic_engine::Job { request, limits: Default::default(), stream: None, done })
 			.map_err(|_| "queue full".to_string())?;
 	}
 	drop(tx);

@@ -13,7 +13,7 @@
 
 use crate::{
 	engine::{context_params, Engine},
-	generation::{Generation, Next},
+	generation::{Generation, Next, Stream},
 	request, EngineError, Inference, Limits, Request, Settings,
 };
 use llama_cpp_2::{llama_batch::LlamaBatch, model::LlamaModel, token::LlamaToken};
@@ -33,6 +33,8 @@ pub type Done = Box<dyn FnOnce(Result<Inference, EngineError>) + Send>;
 pub struct Job {
 	pub request: Request,
 	pub limits: Limits,
+	/// Gets the output as it is generated, if given (see [`Stream`]).
+	pub stream: Option<Stream>,
 	pub done: Done,
 }
 
@@ -229,7 +231,7 @@ fn serve(
 
 /// A job's sequence state, or `None` after reporting why it cannot run.
 fn admit(model: &LlamaModel, settings: Settings, at: Instant, job: Job) -> Option<Active> {
-	let Job { request, limits, done } = job;
+	let Job { request, limits, stream, done } = job;
 	let prompt = match request::tokens(model, &request.prompt) {
 		Ok(tokens) if tokens.is_empty() => Err(EngineError::EmptyPrompt),
 		Ok(tokens) if tokens.len() + request.max_tokens as usize > settings.n_ctx as usize => {
@@ -248,7 +250,7 @@ fn admit(model: &LlamaModel, settings: Settings, at: Instant, job: Job) -> Optio
 			return None;
 		}
 	};
-	let generation = Generation::new(&request, limits, at);
+	let generation = Generation::new(&request, limits, at, stream);
 	if generation.is_empty() {
 		done(Ok(generation.finish()));
 		return None;

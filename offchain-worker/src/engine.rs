@@ -247,7 +247,7 @@ impl Engine {
 			ctx.decode(&mut batch).map_err(|e| inference(&e))?;
 		}
 
-		let mut generation = Generation::new(request, limits, start);
+		let mut generation = Generation::new(request, limits, start, None);
 		if generation.is_empty() {
 			return Ok(generation.finish());
 		}

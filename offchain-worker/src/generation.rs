@@ -15,8 +15,17 @@ pub(crate) enum Next {
 	Done,
 }
 
+/// Receives the output while it is generated: byte runs that concatenate to the final output
+/// (bytes that may still become a stop sequence are held back until they cannot).
+pub type Stream = Box<dyn FnMut(&[u8]) + Send>;
+
 /// A job being decoded.
 pub(crate) struct Generation {
+	stream: Option<Stream>,
+	/// Output bytes already streamed.
+	streamed: usize,
+	/// Bytes held back: one less than the longest stop sequence.
+	hold: usize,
 	sampler: LlamaSampler,
 	sampling: Sampling,
 	max_tokens: u32,
@@ -31,8 +40,17 @@ pub(crate) struct Generation {
 
 impl Generation {
 	/// A job of `request`, handed to the engine at `start`.
-	pub(crate) fn new(request: &Request, limits: Limits, start: Instant) -> Self {
+	pub(crate) fn new(
+		request: &Request,
+		limits: Limits,
+		start: Instant,
+		stream: Option<Stream>,
+	) -> Self {
+		let hold = request.sampling.stop.iter().map(Vec::len).max().unwrap_or(1).saturating_sub(1);
 		Self {
+			stream,
+			streamed: 0,
+			hold,
 			sampler: request.sampling.sampler(),
 			sampling: request.sampling.clone(),
 			max_tokens: request.max_tokens,
@@ -86,11 +104,25 @@ impl Generation {
 		if self.generated >= self.max_tokens {
 			return Ok(Next::Done);
 		}
+		self.flush(self.output.len().saturating_sub(self.hold));
 		Ok(Next::Feed(token))
 	}
 
-	/// The result.
-	pub(crate) fn finish(self) -> Inference {
+	/// Streams the output up to byte `upto`.
+	fn flush(&mut self, upto: usize) {
+		if let (Some(stream), Some(new)) =
+			(self.stream.as_mut(), self.output.get(self.streamed..upto))
+		{
+			if !new.is_empty() {
+				stream(new);
+				self.streamed = upto;
+			}
+		}
+	}
+
+	/// The result; the stream gets the rest of the output first.
+	pub(crate) fn finish(mut self) -> Inference {
+		self.flush(self.output.len());
 		let total = self.start.elapsed();
 		let time_to_first_token = self.first_token_at.unwrap_or(total);
 		let after_first = total.saturating_sub(time_to_first_token).as_secs_f64();

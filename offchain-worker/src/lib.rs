@@ -28,6 +28,7 @@ pub mod request;
 
 pub use batch::{Batcher, Done, Job, Load, QueueFull};
 pub use engine::{Engine, Inference, Settings};
+pub use generation::Stream;
 pub use hash::{blake2b_256, content_hash, ModelDir};
 pub use inspect::ModelHeader;
 pub use request::{ChatMessage, Prompt, Request, Sampling};

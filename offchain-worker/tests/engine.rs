@@ -306,7 +306,7 @@ fn batched(
 		let tx = tx.clone();
 		let done = Box::new(move |r| tx.send((i, r)).unwrap());
 		assert!(batcher
-			.submit(mosaic_engine::Job { request, limits: Default::default(), done })
+			.submit(mosaic_engine::Job { request, limits: Default::default(), stream: None, done })
 			.is_ok());
 	}
 	drop(tx);
@@ -361,9 +361,44 @@ fn a_full_queue_gives_the_job_back() {
 	let job = || mosaic_engine::Job {
 		request: Request::text("Once upon a time", 200),
 		limits: Default::default(),
+		stream: None,
 		done: Box::new(|_| {}),
 	};
 	// One decoding (once the thread took it), one queued: some submission is refused.
 	let refused = (0..8).filter(|_| batcher.submit(job()).is_err()).count();
 	assert!(refused > 0, "a bounded queue refuses");
+}
+
+#[test]
+fn the_stream_concatenates_to_the_output_and_never_shows_a_stop() {
+	let engine = engine();
+	let h = hash_of("tiny-q8_0.gguf");
+	let full = engine.run(&h, b"Once upon a time", 32).unwrap();
+	let stop = full.output[6..9].to_vec();
+	let plain = Request::text("Once upon a time", 32);
+	let stopped = Request {
+		sampling: Sampling { stop: vec![stop.clone()], ..Sampling::default() },
+		..plain.clone()
+	};
+	for request in [plain, stopped] {
+		let batcher = engine.batcher(&h, 2, 1).unwrap();
+		let pieces = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<u8>>::new()));
+		let sink = pieces.clone();
+		let (tx, rx) = std::sync::mpsc::channel();
+		let job = mosaic_engine::Job {
+			request: request.clone(),
+			limits: Default::default(),
+			stream: Some(Box::new(move |bytes| sink.lock().unwrap().push(bytes.to_vec()))),
+			done: Box::new(move |r| tx.send(r).unwrap()),
+		};
+		assert!(batcher.submit(job).is_ok());
+		let out = rx.recv().unwrap().unwrap();
+		let pieces = pieces.lock().unwrap();
+		assert!(pieces.len() > 1, "streamed in pieces, not at the end");
+		assert_eq!(pieces.concat(), out.output, "the stream is the output");
+		assert!(
+			!out.output.windows(stop.len()).any(|w| w == stop.as_slice())
+				|| request.sampling.stop.is_empty()
+		);
+	}
 }

@@ -5,8 +5,13 @@ import { rpc } from './rpc.mjs';
 /** The node to talk to: MOSAIC_WS, or a local dev node. */
 export const DEFAULT_WS = process.env.MOSAIC_WS ?? 'ws://127.0.0.1:9944';
 
-/** Connects to `url`, failing after `timeoutMs` instead of retrying forever. */
-export async function connect(url = DEFAULT_WS, timeoutMs = 30_000) {
+/**
+ * Connects to `url`. Fails within `probeMs` with "cannot reach a Mosaic node at …" when
+ * nothing answers there, instead of retrying forever; then within `timeoutMs` if the node
+ * does not become ready.
+ */
+export async function connect(url = DEFAULT_WS, timeoutMs = 30_000, probeMs = 5_000) {
+  await probe(url, probeMs);
   const provider = new WsProvider(url, 1_000);
   const timer = setTimeout(() => provider.disconnect(), timeoutMs);
   try {
@@ -18,6 +23,28 @@ export async function connect(url = DEFAULT_WS, timeoutMs = 30_000) {
     throw e;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Throws "cannot reach a Mosaic node at `url`" unless a node answers there within `ms`. */
+async function probe(url, ms) {
+  let http;
+  try {
+    http = new URL(url.replace(/^ws/, 'http'));
+  } catch {
+    throw new Error(`not a node URL: ${JSON.stringify(url)} (e.g. ws://127.0.0.1:9944)`);
+  }
+  try {
+    const res = await fetch(http, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'system_health', params: [] }),
+      signal: AbortSignal.timeout(ms),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  } catch (e) {
+    const why = e.name === 'TimeoutError' ? `no answer within ${ms / 1000} s` : (e.cause?.code ?? e.message);
+    throw new Error(`cannot reach a Mosaic node at ${url} (${why}); start one (scripts/run-dev.sh) or pass --url`);
   }
 }
 

@@ -37,6 +37,12 @@ export const rpc = {
       params: [],
       type: 'Json',
     },
+    streamJob: {
+      description: "A job's output as this node's engine generates it, for its owner: signature is the owner's sr25519 signature over mosaic/stream/v1 ‖ SCALE(job, genesis hash).",
+      params: [{ name: 'job', type: 'u64' }, { name: 'signature', type: 'Bytes' }],
+      pubsub: ['jobOutput', 'streamJob', 'unstreamJob'],
+      type: 'Json',
+    },
   },
 };
 
@@ -55,4 +61,5 @@ export const RPC_ERRORS = {
   NO_PROVIDER_COVERS: 1011,
   ZERO_BID: 1012,
   NO_ENGINE: 1020,
+  NOT_OWNER: 1021,
 };

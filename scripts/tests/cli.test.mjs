@@ -162,3 +162,27 @@ test('the mosaic_* RPC methods answer with typed errors', async () => {
   }).then((r) => r.json());
   assert.equal(bid.error.code, RPC_ERRORS.BAD_BID);
 });
+
+test('every client has --help and says within seconds that it cannot reach a node', () => {
+  const scripts = ['mosaic.mjs', 'onboard-provider.mjs', 'demo.mjs', 'gateway.mjs'].map((f) => fileURLToPath(new URL(`../${f}`, import.meta.url)));
+  for (const script of scripts) {
+    const help = spawnSync(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(help.status, 0, `${script} --help: ${help.stderr}`);
+    assert.match(help.stdout, /usage:/, script);
+  }
+  const nowhere = 'ws://127.0.0.1:9';
+  const env = { ...process.env, MOSAIC_WS: nowhere, MOSAIC_SURI: '//Bob', MOSAIC_OPERATOR_SURI: '//Bob//op', MOSAIC_GATEWAY_KEY: 'k' };
+  const runs = [
+    [scripts[0], 'models', '--url', nowhere],
+    [scripts[1], process.env.MOSAIC_TINY_MODEL, '--url', nowhere],
+    [scripts[2]],
+    [scripts[3], '--url', nowhere, '--port', '18099'],
+  ];
+  for (const args of runs) {
+    const started = Date.now();
+    const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(r.status, 0, `${args.join(' ')} exits non-zero`);
+    assert.match(r.stderr, /cannot reach a Mosaic node at ws:\/\/127\.0\.0\.1:9/, `${args[0]}: ${r.stderr}`);
+    assert.ok(Date.now() - started < 10_000, `${args[0]} gave up within seconds`);
+  }
+});

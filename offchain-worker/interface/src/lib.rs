@@ -29,6 +29,8 @@ use sp_externalities::ExternalitiesExt;
 /// A completion to compute.
 #[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
 pub struct InferenceRequest {
+	/// The job's id: its owner may follow the output as it is generated (`mosaic_streamJob`).
+	pub job: u64,
 	/// BLAKE2b-256 of the whole GGUF file: the model's registered content hash.
 	pub model_hash: [u8; 32],
 	/// The job's request: a raw prompt or chat messages, and how to sample.

@@ -245,6 +245,7 @@ impl<T: Config> Work<'_, T> {
 			return self.decline(key, DeclineReason::EngineFailure);
 		};
 		let request = InferenceRequest {
+			job: job_id,
 			model_hash: job.model_hash.0,
 			request: job_request,
 			max_tokens: job.max_tokens,

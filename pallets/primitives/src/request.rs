@@ -119,6 +119,18 @@ pub const CHAT_TOKENS_PER_MESSAGE: u32 = 8;
 /// bound plus this.
 pub const REQUEST_OVERHEAD: u32 = 512;
 
+/// Domain separator of the signature with which a job's owner asks a provider's node for the
+/// job's output stream.
+pub const STREAM_CONTEXT: &[u8] = b"mosaic/stream/v1";
+
+/// The exact bytes a job's owner signs to follow `job`'s output on the chain of `genesis`:
+/// [`STREAM_CONTEXT`] then the SCALE encoding of `(job, genesis)` (u64 little-endian, 32 bytes).
+pub fn stream_signing_bytes(job: crate::JobId, genesis: H256) -> Vec<u8> {
+	let mut bytes = STREAM_CONTEXT.to_vec();
+	(job, genesis).encode_to(&mut bytes);
+	bytes
+}
+
 /// Why a request is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestError {

@@ -180,6 +180,7 @@ fn answers_an_assigned_job_with_a_result_that_settles_it() {
 		assert_eq!(
 			requests,
 			vec![InferenceRequest {
+				job,
 				model_hash: JobsStorage::<Test>::get(job).unwrap().model_hash.0,
 				request: mosaic_primitives::JobRequest::text(b"Once upon a time".to_vec()),
 				max_tokens: 8,

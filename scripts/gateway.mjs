@@ -1,0 +1,281 @@
+#!/usr/bin/env node
+// Mosaic's OpenAI-compatible gateway: `/v1/models`, `/v1/chat/completions` and
+// `/v1/completions` (with `stream: true` as server-sent events), each request paid for as a
+// job on chain from one account and answered by the provider the chain assigns.
+//
+//   MOSAIC_SURI=//Bob MOSAIC_GATEWAY_KEY=secret node scripts/gateway.mjs [--url ws://127.0.0.1:9944]
+//       [--host 127.0.0.1] [--port 8080] [--concurrency 8] [--max-tokens 256]
+//
+// MOSAIC_SURI is the paying account (dev URI or mnemonic); MOSAIC_GATEWAY_KEY is the bearer key
+// clients must send (`Authorization: Bearer …`), so the gateway is not an open wallet. Both
+// come from the environment only. Streams come from the node at --url (a provider's node: the
+// dev chain's node runs the provider). Every answer carries the job id, the receipt and the
+// attestation (`mosaic` field, `x-mosaic-*` headers), and streamed text is checked against the
+// output hash the provider attested on chain.
+import Fastify from 'fastify';
+import { createSession } from 'better-sse';
+import { Keyring } from '@polkadot/api';
+import { u8aConcat, stringToU8a, u8aToHex, hexToU8a, bnToU8a } from '@polkadot/util';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { connect, DEFAULT_WS, sendAndInclude } from './lib/chain.mjs';
+import { fmt, followJob, jobTx } from './lib/jobs.mjs';
+import { RPC_ERRORS } from './lib/rpc.mjs';
+import { ApiError, chunk, completion, jobFromBody, modelEntry } from './lib/openai.mjs';
+
+const USAGE = `usage: MOSAIC_SURI=… MOSAIC_GATEWAY_KEY=… node scripts/gateway.mjs [options]
+
+  --url ws://…        the Mosaic node (default MOSAIC_WS or ${DEFAULT_WS})
+  --host ADDRESS      where to listen (default 127.0.0.1)
+  --port N            (default 8080)
+  --concurrency N     requests served at once; more get 429 (default 8)
+  --max-tokens N      max_tokens when a request has none (default 256)
+  --help
+
+MOSAIC_SURI: the account that pays for jobs. MOSAIC_GATEWAY_KEY: the bearer key clients send.`;
+
+function parseArgs(argv) {
+  const o = { url: DEFAULT_WS, host: '127.0.0.1', port: 8080, concurrency: 8, maxTokens: 256 };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const v = () => { i += 1; if (i >= argv.length) throw new Error(`${a} needs a value`); return argv[i]; };
+    const int = (s) => { if (!/^\d+$/.test(s)) throw new Error(`${a} must be a whole number`); return Number(s); };
+    if (a === '--help' || a === '-h') o.help = true;
+    else if (a === '--url') o.url = v();
+    else if (a === '--host') o.host = v();
+    else if (a === '--port') o.port = int(v());
+    else if (a === '--concurrency') o.concurrency = int(v());
+    else if (a === '--max-tokens') o.maxTokens = int(v());
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** What the job's owner signs to follow its output: mosaic_primitives::stream_signing_bytes. */
+function streamSigningBytes(job, genesis) {
+  return u8aConcat(stringToU8a('mosaic/stream/v1'), bnToU8a(job, { bitLength: 64, isLe: true }), hexToU8a(genesis));
+}
+
+/** An RPC error of the node as the gateway's answer. */
+function fromRpc(e) {
+  const code = Number(/^(\d+):/.exec(e.message)?.[1]);
+  const message = e.message.replace(/^\d+:\s*/, '');
+  if (code === RPC_ERRORS.NO_ELIGIBLE_PROVIDER || code === RPC_ERRORS.NO_PROVIDER_COVERS) return new ApiError(503, message, { code: 'no_eligible_provider' });
+  if (code === RPC_ERRORS.UNKNOWN_MODEL) return new ApiError(404, message, { code: 'model_not_found' });
+  if (code === RPC_ERRORS.EXCEEDS_CONTEXT) return new ApiError(400, message, { code: 'context_length_exceeded', param: 'max_tokens' });
+  if (code) return new ApiError(400, message);
+  return new ApiError(502, `the node answered: ${e.message}`, { type: 'api_error' });
+}
+
+/** A dispatch error of the paying transaction as the gateway's answer. */
+function fromDispatch(e) {
+  const m = e.message;
+  if (/balances\.|InsufficientBalance|FundsUnavailable|Inability to pay/i.test(m)) return new ApiError(402, `the gateway's account cannot pay for this job: ${m}`, { code: 'insufficient_funds' });
+  if (/NoEligibleProvider|NoProviderCovers|NotEnoughProviders|BidBelowEveryAsk/.test(m)) return new ApiError(503, m, { code: 'no_eligible_provider' });
+  return new ApiError(400, m);
+}
+
+async function main() {
+  let o;
+  try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error(`${e.message}\n\n${USAGE}`); return 2; }
+  if (o.help) { console.log(USAGE); return 0; }
+  if (!process.env.MOSAIC_SURI) { console.error(`set MOSAIC_SURI to the paying account\n\n${USAGE}`); return 2; }
+  const key = process.env.MOSAIC_GATEWAY_KEY;
+  if (!key) { console.error(`set MOSAIC_GATEWAY_KEY to the bearer key clients must send\n\n${USAGE}`); return 2; }
+  await cryptoWaitReady();
+  const payer = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(process.env.MOSAIC_SURI);
+  let api;
+  try { api = await connect(o.url); } catch (e) { console.error(`error: ${e.message}`); return 1; }
+  const genesis = api.genesisHash.toHex();
+  let inFlight = 0;
+
+  const app = Fastify({ logger: { level: process.env.MOSAIC_GATEWAY_LOG ?? 'info' }, bodyLimit: 1 << 20 });
+  app.addHook('onRequest', async (req) => {
+    const auth = req.headers.authorization ?? '';
+    if (auth !== `Bearer ${key}`) throw new ApiError(401, auth ? 'the API key is not this gateway\'s' : 'send the gateway\'s key: Authorization: Bearer <key>', { code: 'invalid_api_key' });
+  });
+  app.setErrorHandler((e, req, reply) => {
+    const err = e instanceof ApiError ? e
+      : e.validation || e.statusCode === 400 ? new ApiError(400, e.message)
+        : e.statusCode === 415 ? new ApiError(400, 'send a JSON body (Content-Type: application/json)')
+          : new ApiError(e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500, e.message, { type: 'api_error' });
+    if (err.status >= 500) req.log.error({ err: e }, 'request failed');
+    reply.code(err.status).send(err.body());
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(new ApiError(404, `no route ${req.method} ${req.url}`).body()));
+
+  /** The registered models that an eligible provider serves now, with their asks. */
+  async function listModels() {
+    const models = (await api.rpc.mosaic.models()).toJSON().filter((m) => !m.deprecated);
+    const entries = await Promise.all(models.map(async (m) => {
+      const providers = (await api.rpc.mosaic.providers(m.id)).toJSON();
+      return { m, asks: providers.filter((p) => p.eligible).map((p) => p.ask) };
+    }));
+    return entries.filter(({ asks }) => asks.length > 0);
+  }
+
+  app.get('/v1/models', async () => ({ object: 'list', data: (await listModels()).map(({ m, asks }) => modelEntry(m, asks)) }));
+
+  async function serve(req, reply, chat) {
+    if (inFlight >= o.concurrency) throw new ApiError(429, `the gateway serves ${o.concurrency} requests at once; try again shortly`, { code: 'rate_limit_exceeded' });
+    inFlight += 1;
+    let released = false;
+    const release = () => { if (!released) { released = true; inFlight -= 1; } };
+    try {
+      return await complete(req, reply, chat, release);
+    } finally {
+      if (!reply.sent && !reply.raw.headersSent) release();
+    }
+  }
+
+  async function complete(req, reply, chat, release) {
+    const job = jobFromBody(req.body, { chat, defaultMaxTokens: o.maxTokens });
+    const models = (await api.rpc.mosaic.models()).toJSON();
+    const model = models.find((m) => Buffer.from(m.name.slice(2), 'hex').toString('utf8') === job.model || String(m.id) === job.model);
+    if (!model) throw new ApiError(404, `the model ${JSON.stringify(job.model)} does not exist (see /v1/models)`, { code: 'model_not_found', param: 'model' });
+    if (chat && model.chatTemplate === null) throw new ApiError(400, `${job.model} has no chat template: use /v1/completions with a prompt`, { param: 'messages' });
+    let estimate;
+    try { estimate = (await api.rpc.mosaic.estimate(model.id, job.maxTokens)).toJSON(); } catch (e) { throw fromRpc(e); }
+    const { data: balance } = await api.query.system.account(payer.address);
+    if (balance.free.toBigInt() < BigInt(estimate.escrow)) {
+      throw new ApiError(402, `the gateway's account has ${fmt(balance.free.toBigInt())} free; this job holds up to ${fmt(BigInt(estimate.escrow))}`, { code: 'insufficient_funds' });
+    }
+    let tx;
+    try { tx = jobTx(api, { model: model.id, maxTokens: job.maxTokens, bid: BigInt(estimate.bid), ...job.request }); } catch (e) { throw new ApiError(400, e.message); }
+    let included;
+    try { included = await sendAndInclude(api, tx, payer); } catch (e) { throw fromDispatch(e); }
+    const submitted = included.events.find(({ event }) => api.events.jobs.JobSubmitted.is(event));
+    if (!submitted) throw new ApiError(502, 'the job was not submitted', { type: 'api_error' });
+    const jobId = submitted.event.data.job.toBigInt();
+    const number = (await api.rpc.chain.getHeader(included.blockHash)).number.toNumber();
+    const meta = { chat, id: `mosaic-${jobId}`, model: job.model, created: Math.floor(Date.now() / 1000) };
+    req.log.info({ job: jobId.toString(), model: model.id, stream: job.stream }, 'job submitted');
+    reply.header('x-mosaic-job', jobId.toString());
+
+    // The chain's verdict: settled (with the attested answer) or refunded.
+    let clientGone = false;
+    req.raw.on('close', () => {
+      if (!reply.raw.writableEnded) {
+        clientGone = true;
+        req.log.warn({ job: jobId.toString() }, 'client went away; the job settles or refunds on chain as usual');
+      }
+    });
+    const verdict = followJob(api, jobId, number).then(async ({ end, events }) => {
+      if (clientGone) req.log.info({ job: jobId.toString(), end: end.name }, 'job ended without its client');
+      if (end.name !== 'JobSettled') return { end, events };
+      const answered = events.find((e) => e.name === 'ResultSubmitted' && e.data.outputHash.toHex() === end.data.outputHash.toHex());
+      const provider = answered.data.provider.toString();
+      const result = (await api.query.jobs.results(jobId, provider)).unwrap();
+      const jobInfo = (await api.query.jobs.jobs(jobId)).unwrap();
+      const r = end.data.receipt;
+      return {
+        end,
+        output: result.output.toU8a(true),
+        tokens: answered.data.tokens.toNumber(),
+        mosaic: {
+          job: jobId.toString(),
+          block: end.blockHash.toHex(),
+          receipt: { paid: r.paid.toString(), royalty: r.royalty.toString(), protocolFee: r.protocolFee.toString(), providers: r.providers.toString(), refund: r.refund.toString() },
+          attestation: {
+            provider,
+            signer: result.signer.toString(),
+            signature: result.signature.toHex(),
+            requestHash: jobInfo.requestHash.toHex(),
+            outputHash: end.data.outputHash.toHex(),
+            engine: jobInfo.engine.toHex(),
+            tokens: answered.data.tokens.toNumber(),
+          },
+        },
+      };
+    });
+    const failed = (v) => {
+      const refund = v.end.data.amount ? `; ${fmt(v.end.data.amount.toBigInt())} refunded on chain` : '';
+      const declined = v.events.filter((e) => e.name === 'ProviderDeclined').map((e) => e.data.reason.toString());
+      const why = declined.length ? `its provider(s) declined it (${declined.join(', ')}) and no other could take it` : 'no provider answered before its deadline';
+      return new ApiError(504, `job ${jobId} ended without an answer: ${why}${refund}`, { code: 'deadline_passed' });
+    };
+
+    if (!job.stream) {
+      const v = await verdict;
+      release();
+      if (!v.output) throw failed(v);
+      reply.header('x-mosaic-output-hash', v.mosaic.attestation.outputHash);
+      reply.header('x-mosaic-paid', v.mosaic.receipt.paid);
+      reply.header('x-mosaic-refund', v.mosaic.receipt.refund);
+      reply.header('x-mosaic-provider', v.mosaic.attestation.provider);
+      return completion({ ...meta, text: new TextDecoder().decode(v.output), tokens: v.tokens, maxTokens: job.maxTokens, mosaic: v.mosaic });
+    }
+
+    // Streaming: the provider's node sends the output as it decodes; the chain's verdict ends it.
+    reply.hijack();
+    // OpenAI's framing: `data: <JSON>` events with no event name or id, `data: [DONE]` last.
+    const session = await createSession(req.raw, reply.raw, {
+      serializer: (d) => (typeof d === 'string' ? d : JSON.stringify(d)),
+      retry: null,
+      keepAlive: 15_000,
+      headers: { 'x-mosaic-job': jobId.toString() },
+    });
+    let sent = Promise.resolve();
+    const send = (data) => {
+      sent = sent.then(() => (clientGone ? undefined : session.batch((buffer) => { buffer.data(data).dispatch(); })));
+      return sent;
+    };
+    const decoder = new TextDecoder();
+    const streamed = [];
+    let received = 0;
+    let first = true;
+    const signature = u8aToHex(payer.sign(streamSigningBytes(jobId, genesis)));
+    let unsubscribe = () => {};
+    try {
+      unsubscribe = await api.rpc.mosaic.streamJob(jobId, signature, (json) => {
+        const ev = json.toJSON();
+        // `at` is the event's offset in the output: anything else than the next bytes is a
+        // gap or a repeat, and the check against the attestation below catches it.
+        if (ev?.event !== 'output' || ev.at !== received) return;
+        const bytes = hexToU8a(ev.bytes);
+        streamed.push(bytes);
+        received += bytes.length;
+        const text = decoder.decode(bytes, { stream: true });
+        if (text) { send(chunk({ ...meta, text, first })); first = false; }
+      });
+    } catch (e) {
+      req.log.warn({ job: jobId.toString(), err: e.message }, 'no stream from the node; the answer comes from the chain');
+    }
+    const v = await verdict;
+    try { unsubscribe(); } catch { /* already ended */ }
+    if (v.output) {
+      const got = u8aConcat(...streamed);
+      if (streamed.length === 0 || blake2AsHex(got, 256) !== v.mosaic.attestation.outputHash) {
+        if (streamed.length > 0) req.log.error({ job: jobId.toString() }, 'the stream differs from the attested output');
+        // Whatever was not streamed (or streamed wrong) comes from the chain, marked.
+        const rest = got.length <= v.output.length && u8aToHex(v.output.subarray(0, got.length)) === u8aToHex(got) ? v.output.subarray(got.length) : null;
+        if (rest === null) {
+          send({ error: { message: `the provider's stream of job ${jobId} differs from its attested output ${v.mosaic.attestation.outputHash}`, type: 'api_error', code: 'stream_mismatch' } });
+        } else if (rest.length) {
+          send(chunk({ ...meta, text: decoder.decode(rest), first }));
+        }
+      } else {
+        const tail = decoder.decode();
+        if (tail) send(chunk({ ...meta, text: tail, first }));
+      }
+      send(chunk({ ...meta, finish: v.tokens >= job.maxTokens ? 'length' : 'stop', tokens: v.tokens, mosaic: v.mosaic }));
+    } else {
+      send(failed(v).body());
+    }
+    await send('[DONE]');
+    release();
+    reply.raw.end();
+  }
+
+  app.post('/v1/chat/completions', (req, reply) => serve(req, reply, true));
+  app.post('/v1/completions', (req, reply) => serve(req, reply, false));
+
+  const shutdown = async () => { await app.close(); await api.disconnect(); process.exit(0); };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  await app.listen({ host: o.host, port: o.port });
+  console.log(`gateway on http://${o.host}:${o.port}/v1 (node ${o.url}, paying from ${payer.address})`);
+  return null;
+}
+
+const code = await main();
+if (code !== null) process.exit(code);

@@ -1,0 +1,119 @@
+// The OpenAI-compatible gateway (scripts/gateway.mjs) against the dev node of scripts/test.sh:
+// the official `openai` Python package (scripts/tests/gateway_openai.py) drives models, chat,
+// streaming, sampling and every error code; curl checks the raw SSE framing; a gateway whose
+// account cannot pay answers 402, one at its concurrency limit 429.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { blake2AsHex } from '@polkadot/util-crypto';
+import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
+import { rawSpec } from '../lib/jobs.mjs';
+
+const GATEWAY = fileURLToPath(new URL('../gateway.mjs', import.meta.url));
+const PYTHON_TEST = fileURLToPath(new URL('./gateway_openai.py', import.meta.url));
+const REAL = existsSync(join(process.env.MOSAIC_MODELS ?? '', 'SmolLM2-135M-Instruct.Q4_1.gguf'));
+const MODEL = REAL ? 'SmolLM2-135M-Instruct-Q4_1' : 'mosaic-tiny-llama-q8_0';
+const KEY = 'gateway-test-key';
+const alice = devAccount('//Alice');
+const dave = devAccount('//Dave');
+
+let api;
+const gateways = [];
+
+/** Starts a gateway on `port` paying from `suri`; resolves once it answers. */
+async function startGateway(port, suri, extra = []) {
+  const child = spawn(process.execPath, [GATEWAY, '--url', DEFAULT_WS, '--port', String(port), ...extra], {
+    env: { ...process.env, MOSAIC_SURI: suri, MOSAIC_GATEWAY_KEY: KEY, MOSAIC_GATEWAY_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  gateways.push(child);
+  const url = `http://127.0.0.1:${port}/v1`;
+  for (let i = 0; i < 120; i += 1) {
+    try {
+      const res = await fetch(`${url}/models`, { headers: { authorization: `Bearer ${KEY}` } });
+      if (res.ok) return { url, log: () => log };
+    } catch { /* not up yet */ }
+    if (child.exitCode !== null) throw new Error(`the gateway exited: ${log}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the gateway did not answer: ${log}`);
+}
+
+/** Registers a model no node has (by Dave); `served`: Alice declares she serves it. */
+async function registerModel(name, served) {
+  const hash = blake2AsHex(`${name} ${Date.now()}`, 256);
+  const { events } = await sendAndFinalize(api, api.tx.models.registerModel(name, hash, 1_000_000, rawSpec(2048), 0), dave);
+  const model = events.find(({ event }) => api.events.models.ModelRegistered.is(event)).event.data.model.toNumber();
+  if (served) await sendAndFinalize(api, api.tx.providers.serveModel(model, { contextLength: 2048, maxOutputTokens: 1024, tokensPerSecond: 20 }), alice);
+  return model;
+}
+
+before(async () => { api = await connect(); });
+after(async () => {
+  for (const g of gateways) g.kill();
+  await api?.disconnect();
+});
+
+test('the openai Python client works against the gateway, streaming included, with every error code', async () => {
+  const { url, log } = await startGateway(18080, '//Ferdie');
+  const nobody = await registerModel('gw-no-provider', false);
+  const unanswered = await registerModel('gw-unanswered', true);
+  try {
+    const python = process.env.MOSAIC_PYTHON;
+    const r = spawnSync(python, [PYTHON_TEST], {
+      env: {
+        ...process.env,
+        MOSAIC_GATEWAY_URL: url,
+        MOSAIC_GATEWAY_KEY: KEY,
+        MOSAIC_CHAT_MODEL: MODEL,
+        MOSAIC_REAL: REAL ? '1' : '0',
+        MOSAIC_NO_PROVIDER_MODEL: String(nobody),
+        MOSAIC_UNANSWERED_MODEL: String(unanswered),
+      },
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    console.log(r.stdout);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}\ngateway log:\n${log()}`);
+  } finally {
+    await sendAndFinalize(api, api.tx.providers.stopServing(unanswered), alice).catch(() => {});
+  }
+
+  // Raw SSE framing, as curl sees it.
+  const curl = spawnSync('curl', ['-sN', '-H', `Authorization: Bearer ${KEY}`, '-H', 'Content-Type: application/json',
+    '-d', JSON.stringify({ model: MODEL, stream: true, max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] }),
+    `${url}/chat/completions`], { encoding: 'utf8', timeout: 300_000 });
+  const events = curl.stdout.split('\n\n').filter(Boolean);
+  assert.ok(events.length >= 2, curl.stdout);
+  const data = events.filter((e) => !e.startsWith(':')); // comments keep the connection alive
+  for (const e of data) assert.match(e, /^data:/, `every event is data only: ${JSON.stringify(e)}`);
+  assert.equal(data.at(-1).trim(), 'data:[DONE]');
+  const last = JSON.parse(data.at(-2).replace(/^data:/, ''));
+  assert.ok(last.usage.completion_tokens >= 1 && last.mosaic.job, JSON.stringify(last));
+});
+
+test('a gateway whose account cannot pay answers 402; one at its limit answers 429', async () => {
+  const poor = await startGateway(18081, '//Nobody//poor');
+  const res = await fetch(`${poor.url}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8 }),
+  });
+  assert.equal(res.status, 402);
+  assert.equal((await res.json()).error.code, 'insufficient_funds');
+
+  const busy = await startGateway(18082, '//Ferdie', ['--concurrency', '1']);
+  const ask = () => fetch(`${busy.url}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 }),
+  });
+  const [a, b] = await Promise.all([ask(), ask()]);
+  assert.deepEqual([a.status, b.status].sort(), [200, 429]);
+});
