@@ -239,15 +239,14 @@ fn measure(
 	Ok((ttft, tps, wall, last))
 }
 
-/// N jobs at once through a batcher of N sequences: (total tokens/s, median ttft ms, wall ms).
+/// N jobs at once through `batcher` (of N sequences, kept between rounds as a node keeps it):
+/// (total tokens/s, median ttft ms, wall ms).
 fn concurrent(
-	engine: &Engine,
-	hash: &[u8; 32],
+	batcher: &mosaic_engine::Batcher,
 	n: u32,
 	prompt: &str,
 	tokens: u32,
 ) -> Result<(f64, f64, f64), String> {
-	let batcher = engine.batcher(hash, n, n as usize).map_err(|e| e.to_string())?;
 	let (tx, rx) = std::sync::mpsc::channel();
 	let wall = Instant::now();
 	for i in 0..n {
@@ -341,9 +340,10 @@ fn main() -> Result<(), String> {
 				path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
 			let mut one = None;
 			for &n in &args.concurrency {
-				concurrent(&engine, &hash, n, &args.prompt, args.tokens)?; // warm-up
+				let batcher = engine.batcher(&hash, n, n as usize).map_err(|e| e.to_string())?;
+				concurrent(&batcher, n, &args.prompt, args.tokens)?; // warm-up: allocates the KV cache
 				let runs = (0..args.reps)
-					.map(|_| concurrent(&engine, &hash, n, &args.prompt, args.tokens))
+					.map(|_| concurrent(&batcher, n, &args.prompt, args.tokens))
 					.collect::<Result<Vec<_>, _>>()?;
 				let tps = median(runs.iter().map(|r| r.0).collect());
 				let ttft = median(runs.iter().map(|r| r.1).collect());
