@@ -153,14 +153,14 @@ async function main() {
 
     // The chain's verdict: settled (with the attested answer) or refunded.
     let clientGone = false;
-    req.raw.on('close', () => {
-      if (!reply.raw.writableEnded) {
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) {
         clientGone = true;
         req.log.warn({ job: jobId.toString() }, 'client went away; the job settles or refunds on chain as usual');
       }
     });
     const verdict = followJob(api, jobId, number).then(async ({ end, events }) => {
-      if (clientGone) req.log.info({ job: jobId.toString(), end: end.name }, 'job ended without its client');
+      if (clientGone) req.log.warn({ job: jobId.toString(), end: end.name }, 'job ended without its client');
       if (end.name !== 'JobSettled') return { end, events };
       const answered = events.find((e) => e.name === 'ResultSubmitted' && e.data.outputHash.toHex() === end.data.outputHash.toHex());
       const provider = answered.data.provider.toString();

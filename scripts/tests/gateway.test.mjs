@@ -117,3 +117,34 @@ test('a gateway whose account cannot pay answers 402; one at its limit answers 4
   const [a, b] = await Promise.all([ask(), ask()]);
   assert.deepEqual([a.status, b.status].sort(), [200, 429]);
 });
+
+test('a client that goes away mid-stream loses nothing: the job settles on chain and the gateway logs it', async () => {
+  const gw = await startGateway(18083, '//Ferdie');
+  const ferdie = devAccount('//Ferdie');
+  const abort = new AbortController();
+  const res = await fetch(`${gw.url}/chat/completions`, {
+    method: 'POST',
+    signal: abort.signal,
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'Tell me a story.' }] }),
+  });
+  assert.equal(res.status, 200);
+  const job = BigInt(res.headers.get('x-mosaic-job'));
+  const reader = res.body.getReader();
+  await reader.read(); // the first bytes of the stream, then hang up
+  abort.abort();
+  let view;
+  for (let i = 0; i < 120; i += 1) {
+    view = (await api.rpc.mosaic.job(job)).toJSON();
+    if (view.state !== 'pending') break;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  assert.equal(view.state, 'settled', JSON.stringify(view));
+  assert.ok(BigInt(view.receipt.paid) > 0n && BigInt(view.receipt.refund) >= 0n);
+  const holds = (await api.query.balances.holds(ferdie.address)).toJSON();
+  const escrow = holds.filter((h) => /jobescrow/i.test(JSON.stringify(h.id))).reduce((a, h) => a + BigInt(h.amount), 0n);
+  assert.equal(escrow, 0n, `no escrow left held: ${JSON.stringify(holds)}`);
+  for (let i = 0; i < 60 && !/job ended without its client/.test(gw.log()); i += 1) await new Promise((r) => setTimeout(r, 1_000));
+  assert.match(gw.log(), /client went away; the job settles or refunds on chain as usual/);
+  assert.match(gw.log(), /job ended without its client/);
+});
