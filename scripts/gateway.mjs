@@ -121,9 +121,10 @@ async function main() {
     let released = false;
     const release = () => { if (!released) { released = true; inFlight -= 1; } };
     try {
+      // Resolves once the answer is complete (streamed or not) or has failed.
       return await complete(req, reply, chat, release);
     } finally {
-      if (!reply.sent && !reply.raw.headersSent) release();
+      release();
     }
   }
 
