@@ -232,18 +232,7 @@ fn serve(
 /// A job's sequence state, or `None` after reporting why it cannot run.
 fn admit(model: &LlamaModel, settings: Settings, at: Instant, job: Job) -> Option<Active> {
 	let Job { request, limits, stream, done } = job;
-	let prompt = match request::tokens(model, &request.prompt) {
-		Ok(tokens) if tokens.is_empty() => Err(EngineError::EmptyPrompt),
-		Ok(tokens) if tokens.len() + request.max_tokens as usize > settings.n_ctx as usize => {
-			Err(EngineError::ContextTooSmall {
-				prompt: tokens.len(),
-				max: request.max_tokens,
-				n_ctx: settings.n_ctx,
-			})
-		}
-		other => other,
-	};
-	let prompt = match prompt {
+	let prompt = match request::prompt_within(model, &request, settings.n_ctx) {
 		Ok(prompt) => prompt,
 		Err(e) => {
 			done(Err(e));

@@ -214,25 +214,13 @@ impl Engine {
 		request: &Request,
 		limits: Limits,
 	) -> Result<Inference, EngineError> {
-		let Request { prompt, max_tokens, .. } = request;
-		let max_tokens = *max_tokens;
 		let model = self.model(hash)?;
 		let inference = |e: &dyn std::fmt::Display| EngineError::Inference(e.to_string());
 		let Settings { n_ctx, n_batch, .. } = self.settings;
 		let params = context_params(self.settings, 1);
 		let mut ctx = model.new_context(self.backend, params).map_err(|e| inference(&e))?;
 
-		let tokens = request::tokens(&model, prompt)?;
-		if tokens.is_empty() {
-			return Err(EngineError::EmptyPrompt);
-		}
-		if tokens.len() + max_tokens as usize > n_ctx as usize {
-			return Err(EngineError::ContextTooSmall {
-				prompt: tokens.len(),
-				max: max_tokens,
-				n_ctx,
-			});
-		}
+		let tokens = request::prompt_within(&model, request, n_ctx)?;
 
 		let start = Instant::now();
 		let mut batch = LlamaBatch::new(n_batch as usize, 1);

@@ -120,6 +120,27 @@ fn placeholder(i: usize) -> String {
 	format!("\u{1}mosaic-message-{i}\u{1}")
 }
 
+/// The tokens `request`'s prompt becomes for `model`, checked to be a prompt at all and to
+/// fit, with `max_tokens`, in a context of `n_ctx` tokens.
+pub(crate) fn prompt_within(
+	model: &LlamaModel,
+	request: &Request,
+	n_ctx: u32,
+) -> Result<Vec<LlamaToken>, EngineError> {
+	let tokens = tokens(model, &request.prompt)?;
+	if tokens.is_empty() {
+		return Err(EngineError::EmptyPrompt);
+	}
+	if tokens.len() + request.max_tokens as usize > n_ctx as usize {
+		return Err(EngineError::ContextTooSmall {
+			prompt: tokens.len(),
+			max: request.max_tokens,
+			n_ctx,
+		});
+	}
+	Ok(tokens)
+}
+
 /// The tokens `prompt` becomes for `model` (see the module docs).
 pub(crate) fn tokens(model: &LlamaModel, prompt: &Prompt) -> Result<Vec<LlamaToken>, EngineError> {
 	let vocab = model.vocab();
