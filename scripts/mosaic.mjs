@@ -7,6 +7,7 @@
 // --json prints one JSON document per command instead of text.
 import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
 import { fmt, followJob, feeOf, jobTx, parseAmount } from './lib/jobs.mjs';
+import * as gov from './lib/governance.mjs';
 import { Keyring } from '@polkadot/api';
 import { hexToU8a, u8aToString } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -23,6 +24,17 @@ const USAGE = `usage: mosaic.mjs [--url ws://…] [--json] <command>
                                       [--seed N] [--stop TEXT]…
   job <id>                            a job: status, providers, answers, receipt
   balance [address]                   free, held and frozen balance (default: your account)
+
+Governance:
+  tracks                              referendum tracks: deposits and periods
+  referenda                           every referendum: track, status, tally, time left
+  parameters                          the marketplace parameters and their values
+  propose-parameter <name> <value>    a referendum on the parameter_admin track ("default"
+                                      resets); notes the preimage, places the decision deposit
+  propose-spend <amount> <address>    a treasurer referendum paying <address> from the treasury
+  vote <index> aye|nay <amount>       vote with conviction [--conviction 0-6] (default 1)
+  remove-vote <index>                 take a vote back (the lock stays for its conviction)
+  unlock <track>                      release vote locks that have expired on <track>
 
 AMOUNT is planck (an integer) or MOS with a unit: "0.000001MOS".
 --chat sends <prompt> as a user message, rendered with the model's chat template (after
@@ -65,6 +77,7 @@ function parseArgs(argv) {
     else if (a === '--top-k') opts.topK = value();
     else if (a === '--seed') opts.seed = value();
     else if (a === '--stop') (opts.stop ??= []).push(value());
+    else if (a === '--conviction') opts.conviction = int(value(), '--conviction');
     else if (a === '--suri' || a === '--seed' || a === '--mnemonic') throw new UsageError('keys are read from MOSAIC_SURI, never from a flag');
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
@@ -90,6 +103,72 @@ async function signer() {
 
 const text = (hex) => u8aToString(hexToU8a(hex));
 const mos = (planck) => fmt(BigInt(planck));
+
+/** Runs `fn`, turning its errors about the user's input into usage errors. */
+function input(fn) {
+  try { return fn(); } catch (e) { throw new UsageError(e.message); }
+}
+
+const blocks = (n) => `${n} blocks (${n * 6 >= 86_400 ? `${(n * 6 / 86_400).toFixed(1)} d` : n * 6 >= 3_600 ? `${(n * 6 / 3_600).toFixed(1)} h` : `${n * 6} s`})`;
+
+const governance = {
+  async tracks(api, _args, out) {
+    const list = gov.tracks(api);
+    out(list, () => {
+      for (const t of list) console.log(`${String(t.id).padStart(2)} ${t.name.padEnd(21)} decision deposit ${mos(t.decisionDeposit)}, at most ${t.maxDeciding} deciding; prepare ${blocks(t.preparePeriod)}, decide within ${blocks(t.decisionPeriod)}, confirm ${blocks(t.confirmPeriod)}, enact after ${blocks(t.minEnactmentPeriod)}`);
+    });
+  },
+
+  async referenda(api, _args, out) {
+    const list = await gov.referenda(api);
+    out(list, () => {
+      if (!list.length) console.log('no referenda');
+      for (const r of list) console.log(gov.describeReferendum(r));
+    });
+  },
+
+  async parameters(api, _args, out) {
+    const list = await gov.parameterValues(api);
+    out(list, () => {
+      for (const p of list) console.log(`${p.name.padEnd(25)} ${p.type.padEnd(12)} ${p.value === null ? 'default' : p.value}`);
+    });
+  },
+
+  async 'propose-parameter'(api, [name, value], out) {
+    if (name === undefined || value === undefined) throw new UsageError('propose-parameter <name> <value>');
+    const parsed = value === 'default' ? null : input(() => gov.parseParameter(api, name, value));
+    const r = await gov.propose(api, await signer(), 'parameter_admin', gov.setParameterCall(api, name, parsed));
+    out(r, () => console.log(`referendum #${r.index} on parameter_admin: set ${name} to ${value} (preimage ${r.hash}, ${r.len} bytes); decision deposit placed. Vote with: vote ${r.index} aye <amount>`));
+  },
+
+  async 'propose-spend'(api, [value, beneficiary], out) {
+    if (value === undefined || beneficiary === undefined) throw new UsageError('propose-spend <amount> <address>');
+    const amountPlanck = amount(value);
+    const call = api.tx.treasury.spend(null, amountPlanck, beneficiary, null);
+    const r = await gov.propose(api, await signer(), 'treasurer', call);
+    out(r, () => console.log(`referendum #${r.index} on treasurer: pay ${mos(amountPlanck)} to ${beneficiary}; decision deposit placed. Once enacted, anyone calls treasury.payout.`));
+  },
+
+  async vote(api, [index, side, value], out, opts) {
+    if (index === undefined || !['aye', 'nay'].includes(side) || value === undefined) throw new UsageError('vote <index> aye|nay <amount>');
+    if (opts.conviction !== undefined && opts.conviction > 6) throw new UsageError('--conviction is 0–6');
+    const r = await gov.vote(api, await signer(), int(index, 'index'), side === 'aye', amount(value), opts.conviction ?? 1);
+    out({ index: Number(index), side, block: r.blockHash.toHex() }, () => console.log(`voted ${side} on #${index} with ${mos(amount(value))} at conviction ${opts.conviction ?? 1}`));
+  },
+
+  async 'remove-vote'(api, [index], out) {
+    if (index === undefined) throw new UsageError('remove-vote <index>');
+    await gov.removeVote(api, await signer(), int(index, 'index'));
+    out({ index: Number(index) }, () => console.log(`vote on #${index} removed`));
+  },
+
+  async unlock(api, [track], out) {
+    if (track === undefined) throw new UsageError('unlock <track>');
+    const pair = await signer();
+    await gov.unlock(api, pair, int(track, 'track'), pair.address);
+    out({ track: Number(track) }, () => console.log(`expired locks on track ${track} released`));
+  },
+};
 
 const commands = {
   async models(api, _args, out) {
@@ -234,5 +313,7 @@ async function main(argv) {
     await api?.disconnect().catch(() => {});
   }
 }
+
+Object.assign(commands, governance);
 
 process.exitCode = await main(process.argv.slice(2));

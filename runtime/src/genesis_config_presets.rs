@@ -1,12 +1,15 @@
-//! Genesis presets: `development` (Alice validates alone) and `local_testnet` (Alice, Bob and
-//! Charlie validate). In both, the well-known dev accounts are endowed, Alice is sudo and
+//! Genesis presets: `development` (Alice validates alone), `local_testnet` (Alice, Bob and
+//! Charlie validate) and `production` (the local set, for a template: no sudo, governance at
+//! production pace). In the first two, governance runs at `Pace::Fast`, Alice is sudo; in
+//! all, the well-known dev accounts are endowed and
 //! Charlie registers [`GENESIS_MODELS`]: the project's tiny test model (model 0) and
 //! SmolLM2-135M-Instruct (model 1). The node's `--dev` chain adds Alice as a provider of both,
 //! with the node's own engine fingerprint (`node/src/chain_spec.rs`).
 
 use crate::{
-	configs::marketplace::treasury_account, AccountId, Balance, BalancesConfig, ModelsConfig,
-	RuntimeGenesisConfig, SessionKeys, SudoConfig, EXISTENTIAL_DEPOSIT, MOS,
+	configs::marketplace::treasury_account, governance::Pace, AccountId, Balance, BalancesConfig,
+	GovernanceConfig, ModelsConfig, RuntimeGenesisConfig, SessionKeys, SudoConfig,
+	ValidatorsConfig, EXISTENTIAL_DEPOSIT, MOS,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -110,8 +113,10 @@ fn validator(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, Sessio
 fn testnet_genesis(
 	validators: Vec<(AccountId, SessionKeys)>,
 	endowed_accounts: Vec<AccountId>,
-	root: AccountId,
+	root: Option<AccountId>,
+	pace: Pace,
 ) -> Value {
+	let validator_accounts = validators.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed_accounts
@@ -129,7 +134,9 @@ fn testnet_genesis(
 				.map(|(account, keys)| (account.clone(), account, keys))
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		validators: ValidatorsConfig { validators: validator_accounts },
+		governance: GovernanceConfig { pace },
+		sudo: SudoConfig { key: root },
 		models: ModelsConfig {
 			models: GENESIS_MODELS
 				.iter()
@@ -153,21 +160,37 @@ pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		Pace::Fast,
 	)
+}
+
+fn local_validators() -> Vec<(AccountId, SessionKeys)> {
+	vec![
+		validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+	]
 }
 
 /// A local testnet: Alice, Bob and Charlie validate.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
-		vec![
-			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-		],
+		local_validators(),
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		Pace::Fast,
 	)
+}
+
+/// The name of the production preset.
+pub const PRODUCTION_RUNTIME_PRESET: &str = "production";
+
+/// A template for a public network: governance only (no sudo), referenda and sessions at
+/// production pace. Its validators and endowments are the local testnet's: a real network
+/// replaces them in its chain spec.
+pub fn production_config_genesis() -> Value {
+	testnet_genesis(local_validators(), dev_accounts(), None, Pace::Production)
 }
 
 /// Alice … Ferdie and their stashes.
@@ -183,6 +206,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		PRODUCTION_RUNTIME_PRESET => production_config_genesis(),
 		_ => return None,
 	};
 	serde_json::to_string(&patch).ok().map(String::into_bytes)
@@ -193,15 +217,17 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(PRODUCTION_RUNTIME_PRESET),
 	]
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use sp_runtime::BuildStorage;
 
-	fn build(id: &str) -> sp_io::TestExternalities {
+	/// The genesis state of the preset `id`.
+	pub(crate) fn build(id: &str) -> sp_io::TestExternalities {
 		let json = get_preset(&PresetId::from(id)).expect("preset exists");
 		let mut config = RuntimeGenesisConfig::default();
 		let patch: Value = serde_json::from_slice(&json).expect("valid json");
@@ -241,6 +267,35 @@ mod tests {
 		build(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 			assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 3);
 			assert_eq!(pallet_session::Validators::<crate::Runtime>::get().len(), 3);
+		});
+	}
+
+	#[test]
+	fn development_and_local_chains_run_governance_fast_with_sudo() {
+		for id in [
+			sp_genesis_builder::DEV_RUNTIME_PRESET,
+			sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+		] {
+			build(id).execute_with(|| {
+				assert_eq!(crate::governance::GovernancePace::<crate::Runtime>::get(), Pace::Fast);
+				assert!(pallet_sudo::Key::<crate::Runtime>::get().is_some());
+				assert_eq!(
+					pallet_mosaic_validators::Validators::<crate::Runtime>::get().into_inner(),
+					pallet_session::Validators::<crate::Runtime>::get()
+				);
+			});
+		}
+	}
+
+	#[test]
+	fn the_production_preset_has_no_sudo_and_production_pace() {
+		build(PRODUCTION_RUNTIME_PRESET).execute_with(|| {
+			assert_eq!(
+				crate::governance::GovernancePace::<crate::Runtime>::get(),
+				Pace::Production
+			);
+			assert!(pallet_sudo::Key::<crate::Runtime>::get().is_none());
+			assert_eq!(pallet_mosaic_validators::Validators::<crate::Runtime>::get().len(), 3);
 		});
 	}
 

@@ -19,6 +19,7 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod governance;
 mod marketplace_api;
 
 extern crate alloc;
@@ -68,7 +69,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -161,6 +162,7 @@ type Migrations = (
 	>,
 	pallet_mosaic_models::migrations::MigrateV0ToV1<Runtime>,
 	pallet_mosaic_jobs::migrations::MigrateV0ToV1<Runtime>,
+	pallet_mosaic_jobs::migrations::MigrateV1ToV2<Runtime>,
 );
 
 /// Executive: dispatches to the pallets.
@@ -206,6 +208,8 @@ mod runtime {
 	pub type Aura = pallet_aura;
 	#[runtime::pallet_index(12)]
 	pub type Grandpa = pallet_grandpa;
+	#[runtime::pallet_index(13)]
+	pub type Validators = pallet_mosaic_validators;
 
 	// Utilities.
 	#[runtime::pallet_index(20)]
@@ -226,4 +230,20 @@ mod runtime {
 	pub type Jobs = pallet_mosaic_jobs;
 	#[runtime::pallet_index(33)]
 	pub type Settlement = pallet_mosaic_settlement;
+
+	// Governance.
+	#[runtime::pallet_index(40)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(41)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(42)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(43)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(44)]
+	pub type Parameters = pallet_parameters;
+	#[runtime::pallet_index(45)]
+	pub type Governance = crate::governance::pallet;
+	#[runtime::pallet_index(46)]
+	pub type Treasury = pallet_treasury;
 }

@@ -48,7 +48,8 @@ test('a paid job is answered by the provider node, attested and settled to the u
 
   // The receipt: tokens × ask, split between royalty, protocol fee and provider.
   const paid = tokens * ask;
-  const protocolFee = api.consts.settlement.protocolFee.toNumber();
+  // The rate the job was submitted with (a governance parameter: see governance.test.mjs).
+  const protocolFee = (await api.query.jobs.jobs(submitted.job)).unwrap().protocolFee.toNumber();
   const split = expectedSplit(paid, terms.royaltyBps.toNumber(), protocolFee);
   const receipt = end.data.receipt;
   assert.equal(receipt.paid.toBigInt(), paid);

@@ -68,6 +68,7 @@ impl<T: Config> Pallet<T> {
 			job.escrow,
 			&job.creator,
 			job.royalty_bps,
+			job.protocol_fee,
 			payments,
 		)?;
 		job.escrow = Zero::zero();

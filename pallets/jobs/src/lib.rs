@@ -115,7 +115,7 @@ pub mod pallet {
 	use sp_core::H256;
 	use sp_runtime::{
 		traits::{IdentifyAccount, Verify},
-		Perbill,
+		Perbill, Permill,
 	};
 
 	/// The balance type of [`Config::Currency`].
@@ -157,7 +157,7 @@ pub mod pallet {
 
 	/// v1: `Prompts` (raw bytes) became `Requests` (encoded [`JobRequest`]s); see
 	/// [`crate::migrations`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -186,6 +186,11 @@ pub mod pallet {
 
 		/// Pays out a decided job's escrow.
 		type Settlement: Settle<Self::AccountId, BalanceOf<Self>, Self::RuntimeHoldReason>;
+
+		/// The treasury's share of each provider payment. A job keeps the rate it was
+		/// submitted with, so a change by governance applies to new jobs only.
+		#[pallet::constant]
+		type ProtocolFee: Get<Permill>;
 
 		/// Seeds the assignment draw. In the Mosaic runtime this is the collective coin flip of
 		/// the last 81 block hashes: a block author can bias it by withholding a block, which

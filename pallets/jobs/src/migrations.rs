@@ -1,6 +1,6 @@
 //! Storage migrations of the jobs pallet.
 
-use crate::{Config, MaxRequestLenOf, Pallet, Requests};
+use crate::{Config, JobOf, Jobs, MaxRequestLenOf, Pallet, Requests};
 use codec::Encode;
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, storage_alias,
@@ -59,6 +59,105 @@ pub type MigrateV0ToV1<T> = VersionedMigration<
 	<T as frame_system::Config>::DbWeight,
 >;
 
+/// The v1 layout that v2 replaced.
+pub mod v1 {
+	use super::*;
+	use crate::{Assignment, BalanceOf, JobStatus, MaxAssignmentsOf};
+	use frame_system::pallet_prelude::BlockNumberFor;
+	use mosaic_primitives::{BasisPoints, ModelId, Receipt};
+	use sp_core::H256;
+
+	/// A v1 job: a v2 [`Job`] without `protocol_fee`.
+	#[derive(Encode, Decode)]
+	pub struct OldJob<AccountId, Balance, BlockNumber, MaxAssignments: Get<u32>> {
+		pub owner: AccountId,
+		pub model: ModelId,
+		pub model_hash: H256,
+		pub creator: AccountId,
+		pub royalty_bps: BasisPoints,
+		pub request_hash: H256,
+		pub max_tokens: u32,
+		pub bid: Balance,
+		pub redundancy: u8,
+		pub engine: H256,
+		pub escrow: Balance,
+		pub assignments: BoundedVec<Assignment<AccountId, Balance>, MaxAssignments>,
+		pub tie_breaker_drawn: bool,
+		pub reassigned: bool,
+		pub deadline: BlockNumber,
+		pub status: JobStatus,
+		pub outcome: Option<(H256, u32)>,
+		pub receipt: Option<Receipt<Balance>>,
+	}
+
+	/// A v1 job of this runtime.
+	pub type OldJobOf<T> = OldJob<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		MaxAssignmentsOf<T>,
+	>;
+}
+
+/// v1 → v2: every job records the protocol fee it settles at. Jobs stored before v2 were
+/// submitted under the fee now in force (the constant that v2's parameter replaced), so they
+/// get [`Config::ProtocolFee`] as it reads during the upgrade.
+pub struct InnerMigrateV1ToV2<T>(PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
+	fn on_runtime_upgrade() -> Weight {
+		let protocol_fee = T::ProtocolFee::get();
+		let mut moved = 0u64;
+		Jobs::<T>::translate::<v1::OldJobOf<T>, _>(|_, old| {
+			moved = moved.saturating_add(1);
+			Some(JobOf::<T> {
+				owner: old.owner,
+				model: old.model,
+				model_hash: old.model_hash,
+				creator: old.creator,
+				royalty_bps: old.royalty_bps,
+				protocol_fee,
+				request_hash: old.request_hash,
+				max_tokens: old.max_tokens,
+				bid: old.bid,
+				redundancy: old.redundancy,
+				engine: old.engine,
+				escrow: old.escrow,
+				assignments: old.assignments,
+				tie_breaker_drawn: old.tie_breaker_drawn,
+				reassigned: old.reassigned,
+				deadline: old.deadline,
+				status: old.status,
+				outcome: old.outcome,
+				receipt: old.receipt,
+			})
+		});
+		T::DbWeight::get().reads_writes(moved.saturating_add(1), moved)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+		Ok((Jobs::<T>::iter_keys().count() as u64).encode())
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		use codec::Decode;
+		let before = u64::decode(&mut &state[..]).map_err(|_| "bad pre_upgrade state")?;
+		ensure!(Jobs::<T>::iter_values().count() as u64 == before, "jobs were lost");
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// [`InnerMigrateV1ToV2`], run only when the pallet's on-chain storage version is 1.
+pub type MigrateV1ToV2<T> = VersionedMigration<
+	1,
+	2,
+	InnerMigrateV1ToV2<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -75,6 +174,47 @@ mod tests {
 			assert_eq!(Jobs::<Test>::request(7), Some(JobRequest::text(vec![b'a'; 64])));
 			assert_eq!(v0::Prompts::<Test>::iter().count(), 0);
 			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 1);
+		});
+	}
+
+	#[test]
+	fn v1_jobs_get_the_protocol_fee_in_force() {
+		new_test_ext(|| {
+			let model = crate::tests::market(1);
+			let id = crate::tests::submit(USER, model, 10, 5, 1).unwrap();
+			let job = crate::Jobs::<Test>::get(id).unwrap();
+			// Store it as v1 encoded it: every field but the fee, in order.
+			let old = v1::OldJobOf::<Test> {
+				owner: job.owner.clone(),
+				model: job.model,
+				model_hash: job.model_hash,
+				creator: job.creator.clone(),
+				royalty_bps: job.royalty_bps,
+				request_hash: job.request_hash,
+				max_tokens: job.max_tokens,
+				bid: job.bid,
+				redundancy: job.redundancy,
+				engine: job.engine,
+				escrow: job.escrow,
+				assignments: job.assignments.clone(),
+				tie_breaker_drawn: job.tie_breaker_drawn,
+				reassigned: job.reassigned,
+				deadline: job.deadline,
+				status: job.status,
+				outcome: job.outcome,
+				receipt: job.receipt.clone(),
+			};
+			frame_support::storage::unhashed::put_raw(
+				&crate::Jobs::<Test>::hashed_key_for(id),
+				&old.encode(),
+			);
+			assert!(crate::Jobs::<Test>::get(id).is_none(), "v1 bytes do not decode as v2");
+			StorageVersion::new(1).put::<Jobs<Test>>();
+			MigrateV1ToV2::<Test>::on_runtime_upgrade();
+			let migrated = crate::Jobs::<Test>::get(id).expect("decodes as v2");
+			assert_eq!(migrated.encode(), job.encode());
+			assert_eq!(migrated.protocol_fee, ProtocolFee::get());
+			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 2);
 		});
 	}
 }

@@ -91,7 +91,7 @@ parameter_types! {
 	pub const MinProviderBond: Balance = MIN_BOND;
 	pub TreasuryAccount: AccountId = treasury();
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
-	pub const ProtocolFee: Permill = Permill::from_percent(PROTOCOL_FEE_PERCENT);
+	pub static ProtocolFee: Permill = Permill::from_percent(PROTOCOL_FEE_PERCENT);
 	pub const AbsentSlash: Perbill = Perbill::from_percent(1);
 	pub const OutvotedSlash: Perbill = Perbill::from_percent(10);
 }
@@ -126,7 +126,6 @@ impl pallet_mosaic_providers::Config for Test {
 impl pallet_mosaic_settlement::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
-	type ProtocolFee = ProtocolFee;
 	type TreasuryAccount = TreasuryAccount;
 }
 
@@ -146,6 +145,7 @@ impl pallet_mosaic_jobs::Config for Test {
 	type Models = Models;
 	type Providers = Providers;
 	type Settlement = Settlement;
+	type ProtocolFee = ProtocolFee;
 	type Randomness = TestRandomness;
 	type AttestationSignature = MultiSignature;
 	type OperatorCrypto = crate::crypto::OperatorCrypto;

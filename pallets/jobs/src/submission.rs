@@ -109,6 +109,7 @@ impl<T: Config> Pallet<T> {
 			model_hash: terms.content_hash,
 			creator: terms.creator,
 			royalty_bps: terms.royalty_bps,
+			protocol_fee: T::ProtocolFee::get(),
 			request_hash: request.hash(),
 			max_tokens,
 			bid,

@@ -6,6 +6,7 @@ use frame_support::{traits::Get, BoundedVec};
 use mosaic_primitives::{BasisPoints, JobId, ModelId, Receipt};
 use scale_info::TypeInfo;
 use sp_core::H256;
+use sp_runtime::Permill;
 
 /// Where a job stands.
 ///
@@ -111,6 +112,8 @@ pub struct Job<AccountId, Balance, BlockNumber, MaxAssignments: Get<u32>> {
 	pub creator: AccountId,
 	/// The royalty when the job was submitted.
 	pub royalty_bps: BasisPoints,
+	/// The protocol fee when the job was submitted.
+	pub protocol_fee: Permill,
 	/// The request's [`mosaic_primitives::JobRequest::hash`] (the request is in `Requests`).
 	pub request_hash: H256,
 	/// Most tokens to generate.

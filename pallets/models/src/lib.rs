@@ -22,7 +22,8 @@
 //!
 //! ## Invariants (checked by `try_state`)
 //!
-//! 1. Every model's royalty is at most [`Config::MaxRoyaltyBps`].
+//! 1. Every model's royalty is at most 100 %. ([`Config::MaxRoyaltyBps`] binds registrations
+//!    and royalty changes when they are made; lowering it leaves older models valid.)
 //! 2. [`ModelByHash`] and [`Models`] are inverse: each model is found by its hash and no hash
 //!    points to a missing model.
 //! 3. The balance held under [`HoldReason::ModelDeposit`] from each creator equals the sum of
@@ -414,7 +415,12 @@ pub mod pallet {
 			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			for (id, m) in Models::<T>::iter() {
 				ensure!(id < next, "a model id is not below NextModelId");
-				ensure!(m.royalty_bps <= T::MaxRoyaltyBps::get(), "a royalty is above the cap");
+				// The cap binds registrations and royalty changes when they are made: a cap
+				// lowered by governance later leaves older models as they were.
+				ensure!(
+					u32::from(m.royalty_bps) <= mosaic_primitives::BPS_DENOMINATOR,
+					"a royalty is above 100 %"
+				);
 				ensure!(
 					ModelByHash::<T>::get(m.content_hash) == Some(id),
 					"a model is not found by its hash"

@@ -1,7 +1,7 @@
 //! A runtime with Balances and Models, for the unit tests.
 
 use crate as pallet_mosaic_models;
-use frame_support::{derive_impl, parameter_types, traits::ConstU16};
+use frame_support::{derive_impl, parameter_types};
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
 
@@ -54,6 +54,7 @@ pub const MAX_ROYALTY: u16 = 2_000;
 
 parameter_types! {
 	pub const RegistrationDeposit: Balance = DEPOSIT;
+	pub static RoyaltyCap: u16 = MAX_ROYALTY;
 }
 
 impl pallet_mosaic_models::Config for Test {
@@ -61,7 +62,7 @@ impl pallet_mosaic_models::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type RegistrationDeposit = RegistrationDeposit;
-	type MaxRoyaltyBps = ConstU16<MAX_ROYALTY>;
+	type MaxRoyaltyBps = RoyaltyCap;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = ();
 }

@@ -342,3 +342,25 @@ fn v0_records_migrate_to_file_types() {
 		assert_eq!(Models::on_chain_storage_version(), 1);
 	});
 }
+
+#[test]
+fn a_lowered_royalty_cap_binds_new_models_and_leaves_older_ones_valid() {
+	new_test_ext(|| {
+		let old = register(ALICE, 1, MAX_ROYALTY);
+		crate::mock::RoyaltyCap::set(500);
+		assert_noop!(
+			Models::register_model(
+				RuntimeOrigin::signed(ALICE),
+				name("new"),
+				hash(2),
+				1,
+				spec(FileType::Q4_0, 1),
+				MAX_ROYALTY
+			),
+			Error::<Test>::RoyaltyTooHigh
+		);
+		assert_eq!(crate::Models::<Test>::get(old).unwrap().royalty_bps, MAX_ROYALTY);
+		// `new_test_ext` runs `try_state` after this: the older model still passes it.
+		Models::do_try_state().expect("an older model above the new cap is valid");
+	});
+}

@@ -15,7 +15,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::pallet_prelude::{DispatchError, DispatchResult};
 use scale_info::TypeInfo;
 use sp_core::H256;
-use sp_runtime::Perbill;
+use sp_runtime::{Perbill, Permill};
 
 mod model;
 mod request;
@@ -242,6 +242,7 @@ pub trait Settle<AccountId, Balance, Reason> {
 		escrow: Balance,
 		creator: &AccountId,
 		royalty_bps: BasisPoints,
+		protocol_fee: Permill,
 		payments: &[Payment<AccountId, Balance>],
 	) -> Result<Receipt<Balance>, DispatchError>;
 }

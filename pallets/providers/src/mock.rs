@@ -82,7 +82,7 @@ pub const MIN_BOND: Balance = 1_000;
 pub const UNBONDING: u64 = 10;
 
 parameter_types! {
-	pub const MinProviderBond: Balance = MIN_BOND;
+	pub static MinProviderBond: Balance = MIN_BOND;
 	pub const Treasury: AccountId = TREASURY;
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 }

@@ -631,3 +631,29 @@ fn genesis_registers_providers_serving_models() {
 		Providers::do_try_state().unwrap();
 	});
 }
+
+#[test]
+fn a_raised_minimum_bond_strands_no_funds() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		let free = Balances::balance(&P1);
+		crate::mock::MinProviderBond::set(MIN_BOND * 2);
+		// Below the new minimum: no new jobs until it tops up …
+		assert!(Providers::candidates(0, 100, &SMALL, &[]).is_empty());
+		// … and it can still leave with everything it bonded.
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(P1)));
+		System::set_block_number(1 + UNBONDING);
+		assert_ok!(Providers::withdraw_unbonded(RuntimeOrigin::signed(P1)));
+		assert_eq!((held(P1), Balances::balance(&P1)), (0, free + MIN_BOND));
+	});
+}
+
+#[test]
+fn a_provider_below_a_raised_minimum_tops_up_to_serve_again() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		crate::mock::MinProviderBond::set(MIN_BOND * 2);
+		assert_ok!(Providers::bond_extra(RuntimeOrigin::signed(P1), MIN_BOND));
+		assert_eq!(Providers::candidates(0, 100, &SMALL, &[]).len(), 1);
+	});
+}

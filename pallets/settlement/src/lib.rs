@@ -6,7 +6,7 @@
 //!
 //! For each provider whose output stood, `cost = tokens × price` (its ask, never above the
 //! user's bid) is split by [`split::split`] into the model creator's royalty, the protocol fee
-//! ([`Config::ProtocolFee`], to [`Config::TreasuryAccount`]) and the provider's share. Whatever
+//! (the job's own rate, fixed when it was submitted, to [`Config::TreasuryAccount`]) and the provider's share. Whatever
 //! is left of the escrow is released to the user. A [`Event::Paid`] or [`Event::Refunded`]
 //! event records every movement, and [`Event::Settled`] the receipt.
 //!
@@ -56,10 +56,6 @@ pub mod pallet {
 
 		/// The currency the escrow is held in.
 		type Currency: MutateHold<Self::AccountId> + Mutate<Self::AccountId>;
-
-		/// The treasury's share of each provider payment.
-		#[pallet::constant]
-		type ProtocolFee: Get<Permill>;
 
 		/// Receives protocol fees.
 		type TreasuryAccount: Get<Self::AccountId>;
@@ -194,6 +190,7 @@ pub mod pallet {
 			escrow: BalanceOf<T>,
 			creator: &T::AccountId,
 			royalty_bps: BasisPoints,
+			fee_rate: Permill,
 			payments: &[Payment<T::AccountId, BalanceOf<T>>],
 		) -> Result<Receipt<BalanceOf<T>>, DispatchError> {
 			// Check everything before moving anything: settlement is all or nothing.
@@ -209,7 +206,6 @@ pub mod pallet {
 			}
 			ensure!(total <= escrow, Error::<T>::EscrowExceeded);
 
-			let fee_rate = T::ProtocolFee::get();
 			let treasury = T::TreasuryAccount::get();
 			let mut receipt = Receipt::<BalanceOf<T>>::default();
 			for (p, cost) in payments.iter().zip(costs) {

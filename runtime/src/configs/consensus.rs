@@ -1,8 +1,9 @@
 //! Block production (Aura), finality (GRANDPA) and the validator set (Session).
 //!
 //! Validators register their Aura and GRANDPA keys with `Session::set_keys`; the session pallet
-//! hands each new set to Aura and GRANDPA at session boundaries. The set itself is fixed at
-//! genesis until a governance-controlled `SessionManager` is plugged in.
+//! hands each new set to Aura and GRANDPA at session boundaries. The set is governed:
+//! `pallet_mosaic_validators` (configured in `configs::governance`) is the session manager, and
+//! a change reaches Aura and GRANDPA about two sessions after it is made.
 
 use frame_support::{
 	parameter_types,
@@ -11,16 +12,24 @@ use frame_support::{
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::traits::ConvertInto;
 
-use crate::{AccountId, Balances, BlockNumber, Runtime, RuntimeEvent, SessionKeys, HOURS};
+use crate::{
+	governance::ByPace, AccountId, Balances, BlockNumber, Runtime, RuntimeEvent, SessionKeys,
+	Validators, HOURS,
+};
 
 /// Upper bound on the number of validators.
 pub type MaxAuthorities = ConstU32<32>;
 
 parameter_types! {
-	/// A session lasts one hour.
-	pub const SessionPeriod: BlockNumber = HOURS;
+	/// A session lasts one hour at production pace …
+	pub const SessionPeriodProduction: BlockNumber = HOURS;
+	/// … and ten blocks (one minute) on development and local chains.
+	pub const SessionPeriodFast: BlockNumber = 10;
 	pub const SessionOffset: BlockNumber = 0;
 }
+
+/// The session length at this chain's pace.
+pub type SessionPeriod = ByPace<SessionPeriodProduction, SessionPeriodFast>;
 
 impl pallet_aura::Config for Runtime {
 	type AuthorityId = AuraId;
@@ -46,7 +55,7 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
-	type SessionManager = ();
+	type SessionManager = Validators;
 	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = ();

@@ -1,7 +1,7 @@
 //! The marketplace: models, providers, jobs and settlement.
 //!
-//! Every economic parameter that governance will tune lives in the `parameter_types!` block
-//! below, and nowhere else: moving them under `pallet-parameters` later changes only this file.
+//! Every economic parameter is a governance parameter, defined with its default and its
+//! bounds in `configs::parameters`; this file wires them in.
 
 use frame_support::{
 	parameter_types,
@@ -9,11 +9,11 @@ use frame_support::{
 	PalletId,
 };
 use frame_system::EnsureRoot;
-use sp_runtime::{traits::AccountIdConversion, MultiSignature, Perbill, Permill};
+use sp_runtime::{traits::AccountIdConversion, MultiSignature};
 
 use crate::{
-	AccountId, Balance, Balances, BlockNumber, Models, Providers, RandomnessCollectiveFlip,
-	Runtime, RuntimeEvent, RuntimeHoldReason, Settlement, DAYS, MINUTES, MOS,
+	AccountId, Balances, Models, Providers, RandomnessCollectiveFlip, Runtime, RuntimeEvent,
+	RuntimeHoldReason, Settlement,
 };
 
 /// The treasury's account: receives protocol fees and slashed bonds.
@@ -24,30 +24,12 @@ pub fn treasury_account() -> AccountId {
 	TREASURY_PALLET_ID.into_account_truncating()
 }
 
+pub use super::parameters::marketplace::{
+	AbsentSlash, JobTimeout, MaxRoyaltyBps, MinJobTimeout, MinProviderBond,
+	ModelRegistrationDeposit, OutvotedSlash, ProtocolFee, ReporterShare, UnbondingPeriod,
+};
+
 parameter_types! {
-	// --- Economics: tuned by governance. ---
-	/// Least bond of a provider that gets jobs.
-	pub const MinProviderBond: Balance = 1_000 * MOS;
-	/// Blocks before unbonded funds can be withdrawn.
-	pub const UnbondingPeriod: BlockNumber = 7 * DAYS;
-	/// Held from a model's creator while it is registered.
-	pub const ModelRegistrationDeposit: Balance = 10 * MOS;
-	/// Highest royalty a model may ask: 20 %.
-	pub const MaxRoyaltyBps: u16 = 2_000;
-	/// The treasury's share of each provider payment.
-	pub const ProtocolFee: Permill = Permill::from_percent(5);
-	/// The longest any job may be given to be answered: ten minutes. Providers whose
-	/// declared speed needs longer for a job are not assigned it.
-	pub const JobTimeout: BlockNumber = 10 * MINUTES;
-	/// Blocks every job gets besides its decoding time (inclusion of the answer, prompt
-	/// processing): 24 seconds.
-	pub const MinJobTimeout: u32 = 4;
-	/// Share of its stake an absent provider loses.
-	pub const AbsentSlash: Perbill = Perbill::from_percent(1);
-	/// Share of its stake a provider outvoted by the majority loses.
-	pub const OutvotedSlash: Perbill = Perbill::from_percent(10);
-	/// A reporter's share of a slash.
-	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 	/// Where fees and slashes go.
 	pub TreasuryAccount: AccountId = treasury_account();
 	/// The terms the v1 migration gives models served before providers declared terms:
@@ -91,7 +73,6 @@ impl pallet_mosaic_providers::Config for Runtime {
 impl pallet_mosaic_settlement::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
-	type ProtocolFee = ProtocolFee;
 	type TreasuryAccount = TreasuryAccount;
 }
 
@@ -102,6 +83,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type Models = Models;
 	type Providers = Providers;
 	type Settlement = Settlement;
+	type ProtocolFee = ProtocolFee;
 	type Randomness = RandomnessCollectiveFlip;
 	type AttestationSignature = MultiSignature;
 	type OperatorCrypto = pallet_mosaic_jobs::crypto::OperatorCrypto;
@@ -124,6 +106,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmark_helpers {
 	use super::*;
+	use crate::MOS;
 	use frame_benchmarking::account;
 	use frame_support::traits::fungible::Mutate;
 	use mosaic_primitives::{FileType, ModelId, ModelSpec, OPERATOR_KEY_TYPE};

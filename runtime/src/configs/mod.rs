@@ -1,9 +1,11 @@
 //! Pallet configurations, one file per concern.
 
 pub mod consensus;
+pub mod governance;
 pub mod marketplace;
 pub mod monetary;
 pub mod offchain;
+pub mod parameters;
 pub mod system;
 pub mod utility;
 

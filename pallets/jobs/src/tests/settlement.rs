@@ -94,6 +94,20 @@ fn royalty_changes_apply_only_to_jobs_submitted_afterwards() {
 }
 
 #[test]
+fn protocol_fee_changes_apply_only_to_jobs_submitted_afterwards() {
+	new_test_ext(|| {
+		let model = market(1); // fee 5 %, royalty 10 %, ask 3
+		let before = submit(USER, model, 100, 5, 1).unwrap();
+		crate::mock::ProtocolFee::set(sp_runtime::Permill::from_percent(20));
+		let after = submit(USER, model, 100, 5, 1).unwrap();
+		assert_ok!(answer(0, before, b"x", 100)); // cost 300
+		assert_ok!(answer(0, after, b"x", 100));
+		let fee = |job| JobsStorage::<Test>::get(job).unwrap().receipt.unwrap().protocol_fee;
+		assert_eq!((fee(before), fee(after)), (15, 60));
+	});
+}
+
+#[test]
 fn a_deprecated_or_removed_model_still_finishes_its_jobs() {
 	new_test_ext(|| {
 		let model = market(1);

@@ -1,0 +1,108 @@
+//! The marketplace's economic parameters, under governance: each is a pallet-parameters
+//! key with a default (used until governance sets it) and bounds that every change is
+//! checked against. Change one with `Governance::set_parameter` from the parameter track
+//! (or Root); pallet-parameters' own call accepts no other origin, so no change skips the
+//! bounds.
+//!
+//! Each bound below is written once, here, with the parameter it bounds. The timing ranges
+//! do not overlap (`MinJobTimeout` < `JobTimeout` < `UnbondingPeriod` whatever is chosen), so
+//! a slash for a late job can always reach funds that are unbonding.
+
+use crate::{Balance, BlockNumber, Runtime, DAYS, HOURS, MILLI_MOS, MINUTES, MOS};
+use frame_support::dynamic_params::{dynamic_pallet_params, dynamic_params};
+use sp_runtime::{Perbill, Permill};
+
+#[dynamic_params(RuntimeParameters, pallet_parameters::Parameters::<Runtime>)]
+pub mod dynamic_params {
+	use super::*;
+
+	/// The economics of models, providers, jobs and settlement.
+	#[dynamic_pallet_params]
+	#[codec(index = 0)]
+	pub mod marketplace {
+		/// Least bond of a provider that gets jobs. Bounds: 1 MOS ..= 10,000,000 MOS.
+		#[codec(index = 0)]
+		pub static MinProviderBond: Balance = 1_000 * MOS;
+		/// Blocks before unbonded funds can be withdrawn. Bounds: 1 day ..= 28 days.
+		#[codec(index = 1)]
+		pub static UnbondingPeriod: BlockNumber = 7 * DAYS;
+		/// Held from a model's creator while it is registered (models keep the deposit
+		/// they paid). Bounds: 1 mMOS ..= 100,000 MOS.
+		#[codec(index = 2)]
+		pub static ModelRegistrationDeposit: Balance = 10 * MOS;
+		/// Highest royalty a model may ask, in basis points (binds new registrations and
+		/// royalty changes). Bounds: 0 ..= 5,000 (50 %).
+		#[codec(index = 3)]
+		pub static MaxRoyaltyBps: u16 = 2_000;
+		/// The treasury's share of each provider payment (jobs keep the rate they were
+		/// submitted with). Bounds: 0 ..= 50 %.
+		#[codec(index = 4)]
+		pub static ProtocolFee: Permill = Permill::from_percent(5);
+		/// The longest any job may be given to be answered. Bounds: 2 minutes ..= 1 hour.
+		#[codec(index = 5)]
+		pub static JobTimeout: BlockNumber = 10 * MINUTES;
+		/// Blocks every job gets besides its decoding time. Bounds: 1 ..= 10 blocks.
+		#[codec(index = 6)]
+		pub static MinJobTimeout: u32 = 4;
+		/// Share of its stake an absent provider loses. Bounds: 0 ..= 10 %.
+		#[codec(index = 7)]
+		pub static AbsentSlash: Perbill = Perbill::from_percent(1);
+		/// Share of its stake a provider outvoted by the majority loses. Bounds: 0 ..= 50 %.
+		#[codec(index = 8)]
+		pub static OutvotedSlash: Perbill = Perbill::from_percent(10);
+		/// A reporter's share of a slash. Bounds: 0 ..= 50 %.
+		#[codec(index = 9)]
+		pub static ReporterShare: Perbill = Perbill::from_percent(10);
+	}
+}
+
+pub use dynamic_params::marketplace;
+
+/// Why a value was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BoundsError {
+	/// Below the least allowed value.
+	BelowMinimum,
+	/// Above the greatest allowed value.
+	AboveMaximum,
+}
+
+fn within<T: PartialOrd>(value: &T, min: T, max: T) -> Result<(), BoundsError> {
+	if *value < min {
+		Err(BoundsError::BelowMinimum)
+	} else if *value > max {
+		Err(BoundsError::AboveMaximum)
+	} else {
+		Ok(())
+	}
+}
+
+/// Checks a new value against its parameter's bounds. `None` (back to the default) is always
+/// allowed: every default is within its bounds (tested).
+pub fn check_bounds(p: &RuntimeParameters) -> Result<(), BoundsError> {
+	use marketplace::Parameters as P;
+	let RuntimeParameters::Marketplace(p) = p;
+	match p {
+		P::MinProviderBond(_, Some(v)) => within(v, MOS, 10_000_000 * MOS),
+		P::UnbondingPeriod(_, Some(v)) => within(v, DAYS, 28 * DAYS),
+		P::ModelRegistrationDeposit(_, Some(v)) => within(v, MILLI_MOS, 100_000 * MOS),
+		P::MaxRoyaltyBps(_, Some(v)) => within(v, 0, 5_000),
+		P::ProtocolFee(_, Some(v)) => within(v, Permill::zero(), Permill::from_percent(50)),
+		P::JobTimeout(_, Some(v)) => within(v, 2 * MINUTES, HOURS),
+		P::MinJobTimeout(_, Some(v)) => within(v, 1, 10),
+		P::AbsentSlash(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(10)),
+		P::OutvotedSlash(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(50)),
+		P::ReporterShare(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(50)),
+		_ => Ok(()),
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl Default for RuntimeParameters {
+	fn default() -> Self {
+		RuntimeParameters::Marketplace(marketplace::Parameters::ProtocolFee(
+			marketplace::ProtocolFee,
+			Some(Permill::from_percent(5)),
+		))
+	}
+}
