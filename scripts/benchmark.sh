@@ -15,12 +15,14 @@ source scripts/lib/env.sh
 # not be pointed at our Cargo.lock here. Our runtime's WASM then resolves its dependencies
 # afresh, within the same semver ranges.
 unset WASM_BUILD_WORKSPACE_HINT
+# The upgrade-test runtime is for the tests only.
+unset MOSAIC_UPGRADE_RUNTIME
 scripts/prepare.sh
 cargo build --release --locked -p mosaic-node --features runtime-benchmarks
 node_bin="$CARGO_TARGET_DIR/release/mosaic-node"
 
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_mosaic_models pallet_mosaic_providers pallet_mosaic_jobs)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_mosaic_models pallet_mosaic_providers pallet_mosaic_jobs pallet_mosaic_validators)
 for pallet in "${pallets[@]}"; do
 	dir="pallets/${pallet#pallet_mosaic_}"
 	echo "==> benchmark pallet $pallet -> $dir/src/weights.rs"

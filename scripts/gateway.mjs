@@ -8,14 +8,15 @@
 //
 // MOSAIC_SURI is the paying account (dev URI or mnemonic); MOSAIC_GATEWAY_KEY is the bearer key
 // clients must send (`Authorization: Bearer …`), so the gateway is not an open wallet. Both
-// come from the environment only. Streams come from the node at --url (a provider's node: the
-// dev chain's node runs the provider). Every answer carries the job id, the receipt and the
+// come from the environment only. Streams come from the public endpoint the assigned provider
+// declared on chain (`providers.setEndpoint`), else from the node at --url (on the dev chain,
+// the provider's own node). Every answer carries the job id, the receipt and the
 // attestation (`mosaic` field, `x-mosaic-*` headers), and streamed text is checked against the
 // output hash the provider attested on chain.
 import Fastify from 'fastify';
 import { createSession } from 'better-sse';
 import { Keyring } from '@polkadot/api';
-import { u8aConcat, stringToU8a, u8aToHex, hexToU8a, bnToU8a } from '@polkadot/util';
+import { u8aConcat, stringToU8a, u8aToHex, u8aToString, hexToU8a, bnToU8a } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, DEFAULT_WS, sendAndInclude } from './lib/chain.mjs';
 import { fmt, followJob, jobTx } from './lib/jobs.mjs';
@@ -87,6 +88,27 @@ async function main() {
   try { api = await connect(o.url); } catch (e) { console.error(`error: ${e.message}`); return 1; }
   const genesis = api.genesisHash.toHex();
   let inFlight = 0;
+  // Connections to the public endpoints providers declare on chain, opened once per URL.
+  const endpoints = new Map();
+
+  /**
+   * The node to stream a job of `provider` from: the endpoint it declared
+   * (`providers.setEndpoint`), or the node at --url when it declared none or cannot be reached.
+   */
+  async function streamNode(provider, log) {
+    const declared = (await api.query.providers.endpoints(provider)).unwrapOr(null);
+    if (!declared) return { node: api, from: o.url };
+    const url = u8aToString(declared.toU8a(true));
+    if (!endpoints.has(url)) {
+      endpoints.set(url, connect(url, 10_000, 3_000).catch((e) => { endpoints.delete(url); throw e; }));
+    }
+    try {
+      return { node: await endpoints.get(url), from: url };
+    } catch (e) {
+      log.warn({ provider, url, err: e.message }, 'the provider\'s endpoint is unreachable; streaming from --url');
+      return { node: api, from: o.url };
+    }
+  }
 
   const app = Fastify({ logger: { level: process.env.MOSAIC_GATEWAY_LOG ?? 'info' }, bodyLimit: 1 << 20 });
   app.addHook('onRequest', async (req) => {
@@ -227,7 +249,10 @@ async function main() {
     const signature = u8aToHex(payer.sign(streamSigningBytes(jobId, genesis)));
     let unsubscribe = () => {};
     try {
-      unsubscribe = await api.rpc.mosaic.streamJob(jobId, signature, (json) => {
+      const assigned = included.events.find(({ event }) => api.events.jobs.ProviderAssigned.is(event));
+      const { node, from } = assigned ? await streamNode(assigned.event.data.provider.toString(), req.log) : { node: api, from: o.url };
+      req.log.info({ job: jobId.toString(), from }, 'streaming the job');
+      unsubscribe = await node.rpc.mosaic.streamJob(jobId, signature, (json) => {
         const ev = json.toJSON();
         // `at` is the event's offset in the output: anything else than the next bytes is a
         // gap or a repeat, and the check against the attestation below catches it.
@@ -270,7 +295,12 @@ async function main() {
   app.post('/v1/chat/completions', (req, reply) => serve(req, reply, true));
   app.post('/v1/completions', (req, reply) => serve(req, reply, false));
 
-  const shutdown = async () => { await app.close(); await api.disconnect(); process.exit(0); };
+  const shutdown = async () => {
+    await app.close();
+    for (const remote of endpoints.values()) await remote.then((r) => r.disconnect(), () => {});
+    await api.disconnect();
+    process.exit(0);
+  };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
   await app.listen({ host: o.host, port: o.port });

@@ -33,4 +33,10 @@ if ! MOSAIC_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 scrip
 	exit 1
 fi
 stop_node
+
+step "network tests: four validators and two provider nodes (zombienet, native)"
+if ! scripts/network.sh --test; then
+	echo "network tests failed; node logs are in the directory printed above" >&2
+	exit 1
+fi
 echo "all tests passed"

@@ -91,7 +91,7 @@ pub fn development_chain_spec(engine: [u8; 32], context: u32) -> Result<ChainSpe
 		.build())
 }
 
-/// `--chain local`: Alice, Bob and Charlie validate.
+/// `--chain local`: Alice, Bob, Charlie and Dave validate.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	builder(
 		"Mosaic Local Testnet",

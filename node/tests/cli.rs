@@ -31,11 +31,13 @@ fn the_dev_chain_spec_has_mos_and_alice_as_sole_validator() {
 }
 
 #[test]
-fn the_local_chain_spec_has_three_validators() {
+fn the_local_chain_spec_has_four_validators() {
 	let spec = json_of(&["export-chain-spec", "--chain", "local"]);
 	assert_eq!(spec["id"], "mosaic_local");
-	let keys = &spec["genesis"]["runtimeGenesis"]["patch"]["session"]["keys"];
-	assert_eq!(keys.as_array().map(Vec::len), Some(3), "Alice, Bob and Charlie validate");
+	let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
+	assert_eq!(patch["session"]["keys"].as_array().map(Vec::len), Some(4), "Alice … Dave validate");
+	assert_eq!(patch["validators"]["validators"].as_array().map(Vec::len), Some(4));
+	assert_eq!(patch["governance"]["pace"], "Fast");
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Genesis presets: `development` (Alice validates alone), `local_testnet` (Alice, Bob and
-//! Charlie validate) and `production` (the local set, for a template: no sudo, governance at
+//! Genesis presets: `development` (Alice validates alone), `local_testnet` (Alice, Bob,
+//! Charlie and Dave validate) and `production` (the local set, for a template: no sudo, governance at
 //! production pace). In the first two, governance runs at `Pace::Fast`, Alice is sudo; in
 //! all, the well-known dev accounts are endowed and
 //! Charlie registers [`GENESIS_MODELS`]: the project's tiny test model (model 0) and
@@ -170,10 +170,12 @@ fn local_validators() -> Vec<(AccountId, SessionKeys)> {
 		validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 		validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 		validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 	]
 }
 
-/// A local testnet: Alice, Bob and Charlie validate.
+/// A local testnet: Alice, Bob, Charlie and Dave validate (GRANDPA finalises with more than
+/// two thirds of the votes: four is the smallest set that survives a failure).
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		local_validators(),
@@ -263,10 +265,10 @@ pub(crate) mod tests {
 	}
 
 	#[test]
-	fn local_testnet_preset_has_three_authorities() {
+	fn local_testnet_preset_has_four_authorities() {
 		build(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-			assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 3);
-			assert_eq!(pallet_session::Validators::<crate::Runtime>::get().len(), 3);
+			assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 4);
+			assert_eq!(pallet_session::Validators::<crate::Runtime>::get().len(), 4);
 		});
 	}
 
@@ -295,7 +297,7 @@ pub(crate) mod tests {
 				Pace::Production
 			);
 			assert!(pallet_sudo::Key::<crate::Runtime>::get().is_none());
-			assert_eq!(pallet_mosaic_validators::Validators::<crate::Runtime>::get().len(), 3);
+			assert_eq!(pallet_mosaic_validators::Validators::<crate::Runtime>::get().len(), 4);
 		});
 	}
 

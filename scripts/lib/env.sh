@@ -14,6 +14,10 @@ export MOSAIC_TINY_MODEL="$MOSAIC_MODELS/mosaic-tiny-q8_0.gguf"
 # litep2p asks for a vendored OpenSSL (a C build of several minutes); link Debian's instead.
 export OPENSSL_NO_VENDOR=1
 export MOSAIC_NODE
+# The runtime build also makes the next-spec-version runtime the upgrade test enacts.
+export MOSAIC_UPGRADE_RUNTIME=1
+MOSAIC_UPGRADE_WASM="$CARGO_TARGET_DIR/release/wbuild/mosaic-runtime/mosaic_runtime_upgrade.compact.compressed.wasm"
+export MOSAIC_UPGRADE_WASM
 
 # Lints ride along with the build: clippy-driver compiles the workspace's own crates (and only
 # those) with clippy's lints on, `-D warnings`. Dependencies are compiled once, by rustc, for

@@ -2,6 +2,7 @@
 // the official `openai` Python package (scripts/tests/gateway_openai.py) drives models, chat,
 // streaming, sampling and every error code; curl checks the raw SSE framing; a gateway whose
 // account cannot pay answers 402, one at its concurrency limit 429.
+import { u8aToString } from '@polkadot/util';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,9 +25,9 @@ let api;
 const gateways = [];
 
 /** Starts a gateway on `port` paying from `suri`; resolves once it answers. */
-async function startGateway(port, suri, extra = []) {
+async function startGateway(port, suri, extra = [], level = 'warn') {
   const child = spawn(process.execPath, [GATEWAY, '--url', DEFAULT_WS, '--port', String(port), ...extra], {
-    env: { ...process.env, MOSAIC_SURI: suri, MOSAIC_GATEWAY_KEY: KEY, MOSAIC_GATEWAY_LOG: 'warn' },
+    env: { ...process.env, MOSAIC_SURI: suri, MOSAIC_GATEWAY_KEY: KEY, MOSAIC_GATEWAY_LOG: level },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -147,4 +148,37 @@ test('a client that goes away mid-stream loses nothing: the job settles on chain
   for (let i = 0; i < 60 && !/job ended without its client/.test(gw.log()); i += 1) await new Promise((r) => setTimeout(r, 1_000));
   assert.match(gw.log(), /client went away; the job settles or refunds on chain as usual/);
   assert.match(gw.log(), /job ended without its client/);
+});
+
+test('the gateway streams from the endpoint the provider declared on chain, and falls back to --url', async () => {
+  // The dev node under another name: what the provider declares, not what the gateway was given.
+  const declared = DEFAULT_WS.replace('127.0.0.1', 'localhost');
+  assert.notEqual(declared, DEFAULT_WS);
+  const gw = await startGateway(18084, '//Ferdie', [], 'info');
+  const ask = async (content) => {
+    const res = await fetch(`${gw.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, stream: true, max_tokens: 16, messages: [{ role: 'user', content }] }),
+    });
+    assert.equal(res.status, 200);
+    const body = await res.text();
+    assert.match(body, /data: ?\[DONE\]/);
+    return { job: res.headers.get('x-mosaic-job'), body };
+  };
+  try {
+    await sendAndFinalize(api, api.tx.providers.setEndpoint(declared), alice);
+    assert.equal(u8aToString((await api.query.providers.endpoints(alice.address)).unwrap().toU8a(true)), declared);
+    const a = await ask('Hello');
+    assert.match(gw.log(), new RegExp(`"job":"${a.job}","from":"${declared}","msg":"streaming the job"`));
+    assert.doesNotMatch(a.body, /stream_mismatch/);
+    // A declared endpoint nobody answers at: the stream comes from --url instead.
+    await sendAndFinalize(api, api.tx.providers.setEndpoint('ws://127.0.0.1:1'), alice);
+    const b = await ask('Hello again');
+    assert.match(gw.log(), /the provider's endpoint is unreachable; streaming from --url/);
+    assert.match(gw.log(), new RegExp(`"job":"${b.job}","from":"${DEFAULT_WS}","msg":"streaming the job"`));
+  } finally {
+    await sendAndFinalize(api, api.tx.providers.setEndpoint(null), alice);
+  }
+  await assert.rejects(sendAndFinalize(api, api.tx.providers.setEndpoint('http://example.com'), alice), /providers.BadEndpoint/);
 });

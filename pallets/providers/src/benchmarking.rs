@@ -205,5 +205,15 @@ mod benchmarks {
 		assert_eq!(Providers::<T>::get(&who).map(|p| p.status), Some(ProviderStatus::Leaving));
 	}
 
+	#[benchmark]
+	fn set_endpoint() {
+		let who = provider::<T>(0);
+		let host = alloc::vec![b'a'; crate::MAX_ENDPOINT_LEN as usize - 6];
+		let url = [b"wss://".as_slice(), &host].concat();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Some(url));
+		assert!(crate::Endpoints::<T>::contains_key(&who));
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

@@ -38,6 +38,8 @@
 //! 3. [`ModelProviders`] lists exactly the non-leaving providers serving each model, and
 //!    [`Offers`] holds valid terms for exactly those (model, provider) pairs.
 //! 4. A leaving provider has no bond, no job in flight, serves nothing and has no operator.
+//! 5. Every declared [`Endpoints`] entry belongs to a provider that is not leaving, and is a
+//!    valid endpoint.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Tests may index and do plain arithmetic; runtime code may not.
@@ -68,6 +70,7 @@ pub use weights::WeightInfo;
 #[allow(clippy::expect_used)] // FRAME's macro expansion calls `expect` with proofs.
 pub mod pallet {
 	use super::*;
+	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::fungible::{Inspect, Mutate, MutateHold},
@@ -188,6 +191,12 @@ pub mod pallet {
 	pub type Offers<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, ModelId, Blake2_128Concat, T::AccountId, ServingTerms>;
 
+	/// The public RPC endpoint each provider declared, where owners of its jobs subscribe to
+	/// their output as it is generated (`mosaic_streamJob`). `Blake2_128Concat`: keys are
+	/// user-chosen accounts.
+	#[pallet::storage]
+	pub type Endpoints<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Endpoint>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -195,6 +204,8 @@ pub mod pallet {
 		ProviderRegistered { provider: T::AccountId, operator: T::AccountId, bond: BalanceOf<T> },
 		/// The provider's profile or ask changed.
 		ProfileUpdated { provider: T::AccountId, ask: BalanceOf<T> },
+		/// The provider declared (or, with `None`, withdrew) its public RPC endpoint.
+		EndpointSet { provider: T::AccountId, endpoint: Option<Endpoint> },
 		/// The provider's operator key changed.
 		OperatorKeySet { provider: T::AccountId, operator: T::AccountId },
 		/// The provider serves the model on these terms (new, or changed).
@@ -226,6 +237,9 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
+		/// An endpoint is `ws://` or `wss://` and a host, at most 128 bytes of printable
+		/// ASCII without spaces.
+		BadEndpoint,
 		/// The account is already a provider.
 		AlreadyRegistered,
 		/// The account is not a provider (or is leaving).
@@ -553,6 +567,38 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_deregister(&who)
 		}
+
+		/// Declares the provider's public RPC endpoint (`ws://…` or `wss://…`), where the
+		/// owners of its jobs subscribe to their output as it is generated; `None` withdraws
+		/// it. Deregistering withdraws it too.
+		///
+		/// - Origin: signed, a provider that is not leaving.
+		/// - Emits [`Event::EndpointSet`].
+		/// - Storage: [`Endpoints`], one bounded entry per provider.
+		/// - Errors: [`Error::NotProvider`], [`Error::BadEndpoint`].
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::set_endpoint())]
+		pub fn set_endpoint(origin: OriginFor<T>, endpoint: Option<Vec<u8>>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				Providers::<T>::get(&who).is_some_and(|p| p.status != ProviderStatus::Leaving),
+				Error::<T>::NotProvider
+			);
+			let endpoint = match endpoint {
+				Some(url) => {
+					ensure!(valid_endpoint(&url), Error::<T>::BadEndpoint);
+					let url = Endpoint::try_from(url).map_err(|_| Error::<T>::BadEndpoint)?;
+					Endpoints::<T>::insert(&who, &url);
+					Some(url)
+				}
+				None => {
+					Endpoints::<T>::remove(&who);
+					None
+				}
+			};
+			Self::deposit_event(Event::EndpointSet { provider: who, endpoint });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -669,6 +715,13 @@ pub mod pallet {
 		/// unit test).
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use frame_support::traits::fungible::InspectHold;
+			for (who, url) in Endpoints::<T>::iter() {
+				ensure!(
+					Providers::<T>::get(&who).is_some_and(|p| p.status != ProviderStatus::Leaving),
+					"an endpoint of an account that is not an active provider"
+				);
+				ensure!(valid_endpoint(&url), "an invalid endpoint");
+			}
 			let reason = HoldReason::ProviderBond.into();
 			for (who, p) in Providers::<T>::iter() {
 				let unbonding = p

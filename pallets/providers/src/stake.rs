@@ -83,6 +83,7 @@ impl<T: Config> Pallet<T> {
 			Ok((amount, unlock_at, p.operator.clone()))
 		})?;
 		Self::unbind_operator(&operator);
+		crate::Endpoints::<T>::remove(who);
 		Self::deposit_event(Event::Deregistered { provider: who.clone() });
 		if !amount.is_zero() {
 			Self::deposit_event(Event::Unbonding { provider: who.clone(), amount, unlock_at });

@@ -657,3 +657,54 @@ fn a_provider_below_a_raised_minimum_tops_up_to_serve_again() {
 		assert_eq!(Providers::candidates(0, 100, &SMALL, &[]).len(), 1);
 	});
 }
+
+#[test]
+fn a_provider_declares_a_public_endpoint_and_deregistering_withdraws_it() {
+	new_test_ext(|| {
+		register(P1, OP1, MIN_BOND, 1);
+		let url = b"wss://provider.example:9944".to_vec();
+		assert_ok!(Providers::set_endpoint(RuntimeOrigin::signed(P1), Some(url.clone())));
+		System::assert_last_event(
+			Event::EndpointSet { provider: P1, endpoint: Some(url.clone().try_into().unwrap()) }
+				.into(),
+		);
+		assert_eq!(crate::Endpoints::<Test>::get(P1).unwrap().into_inner(), url);
+		assert_ok!(Providers::set_endpoint(RuntimeOrigin::signed(P1), None));
+		assert!(crate::Endpoints::<Test>::get(P1).is_none());
+		assert_ok!(Providers::set_endpoint(RuntimeOrigin::signed(P1), Some(url)));
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(P1)));
+		assert!(crate::Endpoints::<Test>::get(P1).is_none());
+		assert_noop!(
+			Providers::set_endpoint(RuntimeOrigin::signed(P1), Some(b"ws://x".to_vec())),
+			Error::<Test>::NotProvider
+		);
+	});
+}
+
+#[test]
+fn only_providers_declare_endpoints_and_only_websocket_urls() {
+	new_test_ext(|| {
+		assert_noop!(
+			Providers::set_endpoint(RuntimeOrigin::signed(P1), Some(b"ws://x".to_vec())),
+			Error::<Test>::NotProvider
+		);
+		register(P1, OP1, MIN_BOND, 1);
+		let too_long = [b"ws://".as_slice(), &[b'a'; 124]].concat();
+		for bad in [
+			b"http://x".to_vec(),
+			b"ws://".to_vec(),
+			b"ws:///path".to_vec(),
+			b"ws://a b".to_vec(),
+			vec![b'w', b's', b':', b'/', b'/', 0xff],
+			"ws://h\u{e9}llo".as_bytes().to_vec(),
+			too_long,
+		] {
+			assert_noop!(
+				Providers::set_endpoint(RuntimeOrigin::signed(P1), Some(bad)),
+				Error::<Test>::BadEndpoint
+			);
+		}
+		let longest = [b"ws://".as_slice(), &[b'a'; 123]].concat();
+		assert_ok!(Providers::set_endpoint(RuntimeOrigin::signed(P1), Some(longest)));
+	});
+}

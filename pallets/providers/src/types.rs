@@ -106,3 +106,18 @@ pub struct ProviderInfo<AccountId, Balance, BlockNumber, MaxChunks: Get<u32>, Ma
 	/// Its track record.
 	pub reputation: Reputation,
 }
+
+/// The longest public RPC endpoint a provider may declare, in bytes.
+pub const MAX_ENDPOINT_LEN: u32 = 128;
+
+/// A provider's public RPC endpoint: `ws://…` or `wss://…`, printable ASCII without spaces.
+pub type Endpoint = BoundedVec<u8, ConstU32<MAX_ENDPOINT_LEN>>;
+
+/// Whether `url` is an endpoint a provider may declare: `ws://` or `wss://` followed by a
+/// host, at most [`MAX_ENDPOINT_LEN`] bytes of printable ASCII without spaces.
+pub fn valid_endpoint(url: &[u8]) -> bool {
+	let rest = url.strip_prefix(b"wss://").or_else(|| url.strip_prefix(b"ws://"));
+	url.len() <= MAX_ENDPOINT_LEN as usize
+		&& rest.is_some_and(|r| !r.is_empty() && !r.starts_with(b"/"))
+		&& url.iter().all(|b| b.is_ascii_graphic())
+}

@@ -52,6 +52,7 @@ pub trait WeightInfo {
 	fn unbond() -> Weight;
 	fn withdraw_unbonded(c: u32, ) -> Weight;
 	fn deregister(m: u32, ) -> Weight;
+	fn set_endpoint() -> Weight;
 }
 
 /// Weights for `pallet_mosaic_providers` using the Mosaic node and recommended hardware.
@@ -212,6 +213,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 4537).saturating_mul(m.into()))
 	}
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Storage: `Providers::Endpoints` (r:0 w:1)
+	/// Hand-written (read one record, write one bounded value) until the next
+	/// `scripts/benchmark.sh pallet_mosaic_providers`.
+	fn set_endpoint() -> Weight {
+		Weight::from_parts(12_000_000, 4058)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 // For backwards compatibility and tests.
@@ -370,5 +380,14 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 4537).saturating_mul(m.into()))
+	}
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Storage: `Providers::Endpoints` (r:0 w:1)
+	/// Hand-written (read one record, write one bounded value) until the next
+	/// `scripts/benchmark.sh pallet_mosaic_providers`.
+	fn set_endpoint() -> Weight {
+		Weight::from_parts(12_000_000, 4058)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

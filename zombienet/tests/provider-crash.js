@@ -1,0 +1,42 @@
+// Run while the provider node `args[0]` is paused (it stopped answering, as a crashed node
+// does): a user submits jobs until one is assigned to it; that job's deadline passes, the chain
+// reassigns it to the other provider, which answers, and it settles with nothing left held.
+// The job id is kept in the network's directory for not-answered-twice.js.
+const fs = require('node:fs');
+const path = require('node:path');
+const { ROOT, connectTo, PROVIDERS } = require('./common.js');
+
+async function run(nodeName, networkInfo, args) {
+  const stopped = args[0];
+  const { devAccount } = await import(`${ROOT}/scripts/lib/chain.mjs`);
+  const { submitJob, followJob } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const api = await connectTo(networkInfo, nodeName);
+  const user = devAccount('//Dave');
+  const down = devAccount(PROVIDERS[stopped]).address;
+  try {
+    for (let attempt = 1; attempt <= 12; attempt += 1) {
+      const s = await submitJob(api, user, { model: 0, prompt: `Crash ${attempt}`, maxTokens: 8, bid: 10n ** 6n });
+      const onDown = s.assigned[0].provider === down;
+      const { end, events } = await followJob(api, s.job, s.blockNumber, { timeoutMs: 240_000 });
+      if (!onDown) continue; // the other provider took it: try again
+      const names = events.map((e) => `${e.name}${e.data.provider ? `(${e.data.provider.toString().slice(0, 6)})` : ''}`);
+      if (end.name !== 'JobSettled') throw new Error(`job ${s.job} ended ${end.name}: ${names}`);
+      const timedOut = events.find((e) => e.name === 'ProviderTimedOut');
+      if (!timedOut || timedOut.data.provider.toString() !== down) throw new Error(`job ${s.job}: the stopped provider did not time out: ${names}`);
+      const answered = events.filter((e) => e.name === 'ResultSubmitted').map((e) => e.data.provider.toString());
+      if (answered.length !== 1 || answered[0] === down) throw new Error(`job ${s.job}: answered by ${answered}`);
+      const job = (await api.query.jobs.jobs(s.job)).unwrap();
+      if (job.escrow.toBigInt() !== 0n) throw new Error(`job ${s.job} still holds ${job.escrow}`);
+      const holds = (await api.query.balances.holds(user.address)).toJSON();
+      if (holds.some((h) => /jobescrow/i.test(JSON.stringify(h.id)) && BigInt(h.amount) > 0n)) throw new Error(`escrow still held: ${JSON.stringify(holds)}`);
+      fs.writeFileSync(path.join(networkInfo.tmpDir, 'crash-job.json'), JSON.stringify({ job: s.job.toString(), provider: down }));
+      console.log(`job ${s.job}: ${names.join(' → ')}`);
+      return attempt;
+    }
+    throw new Error(`12 jobs in a row went to the running provider; none to ${stopped}`);
+  } finally {
+    await api.disconnect();
+  }
+}
+
+module.exports = { run };

@@ -1,0 +1,37 @@
+// Onboards the two provider nodes with scripts/onboard-provider.mjs, as a provider would: the
+// provider account (//Eve//stash, //Ferdie//stash) bonds and registers with its node's engine
+// fingerprint, serves the tiny model (model 0 of the local genesis) and proves it with a paid
+// test job answered by its own node; the operator key (//Eve, //Ferdie) is in each node's
+// keystore already (network.toml). Checks both serve model 0 with different engines.
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { ROOT, connectTo, PROVIDERS } = require('./common.js');
+
+async function run(nodeName, networkInfo) {
+  const model = path.basename(process.env.MOSAIC_TINY_MODEL);
+  for (const [node, suri] of Object.entries(PROVIDERS)) {
+    const file = path.join(process.env.MOSAIC_NETWORK_DIR, `models-${node}`, model);
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/onboard-provider.mjs'), file, '--url', networkInfo.nodesByName[node].wsUri, '--bond', '2000MOS'], {
+      env: { ...process.env, MOSAIC_SURI: suri, MOSAIC_OPERATOR_SURI: suri.replace('//stash', '') },
+      stdio: 'inherit',
+      timeout: 360_000,
+    });
+  }
+  const api = await connectTo(networkInfo, nodeName);
+  try {
+    const { devAccount } = await import(path.join(ROOT, 'scripts/lib/chain.mjs'));
+    const serving = (await api.query.providers.modelProviders(0)).map((a) => a.toString());
+    const engines = new Set();
+    for (const suri of Object.values(PROVIDERS)) {
+      const who = devAccount(suri).address;
+      if (!serving.includes(who)) throw new Error(`${suri} does not serve model 0: ${serving}`);
+      engines.add((await api.query.providers.providers(who)).unwrap().profile.engine.toHex());
+    }
+    if (engines.size !== 2) throw new Error('the provider nodes run different engine settings, so their fingerprints differ');
+    return serving.length;
+  } finally {
+    await api.disconnect();
+  }
+}
+
+module.exports = { run };
