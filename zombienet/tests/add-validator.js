@@ -1,6 +1,6 @@
 // A validator added by referendum starts authoring. A new node ("one", --validator) joins and
-// makes fresh session keys (author_rotateKeys); //Alice//stash registers them
-// (session.setKeys); a validator_admin referendum, voted by the dev accounts, adds the account;
+// makes fresh session keys with an ownership proof (author_rotateKeysWithOwner);
+// //Alice//stash registers them (session.setKeys); a validator_admin referendum, voted by the dev accounts, adds the account;
 // two session boundaries later (sessions are ten blocks on the local chain) the new node
 // authors blocks. It is stopped afterwards (the set keeps it: this runs last).
 const fs = require('node:fs');
@@ -15,6 +15,8 @@ async function run(nodeName, networkInfo) {
   const log = fs.openSync(path.join(networkInfo.tmpDir, 'one.log'), 'a');
   const child = spawn(process.env.MOSAIC_NODE, [
     '--chain', networkInfo.chainSpecPath, '--base-path', dir, '--name', 'one', '--validator',
+    // A validator needs a persistent network key.
+    '--node-key', require('node:crypto').createHash('sha256').update('one').digest('hex'),
     '--rpc-port', String(port), '--port', String(port + 1), '--rpc-methods', 'unsafe',
     '--bootnodes', zombie.nodesByName.alice.multiAddress, '--no-mdns', '--no-telemetry', '--no-prometheus',
   ], { stdio: ['ignore', log, log] });
@@ -27,9 +29,20 @@ async function run(nodeName, networkInfo) {
     one = await connect(`ws://127.0.0.1:${port}`);
     const tip = await best(api);
     await until(one, 'the new node to sync', async (h) => h.number.toNumber() >= tip, 180_000);
-    const keys = await one.rpc.author.rotateKeys();
+    // Keys made on the node, with the proof (pallet-session checks it) that the account that
+    // registers them owns them.
     const stash = devAccount('//Alice//stash');
-    await sendAndInclude(api, api.tx.session.setKeys(keys, '0x'), stash);
+    const owner = `0x${Buffer.from(stash.publicKey).toString('hex')}`;
+    const res = await fetch(`http://127.0.0.1:${port}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'author_rotateKeysWithOwner', params: [owner] }),
+    });
+    const { result, error } = await res.json();
+    if (error) throw new Error(`author_rotateKeysWithOwner: ${error.message}`);
+    const { keys, proof } = result;
+    if (!proof) throw new Error('the node made no ownership proof');
+    await sendAndInclude(api, api.tx.session.setKeys(keys, proof), stash);
 
     const voters = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map(devAccount);
     const { index } = await gov.propose(api, voters[0], 'validator_admin', api.tx.validators.addValidator(stash.address));

@@ -1,4 +1,4 @@
-// A user (//Charlie) pays for jobs through a validator's RPC (the node this runs on): each is
+// A user (//Bob, who is not the model's creator) pays for jobs through a validator's RPC (the node this runs on): each is
 // answered by a provider node, never by a validator, and settled; every receipt checks out to
 // the unit against the balances before and after.
 const { ROOT, connectTo, PROVIDERS } = require('./common.js');
@@ -8,7 +8,7 @@ async function run(nodeName, networkInfo, args) {
   const { devAccount } = await import(`${ROOT}/scripts/lib/chain.mjs`);
   const { submitJob, followJob, expectedSplit, balancesAt, treasuryAddress } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const api = await connectTo(networkInfo, nodeName);
-  const user = devAccount('//Charlie');
+  const user = devAccount('//Bob');
   const providers = Object.values(PROVIDERS).map((s) => devAccount(s).address);
   const answeredBy = new Set();
   try {

@@ -9,17 +9,23 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo) {
   const model = path.basename(process.env.MOSAIC_TINY_MODEL);
-  for (const [node, suri] of Object.entries(PROVIDERS)) {
-    const file = path.join(process.env.MOSAIC_NETWORK_DIR, `models-${node}`, model);
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/onboard-provider.mjs'), file, '--url', networkInfo.nodesByName[node].wsUri, '--bond', '2000MOS'], {
-      env: { ...process.env, MOSAIC_SURI: suri, MOSAIC_OPERATOR_SURI: suri.replace('//stash', '') },
-      stdio: 'inherit',
-      timeout: 360_000,
-    });
-  }
   const api = await connectTo(networkInfo, nodeName);
+  const { devAccount, sendAndInclude } = await import(path.join(ROOT, 'scripts/lib/chain.mjs'));
   try {
-    const { devAccount } = await import(path.join(ROOT, 'scripts/lib/chain.mjs'));
+    // Onboarding ends with a test job that must be drawn for the new provider: the providers
+    // onboarded before it pause meanwhile (providers.pause), as an operator would.
+    const done = [];
+    for (const [node, suri] of Object.entries(PROVIDERS)) {
+      for (const d of done) await sendAndInclude(api, api.tx.providers.pause(), devAccount(d));
+      const file = path.join(process.env.MOSAIC_NETWORK_DIR, `models-${node}`, model);
+      execFileSync(process.execPath, [path.join(ROOT, 'scripts/onboard-provider.mjs'), file, '--url', networkInfo.nodesByName[node].wsUri, '--bond', '2000MOS'], {
+        env: { ...process.env, MOSAIC_SURI: suri, MOSAIC_OPERATOR_SURI: suri.replace('//stash', '') },
+        stdio: 'inherit',
+        timeout: 360_000,
+      });
+      for (const d of done) await sendAndInclude(api, api.tx.providers.resume(), devAccount(d));
+      done.push(suri);
+    }
     const serving = (await api.query.providers.modelProviders(0)).map((a) => a.toString());
     const engines = new Set();
     for (const suri of Object.values(PROVIDERS)) {
