@@ -107,6 +107,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 mod benchmark_helpers {
 	use super::*;
 	use crate::MOS;
+	use frame_support::traits::Get;
 	use frame_benchmarking::account;
 	use frame_support::traits::fungible::Mutate;
 	use mosaic_primitives::{FileType, ModelId, ModelSpec, OPERATOR_KEY_TYPE};
