@@ -107,9 +107,9 @@ impl pallet_mosaic_jobs::Config for Runtime {
 mod benchmark_helpers {
 	use super::*;
 	use crate::MOS;
-	use frame_support::traits::Get;
 	use frame_benchmarking::account;
 	use frame_support::traits::fungible::Mutate;
+	use frame_support::traits::Get;
 	use mosaic_primitives::{FileType, ModelId, ModelSpec, OPERATOR_KEY_TYPE};
 	use sp_core::{sr25519, H256};
 
