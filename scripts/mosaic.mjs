@@ -16,9 +16,9 @@ const USAGE = `usage: mosaic.mjs [--url ws://…] [--json] <command>
 
   models                              registered models
   providers <model>                   providers serving a model: asks, bonds, reputation
-  estimate <model> <max_tokens>       escrow and split  [--redundancy N] [--bid AMOUNT]
+  estimate <model> <max_tokens>       escrow and split  [--bid AMOUNT]
   submit <model> <prompt>             pay for a job and follow it to its receipt
-                                      [--max-tokens N] [--redundancy N] [--bid AMOUNT]
+                                      [--max-tokens N] [--bid AMOUNT]
                                       [--chat] [--system TEXT] [--message ROLE:TEXT]…
                                       [--temperature T] [--top-p P] [--top-k K]
                                       [--seed N] [--stop TEXT]…
@@ -60,7 +60,6 @@ function parseArgs(argv) {
     if (a === '--json') opts.json = true;
     else if (a === '--help' || a === '-h') positional.unshift('help');
     else if (a === '--url') opts.url = value();
-    else if (a === '--redundancy') opts.redundancy = int(value(), '--redundancy');
     else if (a === '--max-tokens') opts.maxTokens = int(value(), '--max-tokens');
     else if (a === '--bid') opts.bid = amount(value());
     else if (a === '--chat') opts.chat = true;
@@ -197,7 +196,7 @@ const commands = {
 
   async estimate(api, [model, maxTokens], out, opts) {
     if (model === undefined || maxTokens === undefined) throw new UsageError('estimate <model> <max_tokens>');
-    const e = (await api.rpc.mosaic.estimate(int(model, 'model'), int(maxTokens, 'max_tokens'), opts.redundancy ?? 1, opts.bid?.toString() ?? null)).toJSON();
+    const e = (await api.rpc.mosaic.estimate(int(model, 'model'), int(maxTokens, 'max_tokens'), opts.bid?.toString() ?? null)).toJSON();
     out(e, () => {
       console.log(`bid ${mos(e.bid)} per token (${e.eligible} provider(s) eligible)`);
       console.log(`escrow held:    ${mos(e.escrow)}`);
@@ -211,15 +210,14 @@ const commands = {
     const pair = await signer();
     const modelId = int(model, 'model');
     const maxTokens = opts.maxTokens ?? 32;
-    const redundancy = opts.redundancy ?? 1;
-    const estimate = (await api.rpc.mosaic.estimate(modelId, maxTokens, redundancy, opts.bid?.toString() ?? null)).toJSON();
+    const estimate = (await api.rpc.mosaic.estimate(modelId, maxTokens, opts.bid?.toString() ?? null)).toJSON();
     const bid = BigInt(estimate.bid);
     const progress = (line) => { if (!opts.json) console.log(line); };
     let tx;
     try {
       const { temperature, topP, topK, seed, stop } = opts;
       const messages = opts.chat ? [...opts.messages, { role: 'user', content: prompt }] : undefined;
-      tx = jobTx(api, { model: modelId, maxTokens, bid, redundancy, prompt, messages, temperature, topP, topK, seed, stop });
+      tx = jobTx(api, { model: modelId, maxTokens, bid, prompt, messages, temperature, topP, topK, seed, stop });
     } catch (e) {
       throw new UsageError(e.message);
     }
@@ -234,7 +232,9 @@ const commands = {
         if (name === 'ProviderDeclined') progress(`declined   by ${data.provider} (${data.reason}): not slashed, reassigning`);
         if (name === 'ProviderAssigned') progress(`assigned   ${data.provider} at ${mos(data.price)}/token`);
         if (name === 'ProviderTimedOut') progress(`timed out  ${data.provider} (slashed ${mos(data.slashed)})`);
-        if (name === 'TieBreakerDrawn') progress(`tie-break  ${data.provider} drawn`);
+        if (name === 'AuditorAssigned') progress(`audit      by ${data.auditor}${data.committee.isTrue ? ' (committee)' : ''}`);
+        if (name === 'AuditReported') progress(`reported   by ${data.auditor}: ${data.finding}`);
+        if (name === 'FraudConfirmed') progress(`fraud      ${data.executor} slashed ${mos(data.slashed)}`);
       },
     });
     const view = (await api.rpc.mosaic.job(job)).toJSON();
@@ -261,11 +261,11 @@ const commands = {
       else console.log(`prompt ${JSON.stringify(text(v.prompt))}`);
       const s = v.sampling;
       const sampling = s.temperature === 0 ? 'greedy' : `temperature ${s.temperature / 100}, top-p ${s.topP / 10_000}, top-k ${s.topK || 'off'}, seed ${s.seed}`;
-      console.log(`at most ${v.maxTokens} tokens at ${mos(v.bid)}/token, redundancy ${v.redundancy}, ${sampling}${s.stop.length ? `, stop at ${s.stop.map((x) => JSON.stringify(text(x))).join(', ')}` : ''}`);
-      if (v.state === 'pending') console.log(`escrow ${mos(v.escrow)}, deadline #${v.deadline}`);
+      console.log(`at most ${v.maxTokens} tokens at ${mos(v.bid)}/token, ${sampling}${s.stop.length ? `, stop at ${s.stop.map((x) => JSON.stringify(text(x))).join(', ')}` : ''}`);
+      if (['pending', 'challenge', 'auditing'].includes(v.state)) console.log(`escrow ${mos(v.escrow)}, ${v.state === 'challenge' ? 'paid at' : 'deadline'} #${v.deadline}`);
       for (const a of v.assignments) {
         const state = a.state.answered ? `answered ${a.state.answered.tokens} tokens at #${a.answeredAt}: ${JSON.stringify(text(a.output))}` : a.state;
-        console.log(`  ${a.provider} at ${mos(a.price)}/token: ${typeof state === 'string' ? state : JSON.stringify(state)}`);
+        console.log(`  ${a.role} ${a.provider} at ${mos(a.price)}/token: ${typeof state === 'string' ? state : JSON.stringify(state)}`);
       }
       if (v.receipt) console.log(`receipt: paid ${mos(v.receipt.paid)} (royalty ${mos(v.receipt.royalty)}, protocol fee ${mos(v.receipt.protocolFee)}, providers ${mos(v.receipt.providers)}); refunded ${mos(v.receipt.refund)}`);
     });

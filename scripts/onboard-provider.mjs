@@ -220,7 +220,7 @@ async function main() {
       const p = (await api.query.providers.providers(account.address)).unwrap();
       if (p.reputation.completed.toNumber() > 0) return `already (${p.reputation.completed} jobs completed)`;
       for (let attempt = 1; attempt <= 8; attempt += 1) {
-        const { blockHash, events } = await send(api, api.tx.jobs.submitJob(modelId, 'Hello', 4, p.ask, 1), account);
+        const { blockHash, events } = await send(api, api.tx.jobs.submitJob(modelId, 'Hello', 4, p.ask), account);
         const job = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data.job.toBigInt();
         const ours = events.some(({ event }) => api.events.jobs.ProviderAssigned.is(event) && event.data.provider.toString() === account.address);
         const number = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();

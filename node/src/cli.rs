@@ -73,4 +73,9 @@ pub enum Subcommand {
 	/// content hash, size and `spec` (architecture, parameters, file type, trained context,
 	/// chat template hash). Refuses a truncated or unreadable file.
 	InspectModel(crate::inference::InspectCmd),
+
+	/// Measure the audit rule: run an executor on a set of prompts (greedy and sampled),
+	/// audit its honest outputs and dishonest variants (another model's output, truncated,
+	/// shuffled, inflated token counts) with another engine, and print each verdict.
+	Calibrate(crate::audit::CalibrateCmd),
 }

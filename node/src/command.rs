@@ -117,6 +117,7 @@ pub fn run() -> sc_cli::Result<()> {
 			.into()),
 		Some(Subcommand::Infer(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::InspectModel(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::Calibrate(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<mosaic_runtime::Block>(&config))

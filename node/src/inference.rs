@@ -9,11 +9,17 @@
 
 use crate::streams::Streams;
 use mosaic_engine::{hex, Batcher, Engine, EngineError, Job, Settings};
-use mosaic_inference::{InferenceError, InferenceHost, InferenceOutput, InferenceRequest, Ticket};
+use mosaic_inference::{
+	AuditRequest, InferenceError, InferenceHost, InferenceOutput, InferenceRequest, Ticket,
+};
+use mosaic_primitives::AuditReport;
 use std::{
 	collections::{hash_map::Entry, HashMap},
 	path::PathBuf,
-	sync::{atomic::Ordering, Arc, Mutex, PoisonError},
+	sync::{
+		atomic::{AtomicUsize, Ordering},
+		Arc, Mutex, PoisonError,
+	},
 	time::{Duration, Instant},
 };
 use substrate_prometheus_endpoint::{
@@ -242,8 +248,15 @@ fn instance_id() -> u64 {
 /// The engine's form of a job's request: the chain's fixed-point sampling settings as
 /// llama.cpp's floats, chat roles by name.
 pub fn engine_request(request: &InferenceRequest) -> mosaic_engine::Request {
+	engine_request_of(&request.request, request.max_tokens)
+}
+
+/// [`engine_request`] of a job's request and `max_tokens`.
+pub fn engine_request_of(
+	job: &mosaic_primitives::JobRequest,
+	max_tokens: u32,
+) -> mosaic_engine::Request {
 	use mosaic_primitives::Input;
-	let job = &request.request;
 	let prompt = match &job.input {
 		Input::Text(bytes) => mosaic_engine::Prompt::Text(bytes.clone()),
 		Input::Chat(messages) => mosaic_engine::Prompt::Chat(
@@ -259,7 +272,7 @@ pub fn engine_request(request: &InferenceRequest) -> mosaic_engine::Request {
 	let s = &job.sampling;
 	mosaic_engine::Request {
 		prompt,
-		max_tokens: request.max_tokens,
+		max_tokens,
 		sampling: mosaic_engine::Sampling {
 			temperature: f32::from(s.temperature) / 100.0,
 			top_p: f32::from(s.top_p) / f32::from(mosaic_primitives::TOP_P_OFF),
@@ -294,6 +307,7 @@ fn classify(error: &EngineError) -> InferenceError {
 const KEEP_RESULTS: Duration = Duration::from_secs(3_600);
 
 type Finished = HashMap<Ticket, (Instant, Result<InferenceOutput, InferenceError>)>;
+type Audited = HashMap<Ticket, (Instant, Result<AuditReport, InferenceError>)>;
 
 /// The engine as the off-chain workers reach it: [`InferenceHost::start`] hands each job to
 /// its model's [`Batcher`] (one llama.cpp context decoding up to `--max-concurrent-jobs` jobs
@@ -303,12 +317,21 @@ pub struct BackgroundEngine {
 	host: Arc<EngineHost>,
 	finished: Arc<Mutex<Finished>>,
 	streams: Arc<Streams>,
+	audits: Arc<Mutex<Audited>>,
+	/// Audits running now: at most `--max-concurrent-jobs`, each on a thread of its own.
+	auditing: Arc<AtomicUsize>,
 }
 
 impl BackgroundEngine {
 	/// Runs `host`'s inferences in the background, streaming each job's output to `streams`.
 	pub fn new(host: EngineHost, streams: Arc<Streams>) -> Self {
-		Self { host: Arc::new(host), finished: Arc::default(), streams }
+		Self {
+			host: Arc::new(host),
+			finished: Arc::default(),
+			streams,
+			audits: Arc::default(),
+			auditing: Arc::default(),
+		}
 	}
 }
 
@@ -337,7 +360,7 @@ impl InferenceHost for BackgroundEngine {
 				streams.end(
 					id,
 					match &result {
-						Ok(out) => Ok((mosaic_engine::blake2b_256(&out.output), out.tokens)),
+						Ok(out) => Ok((mosaic_engine::blake2b_256(&out.output), out.tokens())),
 						Err(e) => Err(e.as_str().to_string()),
 					},
 				);
@@ -357,9 +380,64 @@ impl InferenceHost for BackgroundEngine {
 		let mut done = self.finished.lock().unwrap_or_else(PoisonError::into_inner);
 		done.remove(&ticket).map(|(_, result)| result)
 	}
+
+	fn start_audit(&self, ticket: Ticket, request: AuditRequest) -> Result<(), InferenceError> {
+		if self.auditing.fetch_add(1, Ordering::SeqCst) >= self.host.sequences as usize {
+			self.auditing.fetch_sub(1, Ordering::SeqCst);
+			return Err(self.host.fail(InferenceError::Busy));
+		}
+		let (host, audits, auditing) =
+			(self.host.clone(), self.audits.clone(), self.auditing.clone());
+		std::thread::Builder::new()
+			.name("mosaic-audit".into())
+			.spawn(move || {
+				let result = host.audit(&request);
+				auditing.fetch_sub(1, Ordering::SeqCst);
+				let mut done = audits.lock().unwrap_or_else(PoisonError::into_inner);
+				done.retain(|_, (at, _)| at.elapsed() < KEEP_RESULTS);
+				done.insert(ticket, (Instant::now(), result));
+			})
+			.map(|_| ())
+			.map_err(|e| {
+				self.auditing.fetch_sub(1, Ordering::SeqCst);
+				log::warn!(target: LOG_TARGET, "cannot start an audit thread: {e}");
+				self.host.fail(InferenceError::EngineFailure)
+			})
+	}
+
+	fn audited(&self, ticket: Ticket) -> Option<Result<AuditReport, InferenceError>> {
+		let mut done = self.audits.lock().unwrap_or_else(PoisonError::into_inner);
+		done.remove(&ticket).map(|(_, result)| result)
+	}
 }
 
 impl EngineHost {
+	/// Re-scores an executor's output by teacher forcing (see `crate::audit`).
+	fn audit(&self, request: &AuditRequest) -> Result<AuditReport, InferenceError> {
+		let hash = request.model_hash;
+		let engine_request = engine_request_of(&request.request, request.max_tokens);
+		let ids: Vec<i32> = request.token_ids.iter().map(|t| *t as i32).collect();
+		let score = self
+			.engine
+			.score(&hash, &engine_request, &request.output, &ids, &crate::audit::tolerances())
+			.map_err(|e| {
+				log::warn!(target: LOG_TARGET, "audit of job {}: {e}", request.job);
+				self.fail(classify(&e))
+			})?;
+		let report = crate::audit::report(&score);
+		log::info!(
+			target: LOG_TARGET,
+			"audit of job {}: {} tokens, spelled {}, {} misses, ends {}, z {:.2}",
+			request.job,
+			report.tokens,
+			report.spelled,
+			report.misses,
+			if report.end_miss { "too early" } else { "fine" },
+			score.z,
+		);
+		Ok(report)
+	}
+
 	/// Queues `job` on the batcher of model `hash` (started on first use), or says why not:
 	/// the model's file is missing or refused, or the queue is full ([`InferenceError::Busy`]).
 	fn submit(&self, hash: &[u8; 32], job: Job) -> Result<(), InferenceError> {
@@ -442,7 +520,8 @@ impl EngineHost {
 			inference.time_to_first_token.as_secs_f64() * 1e3,
 			inference.tokens_per_second,
 		);
-		Ok(InferenceOutput { output: inference.output, tokens: inference.tokens })
+		let token_ids = inference.token_ids.iter().map(|t| *t as u32).collect();
+		Ok(InferenceOutput { output: inference.output, token_ids })
 	}
 }
 

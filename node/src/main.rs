@@ -5,6 +5,7 @@
 // `sc_cli::Error` is large; it is upstream's type.
 #![allow(clippy::result_large_err)]
 
+mod audit;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;

@@ -25,9 +25,9 @@ pub mod code {
 	pub const UNKNOWN_MODEL: i32 = 1001;
 	pub const MODEL_DEPRECATED: i32 = 1002;
 	pub const ZERO_MAX_TOKENS: i32 = 1003;
-	pub const BAD_REDUNDANCY: i32 = 1004;
+	pub const MAX_TOKENS_TOO_LARGE: i32 = 1004;
 	pub const NO_ELIGIBLE_PROVIDER: i32 = 1005;
-	pub const NOT_ENOUGH_PROVIDERS: i32 = 1006;
+	pub const BID_BELOW_EVERY_ASK: i32 = 1006;
 	pub const OVERFLOW: i32 = 1007;
 	pub const BAD_BID: i32 = 1008;
 	pub const EXCEEDS_CONTEXT: i32 = 1009;
@@ -70,14 +70,13 @@ pub trait MarketplaceRpc<BlockHash> {
 	) -> RpcResult<Vec<ProviderView<AccountId, Balance>>>;
 
 	/// What a job would hold and cost: escrow and the split of its maximum cost.
-	/// `redundancy` defaults to 1; `bid` (planck per token, a decimal string) defaults to the
-	/// lowest at which enough providers are eligible.
+	/// `bid` (planck per token, a decimal string) defaults to the lowest ask of an eligible
+	/// provider.
 	#[method(name = "estimate")]
 	fn estimate(
 		&self,
 		model: u32,
 		max_tokens: u32,
-		redundancy: Option<u8>,
 		bid: Option<String>,
 		at: Option<BlockHash>,
 	) -> RpcResult<Estimate<Balance>>;
@@ -122,22 +121,25 @@ fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 fn query_error(e: QueryError) -> ErrorObjectOwned {
 	match e {
 		QueryError::UnknownModel => error(code::UNKNOWN_MODEL, "no model has this id"),
-		QueryError::ModelDeprecated =>
-			error(code::MODEL_DEPRECATED, "the model is deprecated and takes no new jobs"),
+		QueryError::ModelDeprecated => {
+			error(code::MODEL_DEPRECATED, "the model is deprecated and takes no new jobs")
+		}
 		QueryError::ZeroMaxTokens => error(code::ZERO_MAX_TOKENS, "max_tokens must be at least 1"),
-		QueryError::BadRedundancy { max } =>
-			error(code::BAD_REDUNDANCY, format!("redundancy must be between 1 and {max}")),
+		QueryError::MaxTokensTooLarge { max } => {
+			error(code::MAX_TOKENS_TOO_LARGE, format!("max_tokens must be at most {max}"))
+		}
 		QueryError::NoEligibleProvider => error(
 			code::NO_ELIGIBLE_PROVIDER,
 			"no provider can take a job for this model now (none serves it, or all are paused, \
 			 under-bonded or busy)",
 		),
-		QueryError::NotEnoughProviders { eligible, needed } => error(
-			code::NOT_ENOUGH_PROVIDERS,
-			format!("{eligible} provider(s) eligible at this bid, {needed} needed: bid more or ask for fewer"),
+		QueryError::BidBelowEveryAsk { lowest_ask } => error(
+			code::BID_BELOW_EVERY_ASK,
+			format!("every eligible provider asks more than the bid: bid at least {lowest_ask}"),
 		),
-		QueryError::Overflow =>
-			error(code::OVERFLOW, "max_tokens × bid × providers overflows the balance type"),
+		QueryError::Overflow => {
+			error(code::OVERFLOW, "max_tokens × bid overflows the balance type")
+		}
 		QueryError::ExceedsContext { context_length } => error(
 			code::EXCEEDS_CONTEXT,
 			format!(
@@ -185,7 +187,6 @@ where
 		&self,
 		model: u32,
 		max_tokens: u32,
-		redundancy: Option<u8>,
 		bid: Option<String>,
 		at: Option<<Block as BlockT>::Hash>,
 	) -> RpcResult<Estimate<Balance>> {
@@ -199,7 +200,7 @@ where
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client
 			.runtime_api()
-			.estimate(at, model, max_tokens, redundancy.unwrap_or(1), bid)
+			.estimate(at, model, max_tokens, bid)
 			.map_err(runtime_error)?
 			.map_err(query_error)
 	}

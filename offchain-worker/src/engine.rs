@@ -43,6 +43,9 @@ pub struct Inference {
 	pub output: Vec<u8>,
 	/// Tokens generated (the end-of-generation token is not counted).
 	pub tokens: u32,
+	/// Their ids in the model's vocabulary: what an auditor teacher-forces. They spell
+	/// `output`, or `output` followed by the stop sequence that ended it.
+	pub token_ids: Vec<i32>,
 	/// From the start of the prompt's evaluation to the first generated token.
 	pub time_to_first_token: Duration,
 	/// Generated tokens per second, after the first.
@@ -67,7 +70,7 @@ pub(crate) fn context_params(settings: Settings, sequences: u32) -> LlamaContext
 }
 
 /// llama.cpp's backend may be initialised once per process.
-fn backend() -> Result<&'static LlamaBackend, EngineError> {
+pub(crate) fn backend() -> Result<&'static LlamaBackend, EngineError> {
 	static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
 	BACKEND
 		.get_or_init(|| {

@@ -35,6 +35,7 @@ pub(crate) struct Generation {
 	start: Instant,
 	first_token_at: Option<Duration>,
 	output: Vec<u8>,
+	token_ids: Vec<i32>,
 	generated: u32,
 }
 
@@ -58,6 +59,7 @@ impl Generation {
 			start,
 			first_token_at: None,
 			output: Vec::new(),
+			token_ids: Vec::new(),
 			generated: 0,
 		}
 	}
@@ -87,6 +89,7 @@ impl Generation {
 		}
 		let piece = vocab.token_to_piece(token, false, None);
 		self.output.extend_from_slice(&piece);
+		self.token_ids.push(token.0);
 		self.generated += 1;
 		if let Some(at) = self.sampling.find_stop(&self.output, piece.len()) {
 			self.output.truncate(at);
@@ -134,6 +137,7 @@ impl Generation {
 		Inference {
 			output: self.output,
 			tokens: self.generated,
+			token_ids: self.token_ids,
 			time_to_first_token,
 			tokens_per_second,
 		}

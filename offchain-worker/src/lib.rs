@@ -25,6 +25,7 @@ mod generation;
 mod hash;
 mod inspect;
 pub mod request;
+mod score;
 
 pub use batch::{Batcher, Done, Job, Load, QueueFull};
 pub use engine::{Engine, Inference, Settings};
@@ -32,6 +33,7 @@ pub use generation::Stream;
 pub use hash::{blake2b_256, content_hash, ModelDir};
 pub use inspect::ModelHeader;
 pub use request::{ChatMessage, Prompt, Request, Sampling};
+pub use score::{requantize, Score, Tolerances};
 
 /// Everything that can go wrong running a job.
 #[derive(Debug, thiserror::Error)]

@@ -293,10 +293,9 @@ impl_runtime_apis! {
 		fn estimate(
 			model: mosaic_primitives::ModelId,
 			max_tokens: u32,
-			redundancy: u8,
 			bid: Option<Balance>,
 		) -> Result<mosaic_api::Estimate<Balance>, mosaic_api::QueryError> {
-			crate::marketplace_api::estimate(model, max_tokens, redundancy, bid)
+			crate::marketplace_api::estimate(model, max_tokens, bid)
 		}
 
 		fn job(

@@ -6,13 +6,13 @@ use crate::{configs::marketplace::ProtocolFee, AccountId, Balance, BlockNumber, 
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 use mosaic_api::{
-	AssignedView, AssignmentView, Estimate, JobState, JobView, MessageView, ModelView,
-	ProviderView, QueryError,
+	AssignedView, AssignmentRole, AssignmentView, Estimate, JobState, JobView, MessageView,
+	ModelView, ProviderView, QueryError,
 };
 use mosaic_primitives::{
 	Input, JobId, JobNeeds, JobRequest, ModelId, ModelRegistry, ModelUnavailable,
 };
-use pallet_mosaic_jobs::{AssignmentState, JobStatus};
+use pallet_mosaic_jobs::{AssignmentState, JobStatus, Role};
 use pallet_mosaic_models::ModelStatus;
 use pallet_mosaic_providers::ProviderStatus;
 
@@ -84,15 +84,14 @@ pub fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>
 pub fn estimate(
 	model: ModelId,
 	max_tokens: u32,
-	redundancy: u8,
 	bid: Option<Balance>,
 ) -> Result<Estimate<Balance>, QueryError> {
-	let max_redundancy: u32 = <Runtime as pallet_mosaic_jobs::Config>::MaxRedundancy::get();
+	let max_output: u32 = <Runtime as pallet_mosaic_jobs::Config>::MaxOutputTokens::get();
 	if max_tokens == 0 {
 		return Err(QueryError::ZeroMaxTokens);
 	}
-	if redundancy == 0 || u32::from(redundancy) > max_redundancy {
-		return Err(QueryError::BadRedundancy { max: max_redundancy });
+	if max_tokens > max_output {
+		return Err(QueryError::MaxTokensTooLarge { max: max_output });
 	}
 	let terms = Models::terms_for_new_job(model).map_err(|e| match e {
 		ModelUnavailable::Unknown => QueryError::UnknownModel,
@@ -102,49 +101,38 @@ pub fn estimate(
 		return Err(QueryError::ExceedsContext { context_length: terms.context_length });
 	}
 	// The same rule as `submit_job` (for an empty prompt: the estimate knows no prompt).
-	let mut asks: Vec<Balance> =
-		Jobs::eligible(model, Balance::MAX, &Jobs::needs(0, max_tokens), &[])
-			.into_iter()
-			.map(|c| c.ask)
-			.collect();
-	if asks.is_empty() {
+	let asks: Vec<Balance> = Jobs::eligible(model, Balance::MAX, &Jobs::needs(0, max_tokens), &[])
+		.into_iter()
+		.map(|c| c.ask)
+		.collect();
+	let Some(lowest_ask) = asks.iter().min().copied() else {
 		let any = Jobs::eligible(model, Balance::MAX, &JobNeeds::SMALLEST, &[]);
 		return Err(if any.is_empty() {
 			QueryError::NoEligibleProvider
 		} else {
 			QueryError::NoProviderCovers
 		});
-	}
-	asks.sort_unstable();
-	let needed = u32::from(redundancy);
-	let bid = match bid {
-		Some(bid) => bid,
-		None => *asks
-			.get(usize::from(redundancy).saturating_sub(1))
-			.ok_or(QueryError::NotEnoughProviders { eligible: asks.len() as u32, needed })?,
 	};
+	let bid = bid.unwrap_or(lowest_ask);
 	if bid == 0 {
 		return Err(QueryError::ZeroBid);
 	}
 	let eligible = asks.iter().filter(|ask| **ask <= bid).count() as u32;
-	if eligible < needed {
-		return Err(QueryError::NotEnoughProviders { eligible, needed });
+	if eligible == 0 {
+		return Err(QueryError::BidBelowEveryAsk { lowest_ask });
 	}
-	let held = needed.saturating_add(u32::from(redundancy > 1));
-	let per_provider = Balance::from(max_tokens).checked_mul(bid).ok_or(QueryError::Overflow)?;
-	let escrow = per_provider.checked_mul(Balance::from(held)).ok_or(QueryError::Overflow)?;
-	let max_cost = per_provider.checked_mul(Balance::from(needed)).ok_or(QueryError::Overflow)?;
+	let max_cost = Balance::from(max_tokens).checked_mul(bid).ok_or(QueryError::Overflow)?;
 	let split =
 		pallet_mosaic_settlement::split::split(max_cost, terms.royalty_bps, ProtocolFee::get());
 	Ok(Estimate {
 		bid,
 		eligible,
-		escrow,
+		escrow: max_cost,
 		max_cost,
 		royalty: split.royalty,
 		protocol_fee: split.protocol_fee,
 		providers: split.provider,
-		min_refund: escrow.saturating_sub(max_cost),
+		min_refund: 0,
 	})
 }
 
@@ -159,6 +147,11 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 			let result = pallet_mosaic_jobs::Results::<Runtime>::get(id, &a.provider);
 			AssignedView {
 				provider: a.provider.clone(),
+				role: match a.role {
+					Role::Executor => AssignmentRole::Executor,
+					Role::Auditor { committee: false } => AssignmentRole::Auditor,
+					Role::Auditor { committee: true } => AssignmentRole::Committee,
+				},
 				price: a.price,
 				state: match a.state {
 					AssignmentState::Waiting => AssignmentView::Waiting,
@@ -167,6 +160,15 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 					}
 					AssignmentState::TimedOut => AssignmentView::TimedOut,
 					AssignmentState::Declined => AssignmentView::Declined,
+					AssignmentState::Audited { report, finding } => AssignmentView::Audited {
+						finding,
+						tokens: report.tokens,
+						spelled: report.spelled,
+						misses: report.misses,
+						end_miss: report.end_miss,
+						z_milli: report.z_milli,
+						mean_logprob_milli: report.mean_logprob_milli,
+					},
 				},
 				answered_at: result.as_ref().map(|r| r.at),
 				output: result.map(|r| r.output.into_inner()).unwrap_or_default(),
@@ -193,7 +195,7 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 		request_hash: job.request_hash,
 		max_tokens: job.max_tokens,
 		bid: job.bid,
-		redundancy: job.redundancy,
+		sampled: job.sampled,
 		engine: job.engine,
 		escrow: job.escrow,
 		state: match job.status {
@@ -201,6 +203,8 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 			JobStatus::Settled => JobState::Settled,
 			JobStatus::Refunded => JobState::Refunded,
 			JobStatus::Cancelled => JobState::Cancelled,
+			JobStatus::Challenge => JobState::Challenge,
+			JobStatus::Auditing => JobState::Auditing,
 		},
 		deadline: job.deadline,
 		assignments,

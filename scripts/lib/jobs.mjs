@@ -71,12 +71,12 @@ export function jobRequest({ prompt, messages, temperature = 0, topP = 1, topK =
 }
 
 /** The extrinsic for a job: `submitJob` for a raw greedy prompt, else `submitRequest`. */
-export function jobTx(api, { model, maxTokens, bid, redundancy = 1, ...request }) {
+export function jobTx(api, { model, maxTokens, bid, ...request }) {
   const { prompt, messages, ...sampling } = request;
   const plain = messages === undefined && Object.values(sampling).every((v) => v === undefined);
-  if (plain) return api.tx.jobs.submitJob(model, prompt, maxTokens, bid, redundancy);
+  if (plain) return api.tx.jobs.submitJob(model, prompt, maxTokens, bid);
   const defined = Object.fromEntries(Object.entries(sampling).filter(([, v]) => v !== undefined));
-  return api.tx.jobs.submitRequest(model, jobRequest({ prompt, messages, ...defined }), maxTokens, bid, redundancy);
+  return api.tx.jobs.submitRequest(model, jobRequest({ prompt, messages, ...defined }), maxTokens, bid);
 }
 
 /**

@@ -92,7 +92,7 @@ test('there is no cancel: a submitted job cannot be taken back for a free answer
 });
 
 test('the chain refuses a job that cannot fit the model context', async () => {
-  await assert.rejects(sendAndFinalize(api, api.tx.jobs.submitJob(0, 'Once upon a time', 250, ask, 1), bob),
+  await assert.rejects(sendAndFinalize(api, api.tx.jobs.submitJob(0, 'Once upon a time', 250, ask), bob),
     /jobs\.ExceedsContext/);
 });
 
@@ -110,8 +110,7 @@ test('bad input gets a clear error and a non-zero exit', () => {
   const cases = [
     [['providers', '999'], 1, /no model has this id/],
     [['estimate', '0', '0'], 1, /max_tokens must be at least 1/],
-    [['estimate', '0', '10', '--redundancy', '9'], 1, /between 1 and 3/],
-    [['estimate', '0', '10', '--redundancy', '2'], 1, /1 provider\(s\) eligible at this bid, 2 needed/],
+    [['estimate', '0', '5000'], 1, /max_tokens must be at most 4096/],
     [['estimate', '0', '10', '--bid', 'lots'], 2, /not an amount/],
     [['job', '99999999'], 1, /no job has id 99999999/],
     [['estimate', '0', '300'], 1, /context is 256 tokens/],
@@ -142,10 +141,10 @@ test('the mosaic_* RPC methods answer with typed errors', async () => {
   };
   await rejects(api.rpc.mosaic.providers(4242), RPC_ERRORS.UNKNOWN_MODEL);
   await rejects(api.rpc.mosaic.estimate(0, 0), RPC_ERRORS.ZERO_MAX_TOKENS);
-  await rejects(api.rpc.mosaic.estimate(0, 10, 0), RPC_ERRORS.BAD_REDUNDANCY);
-  await rejects(api.rpc.mosaic.estimate(0, 10, 1, '1'), RPC_ERRORS.NOT_ENOUGH_PROVIDERS);
-  await rejects(api.rpc.mosaic.estimate(0, 200, 1, '340282366920938463463374607431768211455'), RPC_ERRORS.OVERFLOW);
-  await rejects(api.rpc.mosaic.estimate(0, 4_000_000_000), RPC_ERRORS.EXCEEDS_CONTEXT);
+  await rejects(api.rpc.mosaic.estimate(0, 5000), RPC_ERRORS.MAX_TOKENS_TOO_LARGE);
+  await rejects(api.rpc.mosaic.estimate(0, 10, '1'), RPC_ERRORS.BID_BELOW_EVERY_ASK);
+  await rejects(api.rpc.mosaic.estimate(0, 200, '340282366920938463463374607431768211455'), RPC_ERRORS.OVERFLOW);
+  await rejects(api.rpc.mosaic.estimate(0, 300), RPC_ERRORS.EXCEEDS_CONTEXT);
   await rejects(api.rpc.mosaic.job(987654321), RPC_ERRORS.JOB_NOT_FOUND);
 
   // Malformed parameters are JSON-RPC errors, not crashes.
@@ -158,7 +157,7 @@ test('the mosaic_* RPC methods answer with typed errors', async () => {
   const bid = await fetch(DEFAULT_WS.replace(/^ws/, 'http'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'mosaic_estimate', params: [0, 10, 1, '1.5'] }),
+    body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'mosaic_estimate', params: [0, 10, '1.5'] }),
   }).then((r) => r.json());
   assert.equal(bid.error.code, RPC_ERRORS.BAD_BID);
 });

@@ -140,7 +140,7 @@ test('a job longer than any provider declares it can run is refused at submissio
     const bond = async () => (await api.query.providers.providers(alice.address)).unwrap().bond.toBigInt();
     const bondBefore = await bond();
     await assert.rejects(
-      sendAndFinalize(api, api.tx.jobs.submitJob(model, 'Write a long story.', 4000, ask, 1), bob),
+      sendAndFinalize(api, api.tx.jobs.submitJob(model, 'Write a long story.', 4000, ask), bob),
       /jobs\.NoProviderCovers/);
     // The estimate says so before anyone pays.
     await assert.rejects(api.rpc.mosaic.estimate(model, 4000), (e) => e.message.startsWith(`${RPC_ERRORS.NO_PROVIDER_COVERS}:`));

@@ -51,7 +51,7 @@ test('a provider node restarted mid-job does not answer that job twice', async (
     const job = (await api.query.jobs.nextJobId()).toBigInt();
     const ask = (await api.query.providers.providers(devAccount('//Alice').address)).unwrap().ask.toBigInt();
     // Send without waiting: the node claims the job as soon as it imports its block.
-    await api.tx.jobs.submitJob(0, 'Once upon a time', 200, ask, 1).signAndSend(bob);
+    await api.tx.jobs.submitJob(0, 'Once upon a time', 200, ask).signAndSend(bob);
     await waitFor(() => runs(first.log(), job) > 0, 60_000, `job ${job} to start`);
     first.child.kill('SIGKILL');
     await first.exited;

@@ -1,7 +1,8 @@
 //! The inference host functions: how the runtime's off-chain worker reaches the node's engine.
 //!
 //! The runtime (WASM) calls [`inference::fingerprint`], [`inference::start`] and
-//! [`inference::finished`]. On the node
+//! [`inference::finished`] (and, auditing, [`inference::start_audit`] and
+//! [`inference::audited`]). On the node
 //! these look up an [`InferenceExt`] among the off-chain worker's externalities extensions; the
 //! node registers one (wrapping its llama.cpp engine) through
 //! `sc_offchain::OffchainWorkerOptions::custom_extensions`, and adds [`inference::HostFunctions`]
@@ -44,13 +45,40 @@ pub struct InferenceRequest {
 	pub time_budget_ms: u64,
 }
 
+/// An executor's output to audit: the auditor's engine re-scores it by teacher forcing (see
+/// `mosaic_primitives::audit`).
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+pub struct AuditRequest {
+	/// The job's id.
+	pub job: u64,
+	/// BLAKE2b-256 of the model's GGUF file.
+	pub model_hash: [u8; 32],
+	/// The job's request, as the executor ran it.
+	pub request: mosaic_primitives::JobRequest,
+	/// The job's `max_tokens`.
+	pub max_tokens: u32,
+	/// The executor's output.
+	pub output: Vec<u8>,
+	/// The ids of the tokens the executor generated (they must spell `output`).
+	pub token_ids: Vec<u32>,
+}
+
 /// A completed inference.
 #[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
 pub struct InferenceOutput {
 	/// The generated text's bytes.
 	pub output: Vec<u8>,
-	/// Tokens generated.
-	pub tokens: u32,
+	/// The ids of the generated tokens in the model's vocabulary (the end-of-generation
+	/// token is not one of them): they spell `output`, or `output` followed by the stop
+	/// sequence that ended it.
+	pub token_ids: Vec<u32>,
+}
+
+impl InferenceOutput {
+	/// Tokens generated: what the job pays for.
+	pub fn tokens(&self) -> u32 {
+		u32::try_from(self.token_ids.len()).unwrap_or(u32::MAX)
+	}
 }
 
 /// Why no output was produced. Each reason is counted by the node's metrics.
@@ -108,6 +136,16 @@ pub trait InferenceHost: Send + Sync {
 	/// is handed out once. `None` while it runs, or when nothing runs under that ticket.
 	fn finished(&self, ticket: Ticket) -> Option<Result<InferenceOutput, InferenceError>>;
 
+	/// Starts re-scoring an executor's output (an audit) in the background, under `ticket`;
+	/// [`InferenceError::Busy`] when the engine already runs its maximum of audits.
+	fn start_audit(&self, ticket: Ticket, request: AuditRequest) -> Result<(), InferenceError>;
+
+	/// The report of the audit started under `ticket`, once finished; handed out once.
+	fn audited(
+		&self,
+		ticket: Ticket,
+	) -> Option<Result<mosaic_primitives::AuditReport, InferenceError>>;
+
 	/// A number drawn when the node started, different after every restart: what the worker
 	/// handed to the transaction pool before it is gone.
 	fn instance(&self) -> u64;
@@ -152,5 +190,25 @@ pub trait Inference {
 		ticket: PassFatPointerAndDecode<Ticket>,
 	) -> AllocateAndReturnByCodec<Option<Result<InferenceOutput, InferenceError>>> {
 		self.extension::<InferenceExt>().and_then(|engine| engine.finished(ticket))
+	}
+
+	/// Starts auditing `request` on the node's engine under `ticket`; returns without waiting.
+	fn start_audit(
+		&mut self,
+		ticket: PassFatPointerAndDecode<Ticket>,
+		request: PassFatPointerAndDecode<AuditRequest>,
+	) -> AllocateAndReturnByCodec<Result<(), InferenceError>> {
+		match self.extension::<InferenceExt>() {
+			Some(engine) => engine.start_audit(ticket, request),
+			None => Err(InferenceError::NoEngine),
+		}
+	}
+
+	/// The report of the audit started under `ticket`, if it has finished.
+	fn audited(
+		&mut self,
+		ticket: PassFatPointerAndDecode<Ticket>,
+	) -> AllocateAndReturnByCodec<Option<Result<mosaic_primitives::AuditReport, InferenceError>>> {
+		self.extension::<InferenceExt>().and_then(|engine| engine.audited(ticket))
 	}
 }

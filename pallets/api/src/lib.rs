@@ -47,12 +47,12 @@ pub enum QueryError {
 	ModelDeprecated,
 	/// `max_tokens` is zero.
 	ZeroMaxTokens,
-	/// `redundancy` is zero or above the runtime's maximum.
-	BadRedundancy { max: u32 },
+	/// `max_tokens` is above the runtime's maximum.
+	MaxTokensTooLarge { max: u32 },
 	/// No provider can take a job for this model now.
 	NoEligibleProvider,
-	/// Fewer eligible providers than `redundancy` at this bid.
-	NotEnoughProviders { eligible: u32, needed: u32 },
+	/// No provider asks this little: bid at least `lowest_ask`.
+	BidBelowEveryAsk { lowest_ask: u128 },
 	/// `max_tokens × bid × providers` overflows the balance type.
 	Overflow,
 	/// `max_tokens` (plus 2) exceeds the model's context window, even with an empty prompt.
@@ -153,11 +153,11 @@ pub struct Estimate<Balance> {
 	pub bid: Balance,
 	/// Providers eligible at that bid.
 	pub eligible: u32,
-	/// Held on submission: `max_tokens × bid × (redundancy + 1 if redundancy > 1)`.
+	/// Held on submission: `max_tokens × bid`.
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub escrow: Balance,
-	/// The most the job can cost when every provider produces `max_tokens` at the bid:
-	/// `max_tokens × bid × redundancy`. Providers are paid their ask, so it is often less.
+	/// The most the job can cost when its executor produces `max_tokens` at the bid:
+	/// `max_tokens × bid`. The executor is paid its ask, so it is often less.
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub max_cost: Balance,
 	/// How `max_cost` would split: the creator's royalty …
@@ -178,10 +178,15 @@ pub struct Estimate<Balance> {
 #[derive(Clone, Copy, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "std", derive(Serialize), serde(rename_all = "camelCase"))]
 pub enum JobState {
+	/// Waiting for its executor's answer.
 	Pending,
 	Settled,
 	Refunded,
 	Cancelled,
+	/// Answered; paid when the challenge window closes unless an audit is drawn.
+	Challenge,
+	/// Its answer is being audited.
+	Auditing,
 }
 
 /// Where a provider's part of a job stands.
@@ -200,6 +205,16 @@ pub enum AssignmentView {
 	TimedOut,
 	/// Its node declined the job: replaced, not slashed.
 	Declined,
+	/// An auditor's report and the chain's finding.
+	Audited {
+		finding: mosaic_primitives::Finding,
+		tokens: u32,
+		spelled: bool,
+		misses: u32,
+		end_miss: bool,
+		z_milli: i32,
+		mean_logprob_milli: i32,
+	},
 }
 
 /// A provider assigned to a job, with its answer if it gave one.
@@ -216,6 +231,8 @@ pub enum AssignmentView {
 )]
 pub struct AssignedView<AccountId, Balance, BlockNumber> {
 	pub provider: AccountId,
+	/// `executor` or `auditor`.
+	pub role: AssignmentRole,
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub price: Balance,
 	pub state: AssignmentView,
@@ -224,6 +241,16 @@ pub struct AssignedView<AccountId, Balance, BlockNumber> {
 	pub output: Vec<u8>,
 	/// The block its answer was included in.
 	pub answered_at: Option<BlockNumber>,
+}
+
+/// What an assigned provider does for a job.
+#[derive(Clone, Copy, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "std", derive(Serialize), serde(rename_all = "camelCase"))]
+pub enum AssignmentRole {
+	Executor,
+	Auditor,
+	/// Drawn to confirm or overrule another auditor's finding of fraud.
+	Committee,
 }
 
 /// A chat message of a job.
@@ -300,7 +327,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub max_tokens: u32,
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub bid: Balance,
-	pub redundancy: u8,
+	/// Whether the request samples (audits then judge typicality too).
+	pub sampled: bool,
 	pub engine: H256,
 	/// Still held (zero once the job ended).
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
@@ -308,7 +336,7 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub state: JobState,
 	pub deadline: BlockNumber,
 	pub assignments: Vec<AssignedView<AccountId, Balance, BlockNumber>>,
-	/// The output hash and tokens that stood.
+	/// The executor's answer: output hash and tokens.
 	pub outcome: Option<(H256, u32)>,
 	pub receipt: Option<ReceiptView<Balance>>,
 }
@@ -357,12 +385,11 @@ sp_api::decl_runtime_apis! {
 		fn models() -> Vec<ModelView<AccountId, Balance>>;
 		/// The providers serving `model`, eligible or not.
 		fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>, QueryError>;
-		/// What a job would hold and cost. `bid: None` finds the lowest bid at which
-		/// `redundancy` providers are eligible.
+		/// What a job would hold and cost. `bid: None` finds the lowest bid at which a
+		/// provider is eligible.
 		fn estimate(
 			model: ModelId,
 			max_tokens: u32,
-			redundancy: u8,
 			bid: Option<Balance>,
 		) -> Result<Estimate<Balance>, QueryError>;
 		/// A job, if there is one with this id.

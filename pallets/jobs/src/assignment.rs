@@ -1,17 +1,17 @@
-//! Drawing providers for a job: weighted by bond × reputation, without replacement, all with
-//! the job's engine fingerprint, among the providers [`Pallet::eligible`] for it.
+//! Drawing providers for a job, weighted by bond × reputation, without replacement, among
+//! the providers [`Pallet::eligible`] for it: its executor (whose ask is within the bid), and
+//! its auditors (any engine; they are not paid by the job).
 
 use crate::{
-	pallet::{BalanceOf, JobOf},
-	Config, Error, Event, Pallet,
+	pallet::{BalanceOf, JobOf, MAX_ASSIGNMENTS, MAX_EXECUTOR_REPLACEMENTS},
+	Config, Error, Event, Pallet, Role,
 };
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::Randomness};
 use frame_system::pallet_prelude::BlockNumberFor;
 use mosaic_primitives::{Candidate, JobId, JobNeeds, ModelId, ProviderRegistry};
-use sp_core::H256;
-use sp_runtime::traits::Bounded;
+use sp_runtime::traits::{Bounded, Zero};
 
 /// Why no provider could be drawn.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,8 +22,6 @@ pub(crate) enum DrawError {
 	NoneEligible,
 	/// Some could at some price, but none declares terms that cover the job.
 	NotCovered,
-	/// Fewer than needed share an engine.
-	TooFew,
 }
 
 impl<T: Config> From<DrawError> for Error<T> {
@@ -32,7 +30,6 @@ impl<T: Config> From<DrawError> for Error<T> {
 			DrawError::BidTooLow => Error::<T>::BidBelowEveryAsk,
 			DrawError::NoneEligible => Error::<T>::NoEligibleProvider,
 			DrawError::NotCovered => Error::<T>::NoProviderCovers,
-			DrawError::TooFew => Error::<T>::NotEnoughProviders,
 		}
 	}
 }
@@ -72,15 +69,13 @@ impl<T: Config> Pallet<T> {
 		sp_io::hashing::blake2_256(&(random, job, purpose).encode())
 	}
 
-	/// Draws `n` providers for a new job. The first is drawn among all candidates; the rest
-	/// among those sharing its engine fingerprint.
-	pub(crate) fn draw_initial(
+	/// Draws the executor of a new job.
+	pub(crate) fn draw_executor(
 		job: JobId,
 		model: ModelId,
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
-		n: usize,
-	) -> Result<(H256, Vec<Candidate<T::AccountId, BalanceOf<T>>>), DrawError> {
+	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
 		let candidates = Self::eligible(model, bid, needs, &[]);
 		if candidates.is_empty() {
 			// Say why: no provider at all, none whose terms cover the job, or all too dear.
@@ -93,33 +88,28 @@ impl<T: Config> Pallet<T> {
 			}
 			return Err(DrawError::BidTooLow);
 		}
-		let seed = Self::seed(job, b"initial");
-		let first = weighted_sample(candidates.clone(), 1, &seed);
-		let engine = first.first().map(|c| c.engine).ok_or(DrawError::NoneEligible)?;
-		let same_engine: Vec<_> = candidates.into_iter().filter(|c| c.engine == engine).collect();
-		if same_engine.len() < n {
-			return Err(DrawError::TooFew);
-		}
-		// Redraw among the same-engine pool so every provider's chance stays proportional.
-		Ok((engine, weighted_sample(same_engine, n, &seed)))
+		weighted_sample(candidates, 1, &Self::seed(job, b"initial"))
+			.pop()
+			.ok_or(DrawError::NoneEligible)
 	}
 
-	/// Draws up to `n` more eligible providers for `job`, excluding everyone already
-	/// assigned, and assigns them. Returns the deadline the drawn need, or `None` when nobody
-	/// was assigned.
+	/// Draws up to `n` more eligible providers for `job` in `role`, excluding everyone
+	/// already assigned, and assigns them: executors whose ask is within the bid, auditors at
+	/// any ask. Returns the deadline the drawn need, or `None` when nobody was assigned.
 	pub(crate) fn draw_more(
 		job_id: JobId,
 		job: &mut JobOf<T>,
 		n: usize,
+		role: Role,
 		purpose: &[u8],
 	) -> Option<BlockNumberFor<T>> {
-		// Each job gets at most its providers, as many replacements (declines and the
-		// reassignment share them) and a tie-breaker: `2 × redundancy + 1`.
-		let cap = u32::from(job.redundancy)
-			.saturating_mul(2)
-			.saturating_add(1)
-			.min(crate::pallet::MaxAssignmentsOf::<T>::get());
-		let room = (cap as usize).saturating_sub(job.assignments.len());
+		let of_role = job.assignments.iter().filter(|a| a.role == role).count() as u32;
+		let cap = match role {
+			Role::Executor => MAX_EXECUTOR_REPLACEMENTS.saturating_add(1),
+			Role::Auditor { .. } => MAX_ASSIGNMENTS,
+		};
+		let room = (cap.saturating_sub(of_role) as usize)
+			.min((MAX_ASSIGNMENTS as usize).saturating_sub(job.assignments.len()));
 		let n = n.min(room);
 		if n == 0 {
 			return None;
@@ -127,13 +117,14 @@ impl<T: Config> Pallet<T> {
 		let assigned: Vec<T::AccountId> =
 			job.assignments.iter().map(|a| a.provider.clone()).collect();
 		let needs = Self::needs(Self::prompt_tokens(job_id), job.max_tokens);
-		let pool: Vec<_> = Self::eligible(job.model, job.bid, &needs, &assigned)
-			.into_iter()
-			.filter(|c| c.engine == job.engine)
-			.collect();
+		let bid = match role {
+			Role::Executor => job.bid,
+			Role::Auditor { .. } => Bounded::max_value(),
+		};
+		let pool = Self::eligible(job.model, bid, &needs, &assigned);
 		let mut added = Vec::new();
 		for c in weighted_sample(pool, n, &Self::seed(job_id, purpose)) {
-			if Self::assign(job_id, job, c.clone()).is_ok() {
+			if Self::assign(job_id, job, c.clone(), role).is_ok() {
 				added.push(c);
 			}
 		}
@@ -145,24 +136,37 @@ impl<T: Config> Pallet<T> {
 		job_id: JobId,
 		job: &mut JobOf<T>,
 		c: Candidate<T::AccountId, BalanceOf<T>>,
+		role: Role,
 	) -> DispatchResult {
 		T::Providers::job_assigned(&c.provider)?;
-		let price = c.ask.min(job.bid);
-		if job
-			.assignments
-			.try_push(crate::Assignment {
-				provider: c.provider.clone(),
-				price,
-				state: crate::AssignmentState::Waiting,
-			})
-			.is_err()
-		{
-			// Bounded by 2 × redundancy + 1, which is every assignment a job can get.
+		let price = match role {
+			Role::Executor => c.ask.min(job.bid),
+			Role::Auditor { .. } => Zero::zero(),
+		};
+		let assignment = crate::Assignment {
+			provider: c.provider.clone(),
+			price,
+			state: crate::AssignmentState::Waiting,
+			role,
+		};
+		if job.assignments.try_push(assignment).is_err() {
+			// `draw_more` leaves room for every assignment it makes.
 			frame_support::defensive!("a job's assignments overflowed their bound");
 			T::Providers::job_ended(&c.provider, mosaic_primitives::JobOutcome::Released);
-			return Err(Error::<T>::NotEnoughProviders.into());
+			return Err(Error::<T>::TooManyAssignments.into());
 		}
-		Self::deposit_event(Event::ProviderAssigned { job: job_id, provider: c.provider, price });
+		match role {
+			Role::Executor => Self::deposit_event(Event::ProviderAssigned {
+				job: job_id,
+				provider: c.provider,
+				price,
+			}),
+			Role::Auditor { committee } => Self::deposit_event(Event::AuditorAssigned {
+				job: job_id,
+				auditor: c.provider,
+				committee,
+			}),
+		}
 		Ok(())
 	}
 }
@@ -170,6 +174,7 @@ impl<T: Config> Pallet<T> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use sp_core::H256;
 
 	fn cand(id: u64, weight: u128) -> Candidate<u64, u128> {
 		let terms = mosaic_primitives::ServingTerms {

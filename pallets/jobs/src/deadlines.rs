@@ -1,9 +1,8 @@
 //! Deadlines: the queue of pending jobs by the block they are due, and what happens then.
 
 use crate::{
-	pallet::JobOf, AssignmentState, Config, Deadlines, Error, Event, JobStatus, Jobs, Pallet,
+	pallet::JobOf, AssignmentState, Config, Deadlines, Error, Event, JobStatus, Jobs, Pallet, Role,
 };
-use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use mosaic_primitives::{JobId, JobOutcome, ProviderRegistry};
@@ -13,7 +12,7 @@ use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 pub(crate) const DEADLINE_SLACK: u32 = 8;
 
 impl<T: Config> Pallet<T> {
-	/// The pending jobs due after `now`: every job a provider may still answer. Bounded by
+	/// The open jobs due after `now`: every job a provider may still answer or audit. Bounded by
 	/// `(JobTimeout + slack) × MaxJobsPerBlock`; the off-chain worker looks here.
 	pub fn pending_jobs(now: BlockNumberFor<T>) -> impl Iterator<Item = JobId> {
 		let timeout: u32 = T::JobTimeout::get().unique_saturated_into();
@@ -21,38 +20,50 @@ impl<T: Config> Pallet<T> {
 		(1..=horizon).flat_map(move |offset| Deadlines::<T>::get(now.saturating_add(offset.into())))
 	}
 
-	/// The job's deadline passed: time out the absent, replace them once, or decide.
+	/// The job's deadline passed: an absent executor is slashed and replaced once (else the
+	/// owner refunded); a challenge window closes (an audit may be drawn); absent auditors are
+	/// slashed and the audit decided on the reports in.
 	pub(crate) fn on_deadline(job_id: JobId, now: BlockNumberFor<T>) {
 		let Some(mut job) = Jobs::<T>::get(job_id) else { return };
-		if job.status != JobStatus::Pending || job.deadline != now {
+		if !job.status.is_open() || job.deadline != now {
 			return;
 		}
-		let mut absent = Vec::new();
+		match job.status {
+			JobStatus::Pending => {
+				Self::time_out_waiting(job_id, &mut job);
+				let mut again = None;
+				if !job.reassigned {
+					job.reassigned = true;
+					again = Self::draw_more(job_id, &mut job, 1, Role::Executor, b"reassign");
+				}
+				match again {
+					Some(at) => Self::reschedule(job_id, &mut job, at),
+					None => Self::refund(job_id, &mut job),
+				}
+			}
+			JobStatus::Challenge => Self::end_challenge(job_id, &mut job),
+			JobStatus::Auditing => {
+				Self::time_out_waiting(job_id, &mut job);
+				Self::decide_audit(job_id, &mut job, true);
+			}
+			_ => {}
+		}
+		Jobs::<T>::insert(job_id, job);
+	}
+
+	/// Slashes and ends every assignment still waiting at the deadline.
+	fn time_out_waiting(job_id: JobId, job: &mut JobOf<T>) {
 		for a in job.assignments.iter_mut().filter(|a| a.state == AssignmentState::Waiting) {
 			a.state = AssignmentState::TimedOut;
-			absent.push(a.provider.clone());
-		}
-		for provider in &absent {
-			let slashed = T::Providers::slash(provider, T::AbsentSlash::get(), None)
+			let slashed = T::Providers::slash(&a.provider, T::AbsentSlash::get(), None)
 				.unwrap_or_else(|_| Zero::zero());
-			T::Providers::job_ended(provider, JobOutcome::TimedOut);
+			T::Providers::job_ended(&a.provider, JobOutcome::TimedOut);
 			Self::deposit_event(Event::ProviderTimedOut {
 				job: job_id,
-				provider: provider.clone(),
+				provider: a.provider.clone(),
 				slashed,
 			});
 		}
-
-		let mut waiting_again = None;
-		if !job.reassigned && !absent.is_empty() {
-			job.reassigned = true;
-			waiting_again = Self::draw_more(job_id, &mut job, absent.len(), b"reassign");
-		}
-		match waiting_again {
-			Some(at) => Self::reschedule(job_id, &mut job, at),
-			None => Self::decide(job_id, &mut job, true),
-		}
-		Jobs::<T>::insert(job_id, job);
 	}
 
 	/// Gives the job the deadline `at` (or the first block after it with room).
@@ -60,16 +71,9 @@ impl<T: Config> Pallet<T> {
 		Self::unschedule(job_id, job.deadline);
 		match Self::schedule(job_id, at) {
 			Ok(at) => job.deadline = at,
-			Err(_) => {
-				// Every block of the slack window is full: decide now rather than leave the
-				// job without a deadline.
-				Self::release_waiting(job);
-				for a in job.assignments.iter_mut().filter(|a| a.state == AssignmentState::Waiting)
-				{
-					a.state = AssignmentState::TimedOut;
-				}
-				Self::decide(job_id, job, true);
-			}
+			// Every block of the slack window is full: end the job now rather than leave it
+			// without a deadline.
+			Err(_) => Self::close_now(job_id, job),
 		}
 	}
 

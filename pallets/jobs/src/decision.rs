@@ -1,74 +1,29 @@
-//! The decision: which answer stands, who is paid, who is slashed, or a refund.
+//! How a job ends: its executor paid from the escrow (the rest refunded), or the escrow
+//! refunded in full.
 
-use crate::{
-	pallet::{BalanceOf, JobOf},
-	AssignmentState, Config, Event, JobStatus, Pallet,
-};
-use alloc::vec::Vec;
-use frame_support::traits::Get;
+use crate::{pallet::JobOf, AssignmentState, Config, Event, JobStatus, Pallet, Role};
+use alloc::vec;
 use mosaic_primitives::{JobId, JobOutcome, Payment, ProviderRegistry};
-use sp_core::H256;
-use sp_runtime::traits::Zero;
 
 impl<T: Config> Pallet<T> {
-	/// Decides a job on the answers it has. `final_round`: no more providers may be drawn.
-	pub(crate) fn decide(job_id: JobId, job: &mut JobOf<T>, final_round: bool) {
-		let answers: Vec<(T::AccountId, H256, u32, BalanceOf<T>)> = job
-			.assignments
-			.iter()
-			.filter_map(|a| match a.state {
-				AssignmentState::Answered { output_hash, tokens } => {
-					Some((a.provider.clone(), output_hash, tokens, a.price))
-				}
-				_ => None,
-			})
-			.collect();
-		if answers.is_empty() {
-			return Self::refund(job_id, job);
-		}
-
-		// The (output, tokens) pair given by a strict majority of the answers, if any.
-		let majority = answers.iter().find_map(|(_, h, t, _)| {
-			let votes = answers.iter().filter(|(_, h2, t2, _)| h2 == h && t2 == t).count();
-			(votes.saturating_mul(2) > answers.len()).then_some((*h, *t))
+	/// Pays the executor for the tokens of its answer; the rest of the escrow returns to the
+	/// owner. Without an answer, refunds.
+	pub(crate) fn settle(job_id: JobId, job: &mut JobOf<T>) {
+		let answer = job.assignments.iter().find_map(|a| match a.state {
+			AssignmentState::Answered { output_hash, tokens } if a.role == Role::Executor => {
+				Some((a.provider.clone(), a.price, output_hash, tokens))
+			}
+			_ => None,
 		});
-
-		let Some((output_hash, tokens)) = majority else {
-			let can_draw = !final_round && !job.tie_breaker_drawn && job.redundancy > 1;
-			if can_draw {
-				job.tie_breaker_drawn = true;
-				if let Some(at) = Self::draw_more(job_id, job, 1, b"tie-breaker") {
-					if let Some(a) = job.assignments.last() {
-						Self::deposit_event(Event::TieBreakerDrawn {
-							job: job_id,
-							provider: a.provider.clone(),
-						});
-					}
-					return Self::reschedule(job_id, job, at);
-				}
-			}
-			for (provider, ..) in &answers {
-				T::Providers::job_ended(provider, JobOutcome::Released);
-			}
+		let Some((provider, price, output_hash, tokens)) = answer else {
+			frame_support::defensive!("settling a job without an answer");
 			return Self::refund(job_id, job);
 		};
-
-		let mut payments = Vec::new();
-		for (provider, h, t, price) in answers {
-			if (h, t) == (output_hash, tokens) {
-				T::Providers::job_ended(&provider, JobOutcome::Completed);
-				payments.push(Payment { provider, tokens: t, price });
-			} else {
-				let slashed = T::Providers::slash(&provider, T::OutvotedSlash::get(), None)
-					.unwrap_or_else(|_| Zero::zero());
-				T::Providers::job_ended(&provider, JobOutcome::Outvoted);
-				Self::deposit_event(Event::ProviderOutvoted { job: job_id, provider, slashed });
-			}
-		}
+		let payments = vec![Payment { provider: provider.clone(), tokens, price }];
 		match Self::settle_escrow(job_id, job, &payments) {
 			Ok(receipt) => {
+				T::Providers::job_ended(&provider, JobOutcome::Completed);
 				job.status = JobStatus::Settled;
-				job.outcome = Some((output_hash, tokens));
 				job.receipt = Some(receipt.clone());
 				Self::deposit_event(Event::JobSettled {
 					job: job_id,
@@ -78,14 +33,16 @@ impl<T: Config> Pallet<T> {
 				});
 			}
 			Err(_) => {
-				// Payments never exceed the escrow (answers ≤ escrowed slots, tokens ≤
-				// max_tokens, price ≤ bid); should settlement still fail, the user is refunded.
-				frame_support::defensive!("settling a decided job failed");
+				// The payment never exceeds the escrow (tokens ≤ max_tokens, price ≤ bid);
+				// should settlement still fail, the owner is refunded.
+				frame_support::defensive!("settling a job failed");
+				T::Providers::job_ended(&provider, JobOutcome::Released);
 				Self::refund(job_id, job);
 			}
 		}
 	}
 
+	/// Refunds all that is left of the escrow: the job ends unpaid.
 	pub(crate) fn refund(job_id: JobId, job: &mut JobOf<T>) {
 		let amount = Self::refund_escrow(job);
 		job.status = JobStatus::Refunded;
@@ -93,9 +50,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends the part of every provider still waiting, without judging it.
-	pub(crate) fn release_waiting(job: &JobOf<T>) {
-		for a in job.assignments.iter().filter(|a| a.state == AssignmentState::Waiting) {
+	pub(crate) fn release_waiting(job: &mut JobOf<T>) {
+		for a in job.assignments.iter_mut().filter(|a| a.state == AssignmentState::Waiting) {
 			T::Providers::job_ended(&a.provider, JobOutcome::Released);
+			a.state = AssignmentState::TimedOut;
+		}
+	}
+
+	/// Ends a job that cannot be given another deadline: the waiting are released, an
+	/// answer is paid, and without one the owner is refunded.
+	pub(crate) fn close_now(job_id: JobId, job: &mut JobOf<T>) {
+		Self::release_waiting(job);
+		Self::release_auditors(job);
+		if job.outcome.is_some() {
+			Self::settle(job_id, job)
+		} else {
+			Self::refund(job_id, job)
 		}
 	}
 }

@@ -12,14 +12,12 @@ use mosaic_primitives::{JobId, Payment, Receipt, Settle};
 use sp_runtime::traits::{CheckedMul, Zero};
 
 impl<T: Config> Pallet<T> {
-	/// `max_tokens × bid × slots`, or [`Error::EscrowOverflow`].
+	/// `max_tokens × bid`, or [`Error::EscrowOverflow`].
 	pub(crate) fn escrow_for(
 		max_tokens: u32,
 		bid: BalanceOf<T>,
-		slots: u32,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		bid.checked_mul(&BalanceOf::<T>::from(max_tokens))
-			.and_then(|b| b.checked_mul(&BalanceOf::<T>::from(slots)))
 			.ok_or_else(|| Error::<T>::EscrowOverflow.into())
 	}
 

@@ -1,14 +1,16 @@
-//! Execution: an assigned provider answers (`submit_result`) or declines (`decline_job`), as
-//! authorized transactions: no signer, nonce or fee; valid while the provider is waiting and
-//! its operator key signed; one per (job, provider) in the pool.
+//! Execution: the executor answers (`submit_result`), an auditor reports (`submit_audit`), or
+//! either declines (`decline_job`), as authorized transactions: no signer, nonce or fee;
+//! valid while the provider is waiting and its operator key signed; one per (job, provider)
+//! in the pool.
 
 use crate::{
 	pallet::JobOf, AssignmentState, Config, DeclineReason, Error, Event, Jobs, Pallet, Requests,
-	Results, StoredResult,
+	Results, Role, StoredResult,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use frame_support::{pallet_prelude::*, BoundedVec};
+use mosaic_primitives::AuditReport;
 use mosaic_primitives::{JobId, JobOutcome, JobRequest, ProviderRegistry};
 use sp_core::H256;
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto};
@@ -61,12 +63,24 @@ impl<T: Config> Pallet<T> {
 		job_id: &JobId,
 		provider: &T::AccountId,
 		output: &Vec<u8>,
-		tokens: &u32,
+		token_ids: &Vec<u32>,
 		signature: &T::AttestationSignature,
 	) -> TransactionValidityWithRefund {
-		let (_, job) = Self::check_result(provider, *job_id, output, *tokens, signature)
+		let (_, job) = Self::check_result(provider, *job_id, output, token_ids, signature)
 			.map_err(invalid::<T>)?;
 		Self::answer_validity(*job_id, provider, &job)
+	}
+
+	/// `#[pallet::authorize]` of [`Pallet::submit_audit`].
+	pub(crate) fn authorize_audit(
+		_source: TransactionSource,
+		job_id: &JobId,
+		auditor: &T::AccountId,
+		report: &AuditReport,
+		signature: &T::AttestationSignature,
+	) -> TransactionValidityWithRefund {
+		let job = Self::check_audit(auditor, *job_id, report, signature).map_err(invalid::<T>)?;
+		Self::answer_validity(*job_id, auditor, &job)
 	}
 
 	/// `#[pallet::authorize]` of [`Pallet::decline_job`].
@@ -86,14 +100,17 @@ impl<T: Config> Pallet<T> {
 		provider: T::AccountId,
 		job_id: JobId,
 		output: Vec<u8>,
-		tokens: u32,
+		token_ids: Vec<u32>,
 		signature: T::AttestationSignature,
 	) -> DispatchResult {
 		let (operator, mut job) =
-			Self::check_result(&provider, job_id, &output, tokens, &signature)?;
+			Self::check_result(&provider, job_id, &output, &token_ids, &signature)?;
 		let output_hash = H256(sp_io::hashing::blake2_256(&output));
+		let tokens = u32::try_from(token_ids.len()).map_err(|_| Error::<T>::TooManyTokens)?;
 		let output: BoundedVec<u8, T::MaxOutputLen> =
 			output.try_into().map_err(|_| Error::<T>::OutputTooLong)?;
+		let token_ids: BoundedVec<u32, T::MaxOutputTokens> =
+			token_ids.try_into().map_err(|_| Error::<T>::TooManyTokens)?;
 		for a in job.assignments.iter_mut().filter(|a| a.provider == provider) {
 			a.state = AssignmentState::Answered { output_hash, tokens };
 		}
@@ -103,16 +120,34 @@ impl<T: Config> Pallet<T> {
 			StoredResult {
 				output,
 				tokens,
+				token_ids,
 				signature,
 				signer: operator,
 				at: frame_system::Pallet::<T>::block_number(),
 			},
 		);
 		Self::deposit_event(Event::ResultSubmitted { job: job_id, provider, output_hash, tokens });
+		job.outcome = Some((output_hash, tokens));
+		Self::open_challenge(job_id, &mut job);
+		Jobs::<T>::insert(job_id, job);
+		Ok(())
+	}
 
+	/// An auditor's report: judged at once; the verdict once no auditor is waiting.
+	pub(crate) fn do_submit_audit(
+		auditor: T::AccountId,
+		job_id: JobId,
+		report: AuditReport,
+		signature: T::AttestationSignature,
+	) -> DispatchResult {
+		let mut job = Self::check_audit(&auditor, job_id, &report, &signature)?;
+		let finding = mosaic_primitives::audit::judge(&report, job.sampled);
+		for a in job.assignments.iter_mut().filter(|a| a.provider == auditor) {
+			a.state = AssignmentState::Audited { report, finding };
+		}
+		Self::deposit_event(Event::AuditReported { job: job_id, auditor, finding, report });
 		if !job.assignments.iter().any(|a| a.state == AssignmentState::Waiting) {
-			Self::unschedule(job_id, job.deadline);
-			Self::decide(job_id, &mut job, false);
+			Self::decide_audit(job_id, &mut job, false);
 		}
 		Jobs::<T>::insert(job_id, job);
 		Ok(())
@@ -128,23 +163,30 @@ impl<T: Config> Pallet<T> {
 		signature: T::AttestationSignature,
 	) -> DispatchResult {
 		let (_, mut job) = Self::check_decline(&provider, job_id, reason, &signature)?;
+		let mut role = Role::Executor;
 		for a in job
 			.assignments
 			.iter_mut()
 			.filter(|a| a.provider == provider && a.state == AssignmentState::Waiting)
 		{
 			a.state = AssignmentState::Declined;
+			role = a.role;
 		}
 		T::Providers::job_ended(&provider, JobOutcome::Declined);
 		Self::deposit_event(Event::ProviderDeclined { job: job_id, provider, reason });
 
 		let purpose = (b"decline", job.assignments.len() as u32).encode();
-		let drawn = Self::draw_more(job_id, &mut job, 1, &purpose);
+		let drawn = Self::draw_more(job_id, &mut job, 1, role, &purpose);
 		if let Some(at) = drawn {
 			Self::extend_deadline(job_id, &mut job, at);
 		} else if !job.assignments.iter().any(|a| a.state == AssignmentState::Waiting) {
-			Self::unschedule(job_id, job.deadline);
-			Self::decide(job_id, &mut job, true);
+			match role {
+				Role::Executor => {
+					Self::unschedule(job_id, job.deadline);
+					Self::refund(job_id, &mut job);
+				}
+				Role::Auditor { .. } => Self::decide_audit(job_id, &mut job, true),
+			}
 		}
 		Jobs::<T>::insert(job_id, job);
 		Ok(())

@@ -1,63 +1,64 @@
 //! # Jobs
 //!
-//! Users pay for LLM inference here. A job escrows its maximum cost, is assigned to providers
-//! by a weighted draw, collects their attested results, and is decided by majority; the
-//! settlement pallet then pays providers, the model creator and the treasury from the escrow
-//! and refunds the rest.
+//! Users pay for LLM inference here. A job escrows its maximum cost and is given to one
+//! executor, drawn by weight; the executor's answer is paid after a short challenge window,
+//! unless an audit drawn when the window closes finds it fraudulent. Audits re-score the
+//! answer by teacher forcing on other providers' hardware (see `mosaic_primitives::audit`):
+//! bit-exact agreement between machines is never assumed, and nothing can be copied.
 //!
 //! ## A job, from submission to settlement
 //!
-//! 1. **Submission** — [`Pallet::submit_job`]`(model, prompt, max_tokens, bid, redundancy)`.
-//!    The model must accept jobs; the prompt is at most [`Config::MaxPromptLen`] bytes; the
-//!    bid is not zero. The escrow `max_tokens × bid × n` is held from the user under
-//!    [`HoldReason::JobEscrow`], with `n = redundancy`, plus one for a possible tie-breaker
-//!    when `redundancy > 1`. The job copies the model's hash, creator and royalty, so later
-//!    changes to the model do not touch it.
-//! 2. **Assignment** — `redundancy` distinct eligible providers are drawn with chances
-//!    proportional to bond × reputation, seeded by [`Config::Randomness`]. Eligible: serving
-//!    the model on terms that cover the job (prompt bytes + 2 + `max_tokens` within the
-//!    declared context, `max_tokens` within the declared largest output, and the time the
-//!    declared speed needs within [`Config::JobTimeout`]), active, bonded at least the minimum,
-//!    ask ≤ bid, under their concurrency limit. All providers of a job share one engine
-//!    fingerprint, so their greedy outputs are comparable. If too few are eligible the call
-//!    fails with a typed error and nothing is held.
-//! 3. **Results** — each assigned provider's node runs the inference and sends
-//!    [`Pallet::submit_result`] as an authorized transaction (no signer, nonce or fee; one per
-//!    job and provider in the pool) with an attestation (its operator key's signature over
-//!    [`mosaic_primitives::AttestationPayload`]: model hash, prompt hash, max_tokens, output
-//!    hash, tokens, engine and the chain's genesis hash) that is verified and stored with the
-//!    output, so anyone can check the receipt later.
-//! 4. **Decision** — once every assigned provider has answered, the `(output, tokens)` given by
-//!    a strict majority of the answers stands; providers who disagreed are slashed
-//!    [`Config::OutvotedSlash`] of their stake. Without a majority, one more eligible provider
-//!    is drawn as tie-breaker; if none is eligible, or the tie-breaker does not produce a
-//!    majority, the job is refunded in full and nobody is paid or slashed.
-//! 5. **Declines and deadlines** — a provider's node that cannot run an assigned job after
-//!    all sends [`Pallet::decline_job`]: it loses reputation, not stake, and another eligible
-//!    provider is drawn at once (if none is, the job is decided on the answers it has, or
-//!    refunded). Answers are due before block `deadline`: [`Config::MinJobTimeout`] blocks
-//!    plus the blocks the slowest assigned provider's declared speed needs for `max_tokens`,
-//!    never more than [`Config::JobTimeout`]. At the deadline, absent providers (who neither
-//!    answered nor declined) are slashed [`Config::AbsentSlash`]
-//!    and replaced once by other eligible providers; at the second deadline the job is decided
-//!    on the answers it has, and the missing part of the escrow refunded. Deadlines sit in a
-//!    queue keyed by block ([`Deadlines`]), at most [`Config::MaxJobsPerBlock`] per block, so
-//!    each block does bounded work and nothing scans all jobs.
-//! 6. **Settlement** — for every provider whose output stood, `tokens × its ask` is split
-//!    between the creator's royalty, the protocol fee and the provider (see
-//!    `pallet_mosaic_settlement`); the rest of the escrow returns to the user. The job keeps the
-//!    receipt.
+//! 1. **Submission** — [`Pallet::submit_job`]`(model, prompt, max_tokens, bid)` (or
+//!    [`Pallet::submit_request`] for chat and sampling). The model must accept jobs; the prompt
+//!    is at most [`Config::MaxPromptLen`] bytes, `max_tokens` at most
+//!    [`Config::MaxOutputTokens`]; the bid is not zero. The escrow `max_tokens × bid` is held
+//!    from the user under [`HoldReason::JobEscrow`]. The job copies the model's hash, creator
+//!    and royalty and the protocol fee, so later changes do not touch it.
+//! 2. **Assignment** — one executor is drawn with chances proportional to bond × reputation
+//!    among the providers [`Pallet::eligible`] for the job: serving the model on terms that
+//!    cover it (prompt bytes + 2 + `max_tokens` within the declared context, `max_tokens`
+//!    within the declared largest output, the declared speed within [`Config::JobTimeout`]),
+//!    active, bonded at least the minimum, ask ≤ bid, under their concurrency limit. Nobody
+//!    eligible: a typed error, nothing held.
+//! 3. **Execution** — the executor's node runs the job and sends [`Pallet::submit_result`]
+//!    (an authorized transaction: no signer, nonce or fee) with the output, the ids of its
+//!    tokens, and an attestation (its operator key's signature over
+//!    [`mosaic_primitives::AttestationPayload`]). A node that cannot run the job sends
+//!    [`Pallet::decline_job`]: reputation lost, not stake; another executor is drawn at once.
+//!    An executor silent at the deadline ([`Config::MinJobTimeout`] plus its declared decode
+//!    time) loses [`Config::AbsentSlash`] and is replaced once; then the job is refunded.
+//! 4. **Challenge** — the answer waits [`Config::ChallengeWindow`] blocks. When the window
+//!    closes, with randomness from that block (unknown to the executor when it answered), an
+//!    audit is drawn with [`Pallet::audit_chance`]: [`Config::AuditChance`], more for new and
+//!    low-reputation providers. Not audited: the executor is paid.
+//! 5. **Audit** — one auditor (a share of audits: two) is drawn among the other providers
+//!    eligible for the job, any engine; its node re-scores the answer and sends
+//!    [`Pallet::submit_audit`] with the statistics it measured; the chain judges them with
+//!    `mosaic_primitives::audit::judge`. All honest: the executor is paid. A finding of
+//!    fraud, or two reports whose statistics disagree, draws a committee of two more
+//!    auditors; then the majority decides: fraud slashes the executor [`Config::FraudSlash`]
+//!    (a share to the first auditor that found it) and refunds the owner in full; every
+//!    auditor on the losing side, and one whose statistics agree with fewer than half of the
+//!    others', loses [`Config::OutvotedSlash`]. An even split refunds the owner and judges
+//!    nobody. Silent auditors lose [`Config::AbsentSlash`]; with no report at all the answer
+//!    is paid.
+//! 6. **Settlement** — `tokens × the executor's ask` is split between the creator's royalty,
+//!    the protocol fee and the executor (see `pallet_mosaic_settlement`); the rest of the
+//!    escrow returns to the user. The job keeps the receipt.
 //!
-//! The owner cannot take a job back: providers may start the moment it is assigned, so a
+//! The owner cannot take a job back: the executor may start the moment it is assigned, so a
 //! cancel would be free inference. A job nobody answers is refunded at its deadline.
 //!
 //! ## Invariants (checked by `try_state`)
 //!
 //! 1. For every account, the balance held under [`HoldReason::JobEscrow`] equals the sum of the
-//!    escrow of its pending jobs; jobs no longer pending hold nothing.
-//! 2. Every pending job is queued in [`Deadlines`] at its deadline, once.
-//! 3. A pending job has at least one assignment waiting for an answer, and its deadline is at
-//!    most [`Config::JobTimeout`] plus the deadline queue's slack from now.
+//!    escrow of its open jobs (pending, in their challenge window, or audited); closed jobs
+//!    hold nothing.
+//! 2. Every open job is queued in [`Deadlines`] at its deadline, once.
+//! 3. A pending job waits for an executor and has no answer; an audited one waits for an
+//!    auditor and has one answer; one in its challenge window waits for nobody and has one
+//!    answer. No job has more than one answer. Every deadline is at most
+//!    [`Config::JobTimeout`] plus the deadline queue's slack from now.
 //! 4. A job's assignments name distinct providers, each paid at most the bid.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -69,6 +70,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod assignment;
+mod audit;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod crypto;
@@ -109,8 +111,8 @@ pub mod pallet {
 		pallet_prelude::*,
 	};
 	use mosaic_primitives::{
-		AttestationPayload, JobId, JobRequest, ModelId, ModelRegistry, ProviderRegistry, Receipt,
-		Settle,
+		AttestationPayload, AuditReport, Finding, JobId, JobRequest, ModelId, ModelRegistry,
+		ProviderRegistry, Receipt, Settle,
 	};
 	use sp_core::H256;
 	use sp_runtime::{
@@ -136,15 +138,36 @@ pub mod pallet {
 		<T as Config>::AttestationSignature,
 		BlockNumberFor<T>,
 		<T as Config>::MaxOutputLen,
+		<T as Config>::MaxOutputTokens,
 	>;
 
-	/// Most assignments a job can have: its providers, as many replacements, a tie-breaker.
+	/// Most assignments a job can have: its executor and [`MAX_EXECUTOR_REPLACEMENTS`]
+	/// replacements, [`AUDITORS_DOUBLE`] auditors and a committee of [`COMMITTEE_SIZE`],
+	/// each with [`MAX_AUDITOR_REPLACEMENTS`] replacements in all.
 	pub struct MaxAssignmentsOf<T>(PhantomData<T>);
 	impl<T: Config> Get<u32> for MaxAssignmentsOf<T> {
 		fn get() -> u32 {
-			T::MaxRedundancy::get().saturating_mul(2).saturating_add(1)
+			MAX_ASSIGNMENTS
 		}
 	}
+
+	/// Executors drawn after the first one (declines and one reassignment share them).
+	pub const MAX_EXECUTOR_REPLACEMENTS: u32 = 3;
+	/// Auditors drawn in place of ones that declined.
+	pub const MAX_AUDITOR_REPLACEMENTS: u32 = 3;
+	/// Auditors of a job drawn twice (a share of the audits, see [`DOUBLE_AUDIT_SHARE`]).
+	pub const AUDITORS_DOUBLE: u32 = 2;
+	/// Auditors drawn to confirm or overrule a finding of fraud.
+	pub const COMMITTEE_SIZE: u32 = 2;
+	/// The bound of a job's assignments.
+	pub const MAX_ASSIGNMENTS: u32 =
+		1 + MAX_EXECUTOR_REPLACEMENTS + AUDITORS_DOUBLE + COMMITTEE_SIZE + MAX_AUDITOR_REPLACEMENTS;
+	/// Of the audits drawn, the share given two auditors instead of one: their reports must
+	/// agree, so an auditor that approves without running is found out.
+	pub const DOUBLE_AUDIT_SHARE: Perbill = Perbill::from_percent(25);
+	/// Providers with fewer completed jobs than this are audited at least at
+	/// [`Config::NewcomerAuditChance`].
+	pub const NEWCOMER_JOBS: u32 = 20;
 
 	/// The longest stored request: `MaxPromptLen` bytes of text plus the encoding's overhead
 	/// ([`mosaic_primitives::REQUEST_OVERHEAD`]).
@@ -155,9 +178,10 @@ pub mod pallet {
 		}
 	}
 
-	/// v1: `Prompts` (raw bytes) became `Requests` (encoded [`JobRequest`]s); see
+	/// v1: `Prompts` (raw bytes) became `Requests` (encoded [`JobRequest`]s); v2: jobs record
+	/// their protocol fee; v3: one executor and audits, answers with token ids. See
 	/// [`crate::migrations`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -215,9 +239,29 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxOutputLen: Get<u32>;
 
-		/// Most providers one job may ask for.
+		/// Most tokens a job may ask for (bounds the token ids a result carries).
 		#[pallet::constant]
-		type MaxRedundancy: Get<u32>;
+		type MaxOutputTokens: Get<u32>;
+
+		/// Blocks between an answer and its payment, in which an audit may be drawn. The draw
+		/// happens when the window closes, with randomness the executor could not know.
+		#[pallet::constant]
+		type ChallengeWindow: Get<u32>;
+
+		/// The chance that an answer is audited.
+		#[pallet::constant]
+		type AuditChance: Get<Perbill>;
+
+		/// The chance that an answer of a provider with fewer than [`NEWCOMER_JOBS`]
+		/// completed jobs is audited (a provider of low reputation is audited at least at
+		/// one minus its reputation).
+		#[pallet::constant]
+		type NewcomerAuditChance: Get<Perbill>;
+
+		/// The share of its stake an executor loses when a committee confirms its answer was
+		/// fraudulent.
+		#[pallet::constant]
+		type FraudSlash: Get<Perbill>;
 
 		/// The longest a job may be given to be answered, in blocks: providers whose declared
 		/// speed needs longer for a job are not assigned it.
@@ -241,7 +285,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type AbsentSlash: Get<Perbill>;
 
-		/// The share of its stake a provider outvoted by the majority loses.
+		/// The share of its stake an auditor loses when the committee's majority contradicts
+		/// its finding.
 		#[pallet::constant]
 		type OutvotedSlash: Get<Perbill>;
 
@@ -311,10 +356,16 @@ pub mod pallet {
 		ProviderDeclined { job: JobId, provider: T::AccountId, reason: DeclineReason },
 		/// A provider did not answer before the deadline and was slashed.
 		ProviderTimedOut { job: JobId, provider: T::AccountId, slashed: BalanceOf<T> },
-		/// A provider's answer disagreed with the majority and it was slashed.
-		ProviderOutvoted { job: JobId, provider: T::AccountId, slashed: BalanceOf<T> },
-		/// The answers disagreed without a majority: one more provider was drawn.
-		TieBreakerDrawn { job: JobId, provider: T::AccountId },
+		/// An auditor was drawn to re-score the job's answer (`committee`: to confirm or
+		/// overrule another auditor's finding of fraud).
+		AuditorAssigned { job: JobId, auditor: T::AccountId, committee: bool },
+		/// An auditor reported; the chain judged its report.
+		AuditReported { job: JobId, auditor: T::AccountId, finding: Finding, report: AuditReport },
+		/// The audits' majority found the answer fraudulent: the executor was slashed, the
+		/// owner refunded in full.
+		FraudConfirmed { job: JobId, executor: T::AccountId, slashed: BalanceOf<T> },
+		/// The audits' majority contradicted this auditor's finding: it was slashed.
+		AuditorOverruled { job: JobId, auditor: T::AccountId, slashed: BalanceOf<T> },
 		/// The job was decided and paid; `receipt` sums up the settlement.
 		JobSettled { job: JobId, output_hash: H256, tokens: u32, receipt: Receipt<BalanceOf<T>> },
 		/// Nothing could be decided: the escrow was refunded in full.
@@ -337,8 +388,8 @@ pub mod pallet {
 		ModelDeprecated,
 		/// `max_tokens` is zero.
 		ZeroMaxTokens,
-		/// `redundancy` is zero or above `MaxRedundancy`.
-		BadRedundancy,
+		/// `max_tokens` is above `MaxOutputTokens`.
+		MaxTokensTooLarge,
 		/// Providers serve this model, but every ask is above the bid: bid more.
 		BidBelowEveryAsk,
 		/// No provider can take this job now (none serves the model, or all are paused,
@@ -350,8 +401,8 @@ pub mod pallet {
 		NoProviderCovers,
 		/// The bid is zero: a job must pay its provider.
 		ZeroBid,
-		/// Fewer eligible providers with one engine than `redundancy`: ask for fewer.
-		NotEnoughProviders,
+		/// The job has had as many providers assigned as it may.
+		TooManyAssignments,
 		/// The user cannot hold the escrow.
 		InsufficientBalance,
 		/// `max_tokens × bid × providers` overflows.
@@ -368,6 +419,9 @@ pub mod pallet {
 		LateResult,
 		/// More tokens than the job's `max_tokens`.
 		TooManyTokens,
+		/// The answer is not this provider's to give: it is the job's auditor, or the job's
+		/// executor reporting an audit.
+		WrongRole,
 		/// The attestation signature does not verify against the operator key.
 		BadAttestation,
 		/// The deadline queue is full for the next blocks: try again shortly.
@@ -443,16 +497,15 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Submits a job: escrows its maximum cost and assigns it to `redundancy` providers.
+		/// Submits a job: escrows its maximum cost and assigns it to one executor.
 		///
 		/// - Origin: signed, the user who pays.
-		/// - Holds `max_tokens × bid × (redundancy + 1 if redundancy > 1)` under `JobEscrow`.
-		/// - Emits [`Event::JobSubmitted`], then [`Event::ProviderAssigned`] per provider.
+		/// - Holds `max_tokens × bid` under `JobEscrow`.
+		/// - Emits [`Event::JobSubmitted`], then [`Event::ProviderAssigned`].
 		/// - Errors: [`Error::EmptyPrompt`], [`Error::PromptTooLong`], [`Error::ZeroMaxTokens`],
-		///   [`Error::ZeroBid`], [`Error::BadRedundancy`], [`Error::ModelNotRegistered`],
+		///   [`Error::MaxTokensTooLarge`], [`Error::ZeroBid`], [`Error::ModelNotRegistered`],
 		///   [`Error::ModelDeprecated`], [`Error::BidBelowEveryAsk`],
 		///   [`Error::NoEligibleProvider`], [`Error::NoProviderCovers`],
-		///   [`Error::NotEnoughProviders`],
 		///   [`Error::EscrowOverflow`], [`Error::InsufficientBalance`],
 		///   [`Error::DeadlineQueueFull`], [`Error::ExceedsContext`].
 		#[pallet::call_index(0)]
@@ -466,11 +519,10 @@ pub mod pallet {
 			prompt: Vec<u8>,
 			max_tokens: u32,
 			bid: BalanceOf<T>,
-			redundancy: u8,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			let request = JobRequest::text(prompt);
-			Self::do_submit_job(owner, model, request, max_tokens, bid, redundancy)
+			Self::do_submit_job(owner, model, request, max_tokens, bid)
 		}
 
 		/// Submits a job with chat messages or sampling settings: [`Pallet::submit_job`] with
@@ -496,26 +548,25 @@ pub mod pallet {
 			request: JobRequest,
 			max_tokens: u32,
 			bid: BalanceOf<T>,
-			redundancy: u8,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
-			Self::do_submit_job(owner, model, request, max_tokens, bid, redundancy)
+			Self::do_submit_job(owner, model, request, max_tokens, bid)
 		}
 
-		/// Posts a provider's result with its attestation.
+		/// Posts the executor's answer: the output, the ids of its tokens, and the attestation.
+		/// The job then waits out its challenge window (see [`Config::ChallengeWindow`]).
 		///
 		/// - Origin: an authorized transaction (no signer, no nonce, no fee): the pool accepts
-		///   it only while [`Pallet::check_result`] passes — the provider is assigned and
-		///   waiting, and `signature` is its current operator key's over the attestation — and
-		///   keeps at most one answer or decline per (job, provider). Anyone may relay it.
+		///   it only while [`Pallet::check_result`] passes — the provider is the job's waiting
+		///   executor, and `signature` is its current operator key's over the attestation —
+		///   and keeps at most one answer or decline per (job, provider). Anyone may relay it.
 		/// - `signature`: the operator key's signature over
 		///   `AttestationPayload { job, model_hash, request_hash, max_tokens, output_hash,
-		///   tokens, engine, genesis }.signing_bytes()`.
-		/// - Emits [`Event::ResultSubmitted`], and the decision's events once every assigned
-		///   provider has answered.
+		///   tokens, tokens_hash, engine, genesis }.signing_bytes()`.
+		/// - Emits [`Event::ResultSubmitted`].
 		/// - Errors: [`Error::JobNotFound`], [`Error::JobNotPending`], [`Error::NotAssigned`],
-		///   [`Error::DuplicateResult`], [`Error::LateResult`], [`Error::OutputTooLong`],
-		///   [`Error::TooManyTokens`], [`Error::BadAttestation`].
+		///   [`Error::WrongRole`], [`Error::DuplicateResult`], [`Error::LateResult`],
+		///   [`Error::OutputTooLong`], [`Error::TooManyTokens`], [`Error::BadAttestation`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
 		#[pallet::authorize(Pallet::<T>::authorize_result)]
@@ -526,11 +577,41 @@ pub mod pallet {
 			job: JobId,
 			provider: T::AccountId,
 			output: Vec<u8>,
-			tokens: u32,
+			token_ids: Vec<u32>,
 			signature: T::AttestationSignature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
-			Self::do_submit_result(provider, job, output, tokens, signature)
+			Self::do_submit_result(provider, job, output, token_ids, signature)
+		}
+
+		/// Posts an auditor's report on the job's answer (see `mosaic_primitives::audit`):
+		/// the chain judges it with `audit::judge`. Once no auditor is waiting, an answer every
+		/// auditor found honest is paid; a finding of fraud draws a committee, whose majority
+		/// (with the first auditors) decides: fraud slashes the executor
+		/// [`Config::FraudSlash`] and refunds the owner, and every auditor on the losing side
+		/// loses [`Config::OutvotedSlash`].
+		///
+		/// - Origin: an authorized transaction, like [`Pallet::submit_result`]: valid while the
+		///   provider is a waiting auditor of the job and `signature` is its current operator
+		///   key's over [`audit_signing_bytes`]`(job, request_hash, output_hash, report,
+		///   genesis)`.
+		/// - Emits [`Event::AuditReported`], then the verdict's events.
+		/// - Errors: [`Error::JobNotFound`], [`Error::JobNotPending`], [`Error::NotAssigned`],
+		///   [`Error::WrongRole`], [`Error::DuplicateResult`], [`Error::LateResult`],
+		///   [`Error::BadAttestation`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::submit_audit(T::Providers::max_candidates()))]
+		#[pallet::authorize(Pallet::<T>::authorize_audit)]
+		#[pallet::weight_of_authorize(T::WeightInfo::submit_audit(T::Providers::max_candidates()))]
+		pub fn submit_audit(
+			origin: OriginFor<T>,
+			job: JobId,
+			auditor: T::AccountId,
+			report: AuditReport,
+			signature: T::AttestationSignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			Self::do_submit_audit(auditor, job, report, signature)
 		}
 
 		/// Declines a job the provider's node cannot run after all (model missing or refused,
@@ -563,12 +644,12 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// The attestation payload a provider signs for `job` with this output.
+		/// The attestation payload a provider signs for `job` with this output and tokens.
 		pub fn attestation_payload(
 			job_id: JobId,
 			job: &JobOf<T>,
 			output: &[u8],
-			tokens: u32,
+			token_ids: &[u32],
 		) -> AttestationPayload {
 			AttestationPayload {
 				job: job_id,
@@ -576,7 +657,8 @@ pub mod pallet {
 				request_hash: job.request_hash,
 				max_tokens: job.max_tokens,
 				output_hash: H256(sp_io::hashing::blake2_256(output)),
-				tokens,
+				tokens: u32::try_from(token_ids.len()).unwrap_or(u32::MAX),
+				tokens_hash: H256(sp_io::hashing::blake2_256(&token_ids.encode())),
 				engine: job.engine,
 				genesis: Self::genesis(),
 			}
@@ -594,13 +676,14 @@ pub mod pallet {
 			provider: &T::AccountId,
 			job_id: JobId,
 			output: &[u8],
-			tokens: u32,
+			token_ids: &[u32],
 			signature: &T::AttestationSignature,
 		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
-			let (operator, job) = Self::check_waiting(provider, job_id)?;
+			let (operator, job, role) = Self::check_waiting(provider, job_id)?;
+			ensure!(role == Role::Executor, Error::<T>::WrongRole);
 			ensure!(output.len() <= T::MaxOutputLen::get() as usize, Error::<T>::OutputTooLong);
-			ensure!(tokens <= job.max_tokens, Error::<T>::TooManyTokens);
-			let payload = Self::attestation_payload(job_id, &job, output, tokens);
+			ensure!(token_ids.len() <= job.max_tokens as usize, Error::<T>::TooManyTokens);
+			let payload = Self::attestation_payload(job_id, &job, output, token_ids);
 			ensure!(
 				signature.verify(payload.signing_bytes().as_slice(), &operator),
 				Error::<T>::BadAttestation
@@ -616,20 +699,40 @@ pub mod pallet {
 			reason: DeclineReason,
 			signature: &T::AttestationSignature,
 		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
-			let (operator, job) = Self::check_waiting(provider, job_id)?;
+			let (operator, job, _) = Self::check_waiting(provider, job_id)?;
 			let bytes = decline_signing_bytes(job_id, job.request_hash, reason, Self::genesis());
 			ensure!(signature.verify(bytes.as_slice(), &operator), Error::<T>::BadAttestation);
 			Ok((operator, job))
 		}
 
-		/// That `provider` is assigned to the pending job, still waiting and within the
-		/// deadline: its current operator key, and the job.
+		/// Everything `submit_audit` checks, without writing: the job.
+		pub fn check_audit(
+			auditor: &T::AccountId,
+			job_id: JobId,
+			report: &AuditReport,
+			signature: &T::AttestationSignature,
+		) -> Result<JobOf<T>, DispatchError> {
+			let (operator, job, role) = Self::check_waiting(auditor, job_id)?;
+			ensure!(matches!(role, Role::Auditor { .. }), Error::<T>::WrongRole);
+			let (output_hash, _) = job.outcome.ok_or(Error::<T>::JobNotPending)?;
+			let bytes =
+				audit_signing_bytes(job_id, job.request_hash, output_hash, report, Self::genesis());
+			ensure!(signature.verify(bytes.as_slice(), &operator), Error::<T>::BadAttestation);
+			Ok(job)
+		}
+
+		/// That `provider` is assigned to the job, which waits for it (its executor while
+		/// pending, an auditor while auditing), still waiting and within the deadline: its
+		/// current operator key, the job, and its role.
 		pub fn check_waiting(
 			provider: &T::AccountId,
 			job_id: JobId,
-		) -> Result<(T::AccountId, JobOf<T>), DispatchError> {
+		) -> Result<(T::AccountId, JobOf<T>, Role), DispatchError> {
 			let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::JobNotFound)?;
-			ensure!(job.status == JobStatus::Pending, Error::<T>::JobNotPending);
+			ensure!(
+				matches!(job.status, JobStatus::Pending | JobStatus::Auditing),
+				Error::<T>::JobNotPending
+			);
 			let assignment = job
 				.assignments
 				.iter()
@@ -637,17 +740,18 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotAssigned)?;
 			match assignment.state {
 				AssignmentState::Waiting => {}
-				AssignmentState::Answered { .. } | AssignmentState::Declined => {
-					return Err(Error::<T>::DuplicateResult.into())
-				}
+				AssignmentState::Answered { .. }
+				| AssignmentState::Declined
+				| AssignmentState::Audited { .. } => return Err(Error::<T>::DuplicateResult.into()),
 				AssignmentState::TimedOut => return Err(Error::<T>::LateResult.into()),
 			}
+			let role = assignment.role;
 			ensure!(
 				frame_system::Pallet::<T>::block_number() < job.deadline,
 				Error::<T>::LateResult
 			);
 			let operator = T::Providers::operator(provider).ok_or(Error::<T>::NotAssigned)?;
-			Ok((operator, job))
+			Ok((operator, job, role))
 		}
 
 		/// Checks the invariants listed in the crate docs (run by `try_state` and after every
@@ -666,16 +770,43 @@ pub mod pallet {
 					ensure!(seen.insert(a.provider.clone()), "a provider is assigned twice");
 					ensure!(a.price <= job.bid, "a provider is paid above the bid");
 				}
-				if job.status == JobStatus::Pending {
+				let executors = job.assignments.iter().filter(|a| a.role == Role::Executor).count();
+				ensure!(executors >= 1, "a job has no executor");
+				let answered = job
+					.assignments
+					.iter()
+					.filter(|a| matches!(a.state, AssignmentState::Answered { .. }))
+					.count();
+				ensure!(answered <= 1, "a job has more than one answer");
+				if job.status.is_open() {
 					escrow.entry(job.owner.clone()).or_default().saturating_accrue(job.escrow);
 					ensure!(
 						Deadlines::<T>::get(job.deadline).iter().filter(|j| **j == id).count() == 1,
-						"a pending job is not queued once at its deadline"
+						"an open job is not queued once at its deadline"
 					);
-					ensure!(
-						job.assignments.iter().any(|a| a.state == AssignmentState::Waiting),
-						"a pending job waits for nobody"
-					);
+					let waiting = |executor: bool| {
+						job.assignments.iter().any(|a| {
+							a.state == AssignmentState::Waiting
+								&& (a.role == Role::Executor) == executor
+						})
+					};
+					match job.status {
+						JobStatus::Pending => {
+							ensure!(waiting(true), "a pending job waits for no executor");
+							ensure!(answered == 0, "a pending job has an answer");
+						}
+						JobStatus::Auditing => {
+							ensure!(waiting(false), "an audited job waits for no auditor");
+							ensure!(answered == 1, "an audited job has no answer");
+						}
+						_ => {
+							ensure!(
+								!waiting(true) && !waiting(false),
+								"a job in its challenge window waits for someone"
+							);
+							ensure!(answered == 1, "a job in its challenge window has no answer");
+						}
+					}
 					ensure!(
 						job.deadline
 							<= frame_system::Pallet::<T>::block_number()

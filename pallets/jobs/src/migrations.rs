@@ -61,13 +61,14 @@ pub type MigrateV0ToV1<T> = VersionedMigration<
 
 /// The v1 layout that v2 replaced.
 pub mod v1 {
+	use super::v2::{OldAssignment as Assignment, OldMaxAssignments as MaxAssignmentsOf};
 	use super::*;
-	use crate::{Assignment, BalanceOf, JobStatus, MaxAssignmentsOf};
+	use crate::{BalanceOf, JobStatus};
 	use frame_system::pallet_prelude::BlockNumberFor;
 	use mosaic_primitives::{BasisPoints, ModelId, Receipt};
 	use sp_core::H256;
 
-	/// A v1 job: a v2 [`Job`] without `protocol_fee`.
+	/// A v1 job: a v2 job without `protocol_fee`.
 	#[derive(Encode, Decode)]
 	pub struct OldJob<AccountId, Balance, BlockNumber, MaxAssignments: Get<u32>> {
 		pub owner: AccountId,
@@ -95,8 +96,79 @@ pub mod v1 {
 		<T as frame_system::Config>::AccountId,
 		BalanceOf<T>,
 		BlockNumberFor<T>,
-		MaxAssignmentsOf<T>,
+		MaxAssignmentsOf,
 	>;
+}
+
+/// The v2 layout that v3 replaced: `k`-of-`n` redundancy decided by majority.
+pub mod v2 {
+	use super::*;
+	use crate::{AssignmentState, BalanceOf, JobStatus};
+	use frame_system::pallet_prelude::BlockNumberFor;
+	use mosaic_primitives::{BasisPoints, ModelId, Receipt};
+	use sp_core::H256;
+	use sp_runtime::Permill;
+
+	/// A v2 assignment: no role (every provider was an executor).
+	#[derive(Clone, Encode, Decode, Debug, PartialEq, Eq)]
+	pub struct OldAssignment<AccountId, Balance> {
+		pub provider: AccountId,
+		pub price: Balance,
+		pub state: AssignmentState,
+	}
+
+	/// v2's bound of a job's assignments (`2 × MaxRedundancy + 1` with the runtime's 3).
+	pub type OldMaxAssignments = ConstU32<7>;
+
+	/// A v2 job.
+	#[derive(Encode, Decode)]
+	pub struct OldJob<AccountId, Balance, BlockNumber> {
+		pub owner: AccountId,
+		pub model: ModelId,
+		pub model_hash: H256,
+		pub creator: AccountId,
+		pub royalty_bps: BasisPoints,
+		pub protocol_fee: Permill,
+		pub request_hash: H256,
+		pub max_tokens: u32,
+		pub bid: Balance,
+		pub redundancy: u8,
+		pub engine: H256,
+		pub escrow: Balance,
+		pub assignments: BoundedVec<OldAssignment<AccountId, Balance>, OldMaxAssignments>,
+		pub tie_breaker_drawn: bool,
+		pub reassigned: bool,
+		pub deadline: BlockNumber,
+		pub status: JobStatus,
+		pub outcome: Option<(H256, u32)>,
+		pub receipt: Option<Receipt<Balance>>,
+	}
+
+	/// A v2 job of this runtime.
+	pub type OldJobOf<T> =
+		OldJob<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+	/// A v2 answer: no token ids.
+	#[derive(Encode, Decode)]
+	pub struct OldResult<AccountId, Signature, BlockNumber, MaxOutputLen: Get<u32>> {
+		pub output: BoundedVec<u8, MaxOutputLen>,
+		pub tokens: u32,
+		pub signature: Signature,
+		pub signer: AccountId,
+		pub at: BlockNumber,
+	}
+
+	/// A v2 answer of this runtime.
+	pub type OldResultOf<T> = OldResult<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::AttestationSignature,
+		BlockNumberFor<T>,
+		<T as Config>::MaxOutputLen,
+	>;
+
+	/// v2's jobs, read as v2 wrote them.
+	#[storage_alias]
+	pub type Jobs<T: Config> = StorageMap<Pallet<T>, Twox64Concat, JobId, OldJobOf<T>>;
 }
 
 /// v1 → v2: every job records the protocol fee it settles at. Jobs stored before v2 were
@@ -108,9 +180,9 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 	fn on_runtime_upgrade() -> Weight {
 		let protocol_fee = T::ProtocolFee::get();
 		let mut moved = 0u64;
-		Jobs::<T>::translate::<v1::OldJobOf<T>, _>(|_, old| {
+		v2::Jobs::<T>::translate::<v1::OldJobOf<T>, _>(|_, old| {
 			moved = moved.saturating_add(1);
-			Some(JobOf::<T> {
+			Some(v2::OldJobOf::<T> {
 				owner: old.owner,
 				model: old.model,
 				model_hash: old.model_hash,
@@ -144,8 +216,8 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 	fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
 		use codec::Decode;
 		let before = u64::decode(&mut &state[..]).map_err(|_| "bad pre_upgrade state")?;
-		ensure!(Jobs::<T>::iter_values().count() as u64 == before, "jobs were lost");
-		Pallet::<T>::do_try_state()
+		ensure!(v2::Jobs::<T>::iter_values().count() as u64 == before, "jobs were lost");
+		Ok(())
 	}
 }
 
@@ -158,10 +230,111 @@ pub type MigrateV1ToV2<T> = VersionedMigration<
 	<T as frame_system::Config>::DbWeight,
 >;
 
+/// v2 → v3: one executor per job, audits instead of majorities, answers with token ids.
+/// A job still open at the upgrade (waiting for answers under v2's majority rule) cannot be
+/// decided under v3's: it is refunded in full and its providers released, unjudged. Closed
+/// jobs keep their record; their providers become executors, their answers get no token ids
+/// (they are never audited).
+pub struct InnerMigrateV2ToV3<T>(PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
+	fn on_runtime_upgrade() -> Weight {
+		use crate::{Assignment, Deadlines, JobStatus, Results, Role, StoredResult};
+		use frame_support::traits::{fungible::MutateHold, tokens::Precision};
+		use mosaic_primitives::{JobOutcome, ProviderRegistry};
+		let mut moved = 0u64;
+		let mut refunded = 0u64;
+		Jobs::<T>::translate::<v2::OldJobOf<T>, _>(|id, old| {
+			moved = moved.saturating_add(1);
+			let mut status = old.status;
+			let mut escrow = old.escrow;
+			if old.status == JobStatus::Pending {
+				refunded = refunded.saturating_add(1);
+				let _ = T::Currency::release(
+					&crate::HoldReason::JobEscrow.into(),
+					&old.owner,
+					escrow,
+					Precision::BestEffort,
+				);
+				escrow = Default::default();
+				status = JobStatus::Refunded;
+				for a in old.assignments.iter() {
+					if a.state == crate::AssignmentState::Waiting {
+						T::Providers::job_ended(&a.provider, JobOutcome::Released);
+					}
+				}
+				Deadlines::<T>::mutate(old.deadline, |q| q.retain(|j| *j != id));
+			}
+			let assignments = old
+				.assignments
+				.into_iter()
+				.map(|a| Assignment {
+					provider: a.provider,
+					price: a.price,
+					state: match a.state {
+						crate::AssignmentState::Waiting => crate::AssignmentState::TimedOut,
+						other => other,
+					},
+					role: Role::Executor,
+				})
+				.collect::<alloc::vec::Vec<_>>();
+			Some(JobOf::<T> {
+				owner: old.owner,
+				model: old.model,
+				model_hash: old.model_hash,
+				creator: old.creator,
+				royalty_bps: old.royalty_bps,
+				protocol_fee: old.protocol_fee,
+				request_hash: old.request_hash,
+				max_tokens: old.max_tokens,
+				bid: old.bid,
+				sampled: false,
+				engine: old.engine,
+				escrow,
+				assignments: BoundedVec::truncate_from(assignments),
+				reassigned: old.reassigned,
+				committee_drawn: false,
+				deadline: old.deadline,
+				status,
+				outcome: old.outcome,
+				receipt: old.receipt,
+			})
+		});
+		Results::<T>::translate::<v2::OldResultOf<T>, _>(|_, _, old| {
+			moved = moved.saturating_add(1);
+			Some(StoredResult {
+				output: old.output,
+				tokens: old.tokens,
+				token_ids: BoundedVec::new(),
+				signature: old.signature,
+				signer: old.signer,
+				at: old.at,
+			})
+		});
+		let writes = moved.saturating_add(refunded.saturating_mul(4));
+		T::DbWeight::get().reads_writes(moved.saturating_add(refunded.saturating_mul(3)), writes)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(_: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// [`InnerMigrateV2ToV3`], run only when the pallet's on-chain storage version is 2.
+pub type MigrateV2ToV3<T> = VersionedMigration<
+	2,
+	3,
+	InnerMigrateV2ToV3<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{mock::*, Pallet as Jobs};
+	use crate::{mock::*, JobOf, Pallet as Jobs};
+	use frame_support::assert_ok;
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade};
 
 	#[test]
@@ -177,44 +350,116 @@ mod tests {
 		});
 	}
 
+	/// A job of the current layout as v2 stored it (one executor, v2's fields).
+	fn as_v2(job: &JobOf<Test>) -> v2::OldJobOf<Test> {
+		v2::OldJob {
+			owner: job.owner.clone(),
+			model: job.model,
+			model_hash: job.model_hash,
+			creator: job.creator.clone(),
+			royalty_bps: job.royalty_bps,
+			protocol_fee: job.protocol_fee,
+			request_hash: job.request_hash,
+			max_tokens: job.max_tokens,
+			bid: job.bid,
+			redundancy: 1,
+			engine: job.engine,
+			escrow: job.escrow,
+			assignments: BoundedVec::truncate_from(
+				job.assignments
+					.iter()
+					.map(|a| v2::OldAssignment {
+						provider: a.provider.clone(),
+						price: a.price,
+						state: a.state,
+					})
+					.collect::<Vec<_>>(),
+			),
+			tie_breaker_drawn: false,
+			reassigned: job.reassigned,
+			deadline: job.deadline,
+			status: job.status,
+			outcome: job.outcome,
+			receipt: job.receipt.clone(),
+		}
+	}
+
 	#[test]
 	fn v1_jobs_get_the_protocol_fee_in_force() {
 		new_test_ext(|| {
 			let model = crate::tests::market(1);
-			let id = crate::tests::submit(USER, model, 10, 5, 1).unwrap();
-			let job = crate::Jobs::<Test>::get(id).unwrap();
+			let id = crate::tests::submit(USER, model, 10, 5).unwrap();
+			let v2 = as_v2(&crate::Jobs::<Test>::get(id).unwrap());
 			// Store it as v1 encoded it: every field but the fee, in order.
 			let old = v1::OldJobOf::<Test> {
-				owner: job.owner.clone(),
-				model: job.model,
-				model_hash: job.model_hash,
-				creator: job.creator.clone(),
-				royalty_bps: job.royalty_bps,
-				request_hash: job.request_hash,
-				max_tokens: job.max_tokens,
-				bid: job.bid,
-				redundancy: job.redundancy,
-				engine: job.engine,
-				escrow: job.escrow,
-				assignments: job.assignments.clone(),
-				tie_breaker_drawn: job.tie_breaker_drawn,
-				reassigned: job.reassigned,
-				deadline: job.deadline,
-				status: job.status,
-				outcome: job.outcome,
-				receipt: job.receipt.clone(),
+				owner: v2.owner.clone(),
+				model: v2.model,
+				model_hash: v2.model_hash,
+				creator: v2.creator.clone(),
+				royalty_bps: v2.royalty_bps,
+				request_hash: v2.request_hash,
+				max_tokens: v2.max_tokens,
+				bid: v2.bid,
+				redundancy: v2.redundancy,
+				engine: v2.engine,
+				escrow: v2.escrow,
+				assignments: v2.assignments.clone(),
+				tie_breaker_drawn: v2.tie_breaker_drawn,
+				reassigned: v2.reassigned,
+				deadline: v2.deadline,
+				status: v2.status,
+				outcome: v2.outcome,
+				receipt: v2.receipt.clone(),
 			};
 			frame_support::storage::unhashed::put_raw(
 				&crate::Jobs::<Test>::hashed_key_for(id),
 				&old.encode(),
 			);
-			assert!(crate::Jobs::<Test>::get(id).is_none(), "v1 bytes do not decode as v2");
 			StorageVersion::new(1).put::<Jobs<Test>>();
 			MigrateV1ToV2::<Test>::on_runtime_upgrade();
-			let migrated = crate::Jobs::<Test>::get(id).expect("decodes as v2");
-			assert_eq!(migrated.encode(), job.encode());
+			let migrated = v2::Jobs::<Test>::get(id).expect("decodes as v2");
+			assert_eq!(migrated.encode(), v2.encode());
 			assert_eq!(migrated.protocol_fee, ProtocolFee::get());
 			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 2);
+			// Back to the current layout, so the invariants hold at the end of the test.
+			MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		});
+	}
+
+	#[test]
+	fn v2_jobs_in_flight_are_refunded_and_closed_ones_kept() {
+		use frame_support::traits::fungible::InspectHold;
+		new_test_ext(|| {
+			let model = crate::tests::market(2);
+			let open = crate::tests::submit(USER, model, 10, 5).unwrap();
+			let closed = crate::tests::submit(USER, model, 10, 5).unwrap();
+			let e = crate::tests::executor(closed);
+			assert_ok!(crate::tests::answer(e, closed, b"done", 2));
+			let settled = crate::Jobs::<Test>::get(closed).unwrap();
+			assert_eq!(settled.status, crate::JobStatus::Settled);
+			let held = |who: &AccountId| {
+				<Test as crate::Config>::Currency::balance_on_hold(
+					&crate::HoldReason::JobEscrow.into(),
+					who,
+				)
+			};
+			assert_eq!(held(&account(USER)), 50);
+			for id in [open, closed] {
+				let job = crate::Jobs::<Test>::get(id).unwrap();
+				frame_support::storage::unhashed::put_raw(
+					&crate::Jobs::<Test>::hashed_key_for(id),
+					&as_v2(&job).encode(),
+				);
+			}
+			StorageVersion::new(2).put::<Jobs<Test>>();
+			MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 3);
+			let refunded = crate::Jobs::<Test>::get(open).expect("decodes as v3");
+			assert_eq!((refunded.status, refunded.escrow), (crate::JobStatus::Refunded, 0));
+			assert_eq!(held(&account(USER)), 0, "the escrow in flight was released");
+			let kept = crate::Jobs::<Test>::get(closed).expect("decodes as v3");
+			assert_eq!(kept.encode(), settled.encode());
+			assert!(crate::Results::<Test>::get(closed, provider(e)).is_some());
 		});
 	}
 }

@@ -85,6 +85,8 @@ pub const TERMS: mosaic_primitives::ServingTerms = mosaic_primitives::ServingTer
 	tokens_per_second: 1_000,
 };
 pub const PROTOCOL_FEE_PERCENT: u32 = 5;
+/// Blocks between an answer and its payment.
+pub const CHALLENGE_WINDOW: u32 = 2;
 
 parameter_types! {
 	pub const ModelDeposit: Balance = MODEL_DEPOSIT;
@@ -94,6 +96,9 @@ parameter_types! {
 	pub static ProtocolFee: Permill = Permill::from_percent(PROTOCOL_FEE_PERCENT);
 	pub const AbsentSlash: Perbill = Perbill::from_percent(1);
 	pub const OutvotedSlash: Perbill = Perbill::from_percent(10);
+	pub const FraudSlash: Perbill = Perbill::from_percent(50);
+	pub static AuditChance: Perbill = Perbill::zero();
+	pub static NewcomerAuditChance: Perbill = Perbill::zero();
 }
 
 impl pallet_mosaic_models::Config for Test {
@@ -151,7 +156,11 @@ impl pallet_mosaic_jobs::Config for Test {
 	type OperatorCrypto = crate::crypto::OperatorCrypto;
 	type MaxPromptLen = ConstU32<64>;
 	type MaxOutputLen = ConstU32<64>;
-	type MaxRedundancy = ConstU32<3>;
+	type MaxOutputTokens = ConstU32<120>;
+	type ChallengeWindow = ConstU32<CHALLENGE_WINDOW>;
+	type AuditChance = AuditChance;
+	type NewcomerAuditChance = NewcomerAuditChance;
+	type FraudSlash = FraudSlash;
 	type JobTimeout = ConstU64<MAX_TIMEOUT>;
 	type MinJobTimeout = ConstU32<MIN_TIMEOUT>;
 	type MillisecsPerBlock = ConstU64<BLOCK_MS>;

@@ -28,6 +28,11 @@
 //! after it was sent (a pool that dropped it, a restart, a reorg), it is sent again. The
 //! pool refuses a copy of one it still holds.
 //!
+//! **Audits.** A provider drawn to audit a job's answer gets it the same way: the worker
+//! hands the executor's output and token ids to the engine ([`inference::start_audit`]),
+//! collects the report ([`inference::audited`]), signs it and sends [`Call::submit_audit`];
+//! an engine that cannot score it declines, as above.
+//!
 //! **Failures are declines, never silence.** A job this node cannot run — its model file is
 //! not in the models directory or does not verify, the engine fails, the prompt does not fit
 //! the engine's context, the output would be too long, the job was assigned for another
@@ -36,9 +41,9 @@
 //! loses reputation, not stake.
 
 use crate::{
-	decline_signing_bytes,
-	pallet::{Call, Config, JobOf, Jobs, Pallet},
-	AssignmentState, DeclineReason, JobStatus,
+	audit_signing_bytes, decline_signing_bytes,
+	pallet::{Call, Config, JobOf, Jobs, Pallet, Results},
+	AssignmentState, DeclineReason, JobStatus, Role,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -47,8 +52,10 @@ use frame_system::{
 	offchain::{Account, AppCrypto, Signer, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
-use mosaic_inference::{inference, InferenceError, InferenceOutput, InferenceRequest};
-use mosaic_primitives::{JobId, ProviderRegistry, OPERATOR_KEY_TYPE};
+use mosaic_inference::{
+	inference, AuditRequest, InferenceError, InferenceOutput, InferenceRequest,
+};
+use mosaic_primitives::{AuditReport, JobId, ProviderRegistry, OPERATOR_KEY_TYPE};
 use sp_core::offchain::Duration;
 use sp_runtime::{
 	offchain::storage::StorageValueRef,
@@ -156,17 +163,24 @@ impl<T: Config> Pallet<T> {
 		let instance = inference::instance().unwrap_or_default();
 		for job_id in Self::pending_jobs(now) {
 			let Some(job) = Jobs::<T>::get(job_id) else { continue };
-			if job.status != JobStatus::Pending {
+			if !matches!(job.status, JobStatus::Pending | JobStatus::Auditing) {
 				continue;
 			}
 			for (provider, account) in &operators {
 				let waiting = job
 					.assignments
 					.iter()
-					.any(|a| &a.provider == provider && a.state == AssignmentState::Waiting);
-				if waiting {
-					let work =
-						Work { now, instance, job_id, job: &job, provider, operator: account };
+					.find(|a| &a.provider == provider && a.state == AssignmentState::Waiting);
+				if let Some(assignment) = waiting {
+					let work = Work {
+						now,
+						instance,
+						job_id,
+						job: &job,
+						provider,
+						operator: account,
+						role: assignment.role,
+					};
 					work.step(engine);
 				}
 			}
@@ -182,6 +196,7 @@ struct Work<'a, T: Config> {
 	job: &'a JobOf<T>,
 	provider: &'a T::AccountId,
 	operator: &'a Account<T>,
+	role: Role,
 }
 
 impl<T: Config> Work<'_, T> {
@@ -220,6 +235,9 @@ impl<T: Config> Work<'_, T> {
 			return; // Claimed by a concurrent worker.
 		}
 		let (job_id, job) = (self.job_id, self.job);
+		if matches!(self.role, Role::Auditor { .. }) {
+			return self.start_audit(key);
+		}
 		if job.engine.0 != engine {
 			log::error!(
 				target: LOG_TARGET,
@@ -265,14 +283,46 @@ impl<T: Config> Work<'_, T> {
 		}
 	}
 
+	/// Starts re-scoring the executor's answer (this node audits the job), or declines.
+	fn start_audit(&self, key: &[u8]) {
+		let (job_id, job) = (self.job_id, self.job);
+		let answer = job
+			.assignments
+			.iter()
+			.find(|a| matches!(a.state, AssignmentState::Answered { .. }))
+			.and_then(|a| Results::<T>::get(job_id, &a.provider));
+		let (Some(answer), Some(job_request)) = (answer, Pallet::<T>::request(job_id)) else {
+			log::warn!(target: LOG_TARGET, "job {job_id}: nothing to audit; declining");
+			return self.decline(key, DeclineReason::EngineFailure);
+		};
+		let request = AuditRequest {
+			job: job_id,
+			model_hash: job.model_hash.0,
+			request: job_request,
+			max_tokens: job.max_tokens,
+			output: answer.output.into_inner(),
+			token_ids: answer.token_ids.into_inner(),
+		};
+		log::info!(
+			target: LOG_TARGET,
+			"job {job_id}: auditing the answer ({} tokens) for provider {:?}",
+			answer.tokens,
+			self.provider,
+		);
+		match inference::start_audit(ticket(key), request) {
+			Ok(()) => self.collect_within(key, QUICK_WAIT_MS),
+			Err(error) => self.failed(key, error),
+		}
+	}
+
 	/// [`Self::collect`], waiting up to `wait_ms` for the inference to finish: a short job is
 	/// answered in the block that assigned it; a long one is left to a later block's worker.
 	fn collect_within(&self, key: &[u8], wait_ms: u64) {
 		use sp_io::offchain::{sleep_until, timestamp};
 		let until = timestamp().add(Duration::from_millis(wait_ms));
 		loop {
-			if let Some(result) = inference::finished(ticket(key)) {
-				return self.answer_or_decline(key, result);
+			if self.try_collect(key) {
+				return;
 			}
 			let now = timestamp();
 			if now >= until {
@@ -282,12 +332,57 @@ impl<T: Config> Work<'_, T> {
 		}
 	}
 
-	/// Picks up the result of the job's inference if it has finished: signs and sends the
-	/// answer, or declines. Nothing while it still runs.
+	/// Picks up the result of the job's inference (or audit) if it has finished: signs and
+	/// sends the answer (or report), or declines. Nothing while it still runs.
 	fn collect(&self, key: &[u8]) {
-		if let Some(result) = inference::finished(ticket(key)) {
-			self.answer_or_decline(key, result);
+		self.try_collect(key);
+	}
+
+	/// [`Self::collect`]; whether there was a result.
+	fn try_collect(&self, key: &[u8]) -> bool {
+		match self.role {
+			Role::Executor => match inference::finished(ticket(key)) {
+				Some(result) => self.answer_or_decline(key, result),
+				None => return false,
+			},
+			Role::Auditor { .. } => match inference::audited(ticket(key)) {
+				Some(Ok(report)) => self.report(key, report),
+				Some(Err(error)) => self.failed(key, error),
+				None => return false,
+			},
 		}
+		true
+	}
+
+	/// Signs and sends an audit report.
+	fn report(&self, key: &[u8], report: AuditReport) {
+		let (job_id, job) = (self.job_id, self.job);
+		let Some((output_hash, _)) = job.outcome else { return };
+		let bytes = audit_signing_bytes(
+			job_id,
+			job.request_hash,
+			output_hash,
+			&report,
+			Pallet::<T>::genesis(),
+		);
+		let Some(signature) = self.sign(&bytes) else {
+			return self.abandon_unsigned(key);
+		};
+		log::info!(
+			target: LOG_TARGET,
+			"job {job_id}: audit report ready ({} tokens, {} misses, spelled {}, ends early {})",
+			report.tokens,
+			report.misses,
+			report.spelled,
+			report.end_miss,
+		);
+		let call = Call::<T>::submit_audit {
+			job: job_id,
+			auditor: self.provider.clone(),
+			report,
+			signature,
+		};
+		self.keep_and_send(key, call, Claim::Submitted { at: self.now });
 	}
 
 	/// Signs and sends the answer of a finished inference, or declines a failed one.
@@ -298,7 +393,7 @@ impl<T: Config> Work<'_, T> {
 			Err(error) => return self.failed(key, error),
 		};
 		let payload =
-			Pallet::<T>::attestation_payload(job_id, job, &inference.output, inference.tokens);
+			Pallet::<T>::attestation_payload(job_id, job, &inference.output, &inference.token_ids);
 		let Some(signature) = self.sign(&payload.signing_bytes()) else {
 			return self.abandon_unsigned(key);
 		};
@@ -306,7 +401,7 @@ impl<T: Config> Work<'_, T> {
 			job: job_id,
 			provider: self.provider.clone(),
 			output: inference.output,
-			tokens: inference.tokens,
+			token_ids: inference.token_ids,
 			signature,
 		};
 		log::info!(

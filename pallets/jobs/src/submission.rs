@@ -5,6 +5,7 @@
 
 use crate::{
 	pallet::BalanceOf, Config, Error, Event, Job, JobStatus, Jobs, NextJobId, Pallet, Requests,
+	Role,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -35,7 +36,7 @@ impl<T: Config> Pallet<T> {
 		u32::try_from(decode).unwrap_or(u32::MAX).saturating_add(T::MinJobTimeout::get())
 	}
 
-	/// The providers that may take a job for `model` at `bid` with these `needs`: the
+	/// The providers that may take (or audit) a job for `model` at `bid` with these `needs`: the
 	/// registry's candidates (serving on covering terms, active, bonded, ask ≤ bid, under
 	/// their concurrency limit) whose declared speed answers within [`Config::JobTimeout`].
 	pub fn eligible(
@@ -70,17 +71,13 @@ impl<T: Config> Pallet<T> {
 		request: JobRequest,
 		max_tokens: u32,
 		bid: BalanceOf<T>,
-		redundancy: u8,
 	) -> DispatchResult {
 		request.check(T::MaxPromptLen::get()).map_err(Error::<T>::from)?;
 		let stored: BoundedVec<u8, _> =
 			request.encode().try_into().map_err(|_| Error::<T>::PromptTooLong)?;
 		ensure!(max_tokens > 0, Error::<T>::ZeroMaxTokens);
+		ensure!(max_tokens <= T::MaxOutputTokens::get(), Error::<T>::MaxTokensTooLarge);
 		ensure!(!bid.is_zero(), Error::<T>::ZeroBid);
-		ensure!(
-			redundancy > 0 && u32::from(redundancy) <= T::MaxRedundancy::get(),
-			Error::<T>::BadRedundancy
-		);
 		let terms = T::Models::terms_for_new_job(model).map_err(|e| match e {
 			ModelUnavailable::Unknown => Error::<T>::ModelNotRegistered,
 			ModelUnavailable::Deprecated => Error::<T>::ModelDeprecated,
@@ -95,14 +92,12 @@ impl<T: Config> Pallet<T> {
 		let job_id = NextJobId::<T>::get();
 		let next = job_id.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
 		let needs = Self::needs(prompt_tokens, max_tokens);
-		let (engine, drawn) =
-			Self::draw_initial(job_id, model, bid, &needs, usize::from(redundancy))
-				.map_err(Error::<T>::from)?;
-		let slots = if redundancy > 1 { u32::from(redundancy).saturating_add(1) } else { 1 };
-		let escrow = Self::escrow_for(max_tokens, bid, slots)?;
+		let executor = Self::draw_executor(job_id, model, bid, &needs).map_err(Error::<T>::from)?;
+		let escrow = Self::escrow_for(max_tokens, bid)?;
 		Self::hold_escrow(&owner, escrow)?;
 
-		let deadline = Self::schedule(job_id, Self::deadline_for(&drawn, max_tokens))?;
+		let at = Self::deadline_for(core::slice::from_ref(&executor), max_tokens);
+		let deadline = Self::schedule(job_id, at)?;
 		let mut job = Job {
 			owner: owner.clone(),
 			model,
@@ -113,12 +108,12 @@ impl<T: Config> Pallet<T> {
 			request_hash: request.hash(),
 			max_tokens,
 			bid,
-			redundancy,
-			engine,
+			sampled: !request.sampling.is_greedy(),
+			engine: executor.engine,
 			escrow,
 			assignments: BoundedVec::new(),
-			tie_breaker_drawn: false,
 			reassigned: false,
+			committee_drawn: false,
 			deadline,
 			status: JobStatus::Pending,
 			outcome: None,
@@ -126,9 +121,7 @@ impl<T: Config> Pallet<T> {
 		};
 		NextJobId::<T>::put(next);
 		Self::deposit_event(Event::JobSubmitted { job: job_id, owner, model, escrow, deadline });
-		for c in drawn {
-			Self::assign(job_id, &mut job, c)?;
-		}
+		Self::assign(job_id, &mut job, executor, Role::Executor)?;
 		Requests::<T>::insert(job_id, stored);
 		Jobs::<T>::insert(job_id, job);
 		Ok(())

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::Get, BoundedVec};
-use mosaic_primitives::{BasisPoints, JobId, ModelId, Receipt};
+use mosaic_primitives::{AuditReport, BasisPoints, Finding, JobId, ModelId, Receipt};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Permill;
@@ -11,29 +11,56 @@ use sp_runtime::Permill;
 /// Where a job stands.
 ///
 /// ```text
-///  submit_job ──► Pending ──(all answered, majority)──► Settled
-///                   │  ▲  ──(no majority)──► Pending (+1 tie-breaker) ──► Settled | Refunded
-///                   │  ├──(decline_job)── replace the decliner at once
-///                   │  └──(deadline, first time)── reassign the absent
-///                   └──(deadline again / nobody eligible)──► Settled (answered part) | Refunded
+///  submit_job ──► Pending ──(answer)──► Challenge ──(window over, no audit drawn)──► Settled
+///                   │  ├──(decline_job)── replace the executor at once     │
+///                   │  └──(deadline, first time)── replace the absent one  └─(audit drawn)─► Auditing
+///                   └──(deadline again / nobody eligible)──► Refunded                         │
+///   Auditing ──(every auditor finds it honest / no report)──► Settled                         │
+///            ──(a finding of fraud)──► committee drawn ──► majority: Settled | Refunded ◄─────┘
 /// ```
 ///
-/// There is no way back for the owner once the job is submitted: providers may start at once,
-/// so a cancel would be free inference. A job nobody answers is refunded at its deadline.
-///
-/// `Settled` is where a later dispute window would hook in: the outputs and attestations of
-/// every answer stay in storage.
+/// There is no way back for the owner once the job is submitted: the executor may start at
+/// once, so a cancel would be free inference. A job nobody answers is refunded at its deadline.
 #[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
 pub enum JobStatus {
-	/// Waiting for answers.
+	/// Waiting for its executor's answer.
+	#[codec(index = 0)]
 	Pending,
-	/// Decided and paid; the rest of the escrow refunded.
+	/// Paid; the rest of the escrow refunded.
+	#[codec(index = 1)]
 	Settled,
-	/// Nothing could be decided; the escrow was refunded in full.
+	/// Not paid: nobody answered, or the answer was found fraudulent; the escrow was
+	/// refunded in full.
+	#[codec(index = 2)]
 	Refunded,
 	/// Cancelled by its owner before any answer; the escrow was refunded in full. Only jobs
 	/// from before cancelling was removed (it gave free inference) can be in this state.
+	#[codec(index = 3)]
 	Cancelled,
+	/// Answered; the escrow stays held until the challenge window ends at the deadline, when
+	/// an audit may be drawn.
+	#[codec(index = 4)]
+	Challenge,
+	/// Its answer is being audited: waiting for the auditors' reports.
+	#[codec(index = 5)]
+	Auditing,
+}
+
+impl JobStatus {
+	/// Whether the job still holds escrow and sits in the deadline queue.
+	pub fn is_open(&self) -> bool {
+		matches!(self, Self::Pending | Self::Challenge | Self::Auditing)
+	}
+}
+
+/// What an assigned provider does for a job.
+#[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub enum Role {
+	/// Runs the job; paid for the tokens of its answer.
+	Executor,
+	/// Re-scores the executor's answer by teacher forcing (see `mosaic_primitives::audit`).
+	/// `committee`: drawn after another auditor found fraud.
+	Auditor { committee: bool },
 }
 
 /// Where an assigned provider's part stands.
@@ -41,12 +68,14 @@ pub enum JobStatus {
 pub enum AssignmentState {
 	/// No answer yet.
 	Waiting,
-	/// Answered (output and attestation in `Results`).
+	/// The executor answered (output, token ids and attestation in `Results`).
 	Answered { output_hash: H256, tokens: u32 },
 	/// Did not answer before the deadline; slashed and replaced if possible.
 	TimedOut,
 	/// Its node declined the job; not slashed, replaced at once if possible.
 	Declined,
+	/// The auditor reported what it measured, and the chain judged it.
+	Audited { report: AuditReport, finding: Finding },
 }
 
 /// Why a provider's node declines a job it was assigned (recorded in the event, counted by
@@ -92,10 +121,12 @@ pub enum DeclineReason {
 pub struct Assignment<AccountId, Balance> {
 	/// The provider.
 	pub provider: AccountId,
-	/// Its price per token: its ask when assigned, never above the bid.
+	/// Its price per token: its ask when assigned, never above the bid (auditors: zero).
 	pub price: Balance,
 	/// Its part.
 	pub state: AssignmentState,
+	/// What it does.
+	pub role: Role,
 }
 
 /// A job.
@@ -118,44 +149,71 @@ pub struct Job<AccountId, Balance, BlockNumber, MaxAssignments: Get<u32>> {
 	pub request_hash: H256,
 	/// Most tokens to generate.
 	pub max_tokens: u32,
-	/// Most the owner pays per token and provider.
+	/// Most the owner pays per token.
 	pub bid: Balance,
-	/// Providers whose answers are compared.
-	pub redundancy: u8,
-	/// The engine fingerprint every provider of this job declared.
+	/// Whether the request samples (audits then judge typicality too).
+	pub sampled: bool,
+	/// The engine fingerprint the executor declared (information: auditors may run any).
 	pub engine: H256,
 	/// What is still held from the owner for this job.
 	pub escrow: Balance,
-	/// Every provider assigned, replacements and tie-breaker included.
+	/// Every provider assigned: executors (replacements included) and auditors.
 	pub assignments: BoundedVec<Assignment<AccountId, Balance>, MaxAssignments>,
-	/// Whether the tie-breaker has been drawn.
-	pub tie_breaker_drawn: bool,
-	/// Whether absent providers have already been replaced once.
+	/// Whether an absent executor has already been replaced once.
 	pub reassigned: bool,
-	/// Block at whose start unanswered assignments time out.
+	/// Whether a committee has been drawn to confirm a finding of fraud.
+	pub committee_drawn: bool,
+	/// Block at whose start the current stage ends: unanswered assignments time out, or the
+	/// challenge window closes.
 	pub deadline: BlockNumber,
 	/// Where the job stands.
 	pub status: JobStatus,
-	/// The output that stood: its hash and token count (the bytes are in `Results`).
+	/// The executor's answer: its hash and token count (the bytes are in `Results`).
 	pub outcome: Option<(H256, u32)>,
 	/// What settlement moved.
 	pub receipt: Option<Receipt<Balance>>,
 }
 
-/// An answer as stored: the output and the attestation that signs it.
+/// An answer as stored: the output, its tokens and the attestation that signs them.
 #[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
-#[scale_info(skip_type_params(MaxOutputLen))]
-pub struct StoredResult<AccountId, Signature, BlockNumber, MaxOutputLen: Get<u32>> {
+#[scale_info(skip_type_params(MaxOutputLen, MaxOutputTokens))]
+pub struct StoredResult<
+	AccountId,
+	Signature,
+	BlockNumber,
+	MaxOutputLen: Get<u32>,
+	MaxOutputTokens: Get<u32>,
+> {
 	/// The generated text, UTF-8 as produced by the engine.
 	pub output: BoundedVec<u8, MaxOutputLen>,
 	/// Tokens generated.
 	pub tokens: u32,
+	/// Their ids in the model's vocabulary: what auditors teacher-force. They spell the
+	/// output (or the output and the stop sequence that ended it).
+	pub token_ids: BoundedVec<u32, MaxOutputTokens>,
 	/// The operator key's signature over the attestation payload.
 	pub signature: Signature,
 	/// The operator key that signed.
 	pub signer: AccountId,
 	/// When it was submitted.
 	pub at: BlockNumber,
+}
+
+/// Domain separator of audit report signatures.
+pub const AUDIT_CONTEXT: &[u8] = b"mosaic/audit/v1";
+
+/// The exact bytes an auditor's operator key signs to report `report` on the answer (output
+/// hash `output_hash`) to `job` (request hash `request_hash`) on the chain of `genesis`.
+pub fn audit_signing_bytes(
+	job: JobId,
+	request_hash: H256,
+	output_hash: H256,
+	report: &AuditReport,
+	genesis: H256,
+) -> Vec<u8> {
+	let mut bytes = AUDIT_CONTEXT.to_vec();
+	(job, request_hash, output_hash, report, genesis).encode_to(&mut bytes);
+	bytes
 }
 
 /// Domain separator of decline signatures.

@@ -17,9 +17,11 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::{Perbill, Permill};
 
+pub mod audit;
 mod model;
 mod request;
 
+pub use audit::{AuditReport, Finding};
 pub use model::*;
 pub use request::*;
 
@@ -156,7 +158,8 @@ pub enum JobOutcome {
 	Completed,
 	/// It did not answer in time.
 	TimedOut,
-	/// It answered, but the majority disagreed.
+	/// Found wrong: an executor whose answer an audit confirmed fraudulent, or an auditor the
+	/// committee's majority contradicted.
 	Outvoted,
 	/// Its node declined the job (could not run it): no slash, a small loss of reputation.
 	Declined,
@@ -185,6 +188,9 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	fn job_assigned(provider: &AccountId) -> DispatchResult;
 	/// Releases the job from the provider's concurrency limit and records `outcome`.
 	fn job_ended(provider: &AccountId, outcome: JobOutcome);
+	/// The provider's record: jobs completed and reputation score in (0, 1000] (audits are
+	/// drawn more often for new and low-reputation providers).
+	fn track_record(provider: &AccountId) -> (u32, u32);
 	/// Slashes `fraction` of the provider's bond (held bond first, then unbonding chunks) to
 	/// the treasury, a share to `reporter` if given. Returns the amount slashed.
 	fn slash(
@@ -263,6 +269,8 @@ pub struct AttestationPayload {
 	pub output_hash: H256,
 	/// Tokens generated.
 	pub tokens: u32,
+	/// BLAKE2b-256 of the SCALE encoding of the generated tokens' ids (`Vec<u32>`).
+	pub tokens_hash: H256,
 	/// BLAKE2b-256 of the engine fingerprint string (llama.cpp build, SIMD, settings).
 	pub engine: H256,
 	/// The chain's genesis hash: a receipt names the chain it is for.
@@ -273,7 +281,7 @@ pub struct AttestationPayload {
 pub const OPERATOR_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"mosc");
 
 /// Domain separator for attestation signatures.
-pub const ATTESTATION_CONTEXT: &[u8] = b"mosaic/attestation/v3";
+pub const ATTESTATION_CONTEXT: &[u8] = b"mosaic/attestation/v4";
 
 impl AttestationPayload {
 	/// The exact bytes the operator key signs.

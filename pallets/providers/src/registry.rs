@@ -68,6 +68,12 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		})
 	}
 
+	fn track_record(provider: &T::AccountId) -> (u32, u32) {
+		Providers::<T>::get(provider)
+			.map(|p| (p.reputation.completed, p.reputation.score()))
+			.unwrap_or((0, 1))
+	}
+
 	fn job_ended(provider: &T::AccountId, outcome: JobOutcome) {
 		Providers::<T>::mutate(provider, |maybe| {
 			let Some(p) = maybe.as_mut() else {

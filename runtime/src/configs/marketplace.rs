@@ -25,8 +25,9 @@ pub fn treasury_account() -> AccountId {
 }
 
 pub use super::parameters::marketplace::{
-	AbsentSlash, JobTimeout, MaxRoyaltyBps, MinJobTimeout, MinProviderBond,
-	ModelRegistrationDeposit, OutvotedSlash, ProtocolFee, ReporterShare, UnbondingPeriod,
+	AbsentSlash, AuditChance, FraudSlash, JobTimeout, MaxRoyaltyBps, MinJobTimeout,
+	MinProviderBond, ModelRegistrationDeposit, NewcomerAuditChance, OutvotedSlash, ProtocolFee,
+	ReporterShare, UnbondingPeriod,
 };
 
 parameter_types! {
@@ -91,7 +92,13 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxPromptLen = ConstU32<4096>;
 	/// 16 KiB of output.
 	type MaxOutputLen = ConstU32<16384>;
-	type MaxRedundancy = ConstU32<3>;
+	/// 4,096 tokens of output at most (their ids travel with the answer, for audits).
+	type MaxOutputTokens = ConstU32<4096>;
+	/// Two blocks (12 s) between an answer and its payment; the audit draw closes them.
+	type ChallengeWindow = ConstU32<2>;
+	type AuditChance = AuditChance;
+	type NewcomerAuditChance = NewcomerAuditChance;
+	type FraudSlash = FraudSlash;
 	type JobTimeout = JobTimeout;
 	type MinJobTimeout = MinJobTimeout;
 	type MillisecsPerBlock = ConstU64<{ crate::MILLI_SECS_PER_BLOCK }>;

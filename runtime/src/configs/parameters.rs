@@ -47,12 +47,25 @@ pub mod dynamic_params {
 		/// Share of its stake an absent provider loses. Bounds: 0 ..= 10 %.
 		#[codec(index = 7)]
 		pub static AbsentSlash: Perbill = Perbill::from_percent(1);
-		/// Share of its stake a provider outvoted by the majority loses. Bounds: 0 ..= 50 %.
+		/// Share of its stake an auditor contradicted by the audits' majority loses.
+		/// Bounds: 0 ..= 50 %.
 		#[codec(index = 8)]
 		pub static OutvotedSlash: Perbill = Perbill::from_percent(10);
-		/// A reporter's share of a slash. Bounds: 0 ..= 50 %.
+		/// A reporter's share of a slash (the auditor that found a confirmed fraud).
+		/// Bounds: 0 ..= 50 %.
 		#[codec(index = 9)]
 		pub static ReporterShare: Perbill = Perbill::from_percent(10);
+		/// The chance that an answer is audited. Bounds: 0 ..= 100 %.
+		#[codec(index = 10)]
+		pub static AuditChance: Perbill = Perbill::from_percent(5);
+		/// The chance that an answer of a provider with fewer than 20 completed jobs is
+		/// audited. Bounds: 0 ..= 100 %.
+		#[codec(index = 11)]
+		pub static NewcomerAuditChance: Perbill = Perbill::from_percent(25);
+		/// Share of its stake an executor loses when audits confirm its answer was
+		/// fraudulent. Bounds: 10 % ..= 100 %.
+		#[codec(index = 12)]
+		pub static FraudSlash: Perbill = Perbill::from_percent(50);
 	}
 }
 
@@ -93,6 +106,10 @@ pub fn check_bounds(p: &RuntimeParameters) -> Result<(), BoundsError> {
 		P::AbsentSlash(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(10)),
 		P::OutvotedSlash(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(50)),
 		P::ReporterShare(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(50)),
+		P::AuditChance(_, Some(v)) | P::NewcomerAuditChance(_, Some(v)) => {
+			within(v, Perbill::zero(), Perbill::one())
+		}
+		P::FraudSlash(_, Some(v)) => within(v, Perbill::from_percent(10), Perbill::one()),
 		_ => Ok(()),
 	}
 }

@@ -173,6 +173,9 @@ fn every_default_is_within_its_bounds() {
 			Parameters::AbsentSlash(AbsentSlash, Some(AbsentSlash::get())),
 			Parameters::OutvotedSlash(OutvotedSlash, Some(OutvotedSlash::get())),
 			Parameters::ReporterShare(ReporterShare, Some(ReporterShare::get())),
+			Parameters::AuditChance(AuditChance, Some(AuditChance::get())),
+			Parameters::NewcomerAuditChance(NewcomerAuditChance, Some(NewcomerAuditChance::get())),
+			Parameters::FraudSlash(FraudSlash, Some(FraudSlash::get())),
 		];
 		for p in all {
 			assert_eq!(check_bounds(&RuntimeParameters::Marketplace(p.clone())), Ok(()), "{p:?}");
@@ -194,6 +197,10 @@ fn parameters_outside_their_bounds_are_refused() {
 		(
 			m(Parameters::OutvotedSlash(OutvotedSlash, Some(Perbill::one()))),
 			BoundsError::AboveMaximum,
+		),
+		(
+			m(Parameters::FraudSlash(FraudSlash, Some(Perbill::from_percent(5)))),
+			BoundsError::BelowMinimum,
 		),
 	] {
 		assert_eq!(check_bounds(&p), Err(e), "{p:?}");

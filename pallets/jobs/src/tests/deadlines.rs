@@ -7,7 +7,7 @@ use crate::{AssignmentState, Deadlines, Event, JobStatus};
 fn an_absent_provider_is_slashed_and_replaced_once() {
 	new_test_ext(|| {
 		let model = market(2);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let [first] = assigned(job)[..] else { panic!() };
 		let (_, d) = diff(&[provider(first)], || run_to_block(1 + TIMEOUT));
 		// 1 % of the bond.
@@ -36,7 +36,7 @@ fn an_absent_provider_is_slashed_and_replaced_once() {
 fn a_job_nobody_answers_is_refunded_in_full_after_the_reassignment() {
 	new_test_ext(|| {
 		let model = market(2);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let (_, d) = diff(&[account(USER)], || run_to_block(1 + 2 * TIMEOUT));
 		assert_eq!(d, vec![(50, -50, 0)]);
 		let j = JobsStorage::<Test>::get(job).unwrap();
@@ -55,7 +55,7 @@ fn a_job_nobody_answers_is_refunded_in_full_after_the_reassignment() {
 fn without_a_replacement_the_job_is_refunded_at_the_first_deadline() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		run_to_block(1 + TIMEOUT);
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Refunded);
 		assert_eq!(funds(&account(USER)).escrow, 0);
@@ -63,31 +63,10 @@ fn without_a_replacement_the_job_is_refunded_at_the_first_deadline() {
 }
 
 #[test]
-fn the_answered_part_is_paid_and_the_missing_part_refunded() {
-	new_test_ext(|| {
-		let model = market(3);
-		let job = submit(USER, model, 10, 5, 3).unwrap();
-		let [a, b, _c] = assigned(job)[..] else { panic!() };
-		assert_ok!(answer(a, job, b"same", 4));
-		assert_ok!(answer(b, job, b"same", 4));
-		// No fourth provider: the absent one cannot be replaced, so the job is decided on
-		// the two answers at the first deadline.
-		let (_, d) = diff(&[account(USER)], || run_to_block(1 + TIMEOUT));
-		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(j.status, JobStatus::Settled);
-		let receipt = j.receipt.unwrap();
-		// Two providers × 4 tokens × ask 3 = 24 paid; the rest of 200 refunded.
-		assert_eq!(receipt.paid, 24);
-		assert_eq!(receipt.refund, 200 - 24);
-		assert_eq!(d, vec![(176, -200, 0)]);
-	});
-}
-
-#[test]
 fn a_result_before_the_deadline_unschedules_the_job() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_ok!(answer(0, job, b"x", 1));
 		assert!(Deadlines::<Test>::get(1 + TIMEOUT).is_empty());
 		run_to_block(1 + 3 * TIMEOUT);

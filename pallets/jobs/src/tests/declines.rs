@@ -14,7 +14,7 @@ fn record(n: u8) -> pallet_mosaic_providers::ProviderOf<Test> {
 fn a_declining_provider_keeps_its_bond_and_is_replaced_at_once() {
 	new_test_ext(|| {
 		let model = market(2);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let [first] = assigned(job)[..] else { panic!() };
 		let second = 1 - first;
 		let (r, d) = diff(&[provider(first), account(USER)], || decline(first, job));
@@ -47,7 +47,7 @@ fn a_declining_provider_keeps_its_bond_and_is_replaced_at_once() {
 fn a_decline_nobody_can_replace_refunds_the_job_in_full() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let (r, d) = diff(&[provider(0), account(USER)], || decline(0, job));
 		assert_ok!(r);
 		assert_eq!(d, vec![(0, 0, 0), (50, -50, 0)]);
@@ -61,31 +61,17 @@ fn a_decline_nobody_can_replace_refunds_the_job_in_full() {
 }
 
 #[test]
-fn a_decline_without_replacement_settles_on_the_answers_already_in() {
-	new_test_ext(|| {
-		let model = market(2);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
-		assert_ok!(answer(0, job, b"ok", 4));
-		assert_ok!(decline(1, job));
-		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(j.status, JobStatus::Settled);
-		assert_eq!(j.receipt.unwrap().paid, 4 * ASK);
-		assert_eq!(record(1).bond, MIN_BOND);
-	});
-}
-
-#[test]
 fn declines_end_when_the_jobs_assignments_are_used_up() {
 	new_test_ext(|| {
 		let model = market(5);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
-		// Redundancy 1 allows three assignments: the first and two replacements.
-		for _ in 0..3 {
+		let job = submit(USER, model, 10, 5).unwrap();
+		// A job has its executor and three replacements.
+		for _ in 0..4 {
 			let [n] = waiting(job)[..] else { panic!("one provider waits") };
 			assert_ok!(decline(n, job));
 		}
 		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!((j.status, j.assignments.len()), (JobStatus::Refunded, 3));
+		assert_eq!((j.status, j.assignments.len()), (JobStatus::Refunded, 4));
 		for n in 0..5 {
 			assert_eq!(record(n).bond, MIN_BOND);
 			assert_eq!(record(n).active_jobs, 0);
@@ -98,7 +84,7 @@ fn a_replacement_that_needs_longer_extends_the_deadline() {
 	new_test_ext(|| {
 		let model = register_model(0);
 		add_provider(0, model);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + TIMEOUT);
 		// A slower provider joins: 2 tokens per second, so 10 tokens take 5 blocks + 4.
 		let slow = ServingTerms { tokens_per_second: 2, ..TERMS };
@@ -121,14 +107,15 @@ fn only_an_assigned_provider_still_waiting_declines() {
 	new_test_ext(|| {
 		let model = market(3);
 		assert_noop!(decline(0, 7), Error::<Test>::JobNotFound);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
-		let [a, b] = assigned(job)[..] else { panic!() };
-		let outsider = 3 - a - b;
+		let job = submit(USER, model, 10, 5).unwrap();
+		let [a] = assigned(job)[..] else { panic!() };
+		let outsider = (a + 1) % 3;
 		assert_noop!(decline(outsider, job), Error::<Test>::NotAssigned);
-		assert_ok!(answer(a, job, b"x", 1));
+		assert_ok!(decline(a, job));
 		assert_noop!(decline(a, job), Error::<Test>::DuplicateResult);
-		assert_ok!(decline(b, job));
-		assert_noop!(decline(b, job), Error::<Test>::DuplicateResult);
+		let [b] = waiting(job)[..] else { panic!("a replacement waits") };
+		assert_ok!(submit_answer(b, job, b"x", 1));
+		assert_noop!(decline(b, job), Error::<Test>::JobNotPending);
 	});
 }
 
@@ -136,7 +123,7 @@ fn only_an_assigned_provider_still_waiting_declines() {
 fn a_decline_after_the_deadline_is_late() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		System::set_block_number(1 + TIMEOUT);
 		assert_noop!(decline(0, job), Error::<Test>::LateResult);
 	});
@@ -146,7 +133,7 @@ fn a_decline_after_the_deadline_is_late() {
 fn a_decline_must_be_signed_by_the_providers_operator_for_this_job_and_reason() {
 	new_test_ext(|| {
 		let model = market(2);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let [p] = assigned(job)[..] else { panic!() };
 		let reason = DeclineReason::ModelMissing;
 		let with = |sig| Jobs::decline_job(authorized(), job, provider(p), reason, sig);

@@ -1,5 +1,6 @@
 //! Tests of the jobs pallet, with the real models, providers and settlement pallets.
 
+mod audits;
 mod deadlines;
 mod declines;
 mod offchain;
@@ -91,7 +92,6 @@ pub fn submit(
 	model: ModelId,
 	max_tokens: u32,
 	bid: Balance,
-	redundancy: u8,
 ) -> Result<JobId, sp_runtime::DispatchError> {
 	let id = crate::NextJobId::<Test>::get();
 	Jobs::submit_job(
@@ -100,9 +100,26 @@ pub fn submit(
 		b"Once upon a time".to_vec(),
 		max_tokens,
 		bid,
-		redundancy,
 	)?;
 	Ok(id)
+}
+
+/// The token ids a test answer of `tokens` tokens carries.
+pub fn ids(tokens: u32) -> Vec<u32> {
+	(0..tokens).collect()
+}
+
+/// The executor of `job`, as an index.
+pub fn executor(job: JobId) -> u8 {
+	let j = JobsStorage::<Test>::get(job).unwrap();
+	let a = j.assignments.iter().rev().find(|a| a.role == crate::Role::Executor).unwrap();
+	index_of(&a.provider)
+}
+
+/// Runs blocks until `job`'s current deadline has passed (its challenge window closed).
+pub fn close_window(job: JobId) {
+	let deadline = JobsStorage::<Test>::get(job).unwrap().deadline;
+	run_to_block(deadline);
 }
 
 /// The index `n` of the provider account `who`.
@@ -134,20 +151,43 @@ pub fn waiting(job: JobId) -> Vec<u8> {
 /// Provider `n`'s operator signature over the attestation of `output` for `job`.
 pub fn sign(n: u8, job: JobId, output: &[u8], tokens: u32) -> MultiSignature {
 	let record = JobsStorage::<Test>::get(job).unwrap();
-	let payload = Jobs::attestation_payload(job, &record, output, tokens);
+	let payload = Jobs::attestation_payload(job, &record, output, &ids(tokens));
 	MultiSignature::Ed25519(operator_pair(n).sign(&payload.signing_bytes()))
 }
 
-/// Provider `n` answers `job` with `output` and `tokens`, correctly signed.
-pub fn answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
+/// Provider `n` answers `job` with `output` and `tokens` tokens, correctly signed; the job
+/// then waits out its challenge window.
+pub fn submit_answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
 	Jobs::submit_result(
 		authorized(),
 		job,
 		provider(n),
 		output.to_vec(),
-		tokens,
+		ids(tokens),
 		sign(n, job, output, tokens),
 	)
+}
+
+/// [`submit_answer`], then the challenge window passes: without an audit (the tests' audit
+/// chance is zero unless a test raises it), the job is paid.
+pub fn answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
+	submit_answer(n, job, output, tokens)?;
+	close_window(job);
+	Ok(())
+}
+
+/// Provider `n`'s operator signature over an audit `report` of `job`'s answer.
+pub fn sign_audit(n: u8, job: JobId, report: &mosaic_primitives::AuditReport) -> MultiSignature {
+	let j = JobsStorage::<Test>::get(job).unwrap();
+	let (output_hash, _) = j.outcome.unwrap_or_default();
+	let bytes =
+		crate::audit_signing_bytes(job, j.request_hash, output_hash, report, Jobs::genesis());
+	MultiSignature::Ed25519(operator_pair(n).sign(&bytes))
+}
+
+/// Provider `n` reports `report` on `job`'s answer.
+pub fn audit(n: u8, job: JobId, report: mosaic_primitives::AuditReport) -> DispatchResult {
+	Jobs::submit_audit(authorized(), job, provider(n), report, sign_audit(n, job, &report))
 }
 
 /// Provider `n`'s operator signature declining `job` for `reason`.

@@ -9,9 +9,10 @@ use crate::{
 use codec::{Decode, Encode};
 use frame_support::traits::Hooks;
 use mosaic_inference::{
-	InferenceError, InferenceExt, InferenceHost, InferenceOutput, InferenceRequest, Ticket,
+	AuditRequest, InferenceError, InferenceExt, InferenceHost, InferenceOutput, InferenceRequest,
+	Ticket,
 };
-use mosaic_primitives::OPERATOR_KEY_TYPE;
+use mosaic_primitives::{AuditReport, OPERATOR_KEY_TYPE};
 use sp_core::offchain::{
 	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
 	OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt,
@@ -27,7 +28,6 @@ const WORKER: u8 = 7;
 
 /// A mock engine: answers from a script, records every request. Inferences finish at once,
 /// unless `hold` is set: then they finish when `release` is called.
-#[derive(Default)]
 struct MockEngine {
 	script: Mutex<Vec<Result<InferenceOutput, InferenceError>>>,
 	requests: Mutex<Vec<InferenceRequest>>,
@@ -36,6 +36,31 @@ struct MockEngine {
 	hold: Mutex<bool>,
 	running: Mutex<Vec<(Ticket, Result<InferenceOutput, InferenceError>)>>,
 	finished: Mutex<Vec<(Ticket, Result<InferenceOutput, InferenceError>)>>,
+	/// What every audit reports.
+	audit_script: Mutex<Result<AuditReport, InferenceError>>,
+	audit_requests: Mutex<Vec<AuditRequest>>,
+	audits: Mutex<Vec<(Ticket, Result<AuditReport, InferenceError>)>>,
+}
+
+impl Default for MockEngine {
+	fn default() -> Self {
+		Self {
+			script: Default::default(),
+			requests: Default::default(),
+			panic_on_run: Default::default(),
+			instance: Default::default(),
+			hold: Default::default(),
+			running: Default::default(),
+			finished: Default::default(),
+			audit_script: Mutex::new(Ok(AuditReport {
+				tokens: 5,
+				spelled: true,
+				..Default::default()
+			})),
+			audit_requests: Default::default(),
+			audits: Default::default(),
+		}
+	}
 }
 
 impl MockEngine {
@@ -82,10 +107,21 @@ impl InferenceHost for MockEngine {
 		let at = finished.iter().position(|(t, _)| *t == ticket)?;
 		Some(finished.remove(at).1)
 	}
+	fn start_audit(&self, ticket: Ticket, request: AuditRequest) -> Result<(), InferenceError> {
+		let report = *self.audit_script.lock().unwrap();
+		self.audit_requests.lock().unwrap().push(request);
+		self.audits.lock().unwrap().push((ticket, report));
+		Ok(())
+	}
+	fn audited(&self, ticket: Ticket) -> Option<Result<AuditReport, InferenceError>> {
+		let mut audits = self.audits.lock().unwrap();
+		let at = audits.iter().position(|(t, _)| *t == ticket)?;
+		Some(audits.remove(at).1)
+	}
 }
 
 fn output(text: &[u8], tokens: u32) -> InferenceOutput {
-	InferenceOutput { output: text.to_vec(), tokens }
+	InferenceOutput { output: text.to_vec(), token_ids: (0..tokens).collect() }
 }
 
 /// A node: keystore with the worker's operator key, off-chain storage, a pool, an engine.
@@ -173,7 +209,7 @@ fn answers_an_assigned_job_with_a_result_that_settles_it() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		let job = submit(USER, model, 8, 10).unwrap();
 		run_worker();
 
 		let requests = node.engine.requests.lock().unwrap().clone();
@@ -191,18 +227,24 @@ fn answers_an_assigned_job_with_a_result_that_settles_it() {
 		);
 		let txs = pool(node);
 		assert_eq!(txs.len(), 1);
-		let JobsCall::submit_result { job: answered, output, tokens, .. } = (match &txs[0].function
-		{
-			RuntimeCall::Jobs(call) => call.clone(),
-			other => panic!("unexpected call {other:?}"),
-		}) else {
+		let JobsCall::submit_result { job: answered, output, token_ids, .. } =
+			(match &txs[0].function {
+				RuntimeCall::Jobs(call) => call.clone(),
+				other => panic!("unexpected call {other:?}"),
+			})
+		else {
 			panic!("a submit_result")
 		};
-		assert_eq!((answered, output.as_slice(), tokens), (job, &b"and they lived happily"[..], 5));
+		assert_eq!(
+			(answered, output.as_slice(), token_ids.len()),
+			(job, &b"and they lived happily"[..], 5)
+		);
 		assert_eq!(claim(job), Some(Claim::Submitted { at: 1 }));
 
 		// The transaction the worker built is accepted: provider, attestation and all.
 		assert_ok!(apply(&txs[0]));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Challenge);
+		close_window(job);
 		let record = JobsStorage::<Test>::get(job).unwrap();
 		assert_eq!(record.status, JobStatus::Settled);
 		assert_eq!(record.receipt.unwrap().paid, 5 * ASK);
@@ -214,7 +256,7 @@ fn never_runs_or_submits_a_job_twice() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		submit(USER, model, 8, 10, 1).unwrap();
+		submit(USER, model, 8, 10).unwrap();
 		run_worker();
 		// The same block's worker again, and the next blocks' (the result is not in yet).
 		run_worker();
@@ -234,7 +276,7 @@ fn a_restart_mid_inference_hands_the_job_on_instead_of_running_it_again() {
 		add_worker(node, model, ENGINE);
 		add_provider(0, model);
 		let job = (0..20)
-			.map(|_| submit(USER, model, 8, 10, 1).unwrap())
+			.map(|_| submit(USER, model, 8, 10).unwrap())
 			.find(|job| assigned(*job) == vec![WORKER])
 			.expect("the worker's provider is drawn for some job");
 		// The node dies while the engine runs: the claim was written before it started.
@@ -296,7 +338,7 @@ fn a_missing_model_is_declined_and_the_job_refunded_without_a_slash() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		let job = submit(USER, model, 8, 10).unwrap();
 		node.engine.then(Err(InferenceError::ModelMissing));
 		run_worker();
 		run_to_block(2);
@@ -328,7 +370,7 @@ fn every_engine_failure_becomes_a_decline_never_a_slash() {
 		with_node(true, |node| {
 			let model = register_model(1_000);
 			add_worker(node, model, ENGINE);
-			let job = submit(USER, model, 8, 10, 1).unwrap();
+			let job = submit(USER, model, 8, 10).unwrap();
 			node.engine.then(Err(error));
 			run_worker();
 			let tx = assert_pooled_decline(node, job, reason);
@@ -347,7 +389,7 @@ fn a_job_beyond_the_engines_queue_is_declined_not_retried() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		let job = submit(USER, model, 8, 10).unwrap();
 		node.engine.then(Err(InferenceError::Busy));
 		run_worker();
 		assert_pooled_decline(node, job, DeclineReason::Busy);
@@ -363,7 +405,7 @@ fn a_job_for_another_engine_is_declined_without_running() {
 		let model = register_model(1_000);
 		let other = H256::repeat_byte(0x0e);
 		add_worker(node, model, other);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		let job = submit(USER, model, 8, 10).unwrap();
 		run_worker();
 		assert_eq!(node.engine.runs(), 0);
 		assert_pooled_decline(node, job, DeclineReason::EngineMismatch);
@@ -379,7 +421,7 @@ fn a_node_without_an_engine_does_nothing() {
 	with_node(false, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		let job = submit(USER, model, 8, 10).unwrap();
 		run_worker();
 		assert!(pool(node).is_empty());
 		assert_eq!(claim(job), None);
@@ -391,7 +433,7 @@ fn only_jobs_assigned_to_the_keystores_providers_are_run() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_provider(0, model);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		let job = submit(USER, model, 8, 10).unwrap();
 		assert_eq!(assigned(job), vec![0]);
 		add_worker(node, model, ENGINE);
 		run_worker();
@@ -406,7 +448,7 @@ fn a_long_inference_does_not_hold_the_worker_and_is_collected_later() {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
 		*node.engine.hold.lock().unwrap() = true;
-		let first = submit(USER, model, 8, 10, 1).unwrap();
+		let first = submit(USER, model, 8, 10).unwrap();
 		run_worker();
 		// The worker started it and returned: nothing to send yet, the claim says running.
 		assert_eq!(node.engine.runs(), 1);
@@ -415,7 +457,7 @@ fn a_long_inference_does_not_hold_the_worker_and_is_collected_later() {
 		// The next block's worker starts the next job meanwhile, and does not start the
 		// first again.
 		run_to_block(2);
-		let second = submit(USER, model, 8, 10, 1).unwrap();
+		let second = submit(USER, model, 8, 10).unwrap();
 		run_worker();
 		assert_eq!(node.engine.runs(), 2);
 		assert!(pool(node).is_empty());
@@ -441,8 +483,8 @@ fn results_are_authorized_transactions_with_no_signer_and_no_nonce() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		let first = submit(USER, model, 8, 10, 1).unwrap();
-		let second = submit(USER, model, 8, 10, 1).unwrap();
+		let first = submit(USER, model, 8, 10).unwrap();
+		let second = submit(USER, model, 8, 10).unwrap();
 		run_worker();
 		let txs = pool(node);
 		assert_eq!(txs.len(), 2);
@@ -453,7 +495,7 @@ fn results_are_authorized_transactions_with_no_signer_and_no_nonce() {
 		assert_ok!(r.1);
 		assert_eq!(d, vec![(0, 0, 0)]);
 		for job in [first, second] {
-			assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+			assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Challenge);
 		}
 		assert_eq!(frame_system::Pallet::<Test>::account_nonce(&node.operator), 0);
 	})
@@ -464,7 +506,7 @@ fn a_result_the_pool_lost_is_sent_again_until_it_lands() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		let job = submit(USER, model, 8, 10).unwrap();
 		run_worker();
 		let sent = pool(node);
 		assert_eq!(sent.len(), 1);
@@ -482,7 +524,7 @@ fn a_result_the_pool_lost_is_sent_again_until_it_lands() {
 		assert_eq!(node.engine.runs(), 1);
 		assert_eq!(claim(job), Some(Claim::Submitted { at: 1 + u64::from(RESEND_AFTER) }));
 		assert_ok!(apply(&again[0]));
-		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Challenge);
 		// Once on chain, it is not sent again.
 		node.pool.write().transactions.clear();
 		run_to_block(1 + 3 * u64::from(RESEND_AFTER));
@@ -496,7 +538,7 @@ fn a_different_job_under_the_same_id_after_a_reorg_is_a_different_claim() {
 	with_node(true, |node| {
 		let model = register_model(1_000);
 		add_worker(node, model, ENGINE);
-		let job = submit(USER, model, 8, 10, 1).unwrap();
+		let job = submit(USER, model, 8, 10).unwrap();
 		run_worker();
 		assert_eq!(node.engine.runs(), 1);
 		// The fork that had this job is gone; on the new fork another job (another prompt)
@@ -509,5 +551,71 @@ fn a_different_job_under_the_same_id_after_a_reorg_is_a_different_claim() {
 		run_to_block(2);
 		run_worker();
 		assert_eq!(node.engine.runs(), 2, "the other job is run, not skipped");
+	})
+}
+
+#[test]
+fn audits_the_answer_it_is_drawn_for_with_the_executors_output_and_tokens() {
+	with_node(true, |node| {
+		AuditChance::set(sp_runtime::Perbill::one());
+		let model = register_model(1_000);
+		add_provider(1, model);
+		let job = submit(USER, model, 8, 10).unwrap();
+		// The worker's provider joins after the job was given to provider 1.
+		add_worker(node, model, H256::repeat_byte(0x01));
+		assert_ok!(submit_answer(1, job, b"their answer", 3));
+		close_window(job);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Auditing);
+		run_worker();
+		// An auditor runs any engine: its fingerprint differs from the executor's.
+		let requests = node.engine.audit_requests.lock().unwrap().clone();
+		assert_eq!(
+			requests,
+			vec![AuditRequest {
+				job,
+				model_hash: j.model_hash.0,
+				request: mosaic_primitives::JobRequest::text(b"Once upon a time".to_vec()),
+				max_tokens: 8,
+				output: b"their answer".to_vec(),
+				token_ids: vec![0, 1, 2],
+			}]
+		);
+		assert_eq!(node.engine.runs(), 0, "an audit is not a run");
+		let txs = pool(node);
+		assert_eq!(txs.len(), 1);
+		let RuntimeCall::Jobs(JobsCall::submit_audit { auditor, .. }) = &txs[0].function else {
+			panic!("a submit_audit")
+		};
+		assert_eq!(auditor, &provider(WORKER));
+		assert_ok!(apply(&txs[0]));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		// Not audited twice.
+		run_to_block(System::block_number() + 1);
+		run_worker();
+		assert_eq!(node.engine.audit_requests.lock().unwrap().len(), 1);
+	})
+}
+
+#[test]
+fn an_audit_the_engine_cannot_run_is_declined() {
+	with_node(true, |node| {
+		AuditChance::set(sp_runtime::Perbill::one());
+		let model = register_model(1_000);
+		add_provider(1, model);
+		let job = submit(USER, model, 8, 10).unwrap();
+		add_worker(node, model, ENGINE);
+		assert_ok!(submit_answer(1, job, b"their answer", 3));
+		close_window(job);
+		*node.engine.audit_script.lock().unwrap() = Err(InferenceError::ModelMissing);
+		run_worker();
+		let txs = pool(node);
+		let RuntimeCall::Jobs(JobsCall::decline_job { reason, .. }) = &txs[0].function else {
+			panic!("a decline")
+		};
+		assert_eq!(*reason, DeclineReason::ModelMissing);
+		assert_ok!(apply(&txs[0]));
+		// Nobody else can audit: the answer is paid.
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 	})
 }

@@ -2,8 +2,9 @@
 //! after every block and the total issuance checked to never move.
 //!
 //! Providers join, serve on random terms, pause, top up, unbond and leave; users submit
-//! jobs; assigned providers answer right, wrong, decline, or stay silent; blocks pass and
-//! deadlines fire.
+//! jobs; executors answer right, wrong, decline, or stay silent; audits are drawn (each seed
+//! its own audit chance) and auditors report honest or fraud, decline, or stay silent;
+//! committees decide; blocks pass and deadlines and challenge windows close.
 
 use super::*;
 use crate::JobStatus;
@@ -27,6 +28,9 @@ const PROVIDERS: u8 = 12;
 thread_local! {
 	/// Calls made by the generator (steps and reactions), for the total the test requires.
 	static CALLS: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+	/// Audit reports, confirmed frauds and overruled auditors seen: the lifecycle's rarer
+	/// paths must be exercised too.
+	static AUDITS: core::cell::Cell<(u64, u64, u64)> = const { core::cell::Cell::new((0, 0, 0)) };
 }
 
 fn count_call() {
@@ -67,45 +71,53 @@ fn step(rng: &mut Rng, models: &[ModelId]) {
 		10 => Providers::deregister(origin),
 		_ => {
 			let user = 3 + rng.below(USERS as u64) as u8;
-			submit(
-				user,
-				model,
-				1 + rng.below(50) as u32,
-				1 + rng.below(6) as Balance,
-				1 + rng.below(3) as u8,
-			)
-			.map(|_| ())
+			submit(user, model, 1 + rng.below(50) as u32, 1 + rng.below(6) as Balance).map(|_| ())
 		}
 	};
 }
 
-/// Assigned providers answer (mostly right), decline, or stay silent.
+/// Whether the job waits for executors or auditors.
+fn open(job: JobId) -> bool {
+	JobsStorage::<Test>::get(job)
+		.is_some_and(|j| matches!(j.status, JobStatus::Pending | JobStatus::Auditing))
+}
+
+/// An auditor's report: honest, or a finding of fraud (too many misses).
+fn report(honest: bool) -> mosaic_primitives::AuditReport {
+	mosaic_primitives::AuditReport {
+		tokens: 5,
+		spelled: true,
+		misses: if honest { 0 } else { 5 },
+		end_miss: false,
+		z_milli: 0,
+		mean_logprob_milli: -1_000,
+	}
+}
+
+/// Executors answer (mostly right), decline, or stay silent; auditors report (mostly
+/// honest), decline, or stay silent.
 fn react(rng: &mut Rng) {
-	let pending: Vec<JobId> = JobsStorage::<Test>::iter()
-		.filter(|(_, j)| j.status == JobStatus::Pending)
-		.map(|(id, _)| id)
-		.collect();
-	for job in pending {
+	let jobs: Vec<JobId> =
+		JobsStorage::<Test>::iter().filter(|(id, _)| open(*id)).map(|(id, _)| id).collect();
+	for job in jobs {
 		for n in waiting(job) {
-			if JobsStorage::<Test>::get(job).is_none_or(|j| j.status != JobStatus::Pending) {
+			let Some(j) = JobsStorage::<Test>::get(job) else { break };
+			if !open(job) {
 				break;
 			}
+			let auditing = j.status == JobStatus::Auditing;
 			let action = rng.below(10);
 			if action <= 6 {
 				count_call();
 			}
-			match action {
-				0..=4 => {
-					let _ = answer(n, job, b"the right answer", 5);
-				}
-				5 => {
-					let _ = answer(n, job, &[n; 8], 5);
-				}
-				6 => {
-					let _ = decline(n, job);
-				}
-				_ => {} // silent
-			}
+			let _ = match (action, auditing) {
+				(0..=4, false) => submit_answer(n, job, b"the right answer", 5),
+				(5, false) => submit_answer(n, job, &[n; 8], 5),
+				(0..=4, true) => audit(n, job, report(true)),
+				(5, true) => audit(n, job, report(false)),
+				(6, _) => decline(n, job),
+				_ => Ok(()), // silent
+			};
 		}
 	}
 }
@@ -113,6 +125,7 @@ fn react(rng: &mut Rng) {
 fn run(seed: u64, blocks: u64) {
 	new_test_ext(|| {
 		let mut rng = Rng(seed | 1);
+		AuditChance::set(sp_runtime::Perbill::from_percent(rng.below(101) as u32));
 		let models = [register_model(0), register_model(1_000), register_model(MAX_ROYALTY)];
 		let issuance = Balances::total_issuance();
 		for _ in 0..blocks {
@@ -128,20 +141,38 @@ fn run(seed: u64, blocks: u64) {
 		// Let every job run out, then nothing may stay held for jobs.
 		run_to_block(System::block_number() + 4 * (MAX_TIMEOUT + 8));
 		check_invariants();
+		for record in System::events() {
+			let RuntimeEvent::Jobs(event) = record.event else { continue };
+			AUDITS.with(|a| {
+				let (r, f, o) = a.get();
+				a.set(match event {
+					crate::Event::AuditReported { .. } => (r + 1, f, o),
+					crate::Event::FraudConfirmed { .. } => (r, f + 1, o),
+					crate::Event::AuditorOverruled { .. } => (r, f, o + 1),
+					_ => (r, f, o),
+				})
+			});
+		}
 		for user in 3..3 + USERS {
 			assert_eq!(funds(&account(user)).escrow, 0, "escrow left behind (seed {seed})");
 		}
-		assert!(JobsStorage::<Test>::iter().all(|(_, j)| j.status != JobStatus::Pending));
+		assert!(JobsStorage::<Test>::iter().all(|(_, j)| !j.status.is_open()));
 	});
 }
 
 #[test]
 fn random_marketplace_histories_keep_every_invariant() {
 	CALLS.with(|c| c.set(0));
+	AUDITS.with(|a| a.set((0, 0, 0)));
 	for seed in 0..200u64 {
 		run(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15), 220);
 	}
 	let calls = CALLS.with(|c| c.get());
-	println!("{calls} random calls");
+	let (reports, frauds, overruled) = AUDITS.with(|a| a.get());
+	println!(
+		"{calls} random calls; {reports} audit reports, {frauds} frauds confirmed, \
+		 {overruled} auditors overruled"
+	);
 	assert!(calls >= 100_000, "only {calls} random calls");
+	assert!(reports > 0 && frauds > 0 && overruled > 0, "the audit paths were not exercised");
 }

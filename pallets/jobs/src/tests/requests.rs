@@ -28,7 +28,7 @@ fn submit_request(
 	request: JobRequest,
 	max_tokens: u32,
 ) -> sp_runtime::DispatchResult {
-	Jobs::submit_request(RuntimeOrigin::signed(account(USER)), model, request, max_tokens, 5, 1)
+	Jobs::submit_request(RuntimeOrigin::signed(account(USER)), model, request, max_tokens, 5)
 }
 
 #[test]

@@ -1,8 +1,8 @@
-//! Submitting results: who may, what is checked, and the majority decision.
+//! Submitting results: who may, what is checked, and the challenge window before payment.
 
 use super::*;
 use crate::{Error, Event, JobStatus, Results};
-use codec::Decode;
+use codec::{Decode, Encode};
 use frame_support::assert_noop;
 use mosaic_primitives::AttestationPayload;
 
@@ -10,7 +10,7 @@ use mosaic_primitives::AttestationPayload;
 fn a_single_answer_stands_and_settles_the_job() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_ok!(answer(0, job, b"hello world", 4));
 		let j = JobsStorage::<Test>::get(job).unwrap();
 		let h = H256(sp_io::hashing::blake2_256(b"hello world"));
@@ -30,7 +30,7 @@ fn the_stored_attestation_verifies_later() {
 	new_test_ext(|| {
 		use sp_runtime::traits::Verify;
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_ok!(answer(0, job, b"receipt", 2));
 		let j = JobsStorage::<Test>::get(job).unwrap();
 		let r = Results::<Test>::get(job, provider(0)).unwrap();
@@ -41,6 +41,7 @@ fn the_stored_attestation_verifies_later() {
 			max_tokens: j.max_tokens,
 			output_hash: H256(sp_io::hashing::blake2_256(&r.output)),
 			tokens: r.tokens,
+			tokens_hash: H256(sp_io::hashing::blake2_256(&r.token_ids.encode())),
 			engine: j.engine,
 			genesis: H256::decode(&mut System::block_hash(0).as_ref()).unwrap(),
 		};
@@ -55,7 +56,7 @@ fn the_stored_attestation_verifies_later() {
 fn only_an_assigned_providers_operator_may_answer() {
 	new_test_ext(|| {
 		let model = market(3);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let other = (0..3).find(|n| !assigned(job).contains(n)).unwrap();
 		assert_noop!(answer(other, job, b"x", 1), Error::<Test>::NotAssigned);
 		// An answer for the assigned provider, signed by another provider's operator key.
@@ -66,7 +67,7 @@ fn only_an_assigned_providers_operator_may_answer() {
 				job,
 				provider(p),
 				b"x".to_vec(),
-				1,
+				ids(1),
 				sign(other, job, b"x", 1)
 			),
 			Error::<Test>::BadAttestation
@@ -78,7 +79,7 @@ fn only_an_assigned_providers_operator_may_answer() {
 				job,
 				provider(p),
 				b"x".to_vec(),
-				1,
+				ids(1),
 				sign(p, job, b"x", 1)
 			),
 			sp_runtime::DispatchError::BadOrigin
@@ -90,10 +91,11 @@ fn only_an_assigned_providers_operator_may_answer() {
 fn a_duplicate_result_is_refused() {
 	new_test_ext(|| {
 		let model = market(3);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let p = assigned(job)[0];
-		assert_ok!(answer(p, job, b"x", 1));
-		assert_noop!(answer(p, job, b"x", 1), Error::<Test>::DuplicateResult);
+		assert_ok!(submit_answer(p, job, b"x", 1));
+		// In its challenge window the job waits for no answer.
+		assert_noop!(submit_answer(p, job, b"x", 1), Error::<Test>::JobNotPending);
 	});
 }
 
@@ -103,10 +105,10 @@ fn results_for_unknown_or_closed_jobs_are_refused() {
 		let model = market(1);
 		let any_signature = MultiSignature::Ed25519(operator_pair(0).sign(b"x"));
 		assert_noop!(
-			Jobs::submit_result(authorized(), 7, provider(0), b"x".to_vec(), 1, any_signature),
+			Jobs::submit_result(authorized(), 7, provider(0), b"x".to_vec(), ids(1), any_signature),
 			Error::<Test>::JobNotFound
 		);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_ok!(answer(0, job, b"x", 1));
 		assert_noop!(answer(0, job, b"x", 1), Error::<Test>::JobNotPending);
 	});
@@ -116,7 +118,7 @@ fn results_for_unknown_or_closed_jobs_are_refused() {
 fn an_oversized_output_is_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_noop!(answer(0, job, &[b'a'; 65], 1), Error::<Test>::OutputTooLong);
 		assert_ok!(answer(0, job, &[b'a'; 64], 1));
 	});
@@ -126,7 +128,7 @@ fn an_oversized_output_is_refused() {
 fn more_tokens_than_max_tokens_are_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_noop!(answer(0, job, b"x", 11), Error::<Test>::TooManyTokens);
 	});
 }
@@ -135,11 +137,11 @@ fn more_tokens_than_max_tokens_are_refused() {
 fn a_bad_attestation_signature_is_refused() {
 	new_test_ext(|| {
 		let model = market(2);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let p = assigned(job)[0];
 		let other = 1 - p;
 		let submit_with =
-			|sig| Jobs::submit_result(authorized(), job, provider(p), b"x".to_vec(), 1, sig);
+			|sig| Jobs::submit_result(authorized(), job, provider(p), b"x".to_vec(), ids(1), sig);
 		// Signed by another key.
 		assert_noop!(submit_with(sign(other, job, b"x", 1)), Error::<Test>::BadAttestation);
 		// Signed over another output or token count.
@@ -153,101 +155,10 @@ fn a_bad_attestation_signature_is_refused() {
 fn a_result_after_the_deadline_is_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		// At the deadline block itself the answer is late (on_initialize already ran).
 		System::set_block_number(1 + TIMEOUT);
 		assert_noop!(answer(0, job, b"x", 1), Error::<Test>::LateResult);
-	});
-}
-
-#[test]
-fn the_majority_output_wins_and_the_dissenter_is_slashed() {
-	new_test_ext(|| {
-		let model = market(3);
-		let job = submit(USER, model, 10, 5, 3).unwrap();
-		let [a, b, c] = assigned(job)[..] else { panic!() };
-		assert_ok!(answer(a, job, b"right", 3));
-		assert_ok!(answer(b, job, b"wrong", 3));
-		let (r, d) = diff(&[provider(b)], || answer(c, job, b"right", 3));
-		assert_ok!(r);
-		// 10 % of the dissenter's bond.
-		assert_eq!(d, vec![(0, 0, -(MIN_BOND as i128) / 10)]);
-		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(j.status, JobStatus::Settled);
-		assert_eq!(j.outcome, Some((H256(sp_io::hashing::blake2_256(b"right")), 3)));
-		System::assert_has_event(
-			Event::ProviderOutvoted { job, provider: provider(b), slashed: MIN_BOND / 10 }.into(),
-		);
-		let rep =
-			|n| pallet_mosaic_providers::Providers::<Test>::get(provider(n)).unwrap().reputation;
-		assert_eq!((rep(a).completed, rep(b).outvoted, rep(c).completed), (1, 1, 1));
-	});
-}
-
-#[test]
-fn the_same_output_with_different_token_counts_does_not_agree() {
-	new_test_ext(|| {
-		let model = market(3);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
-		let [a, b] = assigned(job)[..] else { panic!() };
-		assert_ok!(answer(a, job, b"out", 3));
-		assert_ok!(answer(b, job, b"out", 4));
-		// No majority: a tie-breaker was drawn.
-		assert_eq!(waiting(job).len(), 1);
-	});
-}
-
-#[test]
-fn a_tie_is_broken_by_one_more_provider() {
-	new_test_ext(|| {
-		let model = market(3);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
-		let [a, b] = assigned(job)[..] else { panic!() };
-		assert_ok!(answer(a, job, b"one", 2));
-		assert_ok!(answer(b, job, b"two", 2));
-		let [t] = waiting(job)[..] else { panic!("a tie-breaker is waiting") };
-		System::assert_has_event(Event::TieBreakerDrawn { job, provider: provider(t) }.into());
-		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Pending);
-		assert_ok!(answer(t, job, b"two", 2));
-		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(j.status, JobStatus::Settled);
-		assert_eq!(j.outcome, Some((H256(sp_io::hashing::blake2_256(b"two")), 2)));
-		System::assert_has_event(
-			Event::ProviderOutvoted { job, provider: provider(a), slashed: MIN_BOND / 10 }.into(),
-		);
-	});
-}
-
-#[test]
-fn a_tie_without_a_tie_breaker_is_refunded_and_nobody_is_slashed() {
-	new_test_ext(|| {
-		let model = market(2);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
-		let [a, b] = assigned(job)[..] else { panic!() };
-		assert_ok!(answer(a, job, b"one", 2));
-		let (r, d) = diff(&[account(USER), provider(a), provider(b)], || answer(b, job, b"two", 2));
-		assert_ok!(r);
-		assert_eq!(d, vec![(150, -150, 0), (0, 0, 0), (0, 0, 0)]);
-		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Refunded);
-		System::assert_last_event(
-			Event::JobRefunded { job, owner: account(USER), amount: 150 }.into(),
-		);
-	});
-}
-
-#[test]
-fn a_tie_breaker_that_agrees_with_nobody_ends_in_a_refund() {
-	new_test_ext(|| {
-		let model = market(3);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
-		let [a, b] = assigned(job)[..] else { panic!() };
-		assert_ok!(answer(a, job, b"one", 2));
-		assert_ok!(answer(b, job, b"two", 2));
-		let [t] = waiting(job)[..] else { panic!() };
-		assert_ok!(answer(t, job, b"three", 2));
-		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!((j.status, j.escrow), (JobStatus::Refunded, 0));
-		assert_eq!(funds(&account(USER)).escrow, 0);
 	});
 }
 
@@ -257,14 +168,14 @@ fn the_pool_takes_valid_results_only_and_one_per_job_and_provider() {
 	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
 	new_test_ext(|| {
 		let model = market(2);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let p = assigned(job)[0];
 		let validity = |n: u8, output: &[u8], sig| {
 			crate::Call::<Test>::submit_result {
 				job,
 				provider: provider(n),
 				output: output.to_vec(),
-				tokens: 1,
+				token_ids: ids(1),
 				signature: sig,
 			}
 			.authorize(TransactionSource::External)

@@ -9,7 +9,7 @@ use pallet_mosaic_settlement::{Event as SettlementEvent, Payee};
 fn a_paid_job_splits_exactly_between_provider_creator_treasury_and_refund() {
 	new_test_ext(|| {
 		let model = market(1); // royalty 10 %, ask 3; protocol fee 5 %
-		let job = submit(USER, model, 100, 5, 1).unwrap();
+		let job = submit(USER, model, 100, 5).unwrap();
 		let issuance = Balances::total_issuance();
 		let who = [account(USER), provider(0), account(CREATOR), treasury()];
 		let (r, d) = diff(&who, || answer(0, job, b"forty tokens", 40));
@@ -51,7 +51,7 @@ fn the_price_is_the_ask_never_the_bid() {
 	new_test_ext(|| {
 		let model = register_model(0);
 		add_provider_with(0, model, 2, ENGINE);
-		let job = submit(USER, model, 10, 1_000, 1).unwrap();
+		let job = submit(USER, model, 10, 1_000).unwrap();
 		assert_ok!(answer(0, job, b"x", 10));
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().receipt.unwrap().paid, 20);
 	});
@@ -62,7 +62,7 @@ fn one_token_at_the_smallest_price_goes_entirely_to_the_provider() {
 	new_test_ext(|| {
 		let model = register_model(MAX_ROYALTY);
 		add_provider_with(0, model, 1, ENGINE);
-		let job = submit(USER, model, 1, 1, 1).unwrap();
+		let job = submit(USER, model, 1, 1).unwrap();
 		let (_, d) = diff(&[provider(0), account(CREATOR)], || answer(0, job, b"x", 1));
 		assert_eq!(d, vec![(1, 0, 0), (0, 0, 0)]);
 	});
@@ -72,7 +72,7 @@ fn one_token_at_the_smallest_price_goes_entirely_to_the_provider() {
 fn zero_tokens_cost_nothing() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		let (_, d) = diff(&[account(USER)], || answer(0, job, b"", 0));
 		assert_eq!(d, vec![(50, -50, 0)]);
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
@@ -83,9 +83,9 @@ fn zero_tokens_cost_nothing() {
 fn royalty_changes_apply_only_to_jobs_submitted_afterwards() {
 	new_test_ext(|| {
 		let model = market(1); // 10 %
-		let before = submit(USER, model, 100, 5, 1).unwrap();
+		let before = submit(USER, model, 100, 5).unwrap();
 		assert_ok!(Models::set_royalty(RuntimeOrigin::signed(account(CREATOR)), model, 2_000));
-		let after = submit(USER, model, 100, 5, 1).unwrap();
+		let after = submit(USER, model, 100, 5).unwrap();
 		assert_ok!(answer(0, before, b"x", 100)); // cost 300
 		assert_ok!(answer(0, after, b"x", 100));
 		let royalty = |job| JobsStorage::<Test>::get(job).unwrap().receipt.unwrap().royalty;
@@ -97,9 +97,9 @@ fn royalty_changes_apply_only_to_jobs_submitted_afterwards() {
 fn protocol_fee_changes_apply_only_to_jobs_submitted_afterwards() {
 	new_test_ext(|| {
 		let model = market(1); // fee 5 %, royalty 10 %, ask 3
-		let before = submit(USER, model, 100, 5, 1).unwrap();
+		let before = submit(USER, model, 100, 5).unwrap();
 		crate::mock::ProtocolFee::set(sp_runtime::Permill::from_percent(20));
-		let after = submit(USER, model, 100, 5, 1).unwrap();
+		let after = submit(USER, model, 100, 5).unwrap();
 		assert_ok!(answer(0, before, b"x", 100)); // cost 300
 		assert_ok!(answer(0, after, b"x", 100));
 		let fee = |job| JobsStorage::<Test>::get(job).unwrap().receipt.unwrap().protocol_fee;
@@ -111,26 +111,11 @@ fn protocol_fee_changes_apply_only_to_jobs_submitted_afterwards() {
 fn a_deprecated_or_removed_model_still_finishes_its_jobs() {
 	new_test_ext(|| {
 		let model = market(1);
-		let job = submit(USER, model, 10, 5, 1).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_ok!(Models::deprecate(RuntimeOrigin::root(), model));
 		assert_ok!(Models::remove_model(RuntimeOrigin::root(), model));
 		assert_ok!(answer(0, job, b"x", 10));
 		let receipt = JobsStorage::<Test>::get(job).unwrap().receipt.unwrap();
 		assert_eq!((receipt.paid, receipt.royalty), (30, 3));
-	});
-}
-
-#[test]
-fn every_agreeing_provider_is_paid_for_its_tokens() {
-	new_test_ext(|| {
-		let model = market(3);
-		let job = submit(USER, model, 10, 5, 3).unwrap();
-		for n in assigned(job) {
-			assert_ok!(answer(n, job, b"agreed", 10));
-		}
-		let receipt = JobsStorage::<Test>::get(job).unwrap().receipt.unwrap();
-		// 3 × 10 × 3 = 90 of an escrow of 10 × 5 × 4 = 200.
-		assert_eq!((receipt.paid, receipt.refund), (90, 110));
-		assert_eq!(receipt.royalty + receipt.protocol_fee + receipt.providers, receipt.paid);
 	});
 }

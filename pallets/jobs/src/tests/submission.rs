@@ -9,10 +9,10 @@ use mosaic_primitives::{JobRequest, ModelRegistry, ServingTerms};
 fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
 	new_test_ext(|| {
 		let model = market(3);
-		let (job, d) = diff(&[account(USER)], || submit(USER, model, 10, 5, 1).unwrap());
+		let (job, d) = diff(&[account(USER)], || submit(USER, model, 10, 5).unwrap());
 		assert_eq!(d, vec![(-50, 50, 0)]);
 		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!((j.escrow, j.status, j.redundancy), (50, JobStatus::Pending, 1));
+		assert_eq!((j.escrow, j.status, j.sampled), (50, JobStatus::Pending, false));
 		assert_eq!(j.assignments.len(), 1);
 		assert_eq!(j.assignments[0].price, ASK);
 		assert_eq!(j.deadline, 1 + TIMEOUT);
@@ -40,25 +40,11 @@ fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
 }
 
 #[test]
-fn redundant_jobs_escrow_one_more_slot_for_a_tie_breaker() {
-	new_test_ext(|| {
-		let model = market(5);
-		let job = submit(USER, model, 10, 5, 3).unwrap();
-		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(j.escrow, 10 * 5 * 4);
-		let mut a = assigned(job);
-		a.sort();
-		a.dedup();
-		assert_eq!(a.len(), 3, "three distinct providers");
-	});
-}
-
-#[test]
 fn an_oversized_or_empty_prompt_is_refused() {
 	new_test_ext(|| {
 		let model = market(1);
 		let submit_prompt =
-			|p: Vec<u8>| Jobs::submit_job(RuntimeOrigin::signed(account(USER)), model, p, 10, 5, 1);
+			|p: Vec<u8>| Jobs::submit_job(RuntimeOrigin::signed(account(USER)), model, p, 10, 5);
 		assert_noop!(submit_prompt(vec![b'a'; 65]), Error::<Test>::PromptTooLong);
 		assert_noop!(submit_prompt(vec![]), Error::<Test>::EmptyPrompt);
 		assert_ok!(submit_prompt(vec![b'a'; 64]));
@@ -69,19 +55,19 @@ fn an_oversized_or_empty_prompt_is_refused() {
 fn unknown_and_deprecated_models_are_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		assert_noop!(submit(USER, 42, 10, 5, 1), Error::<Test>::ModelNotRegistered);
+		assert_noop!(submit(USER, 42, 10, 5), Error::<Test>::ModelNotRegistered);
 		assert_ok!(Models::deprecate(RuntimeOrigin::signed(account(CREATOR)), model));
-		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::ModelDeprecated);
+		assert_noop!(submit(USER, model, 10, 5), Error::<Test>::ModelDeprecated);
 	});
 }
 
 #[test]
-fn zero_max_tokens_and_bad_redundancy_are_refused() {
+fn zero_or_too_many_max_tokens_are_refused() {
 	new_test_ext(|| {
-		let model = market(4);
-		assert_noop!(submit(USER, model, 0, 5, 1), Error::<Test>::ZeroMaxTokens);
-		assert_noop!(submit(USER, model, 10, 5, 0), Error::<Test>::BadRedundancy);
-		assert_noop!(submit(USER, model, 10, 5, 4), Error::<Test>::BadRedundancy);
+		let model = market(1);
+		assert_noop!(submit(USER, model, 0, 5), Error::<Test>::ZeroMaxTokens);
+		// MaxOutputTokens is 120 in the tests.
+		assert_noop!(submit(USER, model, 121, 5), Error::<Test>::MaxTokensTooLarge);
 	});
 }
 
@@ -89,7 +75,7 @@ fn zero_max_tokens_and_bad_redundancy_are_refused() {
 fn a_bid_below_every_ask_is_refused() {
 	new_test_ext(|| {
 		let model = market(2);
-		assert_noop!(submit(USER, model, 10, ASK - 1, 1), Error::<Test>::BidBelowEveryAsk);
+		assert_noop!(submit(USER, model, 10, ASK - 1), Error::<Test>::BidBelowEveryAsk);
 	});
 }
 
@@ -97,53 +83,11 @@ fn a_bid_below_every_ask_is_refused() {
 fn without_eligible_providers_nothing_is_held() {
 	new_test_ext(|| {
 		let model = register_model(0);
-		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::NoEligibleProvider);
+		assert_noop!(submit(USER, model, 10, 5), Error::<Test>::NoEligibleProvider);
 		add_provider(0, model);
 		assert_ok!(Providers::pause(RuntimeOrigin::signed(provider(0))));
-		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::NoEligibleProvider);
+		assert_noop!(submit(USER, model, 10, 5), Error::<Test>::NoEligibleProvider);
 		assert_eq!(funds(&account(USER)).escrow, 0);
-	});
-}
-
-#[test]
-fn too_few_providers_for_the_redundancy_are_refused() {
-	new_test_ext(|| {
-		let model = market(2);
-		assert_noop!(submit(USER, model, 10, 5, 3), Error::<Test>::NotEnoughProviders);
-	});
-}
-
-#[test]
-fn providers_of_a_job_share_one_engine() {
-	new_test_ext(|| {
-		let model = register_model(0);
-		add_provider_with(0, model, ASK, H256::repeat_byte(1));
-		add_provider_with(1, model, ASK, H256::repeat_byte(2));
-		add_provider_with(2, model, ASK, H256::repeat_byte(2));
-		add_provider_with(3, model, ASK, H256::repeat_byte(1));
-		for _ in 0..6 {
-			match submit(USER, model, 1, 5, 2) {
-				Ok(job) => {
-					let j = JobsStorage::<Test>::get(job).unwrap();
-					let engines: Vec<_> = j
-						.assignments
-						.iter()
-						.map(|a| {
-							pallet_mosaic_providers::Providers::<Test>::get(&a.provider)
-								.unwrap()
-								.profile
-								.engine
-						})
-						.collect();
-					assert!(engines.iter().all(|e| *e == j.engine));
-					// Free the providers for the next round.
-					for n in assigned(job) {
-						assert_ok!(answer(n, job, b"same", 1));
-					}
-				}
-				Err(e) => panic!("two providers per engine are available: {e:?}"),
-			}
-		}
 	});
 }
 
@@ -152,7 +96,7 @@ fn a_user_who_cannot_pay_the_escrow_is_refused_and_loses_nothing() {
 	new_test_ext(|| {
 		let model = market(1);
 		let before = funds(&account(POOR_USER));
-		assert_noop!(submit(POOR_USER, model, 100, 50, 1), Error::<Test>::InsufficientBalance);
+		assert_noop!(submit(POOR_USER, model, 100, 50), Error::<Test>::InsufficientBalance);
 		assert_eq!(funds(&account(POOR_USER)), before);
 	});
 }
@@ -161,7 +105,7 @@ fn a_user_who_cannot_pay_the_escrow_is_refused_and_loses_nothing() {
 fn an_overflowing_escrow_is_refused() {
 	new_test_ext(|| {
 		let model = market(1);
-		assert_noop!(submit(USER, model, 100, u128::MAX / 2, 1), Error::<Test>::EscrowOverflow);
+		assert_noop!(submit(USER, model, 100, u128::MAX / 2), Error::<Test>::EscrowOverflow);
 	});
 }
 
@@ -170,9 +114,9 @@ fn busy_providers_get_no_more_jobs() {
 	new_test_ext(|| {
 		let model = market(1); // max_concurrent_jobs = 4
 		for _ in 0..4 {
-			assert_ok!(submit(USER, model, 1, 5, 1));
+			assert_ok!(submit(USER, model, 1, 5));
 		}
-		assert_noop!(submit(USER, model, 1, 5, 1), Error::<Test>::NoEligibleProvider);
+		assert_noop!(submit(USER, model, 1, 5), Error::<Test>::NoEligibleProvider);
 	});
 }
 
@@ -185,10 +129,10 @@ fn the_deadline_queue_spills_into_the_next_blocks_and_then_refuses() {
 		}
 		// 4 per block, 9 blocks of slack: 36 jobs fit; providers take 40.
 		for i in 0..36 {
-			let job = submit(USER, model, 1, 5, 1).unwrap();
+			let job = submit(USER, model, 1, 5).unwrap();
 			assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + TIMEOUT + i / 4);
 		}
-		assert_noop!(submit(USER, model, 1, 5, 1), Error::<Test>::DeadlineQueueFull);
+		assert_noop!(submit(USER, model, 1, 5), Error::<Test>::DeadlineQueueFull);
 	});
 }
 
@@ -197,7 +141,7 @@ fn a_zero_bid_is_refused() {
 	new_test_ext(|| {
 		let model = register_model(0);
 		add_provider_with(0, model, 0, ENGINE);
-		assert_noop!(submit(USER, model, 10, 0, 1), Error::<Test>::ZeroBid);
+		assert_noop!(submit(USER, model, 10, 0), Error::<Test>::ZeroBid);
 	});
 }
 
@@ -210,12 +154,12 @@ fn a_job_no_provider_declares_it_can_run_is_refused_and_holds_nothing() {
 		add_provider_on(0, model, ASK, ENGINE, small);
 		let before = funds(&account(USER));
 		// Fits the model's registered context, not the provider's.
-		assert_noop!(submit(USER, model, 50, 5, 1), Error::<Test>::NoProviderCovers);
+		assert_noop!(submit(USER, model, 50, 5), Error::<Test>::NoProviderCovers);
 		// Within the context, above its largest output.
-		assert_noop!(submit(USER, model, 33, 5, 1), Error::<Test>::NoProviderCovers);
+		assert_noop!(submit(USER, model, 33, 5), Error::<Test>::NoProviderCovers);
 		assert_eq!(funds(&account(USER)), before);
 		// "Once upon a time" is 16 bytes: 16 + 2 + 32 ≤ 64.
-		assert_ok!(submit(USER, model, 32, 5, 1));
+		assert_ok!(submit(USER, model, 32, 5));
 	});
 }
 
@@ -228,8 +172,8 @@ fn a_job_too_long_for_every_providers_speed_is_refused() {
 		let slow = ServingTerms { tokens_per_second: 1, ..TERMS };
 		add_provider_on(0, model, ASK, ENGINE, slow);
 		let fits = (MAX_TIMEOUT as u32) - MIN_TIMEOUT;
-		assert_noop!(submit(USER, model, fits + 1, 5, 1), Error::<Test>::NoProviderCovers);
-		let job = submit(USER, model, fits, 5, 1).unwrap();
+		assert_noop!(submit(USER, model, fits + 1, 5), Error::<Test>::NoProviderCovers);
+		let job = submit(USER, model, fits, 5).unwrap();
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + MAX_TIMEOUT);
 	});
 }
@@ -244,7 +188,7 @@ fn only_providers_whose_terms_cover_the_job_are_drawn() {
 		}
 		add_provider(4, model);
 		for _ in 0..4 {
-			let job = submit(USER, model, 50, 5, 1).unwrap();
+			let job = submit(USER, model, 50, 5).unwrap();
 			assert_eq!(assigned(job), vec![4]);
 			assert_ok!(answer(4, job, b"x", 1));
 		}
@@ -252,14 +196,13 @@ fn only_providers_whose_terms_cover_the_job_are_drawn() {
 }
 
 #[test]
-fn the_deadline_follows_the_slowest_assigned_providers_declared_speed() {
+fn the_deadline_follows_the_executors_declared_speed() {
 	new_test_ext(|| {
 		let model = register_model(0);
 		// 2 tokens per second: 10 tokens take 5 one-second blocks, plus the minimum 4.
 		let slow = ServingTerms { tokens_per_second: 2, ..TERMS };
 		add_provider_on(0, model, ASK, ENGINE, slow);
-		add_provider(1, model);
-		let job = submit(USER, model, 10, 5, 2).unwrap();
+		let job = submit(USER, model, 10, 5).unwrap();
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + 4 + 5);
 		assert_eq!(Jobs::answer_blocks(&slow, 10), 9);
 		assert_eq!(Jobs::answer_blocks(&TERMS, 10), TIMEOUT as u32);
@@ -282,7 +225,7 @@ fn job_ids_running_out_is_an_error_and_holds_nothing() {
 	new_test_ext(|| {
 		let model = market(1);
 		crate::NextJobId::<Test>::put(u64::MAX);
-		assert_noop!(submit(USER, model, 10, 5, 1), Error::<Test>::JobIdsExhausted);
+		assert_noop!(submit(USER, model, 10, 5), Error::<Test>::JobIdsExhausted);
 		assert_eq!(funds(&account(USER)).escrow, 0);
 	});
 }
@@ -292,8 +235,8 @@ fn a_job_that_cannot_fit_the_models_context_is_refused() {
 	new_test_ext(|| {
 		// The test model's context is 128 tokens; the prompt is 16 bytes.
 		let model = market(1);
-		assert_noop!(submit(USER, model, 111, 10, 1), Error::<Test>::ExceedsContext);
-		assert_ok!(submit(USER, model, 110, 10, 1));
+		assert_noop!(submit(USER, model, 111, 10), Error::<Test>::ExceedsContext);
+		assert_ok!(submit(USER, model, 110, 10));
 		assert!(!Jobs::fits_context(u32::MAX, 1, u32::MAX));
 		assert!(Jobs::fits_context(0, u32::MAX - 2, u32::MAX));
 	});

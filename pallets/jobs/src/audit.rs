@@ -1,0 +1,181 @@
+//! Audits: the challenge window after an answer, the draw of auditors with randomness the
+//! executor could not know when it answered, the committee that confirms or overrules a
+//! finding of fraud, and the verdict.
+//!
+//! The rule that judges a report is `mosaic_primitives::audit::judge`; this file decides what
+//! follows from the reports.
+
+use crate::{
+	pallet::{JobOf, AUDITORS_DOUBLE, COMMITTEE_SIZE, DOUBLE_AUDIT_SHARE, NEWCOMER_JOBS},
+	AssignmentState, Config, Event, JobStatus, Pallet, Role,
+};
+use alloc::vec::Vec;
+use frame_support::traits::Get;
+use mosaic_primitives::{audit, AuditReport, JobId, JobOutcome, ProviderRegistry};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	Perbill,
+};
+
+impl<T: Config> Pallet<T> {
+	/// The executor answered: the job waits out its challenge window.
+	pub(crate) fn open_challenge(job_id: JobId, job: &mut JobOf<T>) {
+		job.status = JobStatus::Challenge;
+		let window = T::ChallengeWindow::get().max(1);
+		let at = frame_system::Pallet::<T>::block_number().saturating_add(window.into());
+		Self::reschedule(job_id, job, at);
+	}
+
+	/// The chance that `executor`'s answer is audited: [`Config::AuditChance`], at least
+	/// [`Config::NewcomerAuditChance`] for a provider with fewer than [`NEWCOMER_JOBS`]
+	/// completed jobs, and at least one minus its reputation.
+	pub fn audit_chance(executor: &T::AccountId) -> Perbill {
+		let (completed, score) = T::Providers::track_record(executor);
+		let mut chance = T::AuditChance::get();
+		if completed < NEWCOMER_JOBS {
+			chance = chance.max(T::NewcomerAuditChance::get());
+		}
+		let distrust = Perbill::from_rational(1000u32.saturating_sub(score.min(1000)), 1000);
+		chance.max(distrust)
+	}
+
+	/// Whether a draw seeded for `job` and `purpose` falls within `chance`.
+	fn roll(job_id: JobId, purpose: &[u8], chance: Perbill) -> bool {
+		let seed = Self::seed(job_id, purpose);
+		let draw = u64::from_le_bytes(sp_io::hashing::twox_64(&seed))
+			.checked_rem(1_000_000_000)
+			.unwrap_or_default();
+		draw < u64::from(chance.deconstruct())
+	}
+
+	/// The challenge window closed (this block's randomness is new to the executor): draws
+	/// the auditors, or pays the answer.
+	pub(crate) fn end_challenge(job_id: JobId, job: &mut JobOf<T>) {
+		let executor = Self::answerer(job);
+		let audited =
+			executor.as_ref().is_some_and(|e| Self::roll(job_id, b"audit", Self::audit_chance(e)));
+		if !audited {
+			return Self::settle(job_id, job);
+		}
+		let n = if Self::roll(job_id, b"double", DOUBLE_AUDIT_SHARE) { AUDITORS_DOUBLE } else { 1 };
+		let role = Role::Auditor { committee: false };
+		match Self::draw_more(job_id, job, n as usize, role, b"audit") {
+			Some(at) => {
+				job.status = JobStatus::Auditing;
+				Self::reschedule(job_id, job, at);
+			}
+			// Nobody else serves the model: nothing can be checked.
+			None => Self::settle(job_id, job),
+		}
+	}
+
+	/// No auditor is waiting any more (all reported, declined or timed out): a finding of
+	/// fraud draws a committee once; otherwise the majority of the reports decides.
+	pub(crate) fn decide_audit(job_id: JobId, job: &mut JobOf<T>, _deadline: bool) {
+		let reports: Vec<(T::AccountId, bool)> = job
+			.assignments
+			.iter()
+			.filter_map(|a| match a.state {
+				AssignmentState::Audited { finding, .. } => {
+					Some((a.provider.clone(), finding.is_honest()))
+				}
+				_ => None,
+			})
+			.collect();
+		let honest = reports.iter().filter(|(_, h)| *h).count();
+		let fraud = reports.len().saturating_sub(honest);
+		let stats = Self::reports(job);
+		let split = stats.iter().any(|a| stats.iter().any(|b| !audit::agree(a, b)));
+
+		if (fraud > 0 || split) && !job.committee_drawn {
+			job.committee_drawn = true;
+			let role = Role::Auditor { committee: true };
+			if let Some(at) =
+				Self::draw_more(job_id, job, COMMITTEE_SIZE as usize, role, b"committee")
+			{
+				return Self::reschedule(job_id, job, at);
+			}
+		}
+
+		Self::unschedule(job_id, job.deadline);
+		let Some(executor) = Self::answerer(job) else {
+			frame_support::defensive!("an audited job without an answer");
+			Self::release_auditors(job);
+			return Self::refund(job_id, job);
+		};
+		if fraud > honest {
+			let reporter = reports.iter().find(|(_, h)| !*h).map(|(who, _)| who.clone());
+			let slashed = T::Providers::slash(&executor, T::FraudSlash::get(), reporter.as_ref())
+				.unwrap_or_else(|_| Zero::zero());
+			T::Providers::job_ended(&executor, JobOutcome::Outvoted);
+			Self::deposit_event(Event::FraudConfirmed { job: job_id, executor, slashed });
+			Self::end_auditors(job_id, job, false);
+			Self::refund(job_id, job);
+		} else if honest > fraud || reports.is_empty() {
+			// Honest, or nobody could audit it: the answer is paid.
+			Self::end_auditors(job_id, job, true);
+			Self::settle(job_id, job);
+		} else {
+			// As many findings each way (or none): nobody is judged; the owner gets its money
+			// back and the executor is not paid.
+			T::Providers::job_ended(&executor, JobOutcome::Released);
+			Self::release_auditors(job);
+			Self::refund(job_id, job);
+		}
+	}
+
+	/// Every report on the job's answer.
+	fn reports(job: &JobOf<T>) -> Vec<AuditReport> {
+		job.assignments
+			.iter()
+			.filter_map(|a| match a.state {
+				AssignmentState::Audited { report, .. } => Some(report),
+				_ => None,
+			})
+			.collect()
+	}
+
+	/// Ends every reporting auditor's part: those whose finding agrees with the verdict
+	/// (`honest`: the answer stood) completed it; the others are slashed. With three reports
+	/// or more, so is an auditor whose statistics agree with fewer than half of the others'
+	/// (it reported without running the model).
+	fn end_auditors(job_id: JobId, job: &JobOf<T>, honest: bool) {
+		let stats = Self::reports(job);
+		for a in job.assignments.iter() {
+			let AssignmentState::Audited { finding, report } = a.state else { continue };
+			let others = stats.len().saturating_sub(1);
+			let agreeing =
+				stats.iter().filter(|b| audit::agree(&report, b)).count().saturating_sub(1);
+			let lazy = stats.len() >= 3 && agreeing.saturating_mul(2) < others;
+			if finding.is_honest() == honest && !lazy {
+				T::Providers::job_ended(&a.provider, JobOutcome::Completed);
+			} else {
+				let slashed = T::Providers::slash(&a.provider, T::OutvotedSlash::get(), None)
+					.unwrap_or_else(|_| Zero::zero());
+				T::Providers::job_ended(&a.provider, JobOutcome::Outvoted);
+				Self::deposit_event(Event::AuditorOverruled {
+					job: job_id,
+					auditor: a.provider.clone(),
+					slashed,
+				});
+			}
+		}
+	}
+
+	/// The executor whose answer the job holds.
+	fn answerer(job: &JobOf<T>) -> Option<T::AccountId> {
+		job.assignments
+			.iter()
+			.find(|a| matches!(a.state, AssignmentState::Answered { .. }))
+			.map(|a| a.provider.clone())
+	}
+
+	/// Ends every reporting auditor's part without judging it.
+	pub(crate) fn release_auditors(job: &JobOf<T>) {
+		for a in job.assignments.iter() {
+			if let AssignmentState::Audited { .. } = a.state {
+				T::Providers::job_ended(&a.provider, JobOutcome::Released);
+			}
+		}
+	}
+}

@@ -1,0 +1,325 @@
+//! The challenge window and audits: when answers are paid, who audits, what a finding of fraud
+//! costs the executor, and what a wrong or lazy finding costs the auditor.
+
+use super::*;
+use crate::{AssignmentState, Error, Event, JobStatus, Role};
+use frame_support::assert_noop;
+use mosaic_primitives::{AuditReport, Finding, ProviderRegistry};
+use sp_runtime::Perbill;
+
+/// An honest auditor's report on a 4-token answer.
+fn honest() -> AuditReport {
+	AuditReport {
+		tokens: 4,
+		spelled: true,
+		misses: 0,
+		end_miss: false,
+		z_milli: 0,
+		mean_logprob_milli: -1_200,
+	}
+}
+
+/// A report finding the answer fraudulent (every token a miss).
+fn fraud() -> AuditReport {
+	AuditReport { misses: 4, ..honest() }
+}
+
+/// The auditors of `job` waiting to report, as indices.
+fn auditors_waiting(job: JobId) -> Vec<u8> {
+	JobsStorage::<Test>::get(job)
+		.unwrap()
+		.assignments
+		.iter()
+		.filter(|a| matches!(a.role, Role::Auditor { .. }) && a.state == AssignmentState::Waiting)
+		.map(|a| index_of(&a.provider))
+		.collect()
+}
+
+/// A job of `market(providers)` answered by its executor with "four" (4 tokens) and audited
+/// (the audit chance raised to 100 %): the job, its executor, its first auditors.
+fn audited_job(providers: u8) -> (JobId, u8, Vec<u8>) {
+	AuditChance::set(Perbill::one());
+	let model = market(providers);
+	let job = submit(USER, model, 10, 5).unwrap();
+	let e = executor(job);
+	assert_ok!(submit_answer(e, job, b"four", 4));
+	close_window(job);
+	assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Auditing);
+	(job, e, auditors_waiting(job))
+}
+
+fn bond(n: u8) -> Balance {
+	funds(&provider(n)).bond
+}
+
+#[test]
+fn an_answer_is_paid_only_when_its_challenge_window_closes() {
+	new_test_ext(|| {
+		let model = market(1);
+		let job = submit(USER, model, 10, 5).unwrap();
+		let (r, d) = diff(&[account(USER), provider(0)], || submit_answer(0, job, b"four", 4));
+		assert_ok!(r);
+		// Nothing moves with the answer: the escrow stays held through the window.
+		assert_eq!(d, vec![(0, 0, 0), (0, 0, 0)]);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Challenge);
+		assert_eq!(j.deadline, System::block_number() + CHALLENGE_WINDOW as u64);
+		run_to_block(j.deadline - 1);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Challenge);
+		let (_, d) = diff(&[provider(0)], || run_to_block(j.deadline));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		assert!(d[0].0 > 0, "the executor is paid when the window closes");
+	});
+}
+
+#[test]
+fn no_auditor_is_drawn_with_the_answer_only_when_the_window_closes() {
+	new_test_ext(|| {
+		AuditChance::set(Perbill::one());
+		let model = market(3);
+		let job = submit(USER, model, 10, 5).unwrap();
+		let e = executor(job);
+		assert_ok!(submit_answer(e, job, b"four", 4));
+		// The executor could not know the randomness of the block that closes its window.
+		assert!(auditors_waiting(job).is_empty());
+		close_window(job);
+		let auditors = auditors_waiting(job);
+		assert!(!auditors.is_empty() && !auditors.contains(&e));
+		for a in auditors {
+			System::assert_has_event(
+				Event::AuditorAssigned { job, auditor: provider(a), committee: false }.into(),
+			);
+		}
+	});
+}
+
+#[test]
+fn an_answer_found_honest_is_paid_and_nobody_is_slashed() {
+	new_test_ext(|| {
+		let (job, e, auditors) = audited_job(4);
+		let mut everyone: Vec<AccountId> = auditors.iter().map(|a| provider(*a)).collect();
+		everyone.push(provider(e));
+		let (_, d) = diff(&everyone, || {
+			for a in &auditors {
+				assert_ok!(audit(*a, job, honest()));
+			}
+		});
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Settled);
+		assert!(d.iter().all(|(_, _, bond)| *bond == 0), "no bond moved: {d:?}");
+		assert!(d.last().unwrap().0 > 0, "the executor is paid");
+		for a in auditors {
+			System::assert_has_event(
+				Event::AuditReported {
+					job,
+					auditor: provider(a),
+					finding: Finding::Honest,
+					report: honest(),
+				}
+				.into(),
+			);
+		}
+	});
+}
+
+#[test]
+fn a_fraud_the_committee_confirms_slashes_the_executor_and_refunds_the_owner() {
+	new_test_ext(|| {
+		let before = funds(&account(USER));
+		let (job, e, auditors) = audited_job(6);
+		let first = auditors[0];
+		assert_ok!(audit(first, job, fraud()));
+		for a in auditors.iter().skip(1) {
+			assert_ok!(audit(*a, job, fraud()));
+		}
+		// A finding of fraud draws a committee.
+		let committee = auditors_waiting(job);
+		assert_eq!(committee.len(), 2);
+		for c in &committee {
+			System::assert_has_event(
+				Event::AuditorAssigned { job, auditor: provider(*c), committee: true }.into(),
+			);
+		}
+		let free_first = funds(&provider(first)).free;
+		for c in &committee {
+			assert_ok!(audit(*c, job, fraud()));
+		}
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!((j.status, j.escrow), (JobStatus::Refunded, 0));
+		// The owner gets everything back but its transaction fees (none in the mock).
+		assert_eq!(funds(&account(USER)), before);
+		// Half the executor's bond (FraudSlash 50 %); the reporter gets its share.
+		assert_eq!(bond(e), MIN_BOND / 2);
+		System::assert_has_event(
+			Event::FraudConfirmed { job, executor: provider(e), slashed: MIN_BOND / 2 }.into(),
+		);
+		assert!(funds(&provider(first)).free > free_first, "the reporter is rewarded");
+		// No auditor was wrong.
+		for a in auditors.iter().chain(committee.iter()) {
+			assert_eq!(bond(*a), MIN_BOND);
+		}
+	});
+}
+
+#[test]
+fn an_auditor_the_committee_contradicts_is_slashed_and_the_answer_paid() {
+	new_test_ext(|| {
+		let (job, e, auditors) = audited_job(6);
+		let liar = auditors[0];
+		assert_ok!(audit(liar, job, fraud()));
+		for a in auditors.iter().skip(1) {
+			assert_ok!(audit(*a, job, honest()));
+		}
+		let committee = auditors_waiting(job);
+		assert_eq!(committee.len(), 2);
+		for c in &committee {
+			assert_ok!(audit(*c, job, honest()));
+		}
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Settled);
+		assert_eq!(bond(e), MIN_BOND, "an honest executor keeps its bond");
+		// OutvotedSlash: 10 %.
+		assert_eq!(bond(liar), MIN_BOND - MIN_BOND / 10);
+		System::assert_has_event(
+			Event::AuditorOverruled { job, auditor: provider(liar), slashed: MIN_BOND / 10 }.into(),
+		);
+	});
+}
+
+#[test]
+fn auditors_that_stay_silent_are_slashed_and_an_unaudited_answer_is_paid() {
+	new_test_ext(|| {
+		let (job, e, auditors) = audited_job(3);
+		let deadline = JobsStorage::<Test>::get(job).unwrap().deadline;
+		run_to_block(deadline);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Settled);
+		for a in auditors {
+			assert_eq!(bond(a), MIN_BOND - MIN_BOND / 100, "AbsentSlash 1 %");
+		}
+		assert_eq!(bond(e), MIN_BOND);
+	});
+}
+
+#[test]
+fn a_declining_auditor_is_replaced_without_a_slash() {
+	new_test_ext(|| {
+		let (job, _, auditors) = audited_job(6);
+		let a = auditors[0];
+		assert_ok!(decline(a, job));
+		assert_eq!(bond(a), MIN_BOND);
+		let now = auditors_waiting(job);
+		assert_eq!(now.len(), auditors.len(), "a replacement was drawn");
+		assert!(!now.contains(&a));
+	});
+}
+
+#[test]
+fn only_a_waiting_auditor_reports_and_only_with_its_operator_key() {
+	new_test_ext(|| {
+		let (job, e, auditors) = audited_job(5);
+		let a = auditors[0];
+		let outsider = (0..5).find(|n| *n != e && !auditors.contains(n)).unwrap();
+		assert_noop!(audit(outsider, job, honest()), Error::<Test>::NotAssigned);
+		assert_noop!(audit(e, job, honest()), Error::<Test>::DuplicateResult);
+		// Signed by another key, or over another report.
+		let with = |sig| Jobs::submit_audit(authorized(), job, provider(a), honest(), sig);
+		assert_noop!(with(sign_audit(outsider, job, &honest())), Error::<Test>::BadAttestation);
+		assert_noop!(with(sign_audit(a, job, &fraud())), Error::<Test>::BadAttestation);
+		// An executor's answer is not an audit, nor an audit an answer.
+		assert_noop!(submit_answer(a, job, b"four", 4), Error::<Test>::WrongRole);
+		assert_ok!(audit(a, job, honest()));
+		if auditors.len() > 1 {
+			assert_noop!(audit(a, job, honest()), Error::<Test>::DuplicateResult);
+		}
+	});
+}
+
+#[test]
+fn an_auditor_that_reports_without_running_the_model_is_found_out() {
+	new_test_ext(|| {
+		// Audits drawn twice compare statistics: try jobs until one is.
+		AuditChance::set(Perbill::one());
+		let model = market(7);
+		let mut tries = 0;
+		let (job, auditors) = loop {
+			tries += 1;
+			assert!(tries < 60, "no audit was drawn twice");
+			let job = submit(USER, model, 10, 5).unwrap();
+			assert_ok!(submit_answer(executor(job), job, b"four", 4));
+			close_window(job);
+			let auditors = auditors_waiting(job);
+			if auditors.len() == 2 {
+				break (job, auditors);
+			}
+			for a in auditors {
+				assert_ok!(audit(a, job, honest()));
+			}
+		};
+		let (careful, lazy) = (auditors[0], auditors[1]);
+		assert_ok!(audit(careful, job, honest()));
+		// "Honest", with a made-up log-probability.
+		assert_ok!(audit(lazy, job, AuditReport { mean_logprob_milli: -300, ..honest() }));
+		let committee = auditors_waiting(job);
+		assert_eq!(committee.len(), 2, "reports that disagree draw a committee");
+		for c in committee {
+			assert_ok!(audit(c, job, honest()));
+		}
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		assert_eq!(bond(lazy), MIN_BOND - MIN_BOND / 10);
+		assert_eq!(bond(careful), MIN_BOND);
+	});
+}
+
+#[test]
+fn an_even_split_refunds_the_owner_and_judges_nobody_who_reported() {
+	new_test_ext(|| {
+		let before = funds(&account(USER));
+		let (job, e, auditors) = audited_job(5);
+		for a in &auditors {
+			assert_ok!(audit(*a, job, fraud()));
+		}
+		let committee = auditors_waiting(job);
+		assert_eq!(committee.len(), 2);
+		// As many honest findings as fraud ones: with one first auditor, the second committee
+		// member stays silent.
+		assert_ok!(audit(committee[0], job, honest()));
+		let silent = if auditors.len() == 2 {
+			assert_ok!(audit(committee[1], job, honest()));
+			None
+		} else {
+			run_to_block(JobsStorage::<Test>::get(job).unwrap().deadline);
+			Some(committee[1])
+		};
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Refunded);
+		assert_eq!(funds(&account(USER)), before);
+		for n in 0..5 {
+			let expected = if Some(n) == silent { MIN_BOND - MIN_BOND / 100 } else { MIN_BOND };
+			assert_eq!(bond(n), expected, "provider {n} (executor {e})");
+		}
+	});
+}
+
+#[test]
+fn newcomers_and_providers_of_low_reputation_are_audited_more() {
+	new_test_ext(|| {
+		AuditChance::set(Perbill::from_percent(5));
+		NewcomerAuditChance::set(Perbill::from_percent(40));
+		let model = market(1);
+		assert_eq!(Jobs::audit_chance(&provider(0)), Perbill::from_percent(40));
+		for _ in 0..crate::pallet::NEWCOMER_JOBS {
+			let job = submit(USER, model, 10, 5).unwrap();
+			assert_ok!(answer(0, job, b"four", 4));
+		}
+		assert_eq!(Jobs::audit_chance(&provider(0)), Perbill::from_percent(5));
+		// Declines lower the score: then it is audited at one minus its score.
+		for _ in 0..10 {
+			let job = submit(USER, model, 10, 5).unwrap();
+			assert_ok!(decline(0, job));
+		}
+		let (_, score) = Providers::track_record(&provider(0));
+		assert!(score < 950, "score {score}");
+		assert_eq!(Jobs::audit_chance(&provider(0)), Perbill::from_rational(1000 - score, 1000));
+	});
+}
