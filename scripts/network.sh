@@ -6,6 +6,7 @@
 #                               Ctrl-C stops every node
 #   scripts/network.sh --test   run the network tests (zombienet/network.zndsl) and exit with
 #                               their result (part of scripts/test.sh)
+#                               (MOSAIC_NETWORK_ZNDSL=FILE runs another test file)
 #
 # RPC ports: alice 9944, bob 9945, charlie 9946, dave 9947, eve 9948, ferdie 9949 (the tests
 # use 29944…; MOSAIC_NETWORK_RPC_BASE changes them). Files and logs: $MOSAIC_NETWORK_DIR (a new
@@ -46,7 +47,7 @@ export MOSAIC_NETWORK_SPEC="$MOSAIC_NETWORK_DIR/local-raw.json"
 zombie=(zombienet/node_modules/.bin/zombienet -p native -l text -f -d "$MOSAIC_NETWORK_DIR/zombie")
 
 if [ "$mode" = test ]; then
-	exec "${zombie[@]}" test zombienet/network.zndsl
+	exec "${zombie[@]}" test "${MOSAIC_NETWORK_ZNDSL:-zombienet/network.zndsl}"
 fi
 
 "${zombie[@]}" spawn zombienet/network.toml &

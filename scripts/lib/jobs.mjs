@@ -1,7 +1,7 @@
 // Jobs from polkadot.js: submit, follow to the end, check the split.
 import { spawnSync } from 'node:child_process';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { encodeAddress } from '@polkadot/util-crypto';
+import { bnToU8a, compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
 import { sendAndFinalize } from './chain.mjs';
 
 export const MOS = 10n ** 12n;
@@ -168,3 +168,45 @@ export function inferDirectly(nodeBinary, modelPath, prompt, maxTokens) {
 }
 
 export const toHex = (bytes) => u8aToHex(bytes);
+
+/**
+ * The bytes an operator key signs to attest `output` (a Uint8Array) as the tokens `tokenIds`
+ * for job `id` (`job`: its `jobs.jobs` record): `mosaic_primitives::AttestationPayload::
+ * signing_bytes` — the context, then job, model hash, request hash, max_tokens, output hash,
+ * tokens, token ids' hash, engine and genesis, SCALE-encoded.
+ */
+export function attestationBytes(api, id, job, output, tokenIds) {
+  const le = (v, bits) => bnToU8a(BigInt(v), { bitLength: bits, isLe: true });
+  return u8aConcat(
+    stringToU8a('mosaic/attestation/v4'),
+    le(id, 64),
+    job.modelHash.toU8a(),
+    job.requestHash.toU8a(),
+    le(job.maxTokens.toNumber(), 32),
+    blake2AsU8a(output, 256),
+    le(tokenIds.length, 32),
+    blake2AsU8a(api.createType('Vec<u32>', tokenIds).toU8a(), 256),
+    job.engine.toU8a(),
+    api.genesisHash.toU8a(),
+  );
+}
+
+/**
+ * `call` as an authorized transaction, hex: what a provider node's off-chain worker sends for
+ * answers, declines and audits (frame-system's `AuthorizeCall`, no signer, nonce or fee). A
+ * general (v5) extrinsic: version byte 0x45, extension version 0, the explicit parts of the
+ * runtime's extensions (immortal era, nonce 0, tip 0, metadata-hash mode off), the call.
+ * Submit it with `submitRaw`.
+ */
+export function authorizedExtrinsic(call) {
+  return u8aToHex(compactAddLength(u8aConcat(new Uint8Array([0x45, 0, 0, 0, 0, 0]), call.method.toU8a())));
+}
+
+/**
+ * Hands a raw extrinsic (hex) to the node's pool with `author_submitExtrinsic`, past
+ * polkadot.js's own extrinsic types (16.5.6 does not build general transactions). Resolves with
+ * its hash; rejects with the pool's reason ("1010: Invalid Transaction: …").
+ */
+export function submitRaw(api, hex) {
+  return api._rpcCore.provider.send('author_submitExtrinsic', [hex]);
+}

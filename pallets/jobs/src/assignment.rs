@@ -155,6 +155,10 @@ impl<T: Config> Pallet<T> {
 			T::Providers::job_ended(&c.provider, mosaic_primitives::JobOutcome::Released);
 			return Err(Error::<T>::TooManyAssignments.into());
 		}
+		if role == Role::Executor {
+			// The attestation names the engine of the executor that answers.
+			job.engine = c.engine;
+		}
 		match role {
 			Role::Executor => Self::deposit_event(Event::ProviderAssigned {
 				job: job_id,

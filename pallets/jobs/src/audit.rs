@@ -71,7 +71,7 @@ impl<T: Config> Pallet<T> {
 
 	/// No auditor is waiting any more (all reported, declined or timed out): a finding of
 	/// fraud draws a committee once; otherwise the majority of the reports decides.
-	pub(crate) fn decide_audit(job_id: JobId, job: &mut JobOf<T>, _deadline: bool) {
+	pub(crate) fn decide_audit(job_id: JobId, job: &mut JobOf<T>) {
 		let reports: Vec<(T::AccountId, bool)> = job
 			.assignments
 			.iter()

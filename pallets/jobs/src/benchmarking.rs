@@ -1,6 +1,6 @@
 //! Benchmarks of the jobs pallet (benchmarks v2), each at its worst case: the most providers,
-//! the longest prompt and output, a decision with settlement, deadlines with slashes and
-//! reassignment.
+//! the longest prompt and output and the most tokens, an audit report that draws a committee,
+//! deadlines with slashes and reassignment.
 
 // Set-up code: a failure is a bug in the benchmark and must abort it.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
@@ -32,10 +32,6 @@ fn funded_user<T: Config>() -> T::AccountId {
 	who
 }
 
-fn redundancy<T: Config>() -> u8 {
-	u8::try_from(T::MaxRedundancy::get()).unwrap_or(u8::MAX)
-}
-
 fn submit<T: Config>(user: &T::AccountId, model: ModelId, prompt_len: u32) -> JobId {
 	let id = NextJobId::<T>::get();
 	Pallet::<T>::submit_job(
@@ -44,22 +40,27 @@ fn submit<T: Config>(user: &T::AccountId, model: ModelId, prompt_len: u32) -> Jo
 		vec![b'p'; prompt_len.max(1) as usize],
 		1_000,
 		1_000u32.into(),
-		redundancy::<T>(),
 	)
 	.expect("submitting works");
 	id
 }
 
+/// The token ids of a benchmark answer: as many as a job may have.
+fn token_ids<T: Config>() -> Vec<u32> {
+	(0..1_000u32.min(T::MaxOutputTokens::get())).collect()
+}
+
 fn answer<T: Config>(job: JobId, provider: &T::AccountId, output: &[u8]) {
 	let record = Jobs::<T>::get(job).expect("job exists");
-	let payload = Pallet::<T>::attestation_payload(job, &record, output, 100);
+	let ids = token_ids::<T>();
+	let payload = Pallet::<T>::attestation_payload(job, &record, output, &ids);
 	let (_, signature) = T::BenchmarkHelper::sign(provider, &payload.signing_bytes());
 	Pallet::<T>::submit_result(
 		RawOrigin::Authorized.into(),
 		job,
 		provider.clone(),
 		output.to_vec(),
-		100,
+		ids,
 		signature,
 	)
 	.expect("answering works");
@@ -78,19 +79,12 @@ mod benchmarks {
 	#[benchmark]
 	fn submit_job(
 		p: Linear<1, { T::MaxPromptLen::get() }>,
-		c: Linear<{ T::MaxRedundancy::get() }, { T::Providers::max_candidates() }>,
+		c: Linear<1, { T::Providers::max_candidates() }>,
 	) {
 		let model = T::BenchmarkHelper::setup_market(c);
 		let user = funded_user::<T>();
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(user),
-			model,
-			vec![b'p'; p as usize],
-			1_000,
-			1_000u32.into(),
-			redundancy::<T>(),
-		);
+		_(RawOrigin::Signed(user), model, vec![b'p'; p as usize], 1_000, 1_000u32.into());
 		assert!(Jobs::<T>::contains_key(0));
 	}
 
@@ -101,21 +95,54 @@ mod benchmarks {
 		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
 		let output = vec![b'o'; o as usize];
 		let providers = assigned::<T>(job);
-		let (last, rest) = providers.split_last().expect("providers assigned");
-		for p in rest {
-			answer::<T>(job, p, &output);
-		}
+		let executor = providers.first().expect("an executor assigned");
 		let record = Jobs::<T>::get(job).expect("job exists");
-		let payload = Pallet::<T>::attestation_payload(job, &record, &output, 100);
-		let (_, signature) = T::BenchmarkHelper::sign(last, &payload.signing_bytes());
+		let ids = token_ids::<T>();
+		let payload = Pallet::<T>::attestation_payload(job, &record, &output, &ids);
+		let (_, signature) = T::BenchmarkHelper::sign(executor, &payload.signing_bytes());
 		#[extrinsic_call]
-		_(RawOrigin::Authorized, job, last.clone(), output.clone(), 100, signature);
-		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Settled));
+		_(RawOrigin::Authorized, job, executor.clone(), output.clone(), ids, signature);
+		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Challenge));
+	}
+
+	/// The last first-round report, a finding of fraud: a committee drawn among `c` providers.
+	#[benchmark]
+	fn submit_audit(c: Linear<3, { T::Providers::max_candidates() }>) {
+		let model = T::BenchmarkHelper::setup_market(c);
+		let user = funded_user::<T>();
+		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+		let executor = assigned::<T>(job).first().cloned().expect("an executor assigned");
+		answer::<T>(job, &executor, &vec![b'o'; T::MaxOutputLen::get() as usize]);
+		let mut record = Jobs::<T>::get(job).expect("job exists");
+		let role = crate::Role::Auditor { committee: false };
+		Pallet::<T>::draw_more(job, &mut record, 1, role, b"audit").expect("an auditor drawn");
+		record.status = JobStatus::Auditing;
+		Jobs::<T>::insert(job, &record);
+		let auditor = record.assignments.last().expect("the auditor").provider.clone();
+		let report = mosaic_primitives::AuditReport {
+			tokens: 1_000,
+			misses: 1_000,
+			spelled: true,
+			..Default::default()
+		};
+		let (output_hash, _) = record.outcome.expect("answered");
+		let bytes = crate::audit_signing_bytes(
+			job,
+			record.request_hash,
+			output_hash,
+			&report,
+			Pallet::<T>::genesis(),
+		);
+		let (_, signature) = T::BenchmarkHelper::sign(&auditor, &bytes);
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, job, auditor, report, signature);
+		let record = Jobs::<T>::get(job).expect("job exists");
+		assert!(record.committee_drawn);
 	}
 
 	/// A decline with a replacement drawn among `c` providers serving the model.
 	#[benchmark]
-	fn decline_job(c: Linear<{ T::MaxRedundancy::get() }, { T::Providers::max_candidates() }>) {
+	fn decline_job(c: Linear<2, { T::Providers::max_candidates() }>) {
 		let model = T::BenchmarkHelper::setup_market(c);
 		let user = funded_user::<T>();
 		let job = submit::<T>(&user, model, T::MaxPromptLen::get());

@@ -44,7 +44,7 @@ impl<T: Config> Pallet<T> {
 			JobStatus::Challenge => Self::end_challenge(job_id, &mut job),
 			JobStatus::Auditing => {
 				Self::time_out_waiting(job_id, &mut job);
-				Self::decide_audit(job_id, &mut job, true);
+				Self::decide_audit(job_id, &mut job);
 			}
 			_ => {}
 		}

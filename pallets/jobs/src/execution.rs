@@ -147,7 +147,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::deposit_event(Event::AuditReported { job: job_id, auditor, finding, report });
 		if !job.assignments.iter().any(|a| a.state == AssignmentState::Waiting) {
-			Self::decide_audit(job_id, &mut job, false);
+			Self::decide_audit(job_id, &mut job);
 		}
 		Jobs::<T>::insert(job_id, job);
 		Ok(())
@@ -185,7 +185,7 @@ impl<T: Config> Pallet<T> {
 					Self::unschedule(job_id, job.deadline);
 					Self::refund(job_id, &mut job);
 				}
-				Role::Auditor { .. } => Self::decide_audit(job_id, &mut job, true),
+				Role::Auditor { .. } => Self::decide_audit(job_id, &mut job),
 			}
 		}
 		Jobs::<T>::insert(job_id, job);

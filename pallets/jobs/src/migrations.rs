@@ -451,6 +451,19 @@ mod tests {
 					&as_v2(&job).encode(),
 				);
 			}
+			// And its answer as v2 stored it: no token ids.
+			let result = crate::Results::<Test>::get(closed, provider(e)).unwrap();
+			let old = v2::OldResult::<_, _, _, <Test as crate::Config>::MaxOutputLen> {
+				output: result.output.clone(),
+				tokens: result.tokens,
+				signature: result.signature.clone(),
+				signer: result.signer.clone(),
+				at: result.at,
+			};
+			frame_support::storage::unhashed::put_raw(
+				&crate::Results::<Test>::hashed_key_for(closed, provider(e)),
+				&old.encode(),
+			);
 			StorageVersion::new(2).put::<Jobs<Test>>();
 			MigrateV2ToV3::<Test>::on_runtime_upgrade();
 			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 3);
@@ -459,7 +472,9 @@ mod tests {
 			assert_eq!(held(&account(USER)), 0, "the escrow in flight was released");
 			let kept = crate::Jobs::<Test>::get(closed).expect("decodes as v3");
 			assert_eq!(kept.encode(), settled.encode());
-			assert!(crate::Results::<Test>::get(closed, provider(e)).is_some());
+			let migrated = crate::Results::<Test>::get(closed, provider(e)).expect("decodes as v3");
+			assert_eq!((migrated.output, migrated.tokens), (result.output, result.tokens));
+			assert!(migrated.token_ids.is_empty());
 		});
 	}
 }

@@ -619,3 +619,20 @@ fn an_audit_the_engine_cannot_run_is_declined() {
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 	})
 }
+
+#[test]
+fn a_job_handed_on_by_a_provider_of_another_engine_is_run() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_provider_with(1, model, ASK, H256::repeat_byte(1));
+		let job = submit(USER, model, 8, 10).unwrap();
+		add_worker(node, model, ENGINE);
+		assert_ok!(decline(1, job));
+		// The job now carries its new executor's engine, which this node runs.
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().engine, ENGINE);
+		run_worker();
+		assert_eq!(node.engine.runs(), 1, "run, not declined for another engine");
+		let txs = pool(node);
+		assert_ok!(apply(&txs[0]));
+	})
+}

@@ -1,0 +1,60 @@
+// A fraudulent result is caught across machines and slashed. Eve's node is paused (the DSL
+// pauses it before this runs) and Ferdie steps aside on chain, so the job goes to Eve; this
+// script then answers in Eve's place, with Eve's operator key, garbage text whose token ids do
+// not spell it — as a provider would that skips the work. The audit chance is raised to 100 %;
+// when the challenge window closes Ferdie's node (another machine) audits the answer, finds it
+// fraudulent, and with nobody left for a committee its finding stands: Eve loses FraudSlash of
+// her bond and the user gets the whole escrow back.
+const { ROOT, connectTo, PROVIDERS } = require('./common.js');
+
+async function run(nodeName, networkInfo) {
+  const { devAccount, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
+  const { submitJob, followJob, attestationBytes, authorizedExtrinsic, submitRaw } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const gov = await import(`${ROOT}/scripts/lib/governance.mjs`);
+  const api = await connectTo(networkInfo, nodeName);
+  const alice = devAccount('//Alice');
+  const user = devAccount('//Bob');
+  const eve = devAccount(PROVIDERS.eve);
+  const ferdie = devAccount(PROVIDERS.ferdie);
+  const eveOperator = devAccount('//Eve');
+  const bond = async (who) => (await api.query.providers.providers(who.address)).unwrap().bond.toBigInt();
+  try {
+    await sendAndInclude(api, api.tx.sudo.sudo(gov.setParameterCall(api, 'AuditChance', 1_000_000_000n)), alice);
+    await sendAndInclude(api, api.tx.providers.pause(), ferdie);
+    const bondBefore = await bond(eve);
+    const s = await submitJob(api, user, { model: 0, prompt: 'Answer me honestly', maxTokens: 16, bid: 10n ** 6n });
+    if (s.assigned[0].provider !== eve.address) throw new Error(`job ${s.job} went to ${s.assigned[0].provider}, not Eve`);
+    await sendAndInclude(api, api.tx.providers.resume(), ferdie);
+
+    // Eve's answer, made up: text, and token ids that do not spell it.
+    const job = (await api.query.jobs.jobs(s.job)).unwrap();
+    const output = new TextEncoder().encode('garbage that no model wrote for this prompt');
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+    const signature = { Sr25519: `0x${Buffer.from(eveOperator.sign(attestationBytes(api, s.job, job, output, ids))).toString('hex')}` };
+    const call = api.tx.jobs.submitResult(s.job, eve.address, `0x${Buffer.from(output).toString('hex')}`, ids, signature);
+    await submitRaw(api, authorizedExtrinsic(call));
+
+    const names = [];
+    const { end } = await followJob(api, s.job, s.blockNumber, {
+      timeoutMs: 300_000,
+      onEvent: ({ name, data }) => {
+        names.push(name === 'AuditReported' ? `${name}(${data.finding})` : name);
+      },
+    });
+    if (end.name !== 'JobRefunded') throw new Error(`job ${s.job} ended ${end.name}: ${names.join(', ')}`);
+    if (!names.includes('ResultSubmitted')) throw new Error(`the made-up answer did not land: ${names.join(', ')}`);
+    const found = names.find((n) => n.startsWith('AuditReported'));
+    if (!found || /Honest/.test(found)) throw new Error(`Ferdie's node did not find the fraud: ${names.join(', ')}`);
+    if (!names.includes('FraudConfirmed')) throw new Error(`no fraud confirmed: ${names.join(', ')}`);
+    const bondAfter = await bond(eve);
+    if (!(bondAfter < bondBefore)) throw new Error(`Eve's bond did not move: ${bondBefore} -> ${bondAfter}`);
+    if (end.data.amount.toBigInt() !== s.escrow) throw new Error(`refund ${end.data.amount} != escrow ${s.escrow}`);
+    console.log(`job ${s.job}: ${names.join(', ')}; Eve's bond ${bondBefore} -> ${bondAfter}`);
+    return 1;
+  } finally {
+    await sendAndInclude(api, api.tx.sudo.sudo(gov.setParameterCall(api, 'AuditChance', null)), alice).catch(() => {});
+    await api.disconnect();
+  }
+}
+
+module.exports = { run };
