@@ -71,7 +71,7 @@ function fromRpc(e) {
 function fromDispatch(e) {
   const m = e.message;
   if (/balances\.|InsufficientBalance|FundsUnavailable|Inability to pay/i.test(m)) return new ApiError(402, `the gateway's account cannot pay for this job: ${m}`, { code: 'insufficient_funds' });
-  if (/NoEligibleProvider|NoProviderCovers|NotEnoughProviders|BidBelowEveryAsk/.test(m)) return new ApiError(503, m, { code: 'no_eligible_provider' });
+  if (/NoEligibleProvider|NoProviderCovers|BidBelowEveryAsk/.test(m)) return new ApiError(503, m, { code: 'no_eligible_provider' });
   return new ApiError(400, m);
 }
 
