@@ -11,7 +11,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use frame_support::traits::Get;
-use mosaic_primitives::{audit, AuditReport, JobId, JobOutcome, ProviderRegistry};
+use mosaic_primitives::{audit, AuditReport, Finding, JobId, JobOutcome, ProviderRegistry};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	Perbill,
@@ -72,20 +72,11 @@ impl<T: Config> Pallet<T> {
 	/// No auditor is waiting any more (all reported, declined or timed out): a finding of
 	/// fraud draws a committee once; otherwise the majority of the reports decides.
 	pub(crate) fn decide_audit(job_id: JobId, job: &mut JobOf<T>) {
-		let reports: Vec<(T::AccountId, bool)> = job
-			.assignments
-			.iter()
-			.filter_map(|a| match a.state {
-				AssignmentState::Audited { finding, .. } => {
-					Some((a.provider.clone(), finding.is_honest()))
-				}
-				_ => None,
-			})
-			.collect();
-		let honest = reports.iter().filter(|(_, h)| *h).count();
+		let reports = Self::reports(job);
+		let honest = reports.iter().filter(|(_, _, f)| f.is_honest()).count();
 		let fraud = reports.len().saturating_sub(honest);
-		let stats = Self::reports(job);
-		let split = stats.iter().any(|a| stats.iter().any(|b| !audit::agree(a, b)));
+		let split =
+			reports.iter().any(|(_, a, _)| reports.iter().any(|(_, b, _)| !audit::agree(a, b)));
 
 		if (fraud > 0 || split) && !job.committee_drawn {
 			job.committee_drawn = true;
@@ -104,7 +95,8 @@ impl<T: Config> Pallet<T> {
 			return Self::refund(job_id, job);
 		};
 		if fraud > honest {
-			let reporter = reports.iter().find(|(_, h)| !*h).map(|(who, _)| who.clone());
+			let reporter =
+				reports.iter().find(|(_, _, f)| !f.is_honest()).map(|(who, _, _)| who.clone());
 			let slashed = T::Providers::slash(&executor, T::FraudSlash::get(), reporter.as_ref())
 				.unwrap_or_else(|_| Zero::zero());
 			T::Providers::job_ended(&executor, JobOutcome::Outvoted);
@@ -116,20 +108,22 @@ impl<T: Config> Pallet<T> {
 			Self::end_auditors(job_id, job, true);
 			Self::settle(job_id, job);
 		} else {
-			// As many findings each way (or none): nobody is judged; the owner gets its money
-			// back and the executor is not paid.
+			// As many findings each way: nobody is judged; the owner gets its money back and the
+			// executor is not paid.
 			T::Providers::job_ended(&executor, JobOutcome::Released);
 			Self::release_auditors(job);
 			Self::refund(job_id, job);
 		}
 	}
 
-	/// Every report on the job's answer.
-	fn reports(job: &JobOf<T>) -> Vec<AuditReport> {
+	/// Every report on the job's answer: its auditor, the report and the chain's finding.
+	fn reports(job: &JobOf<T>) -> Vec<(T::AccountId, AuditReport, Finding)> {
 		job.assignments
 			.iter()
 			.filter_map(|a| match a.state {
-				AssignmentState::Audited { report, .. } => Some(report),
+				AssignmentState::Audited { report, finding } => {
+					Some((a.provider.clone(), report, finding))
+				}
 				_ => None,
 			})
 			.collect()
@@ -140,22 +134,24 @@ impl<T: Config> Pallet<T> {
 	/// or more, so is an auditor whose statistics agree with fewer than half of the others'
 	/// (it reported without running the model).
 	fn end_auditors(job_id: JobId, job: &JobOf<T>, honest: bool) {
-		let stats = Self::reports(job);
-		for a in job.assignments.iter() {
-			let AssignmentState::Audited { finding, report } = a.state else { continue };
-			let others = stats.len().saturating_sub(1);
-			let agreeing =
-				stats.iter().filter(|b| audit::agree(&report, b)).count().saturating_sub(1);
-			let lazy = stats.len() >= 3 && agreeing.saturating_mul(2) < others;
+		let reports = Self::reports(job);
+		for (auditor, report, finding) in &reports {
+			let others = reports.len().saturating_sub(1);
+			let agreeing = reports
+				.iter()
+				.filter(|(_, b, _)| audit::agree(report, b))
+				.count()
+				.saturating_sub(1);
+			let lazy = reports.len() >= 3 && agreeing.saturating_mul(2) < others;
 			if finding.is_honest() == honest && !lazy {
-				T::Providers::job_ended(&a.provider, JobOutcome::Completed);
+				T::Providers::job_ended(auditor, JobOutcome::Completed);
 			} else {
-				let slashed = T::Providers::slash(&a.provider, T::OutvotedSlash::get(), None)
+				let slashed = T::Providers::slash(auditor, T::OutvotedSlash::get(), None)
 					.unwrap_or_else(|_| Zero::zero());
-				T::Providers::job_ended(&a.provider, JobOutcome::Outvoted);
+				T::Providers::job_ended(auditor, JobOutcome::Outvoted);
 				Self::deposit_event(Event::AuditorOverruled {
 					job: job_id,
-					auditor: a.provider.clone(),
+					auditor: auditor.clone(),
 					slashed,
 				});
 			}
@@ -172,10 +168,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Ends every reporting auditor's part without judging it.
 	pub(crate) fn release_auditors(job: &JobOf<T>) {
-		for a in job.assignments.iter() {
-			if let AssignmentState::Audited { .. } = a.state {
-				T::Providers::job_ended(&a.provider, JobOutcome::Released);
-			}
+		for (auditor, ..) in Self::reports(job) {
+			T::Providers::job_ended(&auditor, JobOutcome::Released);
 		}
 	}
 }
