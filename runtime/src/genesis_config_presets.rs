@@ -15,7 +15,7 @@ use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use mosaic_primitives::{FileType, ModelSpec};
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_babe::AuthorityId as BabeId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_core::H256;
 use sp_genesis_builder::{self, PresetId};
@@ -105,9 +105,9 @@ pub const GENESIS_MODELS: [GenesisModel; 2] = [TINY_MODEL, SMOLLM2];
 
 /// A validator: its account and its session keys.
 fn validator(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, SessionKeys) {
-	let aura: AuraId = who.public().into();
+	let babe: BabeId = who.public().into();
 	let grandpa: GrandpaId = grandpa.public().into();
-	(who.to_account_id(), SessionKeys { aura, grandpa })
+	(who.to_account_id(), SessionKeys { babe, grandpa })
 }
 
 fn testnet_genesis(
@@ -127,7 +127,11 @@ fn testnet_genesis(
 				.chain([(treasury_account(), EXISTENTIAL_DEPOSIT)])
 				.collect::<Vec<_>>(),
 		},
-		// Aura and GRANDPA authorities come from the session keys below.
+		// BABE and GRANDPA authorities come from the session keys below.
+		babe: pallet_babe::GenesisConfig {
+			epoch_config: crate::configs::consensus::BABE_GENESIS_EPOCH_CONFIG,
+			..Default::default()
+		},
 		session: pallet_session::GenesisConfig {
 			keys: validators
 				.into_iter()
@@ -253,9 +257,9 @@ pub(crate) mod tests {
 	#[test]
 	fn development_preset_has_alice_as_sole_authority() {
 		build(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
-			let aura = pallet_aura::Authorities::<crate::Runtime>::get();
-			assert_eq!(aura.len(), 1);
-			assert_eq!(aura[0], Sr25519Keyring::Alice.public().into());
+			let babe = pallet_babe::Authorities::<crate::Runtime>::get();
+			assert_eq!(babe.len(), 1);
+			assert_eq!(babe[0].0, Sr25519Keyring::Alice.public().into());
 			assert_eq!(crate::Grandpa::grandpa_authorities().len(), 1);
 			assert_eq!(
 				crate::Balances::free_balance(Sr25519Keyring::Bob.to_account_id()),
@@ -267,7 +271,7 @@ pub(crate) mod tests {
 	#[test]
 	fn local_testnet_preset_has_four_authorities() {
 		build(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-			assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 4);
+			assert_eq!(pallet_babe::Authorities::<crate::Runtime>::get().len(), 4);
 			assert_eq!(pallet_session::Validators::<crate::Runtime>::get().len(), 4);
 		});
 	}

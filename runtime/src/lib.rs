@@ -59,7 +59,7 @@ pub mod opaque {
 impl_opaque_keys! {
 	/// The keys a validator registers through `Session::set_keys`.
 	pub struct SessionKeys {
-		pub aura: Aura,
+		pub babe: Babe,
 		pub grandpa: Grandpa,
 	}
 }
@@ -94,7 +94,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 
 /// Target block time: a block every 6 seconds. The slot duration cannot change after genesis.
 pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
-/// Aura slot duration, equal to the block time.
+/// BABE slot duration, equal to the block time.
 pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
 
 /// Blocks per minute.
@@ -218,11 +218,12 @@ mod runtime {
 	#[runtime::pallet_index(3)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
-	// Consensus. Session must come before Aura and Grandpa: it rotates their authority sets.
+	// Consensus. Session must come before Babe and Grandpa: it rotates their authority sets (and
+	// asks Babe whether an epoch ends).
 	#[runtime::pallet_index(10)]
 	pub type Session = pallet_session;
 	#[runtime::pallet_index(11)]
-	pub type Aura = pallet_aura;
+	pub type Babe = pallet_babe;
 	#[runtime::pallet_index(12)]
 	pub type Grandpa = pallet_grandpa;
 	#[runtime::pallet_index(13)]
@@ -233,8 +234,6 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(21)]
 	pub type Utility = pallet_utility;
-	#[runtime::pallet_index(22)]
-	pub type RandomnessCollectiveFlip = pallet_insecure_randomness_collective_flip;
 	#[runtime::pallet_index(23)]
 	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
 

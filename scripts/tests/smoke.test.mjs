@@ -12,7 +12,7 @@ test('metadata describes the Mosaic runtime', async () => {
   const version = api.runtimeVersion;
   assert.equal(version.specName.toString(), 'mosaic');
   assert.ok(api.runtimeMetadata.version >= 14, `metadata v${api.runtimeMetadata.version}`);
-  for (const pallet of ['system', 'balances', 'transactionPayment', 'session', 'aura', 'grandpa', 'sudo', 'utility']) {
+  for (const pallet of ['system', 'balances', 'transactionPayment', 'session', 'babe', 'grandpa', 'sudo', 'utility']) {
     assert.ok(api.tx[pallet] || api.query[pallet], `pallet ${pallet} is in the metadata`);
   }
   const versions = (await api.call.metadata.metadataVersions()).map((v) => v.toNumber());

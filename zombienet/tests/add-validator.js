@@ -51,7 +51,7 @@ async function run(nodeName, networkInfo) {
       (await api.query.validators.validators()).some((v) => v.toString() === stash.address), 240_000);
     await until(api, 'the new validator in the session', async () =>
       (await api.query.session.validators()).some((v) => v.toString() === stash.address), 300_000);
-    // Aura: the author of a block is the validator whose turn its slot is.
+    // BABE: a validator authors the slots its VRF wins and its share of the secondary slots.
     const authored = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the new validator authored nothing in 3 minutes')), 180_000);
       let unsub = () => {};

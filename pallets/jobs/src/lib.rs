@@ -216,9 +216,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type ProtocolFee: Get<Permill>;
 
-		/// Seeds the assignment draw. In the Mosaic runtime this is the collective coin flip of
-		/// the last 81 block hashes: a block author can bias it by withholding a block, which
-		/// is acceptable for spreading jobs, not for anything of value.
+		/// Seeds the executor and auditor draws. It must be unknown to whoever signs the
+		/// transaction that triggers a draw: in the Mosaic runtime it is the VRF output of the
+		/// block being built (BABE), which its author computes only when it authors and cannot
+		/// choose, only withhold by not authoring.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// The signature of operator keys over attestations.

@@ -12,8 +12,7 @@ use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, MultiSignature};
 
 use crate::{
-	AccountId, Balances, Models, Providers, RandomnessCollectiveFlip, Runtime, RuntimeEvent,
-	RuntimeHoldReason, Settlement,
+	AccountId, Balances, Models, Providers, Runtime, RuntimeEvent, RuntimeHoldReason, Settlement,
 };
 
 /// The treasury's account: receives protocol fees and slashed bonds.
@@ -85,7 +84,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type Providers = Providers;
 	type Settlement = Settlement;
 	type ProtocolFee = ProtocolFee;
-	type Randomness = RandomnessCollectiveFlip;
+	type Randomness = crate::configs::consensus::BlockVrfRandomness;
 	type AttestationSignature = MultiSignature;
 	type OperatorCrypto = pallet_mosaic_jobs::crypto::OperatorCrypto;
 	/// 4 KiB of prompt.

@@ -1,4 +1,4 @@
-//! Sudo (development and local chains), batching, and the randomness source.
+//! Sudo (development and local chains) and batching.
 
 use crate::{OriginCaller, Runtime, RuntimeCall, RuntimeEvent};
 
@@ -14,12 +14,6 @@ impl pallet_utility::Config for Runtime {
 	type PalletsOrigin = OriginCaller;
 	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
 }
-
-/// Randomness from the hashes of the last 81 blocks. Aura has no VRF, so this is the strongest
-/// source a solochain of ours has without BABE: the block author of the previous block can bias
-/// it by choosing whether to author. It is good enough to spread jobs across providers, not to
-/// protect anything of value.
-impl pallet_insecure_randomness_collective_flip::Config for Runtime {}
 
 impl pallet_skip_feeless_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
