@@ -20,7 +20,7 @@ import { u8aConcat, stringToU8a, u8aToHex, u8aToString, hexToU8a, bnToU8a } from
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, DEFAULT_WS, sendAndInclude } from './lib/chain.mjs';
 import { fmt, followJob, jobTx } from './lib/jobs.mjs';
-import { RPC_ERRORS } from './lib/rpc.mjs';
+import { allModels, RPC_ERRORS } from './lib/rpc.mjs';
 import { ApiError, chunk, completion, jobFromBody, modelEntry } from './lib/openai.mjs';
 
 const USAGE = `usage: MOSAIC_SURI=… MOSAIC_GATEWAY_KEY=… node scripts/gateway.mjs [options]
@@ -127,7 +127,7 @@ async function main() {
 
   /** The registered models that an eligible provider serves now, with their asks. */
   async function listModels() {
-    const models = (await api.rpc.mosaic.models()).toJSON().filter((m) => !m.deprecated);
+    const models = (await allModels(api)).filter((m) => !m.deprecated);
     const entries = await Promise.all(models.map(async (m) => {
       const providers = (await api.rpc.mosaic.providers(m.id)).toJSON();
       return { m, asks: providers.filter((p) => p.eligible).map((p) => p.ask) };
@@ -152,7 +152,7 @@ async function main() {
 
   async function complete(req, reply, chat, release) {
     const job = jobFromBody(req.body, { chat, defaultMaxTokens: o.maxTokens });
-    const models = (await api.rpc.mosaic.models()).toJSON();
+    const models = await allModels(api);
     const model = models.find((m) => Buffer.from(m.name.slice(2), 'hex').toString('utf8') === job.model || String(m.id) === job.model);
     if (!model) throw new ApiError(404, `the model ${JSON.stringify(job.model)} does not exist (see /v1/models)`, { code: 'model_not_found', param: 'model' });
     if (chat && model.chatTemplate === null) throw new ApiError(400, `${job.model} has no chat template: use /v1/completions with a prompt`, { param: 'messages' });

@@ -8,6 +8,7 @@
 import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
 import { fmt, followJob, feeOf, jobTx, parseAmount } from './lib/jobs.mjs';
 import * as gov from './lib/governance.mjs';
+import { allModels } from './lib/rpc.mjs';
 import { Keyring } from '@polkadot/api';
 import { hexToU8a, u8aToString } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -171,7 +172,7 @@ const governance = {
 
 const commands = {
   async models(api, _args, out) {
-    const models = (await api.rpc.mosaic.models()).toJSON();
+    const models = await allModels(api);
     out(models, () => {
       console.log('id  name                        arch   params  type     ctx    chat royalty  providers  hash');
       for (const m of models) {

@@ -33,6 +33,7 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
 import { fmt, followJob, parseAmount as amount } from './lib/jobs.mjs';
+import { allModels } from './lib/rpc.mjs';
 
 const MOS = 10n ** 12n;
 
@@ -142,7 +143,7 @@ async function main() {
     });
 
     await run('model registered', async () => {
-      const models = (await api.rpc.mosaic.models()).toJSON();
+      const models = await allModels(api);
       const found = models.find((m) => m.contentHash === hash);
       if (found) {
         if (found.deprecated) throw new Error(`model ${found.id} with this hash is deprecated: it takes no new jobs`);
@@ -159,6 +160,8 @@ async function main() {
 
     await run("the node's engine", async () => {
       engine = (await api.rpc.mosaic.engine()).toJSON();
+      // The node tells its models directory only to callers allowed unsafe RPC methods.
+      if (!engine.modelsDir) return `${engine.engine} (the node does not say where its models directory is: check that ${o.file} is in it)`;
       const dir = realpathSync(engine.modelsDir);
       const inDir = realpathSync(dirname(o.file)) === dir;
       return `${engine.engine}${inDir ? '' : ` (warning: ${o.file} is not in the node's models directory ${dir}; copy it there)`}`;

@@ -222,7 +222,7 @@ impl EngineHost {
 		crate::marketplace_rpc::EngineInfo {
 			engine: format!("0x{}", hex(&self.fingerprint)),
 			fingerprint: self.description.clone(),
-			models_dir: self.models_dir.display().to_string(),
+			models_dir: Some(self.models_dir.display().to_string()),
 			max_concurrent_jobs: self.sequences,
 			context: self.context,
 		}

@@ -12,7 +12,8 @@ use jsonrpsee::{
 	PendingSubscriptionSink, SubscriptionMessage,
 };
 use mosaic_api::{
-	Estimate, JobView, MarketplaceApi as MarketplaceRuntimeApi, ModelView, ProviderView, QueryError,
+	Estimate, JobView, MarketplaceApi as MarketplaceRuntimeApi, ModelsPage, ProviderView,
+	QueryError,
 };
 use mosaic_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use sp_api::ProvideRuntimeApi;
@@ -47,8 +48,9 @@ pub struct EngineInfo {
 	pub engine: String,
 	/// The fingerprint itself: llama.cpp build, CPU features, settings.
 	pub fingerprint: String,
-	/// Where the node looks for models.
-	pub models_dir: String,
+	/// Where the node looks for models: only to callers allowed unsafe RPC methods (the
+	/// operator, on the node's machine), `null` to everyone else.
+	pub models_dir: Option<String>,
 	/// `--max-concurrent-jobs`.
 	pub max_concurrent_jobs: u32,
 	/// `--inference-context`: the most context a provider on this node can declare.
@@ -57,9 +59,15 @@ pub struct EngineInfo {
 
 #[rpc(server, namespace = "mosaic")]
 pub trait MarketplaceRpc<BlockHash> {
-	/// Every registered model.
+	/// A page of the registered models: up to `limit` (default and most 100) with ids from
+	/// `from` (default 0), and `next`, where the next page starts (`null` after the last).
 	#[method(name = "models")]
-	fn models(&self, at: Option<BlockHash>) -> RpcResult<Vec<ModelView<AccountId, Balance>>>;
+	fn models(
+		&self,
+		from: Option<u32>,
+		limit: Option<u32>,
+		at: Option<BlockHash>,
+	) -> RpcResult<ModelsPage<AccountId, Balance>>;
 
 	/// The providers serving `model`, with asks, bonds, reputation and eligibility.
 	#[method(name = "providers")]
@@ -90,7 +98,7 @@ pub trait MarketplaceRpc<BlockHash> {
 	) -> RpcResult<JobView<AccountId, Balance, BlockNumber>>;
 
 	/// This node's engine: its fingerprint hash to declare as a provider.
-	#[method(name = "engine")]
+	#[method(name = "engine", with_extensions)]
 	fn engine(&self) -> RpcResult<EngineInfo>;
 
 	/// The output of `job` as this node's engine generates it, for the job's owner only:
@@ -168,10 +176,15 @@ where
 {
 	fn models(
 		&self,
+		from: Option<u32>,
+		limit: Option<u32>,
 		at: Option<<Block as BlockT>::Hash>,
-	) -> RpcResult<Vec<ModelView<AccountId, Balance>>> {
+	) -> RpcResult<ModelsPage<AccountId, Balance>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().models(at).map_err(runtime_error)
+		self.client
+			.runtime_api()
+			.models(at, from.unwrap_or(0), limit.unwrap_or(mosaic_api::MODELS_PAGE))
+			.map_err(runtime_error)
 	}
 
 	fn providers(
@@ -218,10 +231,15 @@ where
 			.ok_or_else(|| error(code::JOB_NOT_FOUND, format!("no job has id {job}")))
 	}
 
-	fn engine(&self) -> RpcResult<EngineInfo> {
-		self.engine.clone().ok_or_else(|| {
+	fn engine(&self, ext: &jsonrpsee::Extensions) -> RpcResult<EngineInfo> {
+		let mut info = self.engine.clone().ok_or_else(|| {
 			error(code::NO_ENGINE, "this node runs no inference engine: start it with --models-dir")
-		})
+		})?;
+		// A path on the operator's machine is not for public callers (review L5).
+		if sc_rpc_api::check_if_safe(ext).is_err() {
+			info.models_dir = None;
+		}
+		Ok(info)
 	}
 
 	async fn stream_job(

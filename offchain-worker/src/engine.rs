@@ -103,7 +103,12 @@ pub struct Engine {
 	pub(crate) backend: &'static LlamaBackend,
 	settings: Settings,
 	dir: ModelDir,
+	/// The models loaded so far. Held only to look up or insert, never while a file is hashed
+	/// or read, so jobs for loaded models go on while another model loads.
 	loaded: Mutex<HashMap<[u8; 32], Arc<LlamaModel>>>,
+	/// Serialises loading (hashing the directory, reading a file), so that two jobs for the
+	/// same new model load it once.
+	loading: Mutex<()>,
 }
 
 impl Engine {
@@ -114,6 +119,7 @@ impl Engine {
 			settings,
 			dir: ModelDir::new(models_dir),
 			loaded: Mutex::new(HashMap::new()),
+			loading: Mutex::new(()),
 		})
 	}
 
@@ -141,34 +147,38 @@ impl Engine {
 
 	/// The verified, loaded model with content hash `hash` (loaded on first use).
 	pub fn model(&self, hash: &[u8; 32]) -> Result<Arc<LlamaModel>, EngineError> {
-		let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-		if let Some(m) = loaded.get(hash) {
-			return Ok(m.clone());
+		if let Some(m) = self.loaded_model(hash) {
+			return Ok(m);
+		}
+		let _loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+		if let Some(m) = self.loaded_model(hash) {
+			return Ok(m);
 		}
 		// `find` hashed this file just now: it is the registered model.
 		let path = self.dir.find(hash)?;
-		self.load(&mut loaded, hash, &path)
+		self.load(hash, &path)
 	}
 
 	/// Hashes the file at `path` once, loads it and keeps it as the model with that content
 	/// hash, which it returns: for running a given file without looking through (and hashing)
 	/// the rest of its directory.
 	pub fn load_file(&self, path: &Path) -> Result<[u8; 32], EngineError> {
+		let _loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
 		let hash = crate::content_hash(path)?;
-		let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-		if !loaded.contains_key(&hash) {
-			self.load(&mut loaded, &hash, path)?;
+		if self.loaded_model(&hash).is_none() {
+			self.load(&hash, path)?;
 		}
 		Ok(hash)
 	}
 
-	/// Loads the file at `path`, whose content hash is `hash`, into `loaded`.
-	fn load(
-		&self,
-		loaded: &mut HashMap<[u8; 32], Arc<LlamaModel>>,
-		hash: &[u8; 32],
-		path: &Path,
-	) -> Result<Arc<LlamaModel>, EngineError> {
+	/// The model with content hash `hash`, if it is loaded.
+	fn loaded_model(&self, hash: &[u8; 32]) -> Option<Arc<LlamaModel>> {
+		self.loaded.lock().unwrap_or_else(|e| e.into_inner()).get(hash).cloned()
+	}
+
+	/// Loads the file at `path`, whose content hash is `hash`, and keeps it. The caller holds
+	/// `loading`.
+	fn load(&self, hash: &[u8; 32], path: &Path) -> Result<Arc<LlamaModel>, EngineError> {
 		let model = LlamaModel::load_from_file(self.backend, path, &LlamaModelParams::default())
 			.map_err(|e| {
 				log::warn!(target: "mosaic::inference", "refusing {}: {e}", path.display());
@@ -176,7 +186,7 @@ impl Engine {
 			})?;
 		log::info!(target: "mosaic::inference", "loaded model {} from {}", hex(hash), path.display());
 		let model = Arc::new(model);
-		loaded.insert(*hash, model.clone());
+		self.loaded.lock().unwrap_or_else(|e| e.into_inner()).insert(*hash, model.clone());
 		Ok(model)
 	}
 

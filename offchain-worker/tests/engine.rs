@@ -402,3 +402,42 @@ fn the_stream_concatenates_to_the_output_and_never_shows_a_stop() {
 		);
 	}
 }
+
+/// Review L6. Looking for a model that is not loaded yet (hashing every file of the directory,
+/// which takes seconds for real models) must not stall jobs for a model already loaded. A
+/// named pipe stands in for a file that takes long to hash: the search blocks reading it for
+/// as long as the test holds its writing end, and a job for the loaded model must be served
+/// meanwhile.
+#[test]
+fn a_model_being_looked_for_does_not_stall_jobs_for_a_loaded_one() {
+	use std::{sync::mpsc, time::Duration};
+	let dir = std::env::temp_dir().join(format!("mosaic-engine-stall-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let loaded = dir.join("tiny-q8_0.gguf");
+	std::fs::copy(models().join("tiny-q8_0.gguf"), &loaded).unwrap();
+	let pipe = dir.join("slow.gguf");
+	assert!(Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+	let engine = Engine::new(&dir, Settings { n_ctx: 256, n_batch: 64, n_threads: 1 }).unwrap();
+	let tiny = engine.load_file(&loaded).unwrap();
+
+	std::thread::scope(|s| {
+		let search = s.spawn(|| engine.model(&[7; 32]).map(|_| ()));
+		// Opening the pipe for writing returns once the search has opened it for reading.
+		let (opened, writer) = mpsc::channel();
+		let pipe_path = pipe.clone();
+		s.spawn(move || opened.send(std::fs::OpenOptions::new().write(true).open(pipe_path)));
+		let writer = writer
+			.recv_timeout(Duration::from_secs(60))
+			.expect("the search reads the pipe")
+			.unwrap();
+
+		let (served, result) = mpsc::channel();
+		let engine = &engine;
+		s.spawn(move || served.send(engine.model(&tiny).is_ok()));
+		let served = result.recv_timeout(Duration::from_secs(20));
+		drop(writer); // the search reads the end of the pipe and goes on
+		assert_eq!(served, Ok(true), "a job for the loaded model waited for the search");
+		assert!(matches!(search.join().unwrap(), Err(EngineError::ModelNotFound(_))));
+	});
+	std::fs::remove_dir_all(&dir).unwrap();
+}

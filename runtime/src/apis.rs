@@ -313,8 +313,11 @@ impl_runtime_apis! {
 	}
 
 	impl mosaic_api::MarketplaceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
-		fn models() -> Vec<mosaic_api::ModelView<AccountId, Balance>> {
-			crate::marketplace_api::models()
+		fn models(
+			from: mosaic_primitives::ModelId,
+			limit: u32,
+		) -> mosaic_api::ModelsPage<AccountId, Balance> {
+			crate::marketplace_api::models(from, limit)
 		}
 
 		fn providers(

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use frame_support::traits::Get;
 use mosaic_api::{
 	AssignedView, AssignmentRole, AssignmentView, Estimate, JobState, JobView, MessageView,
-	ModelView, ProviderView, QueryError,
+	ModelView, ModelsPage, ProviderView, QueryError, MODELS_PAGE,
 };
 use mosaic_primitives::{
 	Input, JobId, JobNeeds, JobRequest, ModelId, ModelRegistry, ModelUnavailable,
@@ -19,29 +19,38 @@ use pallet_mosaic_providers::ProviderStatus;
 type Models = pallet_mosaic_models::Pallet<Runtime>;
 type Jobs = pallet_mosaic_jobs::Pallet<Runtime>;
 
-/// Every registered model, by id.
-pub fn models() -> Vec<ModelView<AccountId, Balance>> {
-	let mut models: Vec<_> = pallet_mosaic_models::Models::<Runtime>::iter()
-		.map(|(id, m)| ModelView {
-			id,
-			name: m.name.into_inner(),
-			content_hash: m.content_hash,
-			size_bytes: m.size_bytes,
-			architecture: m.architecture.into_inner(),
-			parameters: m.parameters,
-			file_type: m.file_type,
-			context_length: m.context_length,
-			chat_template: m.chat_template,
-			creator: m.creator,
-			royalty_bps: m.royalty_bps,
-			deposit: m.deposit,
-			deprecated: m.status != ModelStatus::Active,
-			providers: pallet_mosaic_providers::ModelProviders::<Runtime>::decode_len(id)
-				.unwrap_or_default() as u32,
-		})
-		.collect();
-	models.sort_unstable_by_key(|m| m.id);
-	models
+/// Up to `limit` (at most [`MODELS_PAGE`]) models with ids from `from`, in id order, looking
+/// at no more than 4 × `MODELS_PAGE` ids: the work of one call is bounded however many models
+/// there are (review L5), and removed models (gaps in the ids) cannot make it unbounded.
+pub fn models(from: ModelId, limit: u32) -> ModelsPage<AccountId, Balance> {
+	let end = pallet_mosaic_models::NextModelId::<Runtime>::get();
+	let limit = limit.clamp(1, MODELS_PAGE) as usize;
+	let scan_end = end.min(from.saturating_add(MODELS_PAGE.saturating_mul(4)));
+	let mut models = Vec::new();
+	let mut id = from;
+	while id < scan_end && models.len() < limit {
+		if let Some(m) = pallet_mosaic_models::Models::<Runtime>::get(id) {
+			models.push(ModelView {
+				id,
+				name: m.name.into_inner(),
+				content_hash: m.content_hash,
+				size_bytes: m.size_bytes,
+				architecture: m.architecture.into_inner(),
+				parameters: m.parameters,
+				file_type: m.file_type,
+				context_length: m.context_length,
+				chat_template: m.chat_template,
+				creator: m.creator,
+				royalty_bps: m.royalty_bps,
+				deposit: m.deposit,
+				deprecated: m.status != ModelStatus::Active,
+				providers: pallet_mosaic_providers::ModelProviders::<Runtime>::decode_len(id)
+					.unwrap_or_default() as u32,
+			});
+		}
+		id = id.saturating_add(1);
+	}
+	ModelsPage { models, next: (id < end).then_some(id) }
 }
 
 /// The providers serving `model`.
@@ -211,4 +220,55 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 		outcome: job.outcome,
 		receipt: job.receipt.map(Into::into),
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::genesis_config_presets::tests::build;
+
+	fn ids(page: &ModelsPage<AccountId, Balance>) -> Vec<ModelId> {
+		page.models.iter().map(|m| m.id).collect()
+	}
+
+	/// Review L5: models come a page at a time, and a page looks at a bounded number of ids
+	/// whatever the number of models or the gaps removed models left.
+	#[test]
+	fn models_come_in_bounded_pages() {
+		build(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+			// The dev chain registers models 0 and 1.
+			let all = models(0, MODELS_PAGE);
+			assert_eq!((ids(&all), all.next), (vec![0, 1], None));
+			let first = models(0, 1);
+			assert_eq!((ids(&first), first.next), (vec![0], Some(1)));
+			let second = models(1, 1);
+			assert_eq!((ids(&second), second.next), (vec![1], None));
+			assert_eq!(models(7, 5), ModelsPage { models: vec![], next: None });
+			// A limit above the page size is the page size; zero is one.
+			assert_eq!(ids(&models(0, 0)), vec![0]);
+
+			// 1,000 ids of which only the last is a model: a page stops after 4 × MODELS_PAGE
+			// ids and says where to go on; the caller reaches the model page after page.
+			let last = pallet_mosaic_models::Models::<Runtime>::take(1).unwrap();
+			pallet_mosaic_models::Models::<Runtime>::remove(0);
+			pallet_mosaic_models::Models::<Runtime>::insert(999, last);
+			pallet_mosaic_models::NextModelId::<Runtime>::put(1_000);
+			let mut from = 0;
+			let mut found = vec![];
+			let mut pages = 0;
+			loop {
+				let page = models(from, MODELS_PAGE);
+				pages += 1;
+				found.extend(ids(&page));
+				match page.next {
+					Some(next) => {
+						assert_eq!(next, from + 4 * MODELS_PAGE);
+						from = next;
+					}
+					None => break,
+				}
+			}
+			assert_eq!((found, pages), (vec![999], 3));
+		});
+	}
 }

@@ -7,9 +7,13 @@ const at = { name: 'at', type: 'Hash', isOptional: true };
 export const rpc = {
   mosaic: {
     models: {
-      description: 'Every registered model, by id.',
-      params: [at],
-      type: 'Vec<Json>',
+      description: 'A page of the registered models: up to limit (default and most 100) with ids from `from` (default 0), and `next`, where the next page starts (null after the last).',
+      params: [
+        { name: 'from', type: 'Option<u32>', isOptional: true },
+        { name: 'limit', type: 'Option<u32>', isOptional: true },
+        at,
+      ],
+      type: 'Json',
     },
     providers: {
       description: 'The providers serving a model, with asks, bonds, reputation and eligibility.',
@@ -44,6 +48,17 @@ export const rpc = {
     },
   },
 };
+
+/** Every registered model, by id: `mosaic_models` page after page. */
+export async function allModels(api) {
+  const models = [];
+  for (let from = 0; ;) {
+    const page = (await api.rpc.mosaic.models(from, null)).toJSON();
+    models.push(...page.models);
+    if (page.next === null || page.next === undefined) return models;
+    from = page.next;
+  }
+}
 
 /** Error codes of the `mosaic_*` methods (node/src/marketplace_rpc.rs). */
 export const RPC_ERRORS = {

@@ -24,7 +24,8 @@ async function run(nodeName, networkInfo) {
     late = await connect(`ws://127.0.0.1:${port}`);
     const tip = await best(alice);
     await until(late, `the late node to reach #${tip}`, async (h) => h.number.toNumber() >= tip, 200_000);
-    const models = (await late.rpc.mosaic.models()).toJSON();
+    const { allModels } = await lib('rpc.mjs');
+    const models = await allModels(late);
     if (models.length < 2) throw new Error(`the late node lists ${models.length} models`);
     return (await best(late));
   } finally {

@@ -103,6 +103,25 @@ pub struct ModelView<AccountId, Balance> {
 	pub providers: u32,
 }
 
+/// The most models one page of [`MarketplaceApi::models`] returns.
+pub const MODELS_PAGE: u32 = 100;
+
+/// One page of the registered models, in id order.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(
+		rename_all = "camelCase",
+		bound(serialize = "AccountId: Serialize, Balance: core::fmt::Display")
+	)
+)]
+pub struct ModelsPage<AccountId, Balance> {
+	pub models: Vec<ModelView<AccountId, Balance>>,
+	/// The id to ask for the next page from; `null`: this was the last page.
+	pub next: Option<ModelId>,
+}
+
 /// A provider serving a model.
 #[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
 #[cfg_attr(
@@ -374,15 +393,18 @@ impl<Balance> From<Receipt<Balance>> for ReceiptView<Balance> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Read-only views of the marketplace.
+	/// Read-only views of the marketplace. Version 2: `models` is paged.
+	#[api_version(2)]
 	pub trait MarketplaceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
 		Balance: Codec,
 		BlockNumber: Codec,
 	{
-		/// Every registered model, by id.
-		fn models() -> Vec<ModelView<AccountId, Balance>>;
+		/// Up to `limit` (at most [`MODELS_PAGE`]) registered models with ids from `from`, in
+		/// id order, and where the next page starts. Bounded work: it looks at no more than
+		/// 4 × [`MODELS_PAGE`] ids (removed models leave gaps).
+		fn models(from: ModelId, limit: u32) -> ModelsPage<AccountId, Balance>;
 		/// The providers serving `model`, eligible or not.
 		fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>, QueryError>;
 		/// What a job would hold and cost. `bid: None` finds the lowest bid at which a

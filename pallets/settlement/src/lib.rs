@@ -124,6 +124,11 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// Moves `amount` of `owner`'s held escrow to `to`; returns whether it moved.
+		///
+		/// `Fortitude::Force`: the escrow was set aside for this job when it was submitted, so a
+		/// lock or freeze the owner placed since (a conviction vote locks the whole balance,
+		/// held funds included) must not stop it paying — politely, the payment would fail and
+		/// the job be refunded in full: a free answer.
 		fn pay(
 			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
 			owner: &T::AccountId,
@@ -138,7 +143,7 @@ pub mod pallet {
 					amount,
 					Precision::Exact,
 					Restriction::Free,
-					Fortitude::Polite,
+					Fortitude::Force,
 				)
 				.is_ok()
 		}

@@ -46,6 +46,31 @@ fn a_paid_job_splits_exactly_between_provider_creator_treasury_and_refund() {
 	});
 }
 
+/// Review L3. An owner whose whole balance is locked (a conviction vote, say) still holds its
+/// escrow (holds and locks overlap), and the escrow pays the provider: a lock on the owner's
+/// account must not turn a settlement into a full refund, a free answer.
+#[test]
+fn a_lock_on_the_owners_balance_does_not_stop_the_escrow_paying() {
+	use frame_support::traits::{LockableCurrency, WithdrawReasons};
+	new_test_ext(|| {
+		let model = market(1);
+		let owner = account(USER);
+		let all = Balances::total_balance(&owner);
+		<Balances as LockableCurrency<_>>::set_lock(
+			*b"vote    ",
+			&owner,
+			all,
+			WithdrawReasons::all(),
+		);
+		let job = submit(USER, model, 100, 5).unwrap();
+		let who = [owner.clone(), provider(0), account(CREATOR), treasury()];
+		let (r, d) = diff(&who, || answer(0, job, b"forty tokens", 40));
+		assert_ok!(r);
+		assert_eq!(d, vec![(380, -500, 0), (102, 0, 0), (12, 0, 0), (6, 0, 0)]);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().receipt.unwrap().paid, 120);
+	});
+}
+
 #[test]
 fn the_price_is_the_ask_never_the_bid() {
 	new_test_ext(|| {
