@@ -180,6 +180,7 @@ type Migrations = (
 	pallet_mosaic_jobs::migrations::MigrateV0ToV1<Runtime>,
 	pallet_mosaic_jobs::migrations::MigrateV1ToV2<Runtime>,
 	pallet_mosaic_jobs::migrations::MigrateV2ToV3<Runtime>,
+	pallet_mosaic_jobs::migrations::MigrateV3ToV4<Runtime>,
 );
 
 /// Executive: dispatches to the pallets.

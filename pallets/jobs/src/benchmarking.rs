@@ -6,7 +6,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
 
 use super::*;
-use crate::pallet::{BalanceOf, Call, Config, Deadlines, Jobs, NextJobId, Pallet};
+use crate::pallet::{BalanceOf, Call, Config, DueFrom, Jobs, NextJobId, Pallet};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get, Hooks};
@@ -167,13 +167,15 @@ mod benchmarks {
 			let job = submit::<T>(&user, model, T::MaxPromptLen::get());
 			deadline = Jobs::<T>::get(job).map(|j| j.deadline).unwrap_or(deadline);
 		}
-		assert_eq!(Deadlines::<T>::get(deadline).len() as u32, n);
+		assert_eq!(Pallet::<T>::due_at(deadline).len() as u32, n);
+		// The blocks before were processed as they came.
+		DueFrom::<T>::put(deadline);
 		frame_system::Pallet::<T>::set_block_number(deadline);
 		#[block]
 		{
 			Pallet::<T>::on_initialize(deadline);
 		}
-		assert!(Deadlines::<T>::get(deadline).is_empty());
+		assert!(Pallet::<T>::due_at(deadline).is_empty());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

@@ -1,31 +1,79 @@
-//! Deadlines: the queue of pending jobs by the block they are due, and what happens then.
+//! Deadlines: the queue of open jobs by the block they are due, and what happens then.
+//!
+//! The queue has no per-block bound: a job is queued at its deadline however many are due
+//! with it, so nobody can fill blocks to turn honest jobs away. Each block processes at most
+//! `MaxJobsPerBlock` due jobs, oldest deadline first; the rest wait for the next block
+//! ([`DueFrom`] marks where processing resumes). A job is never processed early, only late by
+//! the blocks its turn takes.
 
 use crate::{
-	pallet::JobOf, AssignmentState, Config, Deadlines, Error, Event, JobStatus, Jobs, Pallet, Role,
+	pallet::JobOf, AssignmentState, Config, Deadlines, DueFrom, Event, JobStatus, Jobs, Pallet,
+	Role,
 };
+use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use mosaic_primitives::{JobId, JobOutcome, ProviderRegistry};
-use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+use sp_runtime::traits::{One, Saturating, UniqueSaturatedInto, Zero};
 
-/// How many blocks past its ideal deadline a job may be queued when that block is full.
-pub(crate) const DEADLINE_SLACK: u32 = 8;
+/// The most blocks of the queue one block's processing looks at (empty blocks included), so
+/// catching up after a backlog costs a bounded number of reads a block.
+pub(crate) const MAX_BLOCKS_SCANNED: u32 = 16;
 
 impl<T: Config> Pallet<T> {
-	/// The open jobs due after `now`: every job a provider may still answer or audit. Bounded by
-	/// `(JobTimeout + slack) × MaxJobsPerBlock`; the off-chain worker looks here.
+	/// The open jobs due after `now`: every job a provider may still answer or audit (the
+	/// off-chain worker looks here).
 	pub fn pending_jobs(now: BlockNumberFor<T>) -> impl Iterator<Item = JobId> {
 		let timeout: u32 = T::JobTimeout::get().unique_saturated_into();
-		let horizon = timeout.saturating_add(DEADLINE_SLACK);
-		(1..=horizon).flat_map(move |offset| Deadlines::<T>::get(now.saturating_add(offset.into())))
+		(1..=timeout).flat_map(move |offset| {
+			Deadlines::<T>::iter_key_prefix(now.saturating_add(offset.into()))
+		})
+	}
+
+	/// The jobs queued at block `at`, in id order.
+	pub fn due_at(at: BlockNumberFor<T>) -> Vec<JobId> {
+		let mut jobs: Vec<JobId> = Deadlines::<T>::iter_key_prefix(at).collect();
+		jobs.sort_unstable();
+		jobs
+	}
+
+	/// Processes up to `MaxJobsPerBlock` jobs due by `now`, oldest deadline first, looking at
+	/// no more than [`MAX_BLOCKS_SCANNED`] blocks of the queue. Returns how many jobs it
+	/// processed and how many blocks it looked at.
+	pub(crate) fn process_due(now: BlockNumberFor<T>) -> (u32, u32) {
+		let mut budget = T::MaxJobsPerBlock::get();
+		let mut block = DueFrom::<T>::get();
+		let mut processed = 0u32;
+		let mut scanned = 0u32;
+		while block <= now && scanned < MAX_BLOCKS_SCANNED {
+			scanned = scanned.saturating_add(1);
+			let due: Vec<JobId> =
+				Deadlines::<T>::iter_key_prefix(block).take(budget as usize).collect();
+			for job in &due {
+				Deadlines::<T>::remove(block, job);
+				Self::on_deadline(*job, block);
+			}
+			let n = due.len() as u32;
+			processed = processed.saturating_add(n);
+			budget = budget.saturating_sub(n);
+			if budget == 0 {
+				// The block may hold more: the next block resumes here.
+				break;
+			}
+			block = block.saturating_add(One::one());
+		}
+		DueFrom::<T>::put(block);
+		(processed, scanned)
 	}
 
 	/// The job's deadline passed: an absent executor is slashed and replaced once (else the
 	/// owner refunded); a challenge window closes (an audit may be drawn); absent auditors are
 	/// slashed and the audit decided on the reports in.
-	pub(crate) fn on_deadline(job_id: JobId, now: BlockNumberFor<T>) {
+	/// `due` is the block it was queued at (processing may come later).
+	pub(crate) fn on_deadline(job_id: JobId, due: BlockNumberFor<T>) {
 		let Some(mut job) = Jobs::<T>::get(job_id) else { return };
-		if !job.status.is_open() || job.deadline != now {
+		if !job.status.is_open() || job.deadline != due {
+			frame_support::defensive!("a queued job is closed or due at another block");
 			return;
 		}
 		match job.status {
@@ -66,61 +114,31 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Gives the job the deadline `at` (or the first block after it with room).
+	/// Gives the job the deadline `at`.
 	pub(crate) fn reschedule(job_id: JobId, job: &mut JobOf<T>, at: BlockNumberFor<T>) {
 		Self::unschedule(job_id, job.deadline);
-		match Self::schedule(job_id, at) {
-			Ok(at) => job.deadline = at,
-			// Every block of the slack window is full: end the job now rather than leave it
-			// without a deadline.
-			Err(_) => Self::close_now(job_id, job),
-		}
+		job.deadline = Self::schedule(job_id, at);
 	}
 
-	/// Moves the job's deadline to `at` if that is later (a replacement that needs longer
-	/// than the job had left), never earlier: others assigned keep the time they were given.
+	/// Moves the job's deadline to `at` if that is later.
 	pub(crate) fn extend_deadline(job_id: JobId, job: &mut JobOf<T>, at: BlockNumberFor<T>) {
 		if at <= job.deadline {
 			return;
 		}
 		Self::unschedule(job_id, job.deadline);
-		match Self::schedule(job_id, at) {
-			Ok(at) => {
-				job.deadline = at;
-				Self::deposit_event(Event::DeadlineExtended { job: job_id, deadline: at });
-			}
-			Err(_) => {
-				// The job's old slot was just freed, so it goes back there.
-				if Self::schedule(job_id, job.deadline).is_err() {
-					frame_support::defensive!("a job's freed deadline slot was taken");
-				}
-			}
-		}
+		job.deadline = Self::schedule(job_id, at);
+		Self::deposit_event(Event::DeadlineExtended { job: job_id, deadline: job.deadline });
 	}
 
-	/// Queues the job at the first block from `at` with room, within `DEADLINE_SLACK` blocks.
-	pub(crate) fn schedule(
-		job_id: JobId,
-		at: BlockNumberFor<T>,
-	) -> Result<BlockNumberFor<T>, DispatchError> {
-		let mut block = at;
-		for _ in 0..=DEADLINE_SLACK {
-			if Deadlines::<T>::try_mutate(block, |q| q.try_push(job_id)).is_ok() {
-				return Ok(block);
-			}
-			block = block.saturating_add(1u32.into());
-		}
-		Err(Error::<T>::DeadlineQueueFull.into())
+	/// Queues the job at block `at` (never before the block processing resumes at, so it is
+	/// never skipped). Returns the block it is queued at.
+	pub(crate) fn schedule(job_id: JobId, at: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		let at = at.max(DueFrom::<T>::get());
+		Deadlines::<T>::insert(at, job_id, ());
+		at
 	}
 
 	pub(crate) fn unschedule(job_id: JobId, at: BlockNumberFor<T>) {
-		Deadlines::<T>::mutate_exists(at, |maybe| {
-			if let Some(q) = maybe {
-				q.retain(|j| *j != job_id);
-				if q.is_empty() {
-					*maybe = None;
-				}
-			}
-		});
+		Deadlines::<T>::remove(at, job_id);
 	}
 }

@@ -48,24 +48,4 @@ impl<T: Config> Pallet<T> {
 		job.status = JobStatus::Refunded;
 		Self::deposit_event(Event::JobRefunded { job: job_id, owner: job.owner.clone(), amount });
 	}
-
-	/// Ends the part of every provider still waiting, without judging it.
-	pub(crate) fn release_waiting(job: &mut JobOf<T>) {
-		for a in job.assignments.iter_mut().filter(|a| a.state == AssignmentState::Waiting) {
-			T::Providers::job_ended(&a.provider, JobOutcome::Released);
-			a.state = AssignmentState::TimedOut;
-		}
-	}
-
-	/// Ends a job that cannot be given another deadline: the waiting are released, an
-	/// answer is paid, and without one the owner is refunded.
-	pub(crate) fn close_now(job_id: JobId, job: &mut JobOf<T>) {
-		Self::release_waiting(job);
-		Self::release_auditors(job);
-		if job.outcome.is_some() {
-			Self::settle(job_id, job)
-		} else {
-			Self::refund(job_id, job)
-		}
-	}
 }

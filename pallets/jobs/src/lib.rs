@@ -54,7 +54,8 @@
 //! 1. For every account, the balance held under [`HoldReason::JobEscrow`] equals the sum of the
 //!    escrow of its open jobs (pending, in their challenge window, or audited); closed jobs
 //!    hold nothing.
-//! 2. Every open job is queued in [`Deadlines`] at its deadline, once.
+//! 2. Every open job is queued in [`Deadlines`] at its deadline, and nothing else is queued;
+//!    no entry is before [`DueFrom`], where processing resumes (so none is skipped).
 //! 3. A pending job waits for an executor and has no answer; an audited one waits for an
 //!    auditor and has one answer; one in its challenge window waits for nobody and has one
 //!    answer. No job has more than one answer. Every deadline is at most
@@ -179,9 +180,9 @@ pub mod pallet {
 	}
 
 	/// v1: `Prompts` (raw bytes) became `Requests` (encoded [`JobRequest`]s); v2: jobs record
-	/// their protocol fee; v3: one executor and audits, answers with token ids. See
-	/// [`crate::migrations`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// their protocol fee; v3: one executor and audits, answers with token ids; v4: the
+	/// deadline queue has no per-block bound. See [`crate::migrations`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -278,7 +279,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MillisecsPerBlock: Get<u64>;
 
-		/// Most deadlines queued in one block (bounds each block's work).
+		/// The most due jobs one block processes (bounds each block's work); jobs beyond wait
+		/// for the next block. Not a bound on how many jobs may be due at one block.
 		#[pallet::constant]
 		type MaxJobsPerBlock: Get<u32>;
 
@@ -328,15 +330,16 @@ pub mod pallet {
 	pub type Results<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, ResultOf<T>>;
 
-	/// Jobs whose deadline is at a block. `Twox64Concat`: block numbers are not user-chosen.
+	/// Open jobs by the block they are due at, `(deadline, job)`: no bound per block (see
+	/// [`crate::deadlines`]). `Twox64Concat`: block numbers and job ids are not user-chosen.
 	#[pallet::storage]
-	pub type Deadlines<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<JobId, T::MaxJobsPerBlock>,
-		ValueQuery,
-	>;
+	pub type Deadlines<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, JobId, (), OptionQuery>;
+
+	/// The block from which the deadline queue still has jobs to process: every queued job is
+	/// due at this block or later.
+	#[pallet::storage]
+	pub type DueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -425,8 +428,6 @@ pub mod pallet {
 		WrongRole,
 		/// The attestation signature does not verify against the operator key.
 		BadAttestation,
-		/// The deadline queue is full for the next blocks: try again shortly.
-		DeadlineQueueFull,
 		/// All job ids are used.
 		JobIdsExhausted,
 		/// The prompt's bytes plus `max_tokens` (plus 2) exceed the model's context window:
@@ -475,14 +476,13 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Processes the jobs whose deadline is this block: at most `MaxJobsPerBlock`.
+		/// Processes the jobs due by this block: at most `MaxJobsPerBlock`, oldest first.
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
-			let due = Deadlines::<T>::take(n);
-			let count = due.len() as u32;
-			for job in due {
-				Self::on_deadline(job, n);
-			}
-			T::WeightInfo::on_initialize(count)
+			let (processed, scanned) = Self::process_due(n);
+			// The benchmark measures one block of the queue; each further block looked at is
+			// one more read (and the resume point one write).
+			T::WeightInfo::on_initialize(processed)
+				.saturating_add(T::DbWeight::get().reads_writes(scanned.into(), 1))
 		}
 
 		/// On a provider's node: answers the jobs assigned to it (see [`crate::offchain`]).
@@ -508,7 +508,7 @@ pub mod pallet {
 		///   [`Error::ModelDeprecated`], [`Error::BidBelowEveryAsk`],
 		///   [`Error::NoEligibleProvider`], [`Error::NoProviderCovers`],
 		///   [`Error::EscrowOverflow`], [`Error::InsufficientBalance`],
-		///   [`Error::DeadlineQueueFull`], [`Error::ExceedsContext`].
+		///   [`Error::ExceedsContext`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::submit_job(
 			prompt.len() as u32,
@@ -782,8 +782,8 @@ pub mod pallet {
 				if job.status.is_open() {
 					escrow.entry(job.owner.clone()).or_default().saturating_accrue(job.escrow);
 					ensure!(
-						Deadlines::<T>::get(job.deadline).iter().filter(|j| **j == id).count() == 1,
-						"an open job is not queued once at its deadline"
+						Deadlines::<T>::contains_key(job.deadline, id),
+						"an open job is not queued at its deadline"
 					);
 					let waiting = |executor: bool| {
 						job.assignments.iter().any(|a| {
@@ -811,13 +811,20 @@ pub mod pallet {
 					ensure!(
 						job.deadline
 							<= frame_system::Pallet::<T>::block_number()
-								.saturating_add(T::JobTimeout::get())
-								.saturating_add(crate::deadlines::DEADLINE_SLACK.into()),
+								.saturating_add(T::JobTimeout::get()),
 						"a pending job's deadline is beyond JobTimeout"
 					);
 				} else {
 					ensure!(job.escrow.is_zero(), "a closed job still records escrow");
 				}
+			}
+			let due_from = DueFrom::<T>::get();
+			for (at, id, ()) in Deadlines::<T>::iter() {
+				ensure!(at >= due_from, "a job is queued before the block processing resumes at");
+				ensure!(
+					Jobs::<T>::get(id).is_some_and(|j| j.status.is_open() && j.deadline == at),
+					"a queued job is closed or due at another block"
+				);
 			}
 			for who in owners {
 				let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &who);

@@ -239,7 +239,7 @@ pub struct InnerMigrateV2ToV3<T>(PhantomData<T>);
 
 impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 	fn on_runtime_upgrade() -> Weight {
-		use crate::{Assignment, Deadlines, JobStatus, Results, Role, StoredResult};
+		use crate::{Assignment, JobStatus, Results, Role, StoredResult};
 		use frame_support::traits::{fungible::MutateHold, tokens::Precision};
 		use mosaic_primitives::{JobOutcome, ProviderRegistry};
 		let mut moved = 0u64;
@@ -263,7 +263,14 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 						T::Providers::job_ended(&a.provider, JobOutcome::Released);
 					}
 				}
-				Deadlines::<T>::mutate(old.deadline, |q| q.retain(|j| *j != id));
+				v3::Deadlines::<T>::mutate_exists(old.deadline, |q| {
+					if let Some(jobs) = q {
+						jobs.retain(|j| *j != id);
+						if jobs.is_empty() {
+							*q = None;
+						}
+					}
+				});
 			}
 			let assignments = old
 				.assignments
@@ -326,6 +333,52 @@ pub type MigrateV2ToV3<T> = VersionedMigration<
 	2,
 	3,
 	InnerMigrateV2ToV3<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
+/// The v3 deadline queue that v4 replaced: at most `MaxJobsPerBlock` jobs per block.
+pub mod v3 {
+	use super::*;
+	use frame_system::pallet_prelude::BlockNumberFor;
+
+	/// Jobs due at a block, as one list (bounded by `MaxJobsPerBlock` when written).
+	#[storage_alias]
+	pub type Deadlines<T: Config> =
+		StorageMap<Pallet<T>, Twox64Concat, BlockNumberFor<T>, alloc::vec::Vec<JobId>>;
+}
+
+/// v3 → v4: the deadline queue becomes one entry per `(block, job)`, with no bound per
+/// block, and processing resumes at the current block ([`crate::DueFrom`]): v3 took each
+/// block's list as it came, so nothing before it is left.
+pub struct InnerMigrateV3ToV4<T>(PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
+	fn on_runtime_upgrade() -> Weight {
+		let old: alloc::vec::Vec<_> = v3::Deadlines::<T>::drain().collect();
+		let mut moved = 0u64;
+		for (at, jobs) in old.iter() {
+			for job in jobs {
+				crate::Deadlines::<T>::insert(at, job, ());
+				moved = moved.saturating_add(1);
+			}
+		}
+		crate::DueFrom::<T>::put(frame_system::Pallet::<T>::block_number());
+		let lists = old.len() as u64;
+		T::DbWeight::get().reads_writes(lists, lists.saturating_add(moved).saturating_add(1))
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(_: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// [`InnerMigrateV3ToV4`], run only when the pallet's on-chain storage version is 3.
+pub type MigrateV3ToV4<T> = VersionedMigration<
+	3,
+	4,
+	InnerMigrateV3ToV4<T>,
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;
@@ -422,7 +475,47 @@ mod tests {
 			assert_eq!(migrated.protocol_fee, ProtocolFee::get());
 			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 2);
 			// Back to the current layout, so the invariants hold at the end of the test.
+			as_v3_queue();
 			MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			MigrateV3ToV4::<Test>::on_runtime_upgrade();
+		});
+	}
+
+	/// Rewrites the deadline queue in the v3 layout (one list per block).
+	fn as_v3_queue() {
+		let entries: alloc::vec::Vec<_> = crate::Deadlines::<Test>::drain().collect();
+		for (at, job, ()) in entries {
+			let mut jobs = v3::Deadlines::<Test>::get(at).unwrap_or_default();
+			jobs.push(job);
+			v3::Deadlines::<Test>::insert(at, jobs);
+		}
+	}
+
+	/// v3 queued at most `MaxJobsPerBlock` jobs a block, spilling into later blocks; v4 keeps
+	/// every job at its deadline and resumes processing at the upgrade's block.
+	#[test]
+	fn v3_deadline_lists_become_one_entry_per_job() {
+		new_test_ext(|| {
+			let model = crate::tests::register_model(0);
+			for n in 0..3 {
+				crate::tests::add_provider(n, model);
+			}
+			let jobs: alloc::vec::Vec<JobId> =
+				(0..6).map(|_| crate::tests::submit(USER, model, 1, 5).unwrap()).collect();
+			as_v3_queue();
+			let due = 1 + TIMEOUT;
+			assert_eq!(v3::Deadlines::<Test>::get(due).map(|l| l.len()), Some(6));
+			run_to_block(3);
+			StorageVersion::new(3).put::<Jobs<Test>>();
+			MigrateV3ToV4::<Test>::on_runtime_upgrade();
+			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 4);
+			assert!(v3::Deadlines::<Test>::iter().next().is_none());
+			assert_eq!(Jobs::<Test>::due_at(due), jobs);
+			assert_eq!(crate::DueFrom::<Test>::get(), 3);
+			Jobs::<Test>::do_try_state().unwrap();
+			// And they are decided when due, as before.
+			run_to_block(due + 1);
+			assert!(Jobs::<Test>::due_at(due).is_empty());
 		});
 	}
 
@@ -464,9 +557,17 @@ mod tests {
 				&crate::Results::<Test>::hashed_key_for(closed, provider(e)),
 				&old.encode(),
 			);
+			// And the deadline queue as v2 and v3 stored it.
+			as_v3_queue();
 			StorageVersion::new(2).put::<Jobs<Test>>();
 			MigrateV2ToV3::<Test>::on_runtime_upgrade();
 			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 3);
+			MigrateV3ToV4::<Test>::on_runtime_upgrade();
+			assert_eq!(Jobs::<Test>::on_chain_storage_version(), 4);
+			assert!(
+				crate::Deadlines::<Test>::iter().next().is_none(),
+				"the refunded job left the queue"
+			);
 			let refunded = crate::Jobs::<Test>::get(open).expect("decodes as v3");
 			assert_eq!((refunded.status, refunded.escrow), (crate::JobStatus::Refunded, 0));
 			assert_eq!(held(&account(USER)), 0, "the escrow in flight was released");

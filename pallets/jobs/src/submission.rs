@@ -97,7 +97,7 @@ impl<T: Config> Pallet<T> {
 		Self::hold_escrow(&owner, escrow)?;
 
 		let at = Self::deadline_for(core::slice::from_ref(&executor), max_tokens);
-		let deadline = Self::schedule(job_id, at)?;
+		let deadline = Self::schedule(job_id, at);
 		let mut job = Job {
 			owner: owner.clone(),
 			model,

@@ -101,7 +101,9 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type JobTimeout = JobTimeout;
 	type MinJobTimeout = MinJobTimeout;
 	type MillisecsPerBlock = ConstU64<{ crate::MILLI_SECS_PER_BLOCK }>;
-	type MaxJobsPerBlock = ConstU32<64>;
+	/// Due jobs decided per block (a challenge window closing, a deadline passing); the rest
+	/// wait a block. Its weight is charged as it is used; 256 is about a tenth of a block.
+	type MaxJobsPerBlock = ConstU32<256>;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
 	type WeightInfo = pallet_mosaic_jobs::weights::SubstrateWeight<Runtime>;

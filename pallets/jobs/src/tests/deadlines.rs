@@ -1,7 +1,7 @@
 //! Deadlines: timing out, reassignment, refunds for the missing part.
 
 use super::*;
-use crate::{AssignmentState, Deadlines, Event, JobStatus};
+use crate::{AssignmentState, Event, JobStatus};
 
 #[test]
 fn an_absent_provider_is_slashed_and_replaced_once() {
@@ -23,7 +23,7 @@ fn an_absent_provider_is_slashed_and_replaced_once() {
 		let [second] = waiting(job)[..] else { panic!("a replacement is waiting") };
 		assert_ne!(first, second);
 		assert_eq!(j.deadline, 1 + 2 * TIMEOUT);
-		assert!(Deadlines::<Test>::get(1 + TIMEOUT).is_empty());
+		assert!(Jobs::due_at(1 + TIMEOUT).is_empty());
 		// The replacement answers and is paid.
 		assert_ok!(answer(second, job, b"late but fine", 2));
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
@@ -68,7 +68,7 @@ fn a_result_before_the_deadline_unschedules_the_job() {
 		let model = market(1);
 		let job = submit(USER, model, 10, 5).unwrap();
 		assert_ok!(answer(0, job, b"x", 1));
-		assert!(Deadlines::<Test>::get(1 + TIMEOUT).is_empty());
+		assert!(Jobs::due_at(1 + TIMEOUT).is_empty());
 		run_to_block(1 + 3 * TIMEOUT);
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 	});

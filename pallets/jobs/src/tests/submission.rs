@@ -1,7 +1,7 @@
 //! Submitting jobs: the checks, the escrow, who may be drawn, and the deadline.
 
 use super::*;
-use crate::{Deadlines, Error, Event, JobStatus};
+use crate::{Error, Event, JobStatus};
 use frame_support::assert_noop;
 use mosaic_primitives::{JobRequest, ModelRegistry, ServingTerms};
 
@@ -16,7 +16,7 @@ fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
 		assert_eq!(j.assignments.len(), 1);
 		assert_eq!(j.assignments[0].price, ASK);
 		assert_eq!(j.deadline, 1 + TIMEOUT);
-		assert_eq!(Deadlines::<Test>::get(1 + TIMEOUT).into_inner(), vec![job]);
+		assert_eq!(Jobs::due_at(1 + TIMEOUT), vec![job]);
 		assert_eq!(Jobs::request(job), Some(JobRequest::text(b"Once upon a time".to_vec())));
 		assert_eq!(j.request_hash, JobRequest::text(b"Once upon a time".to_vec()).hash());
 		let terms = Models::terms_for_new_job(model).unwrap();
@@ -120,19 +120,32 @@ fn busy_providers_get_no_more_jobs() {
 	});
 }
 
+/// Issue 9, item 7: the deadline queue has no per-block cap to fill. Three times as many jobs
+/// as a block processes (`MaxJobsPerBlock` = 4 here) are all accepted with the same deadline,
+/// and all of them are decided, four a block, oldest first, none early.
 #[test]
-fn the_deadline_queue_spills_into_the_next_blocks_and_then_refuses() {
+fn more_jobs_due_at_one_block_than_a_block_processes_are_all_accepted_and_decided() {
 	new_test_ext(|| {
 		let model = register_model(0);
-		for n in 0..10 {
+		for n in 0..3 {
 			add_provider(n, model);
 		}
-		// 4 per block, 9 blocks of slack: 36 jobs fit; providers take 40.
-		for i in 0..36 {
-			let job = submit(USER, model, 1, 5).unwrap();
-			assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + TIMEOUT + i / 4);
+		let due = 1 + TIMEOUT;
+		let jobs: Vec<JobId> = (0..12).map(|_| submit(USER, model, 1, 5).unwrap()).collect();
+		for job in &jobs {
+			assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, due);
 		}
-		assert_noop!(submit(USER, model, 1, 5), Error::<Test>::DeadlineQueueFull);
+		assert_eq!(Jobs::due_at(due).len(), 12);
+		run_to_block(due - 1);
+		assert_eq!(Jobs::due_at(due).len(), 12, "nothing is processed before its deadline");
+		for (block, left) in [(due, 8), (due + 1, 4), (due + 2, 0)] {
+			run_to_block(block);
+			assert_eq!(Jobs::due_at(due).len(), left, "at block {block}");
+		}
+		for job in &jobs {
+			let j = JobsStorage::<Test>::get(job).unwrap();
+			assert!(!j.status.is_open() || j.deadline > due, "job {job} was not decided");
+		}
 	});
 }
 
