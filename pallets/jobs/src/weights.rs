@@ -73,23 +73,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:1)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 4096]`.
 	/// The range of component `c` is `[1, 64]`.
-	fn submit_job(p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1227 + c * (296 ±0)`
+	fn submit_job(_p: u32, c: u32, ) -> Weight {
+		//  Measured:  `1185 + c * (297 ±0)`
 		//  Estimated: `11034 + c * (3068 ±0)`
-		// Minimum execution time: 109_824_000 picoseconds.
-		Weight::from_parts(90_714_011, 11034)
-			// Standard Error: 1_122
-			.saturating_add(Weight::from_parts(1_329, 0).saturating_mul(p.into()))
-			// Standard Error: 72_296
-			.saturating_add(Weight::from_parts(10_033_655, 0).saturating_mul(c.into()))
+		// Minimum execution time: 103_304_000 picoseconds.
+		Weight::from_parts(98_072_707, 11034)
+			// Standard Error: 74_362
+			.saturating_add(Weight::from_parts(9_750_336, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -101,19 +101,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Deadlines` (r:2 w:2)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Results` (r:0 w:1)
 	/// Proof: `Jobs::Results` (`max_values`: None, `max_size`: Some(32944), added: 35419, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 16384]`.
 	fn submit_result(o: u32, ) -> Weight {
-		//  Measured:  `1433`
-		//  Estimated: `6992`
-		// Minimum execution time: 89_653_000 picoseconds.
-		Weight::from_parts(105_771_152, 6992)
-			// Standard Error: 113
-			.saturating_add(Weight::from_parts(3_251, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		//  Measured:  `1426`
+		//  Estimated: `4771`
+		// Minimum execution time: 94_401_000 picoseconds.
+		Weight::from_parts(103_958_265, 4771)
+			// Standard Error: 105
+			.saturating_add(Weight::from_parts(2_947, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
@@ -136,17 +138,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Deadlines` (r:2 w:2)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[3, 64]`.
 	fn submit_audit(c: u32, ) -> Weight {
-		//  Measured:  `5106 + c * (284 ±0)`
+		//  Measured:  `5099 + c * (284 ±0)`
 		//  Estimated: `8523 + c * (2856 ±15)`
-		// Minimum execution time: 111_847_000 picoseconds.
-		Weight::from_parts(82_380_578, 8523)
-			// Standard Error: 40_628
-			.saturating_add(Weight::from_parts(10_086_028, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 104_856_000 picoseconds.
+		Weight::from_parts(94_994_476, 8523)
+			// Standard Error: 45_590
+			.saturating_add(Weight::from_parts(9_195_622, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 2856).saturating_mul(c.into()))
@@ -171,34 +175,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Deadlines` (r:2 w:2)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[2, 64]`.
 	fn decline_job(c: u32, ) -> Weight {
-		//  Measured:  `5127 + c * (284 ±0)`
+		//  Measured:  `5120 + c * (284 ±0)`
 		//  Estimated: `8523 + c * (3068 ±0)`
-		// Minimum execution time: 113_169_000 picoseconds.
-		Weight::from_parts(94_466_658, 8523)
-			// Standard Error: 67_990
-			.saturating_add(Weight::from_parts(10_169_643, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Minimum execution time: 105_328_000 picoseconds.
+		Weight::from_parts(83_081_110, 8523)
+			// Standard Error: 34_431
+			.saturating_add(Weight::from_parts(9_394_032, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(c.into()))
 	}
-	/// Storage: `Jobs::Deadlines` (r:2 w:2)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Jobs` (r:64 w:64)
+	/// Storage: `Jobs::DueFrom` (r:1 w:1)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:256 w:512)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:256 w:256)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:64 w:62)
+	/// Storage: `Providers::Providers` (r:64 w:64)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:46 w:46)
+	/// Storage: `Balances::Holds` (r:62 w:62)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:47 w:47)
+	/// Storage: `System::Account` (r:63 w:63)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Requests` (r:64 w:0)
+	/// Storage: `Jobs::Requests` (r:256 w:0)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ModelProviders` (r:1 w:0)
 	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
@@ -210,18 +218,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 64]`.
+	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `27429 + n * (401 ±0)`
-		//  Estimated: `197342 + n * (7101 ±44)`
-		// Minimum execution time: 5_949_000 picoseconds.
-		Weight::from_parts(604_347_739, 197342)
-			// Standard Error: 1_142_853
-			.saturating_add(Weight::from_parts(338_685_817, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(119_u64))
+		//  Measured:  `40324 + n * (170 ±0)`
+		//  Estimated: `197342 + n * (7101 ±0)`
+		// Minimum execution time: 10_886_000 picoseconds.
+		Weight::from_parts(2_178_262_698, 197342)
+			// Standard Error: 1_387_324
+			.saturating_add(Weight::from_parts(291_450_360, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(162_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(17_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(89_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7101).saturating_mul(n.into()))
 	}
 }
@@ -250,23 +258,23 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:1)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 4096]`.
 	/// The range of component `c` is `[1, 64]`.
-	fn submit_job(p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1227 + c * (296 ±0)`
+	fn submit_job(_p: u32, c: u32, ) -> Weight {
+		//  Measured:  `1185 + c * (297 ±0)`
 		//  Estimated: `11034 + c * (3068 ±0)`
-		// Minimum execution time: 109_824_000 picoseconds.
-		Weight::from_parts(90_714_011, 11034)
-			// Standard Error: 1_122
-			.saturating_add(Weight::from_parts(1_329, 0).saturating_mul(p.into()))
-			// Standard Error: 72_296
-			.saturating_add(Weight::from_parts(10_033_655, 0).saturating_mul(c.into()))
+		// Minimum execution time: 103_304_000 picoseconds.
+		Weight::from_parts(98_072_707, 11034)
+			// Standard Error: 74_362
+			.saturating_add(Weight::from_parts(9_750_336, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
@@ -278,19 +286,21 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Deadlines` (r:2 w:2)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Results` (r:0 w:1)
 	/// Proof: `Jobs::Results` (`max_values`: None, `max_size`: Some(32944), added: 35419, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 16384]`.
 	fn submit_result(o: u32, ) -> Weight {
-		//  Measured:  `1433`
-		//  Estimated: `6992`
-		// Minimum execution time: 89_653_000 picoseconds.
-		Weight::from_parts(105_771_152, 6992)
-			// Standard Error: 113
-			.saturating_add(Weight::from_parts(3_251, 0).saturating_mul(o.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		//  Measured:  `1426`
+		//  Estimated: `4771`
+		// Minimum execution time: 94_401_000 picoseconds.
+		Weight::from_parts(103_958_265, 4771)
+			// Standard Error: 105
+			.saturating_add(Weight::from_parts(2_947, 0).saturating_mul(o.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
@@ -313,17 +323,19 @@ impl WeightInfo for () {
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Deadlines` (r:2 w:2)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[3, 64]`.
 	fn submit_audit(c: u32, ) -> Weight {
-		//  Measured:  `5106 + c * (284 ±0)`
+		//  Measured:  `5099 + c * (284 ±0)`
 		//  Estimated: `8523 + c * (2856 ±15)`
-		// Minimum execution time: 111_847_000 picoseconds.
-		Weight::from_parts(82_380_578, 8523)
-			// Standard Error: 40_628
-			.saturating_add(Weight::from_parts(10_086_028, 0).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
+		// Minimum execution time: 104_856_000 picoseconds.
+		Weight::from_parts(94_994_476, 8523)
+			// Standard Error: 45_590
+			.saturating_add(Weight::from_parts(9_195_622, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 2856).saturating_mul(c.into()))
@@ -348,34 +360,38 @@ impl WeightInfo for () {
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Deadlines` (r:2 w:2)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[2, 64]`.
 	fn decline_job(c: u32, ) -> Weight {
-		//  Measured:  `5127 + c * (284 ±0)`
+		//  Measured:  `5120 + c * (284 ±0)`
 		//  Estimated: `8523 + c * (3068 ±0)`
-		// Minimum execution time: 113_169_000 picoseconds.
-		Weight::from_parts(94_466_658, 8523)
-			// Standard Error: 67_990
-			.saturating_add(Weight::from_parts(10_169_643, 0).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
+		// Minimum execution time: 105_328_000 picoseconds.
+		Weight::from_parts(83_081_110, 8523)
+			// Standard Error: 34_431
+			.saturating_add(Weight::from_parts(9_394_032, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(c.into()))
 	}
-	/// Storage: `Jobs::Deadlines` (r:2 w:2)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Jobs` (r:64 w:64)
+	/// Storage: `Jobs::DueFrom` (r:1 w:1)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:256 w:512)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:256 w:256)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:64 w:62)
+	/// Storage: `Providers::Providers` (r:64 w:64)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:46 w:46)
+	/// Storage: `Balances::Holds` (r:62 w:62)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:47 w:47)
+	/// Storage: `System::Account` (r:63 w:63)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Requests` (r:64 w:0)
+	/// Storage: `Jobs::Requests` (r:256 w:0)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ModelProviders` (r:1 w:0)
 	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
@@ -387,18 +403,18 @@ impl WeightInfo for () {
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 64]`.
+	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `27429 + n * (401 ±0)`
-		//  Estimated: `197342 + n * (7101 ±44)`
-		// Minimum execution time: 5_949_000 picoseconds.
-		Weight::from_parts(604_347_739, 197342)
-			// Standard Error: 1_142_853
-			.saturating_add(Weight::from_parts(338_685_817, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(119_u64))
+		//  Measured:  `40324 + n * (170 ±0)`
+		//  Estimated: `197342 + n * (7101 ±0)`
+		// Minimum execution time: 10_886_000 picoseconds.
+		Weight::from_parts(2_178_262_698, 197342)
+			// Standard Error: 1_387_324
+			.saturating_add(Weight::from_parts(291_450_360, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(162_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(17_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(89_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7101).saturating_mul(n.into()))
 	}
 }

@@ -247,6 +247,35 @@ fn governance_removal_burns_the_deposit() {
 	});
 }
 
+/// Review L1. The chain cannot know who made a file: whoever registers its hash first is its
+/// creator. The remedy for a squatter (the highest royalty on someone else's model, or a
+/// registration whose terms the file's header contradicts) is governance: removing the
+/// registration burns the squatter's deposit and frees the hash, so the real creator can
+/// register it with true terms.
+#[test]
+fn governance_frees_a_squatted_hash_for_its_real_creator() {
+	new_test_ext(|| {
+		let squatted = register(ALICE, 1, MAX_ROYALTY);
+		assert_noop!(
+			register_as(RuntimeOrigin::signed(BOB), 1),
+			Error::<Test>::ModelAlreadyRegistered
+		);
+		assert_noop!(
+			Models::remove_model(RuntimeOrigin::signed(BOB), squatted),
+			Error::<Test>::NotCreator
+		);
+		assert_ok!(Models::remove_model(RuntimeOrigin::root(), squatted));
+		assert_eq!(
+			Balances::free_balance(ALICE),
+			10_000 - DEPOSIT,
+			"the squatter's deposit is burnt"
+		);
+		let real = register(BOB, 1, 100);
+		let m = ModelsStorage::<Test>::get(real).unwrap();
+		assert_eq!((m.creator, m.royalty_bps), (BOB, 100));
+	});
+}
+
 #[test]
 fn unsigned_origins_are_refused() {
 	new_test_ext(|| {
