@@ -1,13 +1,13 @@
 // A fraudulent executor is caught by a forced audit and slashed, on the dev node (issue 9).
-// Dave registers as a second provider of the tiny model with an operator key no node holds,
-// so nothing answers for him but this test; Alice (the dev node's provider) steps aside while
-// the job is drawn, so the job is Dave's; the test answers in his place with text whose token
+// A fresh account ("Mallory", funded by Alice) registers as a second provider of the tiny
+// model with an operator key no node holds, so nothing answers for it but this test; Alice (the dev node's provider) steps aside while
+// the job is drawn, so the job is Mallory's; the test answers in its place with text whose token
 // ids do not spell it, as a provider that skips the work would. With the audit chance at 100 %
 // (sudo, as a parameter referendum would set it), the dev node audits the answer for Alice
-// when the challenge window closes and finds it fraudulent: Dave loses `FraudSlash` (50 %) of
-// his bond and the owner gets the whole escrow back. Dave is paused afterwards, so later tests
-// see Alice alone. Dave declares 1 token/s: his 16-token job then has a deadline 7 blocks
-// away, time enough for this test to answer for him after the job is final.
+// when the challenge window closes and finds it fraudulent: Mallory loses `FraudSlash` (50 %)
+// of its bond and the owner gets the whole escrow back. Mallory is paused afterwards, so later
+// tests see Alice alone. It declares 1 token/s: a 16-token job then has a deadline 7 blocks
+// away, time enough for this test to answer for it after the job is final.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, devAccount, sendAndInclude } from '../lib/chain.mjs';
@@ -22,17 +22,20 @@ after(async () => { await api?.disconnect(); });
 test('a made-up answer is audited by the dev node, found fraudulent and slashed; the owner is refunded in full', async () => {
   const alice = devAccount('//Alice');
   const user = devAccount('//Bob');
-  const dave = devAccount('//Dave');
-  const operator = devAccount('//Dave//fraud-test-operator');
-  const bond = async () => (await api.query.providers.providers(dave.address)).unwrap().bond.toBigInt();
+  const mallory = devAccount('//Mallory');
+  const operator = devAccount('//Mallory//operator');
+  const bond = async () => (await api.query.providers.providers(mallory.address)).unwrap().bond.toBigInt();
   try {
     await sendAndInclude(api, api.tx.sudo.sudo(setParameterCall(api, 'AuditChance', 1_000_000_000n)), alice);
-    if ((await api.query.providers.providers(dave.address)).isNone) {
+    if ((await api.query.system.account(mallory.address)).data.free.toBigInt() < 3_000n * MOS) {
+      await sendAndInclude(api, api.tx.balances.transferKeepAlive(mallory.address, 3_000n * MOS), alice);
+    }
+    if ((await api.query.providers.providers(mallory.address)).isNone) {
       const profile = { cpuCores: 2, ramGib: 8, gpu: null, maxConcurrentJobs: 4, engine: `0x${'11'.repeat(32)}` };
-      await sendAndInclude(api, api.tx.providers.registerProvider(profile, 1, operator.address, 2_000n * MOS), dave);
-      await sendAndInclude(api, api.tx.providers.serveModel(0, { contextLength: 256, maxOutputTokens: 128, tokensPerSecond: 1 }), dave);
-    } else if ((await api.query.providers.providers(dave.address)).unwrap().status.isPaused) {
-      await sendAndInclude(api, api.tx.providers.resume(), dave);
+      await sendAndInclude(api, api.tx.providers.registerProvider(profile, 1, operator.address, 2_000n * MOS), mallory);
+      await sendAndInclude(api, api.tx.providers.serveModel(0, { contextLength: 256, maxOutputTokens: 128, tokensPerSecond: 1 }), mallory);
+    } else if ((await api.query.providers.providers(mallory.address)).unwrap().status.isPaused) {
+      await sendAndInclude(api, api.tx.providers.resume(), mallory);
     }
     await sendAndInclude(api, api.tx.providers.pause(), alice);
     const before = await bond();
@@ -42,14 +45,14 @@ test('a made-up answer is audited by the dev node, found fraudulent and slashed;
     } finally {
       await sendAndInclude(api, api.tx.providers.resume(), alice);
     }
-    assert.equal(s.assigned[0].provider, dave.address, 'the job is Dave\'s');
+    assert.equal(s.assigned[0].provider, mallory.address, 'the job is Mallory\'s');
 
-    // Dave's answer, made up: text, and token ids that do not spell it.
+    // Mallory's answer, made up: text, and token ids that do not spell it.
     const job = (await api.query.jobs.jobs(s.job)).unwrap();
     const output = new TextEncoder().encode('garbage that no model wrote for this prompt');
     const ids = [1, 2, 3, 4, 5, 6, 7, 8];
     const signature = { Sr25519: `0x${Buffer.from(operator.sign(attestationBytes(api, s.job, job, output, ids))).toString('hex')}` };
-    const call = api.tx.jobs.submitResult(s.job, dave.address, `0x${Buffer.from(output).toString('hex')}`, ids, signature);
+    const call = api.tx.jobs.submitResult(s.job, mallory.address, `0x${Buffer.from(output).toString('hex')}`, ids, signature);
     await submitRaw(api, authorizedExtrinsic(call));
 
     const names = [];
@@ -64,9 +67,9 @@ test('a made-up answer is audited by the dev node, found fraudulent and slashed;
     assert.ok(names.includes('FraudConfirmed'), `fraud confirmed: ${seen}`);
     assert.equal(end.name, 'JobRefunded', seen);
     assert.equal(end.data.amount.toBigInt(), s.escrow, 'the whole escrow is refunded');
-    assert.equal(await bond(), before / 2n, 'Dave loses half his bond');
+    assert.equal(await bond(), before / 2n, 'Mallory loses half its bond');
   } finally {
     await sendAndInclude(api, api.tx.sudo.sudo(setParameterCall(api, 'AuditChance', null)), alice).catch(() => {});
-    await sendAndInclude(api, api.tx.providers.pause(), dave).catch(() => {});
+    await sendAndInclude(api, api.tx.providers.pause(), mallory).catch(() => {});
   }
 });
