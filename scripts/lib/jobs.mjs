@@ -203,6 +203,20 @@ export function authorizedExtrinsic(call) {
 }
 
 /**
+ * Answers `jobId` in `provider`'s place as a provider that skips the work would: text no model
+ * wrote and token ids that do not spell it, attested with `operator` (the provider's operator
+ * key) and sent as an authorized transaction. For the fraud tests (dev node and network).
+ */
+export async function submitMadeUpAnswer(api, jobId, provider, operator) {
+  const job = (await api.query.jobs.jobs(jobId)).unwrap();
+  const output = new TextEncoder().encode('garbage that no model wrote for this prompt');
+  const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+  const signature = { Sr25519: u8aToHex(operator.sign(attestationBytes(api, jobId, job, output, ids))) };
+  const call = api.tx.jobs.submitResult(jobId, provider, u8aToHex(output), ids, signature);
+  return submitRaw(api, authorizedExtrinsic(call));
+}
+
+/**
  * Hands a raw extrinsic (hex) to the node's pool with `author_submitExtrinsic`, past
  * polkadot.js's own extrinsic types (16.5.6 does not build general transactions). Resolves with
  * its hash; rejects with the pool's reason ("1010: Invalid Transaction: …").

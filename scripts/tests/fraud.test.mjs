@@ -11,7 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, devAccount, sendAndInclude } from '../lib/chain.mjs';
-import { attestationBytes, authorizedExtrinsic, followJob, submitJob, submitRaw } from '../lib/jobs.mjs';
+import { followJob, submitJob, submitMadeUpAnswer } from '../lib/jobs.mjs';
 import { setParameterCall } from '../lib/governance.mjs';
 
 const MOS = 10n ** 12n;
@@ -47,13 +47,7 @@ test('a made-up answer is audited by the dev node, found fraudulent and slashed;
     }
     assert.equal(s.assigned[0].provider, mallory.address, 'the job is Mallory\'s');
 
-    // Mallory's answer, made up: text, and token ids that do not spell it.
-    const job = (await api.query.jobs.jobs(s.job)).unwrap();
-    const output = new TextEncoder().encode('garbage that no model wrote for this prompt');
-    const ids = [1, 2, 3, 4, 5, 6, 7, 8];
-    const signature = { Sr25519: `0x${Buffer.from(operator.sign(attestationBytes(api, s.job, job, output, ids))).toString('hex')}` };
-    const call = api.tx.jobs.submitResult(s.job, mallory.address, `0x${Buffer.from(output).toString('hex')}`, ids, signature);
-    await submitRaw(api, authorizedExtrinsic(call));
+    await submitMadeUpAnswer(api, s.job, mallory.address, operator);
 
     const names = [];
     const { end } = await followJob(api, s.job, s.blockNumber, {

@@ -9,7 +9,7 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo) {
   const { devAccount, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
-  const { submitJob, followJob, attestationBytes, authorizedExtrinsic, submitRaw } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { submitJob, followJob, submitMadeUpAnswer } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const gov = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
   const alice = devAccount('//Alice');
@@ -26,13 +26,7 @@ async function run(nodeName, networkInfo) {
     if (s.assigned[0].provider !== eve.address) throw new Error(`job ${s.job} went to ${s.assigned[0].provider}, not Eve`);
     await sendAndInclude(api, api.tx.providers.resume(), ferdie);
 
-    // Eve's answer, made up: text, and token ids that do not spell it.
-    const job = (await api.query.jobs.jobs(s.job)).unwrap();
-    const output = new TextEncoder().encode('garbage that no model wrote for this prompt');
-    const ids = [1, 2, 3, 4, 5, 6, 7, 8];
-    const signature = { Sr25519: `0x${Buffer.from(eveOperator.sign(attestationBytes(api, s.job, job, output, ids))).toString('hex')}` };
-    const call = api.tx.jobs.submitResult(s.job, eve.address, `0x${Buffer.from(output).toString('hex')}`, ids, signature);
-    await submitRaw(api, authorizedExtrinsic(call));
+    await submitMadeUpAnswer(api, s.job, eve.address, eveOperator);
 
     const names = [];
     const { end } = await followJob(api, s.job, s.blockNumber, {
