@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, devAccount, waitFinalized } from './lib/chain.mjs';
-import { fmt, followJob, submitJob } from './lib/jobs.mjs';
+import { fmt, followJob, outputOf, submitJob } from './lib/jobs.mjs';
 
 const SMOLLM2_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -49,7 +49,7 @@ try {
 
   const started = Date.now();
   const job = await submitJob(api, bob, { model, maxTokens, bid, ...request });
-  console.log(`  submitted  job ${job.job} in #${job.blockNumber}: escrow ${fmt(job.escrow)}, fee ${fmt(job.fee)}`);
+  console.log(`  submitted  job ${job.job} in #${job.blockNumber}: escrow ${fmt(job.escrow)}, deposit ${fmt(job.deposit)}, fee ${fmt(job.fee)}`);
   for (const a of job.assigned) console.log(`  assigned   ${a.provider} at ${fmt(a.price)} per token`);
   const { end } = await followJob(api, job.job, job.blockNumber, {
     onEvent: ({ name, data }) => {
@@ -61,8 +61,7 @@ try {
   const r = end.data.receipt;
   console.log(`  settled    after ${((Date.now() - started) / 1000).toFixed(1)} s (finalised)`);
   console.log(`receipt: paid ${fmt(r.paid.toBigInt())} = royalty ${fmt(r.royalty.toBigInt())} + protocol fee ${fmt(r.protocolFee.toBigInt())} + provider ${fmt(r.providers.toBigInt())}; refunded ${fmt(r.refund.toBigInt())}`);
-  const result = (await api.query.jobs.results(job.job, job.assigned[0].provider)).unwrap();
-  console.log(`answer: ${new TextDecoder().decode(result.output.toU8a(true)).trim()}`);
+  console.log(`answer: ${new TextDecoder().decode(await outputOf(api, job.job)).trim()}`);
 } finally {
   await api.disconnect();
 }

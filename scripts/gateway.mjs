@@ -159,8 +159,9 @@ async function main() {
     let estimate;
     try { estimate = (await api.rpc.mosaic.estimate(model.id, job.maxTokens)).toJSON(); } catch (e) { throw fromRpc(e); }
     const { data: balance } = await api.query.system.account(payer.address);
-    if (balance.free.toBigInt() < BigInt(estimate.escrow)) {
-      throw new ApiError(402, `the gateway's account has ${fmt(balance.free.toBigInt())} free; this job holds up to ${fmt(BigInt(estimate.escrow))}`, { code: 'insufficient_funds' });
+    const holds = BigInt(estimate.escrow) + BigInt(estimate.deposit);
+    if (balance.free.toBigInt() < holds) {
+      throw new ApiError(402, `the gateway's account has ${fmt(balance.free.toBigInt())} free; this job holds up to ${fmt(holds)} (escrow and state deposit)`, { code: 'insufficient_funds' });
     }
     let tx;
     try { tx = jobTx(api, { model: model.id, maxTokens: job.maxTokens, bid: BigInt(estimate.bid), ...job.request }); } catch (e) { throw new ApiError(400, e.message); }
@@ -187,12 +188,15 @@ async function main() {
       if (end.name !== 'JobSettled') return { end, events };
       const answered = events.find((e) => e.name === 'ResultSubmitted' && e.data.outputHash.toHex() === end.data.outputHash.toHex());
       const provider = answered.data.provider.toString();
-      const result = (await api.query.jobs.results(jobId, provider)).unwrap();
+      // The answer as stored while the job was in its challenge window (it leaves state when
+      // the job closes): output, the operator key that signed it, and the signature.
+      const result = (await (await api.at(answered.blockHash)).query.jobs.results(jobId, provider)).unwrap();
+      const output = result.output.toU8a(true);
       const jobInfo = (await api.query.jobs.jobs(jobId)).unwrap();
       const r = end.data.receipt;
       return {
         end,
-        output: result.output.toU8a(true),
+        output,
         tokens: answered.data.tokens.toNumber(),
         mosaic: {
           job: jobId.toString(),

@@ -201,6 +201,7 @@ const commands = {
     out(e, () => {
       console.log(`bid ${mos(e.bid)} per token (${e.eligible} provider(s) eligible)`);
       console.log(`escrow held:    ${mos(e.escrow)}`);
+      console.log(`deposit held:   ${mos(e.deposit)} (for the job's state; returned a day after it ends)`);
       console.log(`most it costs:  ${mos(e.maxCost)} = royalty ${mos(e.royalty)} + protocol fee ${mos(e.protocolFee)} + providers ${mos(e.providers)}`);
       console.log(`refunded:       at least ${mos(e.minRefund)} (providers are paid their ask for the tokens they generate)`);
     });
@@ -226,7 +227,7 @@ const commands = {
     const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
     const job = submitted.job.toBigInt();
     const number = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
-    progress(`submitted  job ${job} in #${number}: escrow ${mos(submitted.escrow)}, fee ${mos(feeOf(api, events))}`);
+    progress(`submitted  job ${job} in #${number}: escrow ${mos(submitted.escrow)}, deposit ${mos(submitted.deposit)}, fee ${mos(feeOf(api, events))}`);
     const { end } = await followJob(api, job, number, {
       onEvent: ({ name, data }) => {
         if (name === 'ResultSubmitted') progress(`answered   by ${data.provider}: ${data.tokens} tokens`);

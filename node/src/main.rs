@@ -12,6 +12,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod inference;
+mod job_bytes;
 mod marketplace_rpc;
 mod rpc;
 mod service;

@@ -89,7 +89,9 @@ pub trait MarketplaceRpc<BlockHash> {
 		at: Option<BlockHash>,
 	) -> RpcResult<Estimate<Balance>>;
 
-	/// A job with its status, assigned providers, answers and receipt.
+	/// A job with its status, assigned providers, answers and receipt. A closed job's request
+	/// and output come from the blocks that carried them (the chain keeps their hashes).
+	/// `JOB_NOT_FOUND` also once the job's record was pruned, a day after it closed.
 	#[method(name = "job")]
 	fn job(
 		&self,
@@ -171,7 +173,12 @@ fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 #[jsonrpsee::core::async_trait]
 impl<C> MarketplaceRpcServer<<Block as BlockT>::Hash> for Marketplace<C>
 where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ sc_client_api::BlockBackend<Block>
+		+ Send
+		+ Sync
+		+ 'static,
 	C::Api: MarketplaceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 {
 	fn models(
@@ -224,11 +231,14 @@ where
 		at: Option<<Block as BlockT>::Hash>,
 	) -> RpcResult<JobView<AccountId, Balance, BlockNumber>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client
+		let mut view = self
+			.client
 			.runtime_api()
 			.job(at, job)
 			.map_err(runtime_error)?
-			.ok_or_else(|| error(code::JOB_NOT_FOUND, format!("no job has id {job}")))
+			.ok_or_else(|| error(code::JOB_NOT_FOUND, format!("no job has id {job}")))?;
+		crate::job_bytes::fill_from_blocks(&*self.client, &mut view);
+		Ok(view)
 	}
 
 	fn engine(&self, ext: &jsonrpsee::Extensions) -> RpcResult<EngineInfo> {

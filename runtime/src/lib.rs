@@ -35,6 +35,7 @@ use sp_version::RuntimeVersion;
 
 pub use frame_system::Call as SystemCall;
 pub use pallet_balances::Call as BalancesCall;
+pub use pallet_mosaic_jobs::Call as JobsCall;
 pub use pallet_timestamp::Call as TimestampCall;
 #[cfg(any(feature = "std", test))]
 pub use sp_runtime::BuildStorage;
@@ -70,7 +71,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -85,7 +86,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -177,10 +178,7 @@ type Migrations = (
 		configs::marketplace::ProvidersV1DefaultTerms,
 	>,
 	pallet_mosaic_models::migrations::MigrateV0ToV1<Runtime>,
-	pallet_mosaic_jobs::migrations::MigrateV0ToV1<Runtime>,
-	pallet_mosaic_jobs::migrations::MigrateV1ToV2<Runtime>,
-	pallet_mosaic_jobs::migrations::MigrateV2ToV3<Runtime>,
-	pallet_mosaic_jobs::migrations::MigrateV3ToV4<Runtime>,
+	pallet_mosaic_jobs::migrations::MigrateV4ToV5<Runtime>,
 );
 
 /// Executive: dispatches to the pallets.

@@ -6,12 +6,10 @@ use crate::{configs::marketplace::ProtocolFee, AccountId, Balance, BlockNumber, 
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 use mosaic_api::{
-	AssignedView, AssignmentRole, AssignmentView, Estimate, JobState, JobView, MessageView,
-	ModelView, ModelsPage, ProviderView, QueryError, MODELS_PAGE,
+	AssignedView, AssignmentRole, AssignmentView, Estimate, JobState, JobView, ModelView,
+	ModelsPage, ProviderView, QueryError, MODELS_PAGE,
 };
-use mosaic_primitives::{
-	Input, JobId, JobNeeds, JobRequest, ModelId, ModelRegistry, ModelUnavailable,
-};
+use mosaic_primitives::{JobId, JobNeeds, ModelId, ModelRegistry, ModelUnavailable};
 use pallet_mosaic_jobs::{AssignmentState, JobStatus, Role};
 use pallet_mosaic_models::ModelStatus;
 use pallet_mosaic_providers::ProviderStatus;
@@ -142,18 +140,22 @@ pub fn estimate(
 		protocol_fee: split.protocol_fee,
 		providers: split.provider,
 		min_refund: 0,
+		deposit: Jobs::deposit_for(max_tokens),
 	})
 }
 
 /// A job with its assignments, answers and receipt.
 pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 	let job = pallet_mosaic_jobs::Jobs::<Runtime>::get(id)?;
-	let request = Jobs::request(id).unwrap_or_else(|| JobRequest::text(Vec::new()));
 	let assignments = job
 		.assignments
 		.iter()
 		.map(|a| {
 			let result = pallet_mosaic_jobs::Results::<Runtime>::get(id, &a.provider);
+			let answered_at = match a.state {
+				AssignmentState::Answered { .. } => job.outcome.map(|o| o.at),
+				_ => None,
+			};
 			AssignedView {
 				provider: a.provider.clone(),
 				role: match a.role {
@@ -179,34 +181,28 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 						mean_logprob_milli: report.mean_logprob_milli,
 					},
 				},
-				answered_at: result.as_ref().map(|r| r.at),
+				answered_at,
 				output: result.map(|r| r.output.into_inner()).unwrap_or_default(),
 			}
 		})
 		.collect();
-	Some(JobView {
+	let mut view = JobView {
 		id,
 		owner: job.owner,
 		model: job.model,
 		model_hash: job.model_hash,
-		prompt: match &request.input {
-			Input::Text(prompt) => prompt.clone(),
-			Input::Chat(_) => Vec::new(),
-		},
-		messages: match request.input {
-			Input::Text(_) => Vec::new(),
-			Input::Chat(messages) => messages
-				.into_iter()
-				.map(|m| MessageView { role: m.role, content: m.content })
-				.collect(),
-		},
-		sampling: request.sampling.into(),
+		prompt: Vec::new(),
+		messages: Vec::new(),
+		sampling: mosaic_primitives::Sampling::default().into(),
 		request_hash: job.request_hash,
 		max_tokens: job.max_tokens,
 		bid: job.bid,
 		sampled: job.sampled,
 		engine: job.engine,
 		escrow: job.escrow,
+		deposit: job.deposit,
+		submitted_at: job.submitted_at,
+		pruned: !job.status.is_open(),
 		state: match job.status {
 			JobStatus::Pending => JobState::Pending,
 			JobStatus::Settled => JobState::Settled,
@@ -217,9 +213,14 @@ pub fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
 		},
 		deadline: job.deadline,
 		assignments,
-		outcome: job.outcome,
+		outcome: job.outcome.map(|a| (a.output_hash, a.tokens)),
 		receipt: job.receipt.map(Into::into),
-	})
+	};
+	// Closed jobs have no request in state: the node reads it from the block that carried it.
+	if let Some(request) = Jobs::request(id) {
+		view.show_request(request);
+	}
+	Some(view)
 }
 
 #[cfg(test)]

@@ -119,6 +119,23 @@ export async function freeAt(api, at, who) {
 }
 
 /** Resolves with the first finalised head whose number is at least `n`. */
+/**
+ * Resolves with the first truthy `check(header)` at a new best block; rejects after `ms`, or
+ * with the error `check` throws.
+ */
+export function until(api, what, check, ms = 120_000) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    const timer = setTimeout(() => { unsub(); reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`)); }, ms);
+    api.rpc.chain.subscribeNewHeads(async (h) => {
+      try {
+        const v = await check(h);
+        if (v) { clearTimeout(timer); unsub(); resolve(v); }
+      } catch (e) { clearTimeout(timer); unsub(); reject(e); }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}
+
 export function waitFinalized(api, n, timeoutMs = 120_000) {
   return new Promise((resolve, reject) => {
     let unsub = () => {};

@@ -1,6 +1,6 @@
 // Jobs from polkadot.js: submit, follow to the end, check the split.
 import { spawnSync } from 'node:child_process';
-import { bnToU8a, compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { bnToU8a, compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
 import { sendAndFinalize } from './chain.mjs';
 
@@ -82,7 +82,7 @@ export function jobTx(api, { model, maxTokens, bid, ...request }) {
 /**
  * Submits a job signed by `signer` and waits for its block to be finalised: `{ prompt }` or
  * `{ messages }`, and optional sampling (see `jobRequest`). Resolves with
- * `{ job, escrow, fee, blockHash, blockNumber, assigned }`.
+ * `{ job, escrow, deposit, fee, blockHash, blockNumber, assigned }`.
  */
 export async function submitJob(api, signer, job) {
   const tx = jobTx(api, job);
@@ -93,6 +93,7 @@ export async function submitJob(api, signer, job) {
   return {
     job: submitted.event.data.job.toBigInt(),
     escrow: submitted.event.data.escrow.toBigInt(),
+    deposit: submitted.event.data.deposit.toBigInt(),
     fee: feeOf(api, events),
     blockHash,
     blockNumber: header.number.toNumber(),
@@ -147,6 +148,17 @@ export async function balancesAt(api, at, addresses) {
   const apiAt = await api.at(at);
   const accounts = await Promise.all(addresses.map((a) => apiAt.query.system.account(a)));
   return accounts.map(({ data }) => data.free.toBigInt());
+}
+
+/**
+ * The output of the job's executor, as bytes (`null` without an answer), through the node's
+ * `mosaic_job`: from state while the job is open, from the block that carried the answer once
+ * it has closed (the chain then keeps only its hash). `at`: a block hash to read at.
+ */
+export async function outputOf(api, jobId, at) {
+  const view = (await (at ? api.rpc.mosaic.job(jobId, at) : api.rpc.mosaic.job(jobId))).toJSON();
+  const answer = view.outcome && view.assignments.find((a) => a.role === 'executor' && a.state.answered?.outputHash === view.outcome[0]);
+  return answer ? hexToU8a(answer.output) : null;
 }
 
 /** The settlement split of `cost` as the runtime computes it (pallets/settlement/src/split.rs). */

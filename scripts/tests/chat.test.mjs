@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, devAccount, sendAndFinalize } from '../lib/chain.mjs';
-import { followJob, jobTx, rawSpec, submitJob } from '../lib/jobs.mjs';
+import { followJob, jobTx, outputOf, rawSpec, submitJob } from '../lib/jobs.mjs';
 
 const REAL = existsSync(join(process.env.MOSAIC_MODELS ?? '', 'SmolLM2-135M-Instruct.Q4_1.gguf'));
 const MODEL = REAL ? 1 : 0;
@@ -33,8 +33,7 @@ async function answer(request, maxTokens = 32) {
   const { end } = await followJob(api, job.job, job.blockNumber);
   assert.equal(end.name, 'JobSettled');
   const view = (await api.rpc.mosaic.job(job.job)).toJSON();
-  const output = (await api.query.jobs.results(job.job, job.assigned[0].provider)).unwrap().output;
-  return { text: new TextDecoder().decode(output.toU8a(true)), view };
+  return { text: new TextDecoder().decode(await outputOf(api, job.job)), view };
 }
 
 test('a chat job is rendered with the model\'s template and answered', async () => {

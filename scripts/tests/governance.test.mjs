@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connect, devAccount, sendAndInclude, DEFAULT_WS } from '../lib/chain.mjs';
+import { connect, devAccount, sendAndInclude, DEFAULT_WS, until as untilBlock } from '../lib/chain.mjs';
 import { expectedSplit, followJob, submitJob, treasuryAddress } from '../lib/jobs.mjs';
 import * as gov from '../lib/governance.mjs';
 
@@ -29,16 +29,7 @@ before(async () => { api = await connect(); });
 after(async () => { await api?.disconnect(); });
 
 /** Resolves once `check()` is truthy, checking at every new block. */
-function until(what, check, timeoutMs = 240_000) {
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    const timer = setTimeout(() => { unsub(); reject(new Error(`timed out waiting for ${what}`)); }, timeoutMs);
-    api.rpc.chain.subscribeNewHeads(async () => {
-      const v = await check();
-      if (v) { clearTimeout(timer); unsub(); resolve(v); }
-    }).then((u) => { unsub = u; }, reject);
-  });
-}
+const until = (what, check) => untilBlock(api, what, check, 240_000);
 
 const info = async (index) => (await api.query.referenda.referendumInfoFor(index)).unwrap();
 

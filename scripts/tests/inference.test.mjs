@@ -8,7 +8,7 @@ import { u8aToHex } from '@polkadot/util';
 import { connect, devAccount, sendAndFinalize } from '../lib/chain.mjs';
 import { RPC_ERRORS } from '../lib/rpc.mjs';
 import {
-  balancesAt, expectedSplit, followJob, inferDirectly, rawSpec, submitJob, treasuryAddress,
+  balancesAt, expectedSplit, followJob, inferDirectly, outputOf, rawSpec, submitJob, treasuryAddress,
 } from '../lib/jobs.mjs';
 
 const NODE_BINARY = process.env.MOSAIC_NODE;
@@ -64,17 +64,34 @@ test('a paid job is answered by the provider node, attested and settled to the u
   assert.equal(terms.creator.toString(), charlie.address);
   const [b0, a0, c0, t0] = await balancesAt(api, submitted.parentHash, who);
   const [b1, a1, c1, t1] = await balancesAt(api, endHash, who);
-  assert.equal(b0 - b1, paid + submitted.fee, 'Bob paid the cost and the submission fee');
+  assert.equal(b0 - b1, paid + submitted.fee + submitted.deposit,
+    'Bob paid the cost and the submission fee; the state deposit is held until the record is pruned');
+  const estimate = (await api.rpc.mosaic.estimate(model, maxTokens, bid.toString())).toJSON();
+  assert.equal(BigInt(estimate.deposit), submitted.deposit, 'the estimate names the deposit');
+  assert.ok(submitted.deposit > 0n);
+  const holds = await (await api.at(endHash)).query.balances.holds(bob.address);
+  const deposit = holds.find((h) => /jobdeposit/i.test(JSON.stringify(h.id.toJSON())));
+  assert.ok(deposit && deposit.amount.toBigInt() >= submitted.deposit, `holds ${JSON.stringify(holds.toJSON())}`);
   assert.equal(a1 - a0, split.provider, 'the provider got its share');
   assert.equal(c1 - c0, split.royalty, 'the creator got the royalty');
   assert.equal(t1 - t0, split.protocolFee, 'the treasury got the protocol fee');
 
+  // The closed job keeps hashes, not bytes: its request and answer left state, and the node
+  // reads them back from the blocks that carried them.
+  const apiEnd = await api.at(endHash);
+  assert.ok((await apiEnd.query.jobs.requests(submitted.job)).isNone, 'the request left state');
+  assert.ok((await apiEnd.query.jobs.results(submitted.job, alice.address)).isNone, 'the answer left state');
+  const view = (await api.rpc.mosaic.job(submitted.job, endHash)).toJSON();
+  assert.ok(view.pruned);
+  assert.equal(view.submittedAt, submitted.blockNumber);
+  assert.equal(Buffer.from(view.prompt.slice(2), 'hex').toString('utf8'), prompt, 'the prompt, from its block');
+
   // The attested output is what the engine produces for the same prompt, run directly.
-  const stored = (await api.query.jobs.results(submitted.job, alice.address)).unwrap();
+  const output = await outputOf(api, submitted.job, endHash);
   const direct = inferDirectly(NODE_BINARY, TINY_MODEL, prompt, maxTokens);
-  assert.equal(stored.output.toHex(), direct.output_hex, 'on-chain output equals a direct run');
+  assert.equal(u8aToHex(output), direct.output_hex, 'the output (from its block) equals a direct run');
   assert.equal(BigInt(direct.tokens), tokens);
-  assert.equal(end.data.outputHash.toHex(), blake2AsHex(stored.output.toU8a(true), 256));
+  assert.equal(end.data.outputHash.toHex(), blake2AsHex(output, 256));
   const job = (await api.query.jobs.jobs(submitted.job)).unwrap();
   assert.equal(job.engine.toHex(), direct.engine, 'the job ran on the engine the provider declared');
   console.log(`job ${submitted.job}: ${tokens} tokens, output ${JSON.stringify(direct.output)}`);
@@ -108,7 +125,8 @@ test('a job for a model the provider does not have is declined and refunded in f
   assert.equal(end.data.amount.toBigInt(), submitted.escrow, 'the whole escrow comes back');
   const [before, aliceBefore] = await balancesAt(api, submitted.parentHash, [bob.address, alice.address]);
   const [afterwards, aliceAfter] = await balancesAt(api, endHash, [bob.address, alice.address]);
-  assert.equal(before - afterwards, submitted.fee, 'Bob lost only the submission fee');
+  assert.equal(before - afterwards, submitted.fee + submitted.deposit,
+    'Bob lost only the submission fee (the state deposit is held until the record is pruned)');
   const bondAt = async (at) => (await (await api.at(at)).query.providers.providers(alice.address)).unwrap().bond.toBigInt();
   assert.equal(await bondAt(endHash), await bondAt(submitted.parentHash), "Alice's bond is untouched");
   assert.ok(aliceAfter >= aliceBefore, 'Alice paid nothing for declining');

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { u8aToHex } from '@polkadot/util';
-import { connect, devAccount, sendAndInclude } from '../lib/chain.mjs';
+import { connect, devAccount, sendAndInclude, until as untilBlock } from '../lib/chain.mjs';
 import { followJob, submitJob } from '../lib/jobs.mjs';
 import * as gov from '../lib/governance.mjs';
 
@@ -20,16 +20,7 @@ let api;
 before(async () => { api = await connect(); });
 after(async () => { await api?.disconnect(); });
 
-function until(what, check, timeoutMs = 300_000) {
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    const timer = setTimeout(() => { unsub(); reject(new Error(`timed out waiting for ${what}`)); }, timeoutMs);
-    api.rpc.chain.subscribeNewHeads(async (h) => {
-      const v = await check(h);
-      if (v) { clearTimeout(timer); unsub(); resolve(v); }
-    }).then((u) => { unsub = u; }, reject);
-  });
-}
+const until = (what, check) => untilBlock(api, what, check, 300_000);
 
 async function paidJob(prompt) {
   const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();

@@ -14,18 +14,9 @@ async function connectTo(networkInfo, name) {
   return connect(networkInfo.nodesByName[name].wsUri);
 }
 
-/** Resolves with the first truthy `check(header)` at a new best block; rejects after `ms`. */
-function until(api, what, check, ms = 120_000) {
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    const timer = setTimeout(() => { unsub(); reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`)); }, ms);
-    api.rpc.chain.subscribeNewHeads(async (h) => {
-      try {
-        const v = await check(h);
-        if (v) { clearTimeout(timer); unsub(); resolve(v); }
-      } catch (e) { clearTimeout(timer); unsub(); reject(e); }
-    }).then((u) => { unsub = u; }, reject);
-  });
+/** `until` of scripts/lib/chain.mjs: the first truthy `check(header)` at a new best block. */
+async function until(api, what, check, ms) {
+  return (await lib('chain.mjs')).until(api, what, check, ms);
 }
 
 const finalized = async (api) => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();

@@ -28,7 +28,7 @@ async function run(nodeName, networkInfo, args) {
       const [u0, p0, c0, t0] = await balancesAt(api, s.parentHash, who);
       const [u1, p1, c1, t1] = await balancesAt(api, endHash, who);
       const checks = [
-        [u0 - u1, paid + s.fee, 'the user paid the cost and the fee'],
+        [u0 - u1, paid + s.fee + s.deposit, 'the user paid the cost and the fee (the state deposit held)'],
         [p1 - p0, split.provider, 'the provider got its share'],
         [c1 - c0, split.royalty, 'the creator got the royalty'],
         [t1 - t0, split.protocolFee, 'the treasury got the protocol fee'],

@@ -191,6 +191,10 @@ pub struct Estimate<Balance> {
 	/// Refunded at least: `escrow − max_cost`.
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub min_refund: Balance,
+	/// Held on submission besides the escrow, for the state the job takes; returned in full
+	/// when its record is pruned (a day after it closes).
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub deposit: Balance,
 }
 
 /// Where a job stands.
@@ -255,7 +259,8 @@ pub struct AssignedView<AccountId, Balance, BlockNumber> {
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub price: Balance,
 	pub state: AssignmentView,
-	/// Its output, when it answered.
+	/// Its output, when it answered (read from the block at `answered_at` by the node's
+	/// `mosaic_job` once the job has closed; empty from the runtime API then).
 	#[cfg_attr(feature = "std", serde(serialize_with = "hex"))]
 	pub output: Vec<u8>,
 	/// The block its answer was included in.
@@ -349,6 +354,14 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	/// Whether the request samples (audits then judge typicality too).
 	pub sampled: bool,
 	pub engine: H256,
+	/// The deposit held for the job's state until its record is pruned.
+	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
+	pub deposit: Balance,
+	/// The block whose body carries the request.
+	pub submitted_at: BlockNumber,
+	/// The request and the answer have left state (the job closed): the node's `mosaic_job`
+	/// reads them from the blocks at `submitted_at` and the executor's `answered_at`.
+	pub pruned: bool,
 	/// Still held (zero once the job ended).
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub escrow: Balance,
@@ -358,6 +371,27 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	/// The executor's answer: output hash and tokens.
 	pub outcome: Option<(H256, u32)>,
 	pub receipt: Option<ReceiptView<Balance>>,
+}
+
+impl<AccountId, Balance, BlockNumber> JobView<AccountId, Balance, BlockNumber> {
+	/// Shows `request` as the job's prompt or chat messages, and its sampling.
+	pub fn show_request(&mut self, request: mosaic_primitives::JobRequest) {
+		use mosaic_primitives::Input;
+		self.sampling = request.sampling.into();
+		match request.input {
+			Input::Text(prompt) => {
+				self.prompt = prompt;
+				self.messages = Vec::new();
+			}
+			Input::Chat(messages) => {
+				self.prompt = Vec::new();
+				self.messages = messages
+					.into_iter()
+					.map(|m| MessageView { role: m.role, content: m.content })
+					.collect();
+			}
+		}
+	}
 }
 
 /// A settled job's receipt.
@@ -393,8 +427,9 @@ impl<Balance> From<Receipt<Balance>> for ReceiptView<Balance> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Read-only views of the marketplace. Version 2: `models` is paged.
-	#[api_version(2)]
+	/// Read-only views of the marketplace. Version 2: `models` is paged. Version 3: jobs
+	/// show their deposit and the blocks that carry their bytes; estimates the deposit.
+	#[api_version(3)]
 	pub trait MarketplaceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,

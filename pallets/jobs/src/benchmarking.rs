@@ -125,7 +125,7 @@ mod benchmarks {
 			spelled: true,
 			..Default::default()
 		};
-		let (output_hash, _) = record.outcome.expect("answered");
+		let output_hash = record.outcome.expect("answered").output_hash;
 		let bytes = crate::audit_signing_bytes(
 			job,
 			record.request_hash,

@@ -1,4 +1,5 @@
-//! Deadlines: the queue of open jobs by the block they are due, and what happens then.
+//! Deadlines: the queue of jobs by the block they are due, and what happens then: an open
+//! job's stage ends; a closed job's record is pruned (see [`Pallet::close`]).
 //!
 //! The queue has no per-block bound: a job is queued at its deadline however many are due
 //! with it, so nobody can fill blocks to turn honest jobs away. Each block processes at most
@@ -7,7 +8,8 @@
 //! the blocks its turn takes.
 
 use crate::{
-	pallet::JobOf, AssignmentState, Config, Deadlines, DueFrom, Event, JobStatus, Jobs, Pallet,
+	pallet::{JobOf, MAX_ASSIGNMENTS},
+	AssignmentState, Config, Deadlines, DueFrom, Event, JobStatus, Jobs, Pallet, Requests, Results,
 	Role,
 };
 use alloc::vec::Vec;
@@ -21,8 +23,9 @@ use sp_runtime::traits::{One, Saturating, UniqueSaturatedInto, Zero};
 pub(crate) const MAX_BLOCKS_SCANNED: u32 = 16;
 
 impl<T: Config> Pallet<T> {
-	/// The open jobs due after `now`: every job a provider may still answer or audit (the
-	/// off-chain worker looks here).
+	/// The jobs due after `now` within [`Config::JobTimeout`]: every job a provider may still
+	/// answer or audit is among them (the off-chain worker looks here; closed jobs waiting to
+	/// be pruned may be too).
 	pub fn pending_jobs(now: BlockNumberFor<T>) -> impl Iterator<Item = JobId> {
 		let timeout: u32 = T::JobTimeout::get().unique_saturated_into();
 		(1..=timeout).flat_map(move |offset| {
@@ -70,11 +73,15 @@ impl<T: Config> Pallet<T> {
 	/// owner refunded); a challenge window closes (an audit may be drawn); absent auditors are
 	/// slashed and the audit decided on the reports in.
 	/// `due` is the block it was queued at (processing may come later).
+	/// A closed job's record is pruned.
 	pub(crate) fn on_deadline(job_id: JobId, due: BlockNumberFor<T>) {
 		let Some(mut job) = Jobs::<T>::get(job_id) else { return };
-		if !job.status.is_open() || job.deadline != due {
-			frame_support::defensive!("a queued job is closed or due at another block");
+		if job.deadline != due {
+			frame_support::defensive!("a queued job is due at another block");
 			return;
+		}
+		if !job.status.is_open() {
+			return Self::prune(job_id, job);
 		}
 		match job.status {
 			JobStatus::Pending => {
@@ -140,5 +147,23 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn unschedule(job_id: JobId, at: BlockNumberFor<T>) {
 		Deadlines::<T>::remove(at, job_id);
+	}
+
+	/// The job was just settled or refunded: its request and answer leave state (the record
+	/// keeps their hashes, and the blocks whose bodies carry them), and the record is queued
+	/// for pruning [`Config::ReceiptRetention`] blocks from now.
+	pub(crate) fn close(job_id: JobId, job: &mut JobOf<T>) {
+		Requests::<T>::remove(job_id);
+		let _ = Results::<T>::clear_prefix(job_id, MAX_ASSIGNMENTS, None);
+		let retention = T::ReceiptRetention::get().max(One::one());
+		let at = frame_system::Pallet::<T>::block_number().saturating_add(retention);
+		Self::reschedule(job_id, job, at);
+	}
+
+	/// Removes a closed job's record and returns its deposit.
+	fn prune(job_id: JobId, mut job: JobOf<T>) {
+		let deposit = Self::release_deposit(&mut job);
+		Jobs::<T>::remove(job_id);
+		Self::deposit_event(Event::JobPruned { job: job_id, owner: job.owner, deposit });
 	}
 }

@@ -1,5 +1,5 @@
 //! How a job ends: its executor paid from the escrow (the rest refunded), or the escrow
-//! refunded in full.
+//! refunded in full; either way it closes (see [`Pallet::close`]).
 
 use crate::{pallet::JobOf, AssignmentState, Config, Event, JobStatus, Pallet, Role};
 use alloc::vec;
@@ -25,6 +25,7 @@ impl<T: Config> Pallet<T> {
 				T::Providers::job_ended(&provider, JobOutcome::Completed);
 				job.status = JobStatus::Settled;
 				job.receipt = Some(receipt.clone());
+				Self::close(job_id, job);
 				Self::deposit_event(Event::JobSettled {
 					job: job_id,
 					output_hash,
@@ -46,6 +47,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn refund(job_id: JobId, job: &mut JobOf<T>) {
 		let amount = Self::refund_escrow(job);
 		job.status = JobStatus::Refunded;
+		Self::close(job_id, job);
 		Self::deposit_event(Event::JobRefunded { job: job_id, owner: job.owner.clone(), amount });
 	}
 }

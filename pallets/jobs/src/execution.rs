@@ -4,8 +4,8 @@
 //! in the pool.
 
 use crate::{
-	pallet::JobOf, AssignmentState, Config, DeclineReason, Error, Event, Jobs, Pallet, Requests,
-	Results, Role, StoredResult,
+	pallet::JobOf, Answer, AssignmentState, Config, DeclineReason, Error, Event, Jobs, Pallet,
+	Requests, Results, Role, StoredResult,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -127,7 +127,8 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		Self::deposit_event(Event::ResultSubmitted { job: job_id, provider, output_hash, tokens });
-		job.outcome = Some((output_hash, tokens));
+		job.outcome =
+			Some(Answer { output_hash, tokens, at: frame_system::Pallet::<T>::block_number() });
 		Self::open_challenge(job_id, &mut job);
 		Jobs::<T>::insert(job_id, job);
 		Ok(())
@@ -181,10 +182,7 @@ impl<T: Config> Pallet<T> {
 			Self::extend_deadline(job_id, &mut job, at);
 		} else if !job.assignments.iter().any(|a| a.state == AssignmentState::Waiting) {
 			match role {
-				Role::Executor => {
-					Self::unschedule(job_id, job.deadline);
-					Self::refund(job_id, &mut job);
-				}
+				Role::Executor => Self::refund(job_id, &mut job),
 				Role::Auditor { .. } => Self::decide_audit(job_id, &mut job),
 			}
 		}

@@ -12,7 +12,8 @@
 //!    [`Pallet::submit_request`] for chat and sampling). The model must accept jobs; the prompt
 //!    is at most [`Config::MaxPromptLen`] bytes, `max_tokens` at most
 //!    [`Config::MaxOutputTokens`]; the bid is not zero. The escrow `max_tokens × bid` is held
-//!    from the user under [`HoldReason::JobEscrow`]. The job copies the model's hash, creator
+//!    from the user under [`HoldReason::JobEscrow`], and a deposit for the state the job
+//!    takes ([`Pallet::deposit_for`]) under [`HoldReason::JobDeposit`]. The job copies the model's hash, creator
 //!    and royalty and the protocol fee, so later changes do not touch it.
 //! 2. **Assignment** — one executor is drawn with chances proportional to bond × reputation
 //!    among the providers [`Pallet::eligible`] for the job: serving the model on terms that
@@ -44,7 +45,12 @@
 //!    is paid.
 //! 6. **Settlement** — `tokens × the executor's ask` is split between the creator's royalty,
 //!    the protocol fee and the executor (see `pallet_mosaic_settlement`); the rest of the
-//!    escrow returns to the user. The job keeps the receipt.
+//!    escrow returns to the user.
+//! 7. **Retention** — a job closes when it is settled or refunded: its request and answer
+//!    leave state at once (the receipt keeps their hashes and the blocks whose bodies carry
+//!    the bytes, which the node's `mosaic_job` reads back); the record itself is pruned
+//!    [`Config::ReceiptRetention`] blocks later, through the same queue as deadlines, and the
+//!    deposit returns to the owner.
 //!
 //! The owner cannot take a job back: the executor may start the moment it is assigned, so a
 //! cancel would be free inference. A job nobody answers is refunded at its deadline.
@@ -53,9 +59,12 @@
 //!
 //! 1. For every account, the balance held under [`HoldReason::JobEscrow`] equals the sum of the
 //!    escrow of its open jobs (pending, in their challenge window, or audited); closed jobs
-//!    hold nothing.
-//! 2. Every open job is queued in [`Deadlines`] at its deadline, and nothing else is queued;
-//!    no entry is before [`DueFrom`], where processing resumes (so none is skipped).
+//!    hold no escrow. The balance held under [`HoldReason::JobDeposit`] equals the sum of the
+//!    deposits of its jobs still stored, open or closed.
+//! 2. Every job is queued in [`Deadlines`] at its deadline (an open job's next stage, a closed
+//!    job's pruning), and nothing else is queued; no entry is before [`DueFrom`], where
+//!    processing resumes (so none is skipped).
+//! 5. Only open jobs have a request in [`Requests`] and answers in [`Results`].
 //! 3. A pending job waits for an executor and has no answer; an audited one waits for an
 //!    auditor and has one answer; one in its challenge window waits for nobody and has one
 //!    answer. No job has more than one answer. Every deadline is at most
@@ -79,6 +88,7 @@ pub mod crypto;
 pub use benchmarking::BenchmarkHelper;
 mod deadlines;
 mod decision;
+mod deposit;
 mod escrow;
 mod execution;
 pub mod migrations;
@@ -181,8 +191,9 @@ pub mod pallet {
 
 	/// v1: `Prompts` (raw bytes) became `Requests` (encoded [`JobRequest`]s); v2: jobs record
 	/// their protocol fee; v3: one executor and audits, answers with token ids; v4: the
-	/// deadline queue has no per-block bound. See [`crate::migrations`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	/// deadline queue has no per-block bound; v5: closed jobs drop their request and answer,
+	/// jobs hold a deposit and are pruned. See [`crate::migrations`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -288,6 +299,20 @@ pub mod pallet {
 		#[pallet::constant]
 		type AbsentSlash: Get<Perbill>;
 
+		/// The deposit every job holds besides its bytes (see [`Pallet::deposit_for`]).
+		#[pallet::constant]
+		type DepositBase: Get<BalanceOf<Self>>;
+
+		/// The deposit per byte of the most state a job can take (see
+		/// [`Pallet::deposit_for`]).
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+
+		/// Blocks a closed job's record (its receipt) stays in state before it is pruned and
+		/// its deposit returned.
+		#[pallet::constant]
+		type ReceiptRetention: Get<BlockNumberFor<Self>>;
+
 		/// The share of its stake an auditor loses when the committee's majority contradicts
 		/// its finding.
 		#[pallet::constant]
@@ -307,6 +332,9 @@ pub mod pallet {
 		/// A job's escrow.
 		#[codec(index = 0)]
 		JobEscrow,
+		/// The deposit for the state a job takes, until its record is pruned.
+		#[codec(index = 1)]
+		JobDeposit,
 	}
 
 	/// The id the next job gets.
@@ -317,21 +345,22 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
 
-	/// Each job's request: the SCALE encoding of its [`JobRequest`] (prompt or chat messages,
-	/// and sampling), checked at submission. `Twox64Concat`: ids are assigned sequentially by
-	/// the pallet.
+	/// Each open job's request: the SCALE encoding of its [`JobRequest`] (prompt or chat
+	/// messages, and sampling), checked at submission; removed when the job closes.
+	/// `Twox64Concat`: ids are assigned sequentially by the pallet.
 	#[pallet::storage]
 	pub type Requests<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, MaxRequestLenOf<T>>>;
 
-	/// The answers to each job, by provider: output and attestation. `Twox64Concat` for the
+	/// The answer to each open job, by provider: output and attestation; removed when the job
+	/// closes. `Twox64Concat` for the
 	/// job id (sequential); `Blake2_128Concat` for the provider (user-chosen account).
 	#[pallet::storage]
 	pub type Results<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, ResultOf<T>>;
 
-	/// Open jobs by the block they are due at, `(deadline, job)`: no bound per block (see
-	/// [`crate::deadlines`]). `Twox64Concat`: block numbers and job ids are not user-chosen.
+	/// Jobs by the block they are due at, `(deadline, job)`: open jobs at their next stage,
+	/// closed ones at their pruning; no bound per block (see [`crate::deadlines`]). `Twox64Concat`: block numbers and job ids are not user-chosen.
 	#[pallet::storage]
 	pub type Deadlines<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, JobId, (), OptionQuery>;
@@ -344,12 +373,13 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A job was submitted and its escrow held.
+		/// A job was submitted and its escrow and deposit held.
 		JobSubmitted {
 			job: JobId,
 			owner: T::AccountId,
 			model: ModelId,
 			escrow: BalanceOf<T>,
+			deposit: BalanceOf<T>,
 			deadline: BlockNumberFor<T>,
 		},
 		/// A provider was assigned to the job at `price` per token.
@@ -376,6 +406,8 @@ pub mod pallet {
 		JobRefunded { job: JobId, owner: T::AccountId, amount: BalanceOf<T> },
 		/// The job's deadline moved (a replacement needs longer than the job had left).
 		DeadlineExtended { job: JobId, deadline: BlockNumberFor<T> },
+		/// A closed job's record was pruned and its deposit returned to the owner.
+		JobPruned { job: JobId, owner: T::AccountId, deposit: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -407,7 +439,7 @@ pub mod pallet {
 		ZeroBid,
 		/// The job has had as many providers assigned as it may.
 		TooManyAssignments,
-		/// The user cannot hold the escrow.
+		/// The user cannot hold the escrow and the deposit.
 		InsufficientBalance,
 		/// `max_tokens × bid × providers` overflows.
 		EscrowOverflow,
@@ -501,7 +533,8 @@ pub mod pallet {
 		/// Submits a job: escrows its maximum cost and assigns it to one executor.
 		///
 		/// - Origin: signed, the user who pays.
-		/// - Holds `max_tokens × bid` under `JobEscrow`.
+		/// - Holds `max_tokens × bid` under `JobEscrow` and [`Pallet::deposit_for`]`(max_tokens)`
+		///   under `JobDeposit` (returned when the job's record is pruned).
 		/// - Emits [`Event::JobSubmitted`], then [`Event::ProviderAssigned`].
 		/// - Errors: [`Error::EmptyPrompt`], [`Error::PromptTooLong`], [`Error::ZeroMaxTokens`],
 		///   [`Error::MaxTokensTooLarge`], [`Error::ZeroBid`], [`Error::ModelNotRegistered`],
@@ -715,9 +748,14 @@ pub mod pallet {
 		) -> Result<JobOf<T>, DispatchError> {
 			let (operator, job, role) = Self::check_waiting(auditor, job_id)?;
 			ensure!(matches!(role, Role::Auditor { .. }), Error::<T>::WrongRole);
-			let (output_hash, _) = job.outcome.ok_or(Error::<T>::JobNotPending)?;
-			let bytes =
-				audit_signing_bytes(job_id, job.request_hash, output_hash, report, Self::genesis());
+			let answer = job.outcome.ok_or(Error::<T>::JobNotPending)?;
+			let bytes = audit_signing_bytes(
+				job_id,
+				job.request_hash,
+				answer.output_hash,
+				report,
+				Self::genesis(),
+			);
 			ensure!(signature.verify(bytes.as_slice(), &operator), Error::<T>::BadAttestation);
 			Ok(job)
 		}
@@ -763,9 +801,19 @@ pub mod pallet {
 			use sp_runtime::traits::{Saturating, Zero};
 
 			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut owners: BTreeSet<T::AccountId> = BTreeSet::new();
 			for (id, job) in Jobs::<T>::iter() {
 				owners.insert(job.owner.clone());
+				deposits.entry(job.owner.clone()).or_default().saturating_accrue(job.deposit);
+				ensure!(
+					Deadlines::<T>::contains_key(job.deadline, id),
+					"a job is not queued at its deadline"
+				);
+				ensure!(
+					job.outcome.is_some() == (answered_count(&job) == 1),
+					"a job's outcome differs from its answers"
+				);
 				let mut seen = BTreeSet::new();
 				for a in job.assignments.iter() {
 					ensure!(seen.insert(a.provider.clone()), "a provider is assigned twice");
@@ -773,18 +821,11 @@ pub mod pallet {
 				}
 				let executors = job.assignments.iter().filter(|a| a.role == Role::Executor).count();
 				ensure!(executors >= 1, "a job has no executor");
-				let answered = job
-					.assignments
-					.iter()
-					.filter(|a| matches!(a.state, AssignmentState::Answered { .. }))
-					.count();
+				let answered = answered_count(&job);
 				ensure!(answered <= 1, "a job has more than one answer");
 				if job.status.is_open() {
 					escrow.entry(job.owner.clone()).or_default().saturating_accrue(job.escrow);
-					ensure!(
-						Deadlines::<T>::contains_key(job.deadline, id),
-						"an open job is not queued at its deadline"
-					);
+					ensure!(Requests::<T>::contains_key(id), "an open job has no request");
 					let waiting = |executor: bool| {
 						job.assignments.iter().any(|a| {
 							a.state == AssignmentState::Waiting
@@ -816,14 +857,25 @@ pub mod pallet {
 					);
 				} else {
 					ensure!(job.escrow.is_zero(), "a closed job still records escrow");
+					ensure!(!Requests::<T>::contains_key(id), "a closed job keeps its request");
+					ensure!(
+						Results::<T>::iter_prefix(id).next().is_none(),
+						"a closed job keeps an answer"
+					);
 				}
+			}
+			for id in Requests::<T>::iter_keys() {
+				ensure!(Jobs::<T>::contains_key(id), "a request of no job");
+			}
+			for (id, _, _) in Results::<T>::iter() {
+				ensure!(Jobs::<T>::contains_key(id), "an answer of no job");
 			}
 			let due_from = DueFrom::<T>::get();
 			for (at, id, ()) in Deadlines::<T>::iter() {
 				ensure!(at >= due_from, "a job is queued before the block processing resumes at");
 				ensure!(
-					Jobs::<T>::get(id).is_some_and(|j| j.status.is_open() && j.deadline == at),
-					"a queued job is closed or due at another block"
+					Jobs::<T>::get(id).is_some_and(|j| j.deadline == at),
+					"a queued job is gone or due at another block"
 				);
 			}
 			for who in owners {
@@ -832,8 +884,21 @@ pub mod pallet {
 					held == escrow.get(&who).copied().unwrap_or_default(),
 					"held escrow differs from the owner's pending jobs' escrow"
 				);
+				let held = T::Currency::balance_on_hold(&HoldReason::JobDeposit.into(), &who);
+				ensure!(
+					held == deposits.get(&who).copied().unwrap_or_default(),
+					"held deposits differ from the owner's stored jobs' deposits"
+				);
 			}
 			Ok(())
 		}
+	}
+
+	/// How many of the job's assignments answered.
+	fn answered_count<T: Config>(job: &JobOf<T>) -> usize {
+		job.assignments
+			.iter()
+			.filter(|a| matches!(a.state, AssignmentState::Answered { .. }))
+			.count()
 	}
 }

@@ -98,6 +98,10 @@ parameter_types! {
 	pub const OutvotedSlash: Perbill = Perbill::from_percent(10);
 	pub const FraudSlash: Perbill = Perbill::from_percent(50);
 	pub static AuditChance: Perbill = Perbill::zero();
+	/// Job deposits are off unless a test turns them on (most tests count free balances).
+	pub static DepositBase: Balance = 0;
+	pub static DepositPerByte: Balance = 0;
+	pub static ReceiptRetention: u64 = 1_000;
 	pub static NewcomerAuditChance: Perbill = Perbill::zero();
 }
 
@@ -167,6 +171,9 @@ impl pallet_mosaic_jobs::Config for Test {
 	type MaxJobsPerBlock = ConstU32<4>;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
+	type DepositBase = DepositBase;
+	type DepositPerByte = DepositPerByte;
+	type ReceiptRetention = ReceiptRetention;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchModels;

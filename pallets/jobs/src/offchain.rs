@@ -357,7 +357,7 @@ impl<T: Config> Work<'_, T> {
 	/// Signs and sends an audit report.
 	fn report(&self, key: &[u8], report: AuditReport) {
 		let (job_id, job) = (self.job_id, self.job);
-		let Some((output_hash, _)) = job.outcome else { return };
+		let Some(crate::Answer { output_hash, .. }) = job.outcome else { return };
 		let bytes = audit_signing_bytes(
 			job_id,
 			job.request_hash,

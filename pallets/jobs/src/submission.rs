@@ -95,6 +95,8 @@ impl<T: Config> Pallet<T> {
 		let executor = Self::draw_executor(job_id, model, bid, &needs).map_err(Error::<T>::from)?;
 		let escrow = Self::escrow_for(max_tokens, bid)?;
 		Self::hold_escrow(&owner, escrow)?;
+		let deposit = Self::deposit_for(max_tokens);
+		Self::hold_deposit(&owner, deposit)?;
 
 		let at = Self::deadline_for(core::slice::from_ref(&executor), max_tokens);
 		let deadline = Self::schedule(job_id, at);
@@ -111,6 +113,8 @@ impl<T: Config> Pallet<T> {
 			sampled: !request.sampling.is_greedy(),
 			engine: executor.engine,
 			escrow,
+			deposit,
+			submitted_at: frame_system::Pallet::<T>::block_number(),
 			assignments: BoundedVec::new(),
 			reassigned: false,
 			committee_drawn: false,
@@ -120,7 +124,14 @@ impl<T: Config> Pallet<T> {
 			receipt: None,
 		};
 		NextJobId::<T>::put(next);
-		Self::deposit_event(Event::JobSubmitted { job: job_id, owner, model, escrow, deadline });
+		Self::deposit_event(Event::JobSubmitted {
+			job: job_id,
+			owner,
+			model,
+			escrow,
+			deposit,
+			deadline,
+		});
 		Self::assign(job_id, &mut job, executor, Role::Executor)?;
 		Requests::<T>::insert(job_id, stored);
 		Jobs::<T>::insert(job_id, job);

@@ -21,6 +21,10 @@ use sp_runtime::Permill;
 ///
 /// There is no way back for the owner once the job is submitted: the executor may start at
 /// once, so a cancel would be free inference. A job nobody answers is refunded at its deadline.
+///
+/// A closed job (settled, refunded) keeps only its record, the receipt: its request and answer
+/// leave state when it closes (their hashes stay here; the bytes stay in the blocks that
+/// carried them). The record goes `ReceiptRetention` blocks later, when its deposit returns.
 #[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
 pub enum JobStatus {
 	/// Waiting for its executor's answer.
@@ -157,6 +161,11 @@ pub struct Job<AccountId, Balance, BlockNumber, MaxAssignments: Get<u32>> {
 	pub engine: H256,
 	/// What is still held from the owner for this job.
 	pub escrow: Balance,
+	/// What is held from the owner for the state the job takes, returned when its record is
+	/// pruned (see `Pallet::deposit_for`).
+	pub deposit: Balance,
+	/// The block whose body carries the request (`submit_job` or `submit_request`).
+	pub submitted_at: BlockNumber,
 	/// Every provider assigned: executors (replacements included) and auditors.
 	pub assignments: BoundedVec<Assignment<AccountId, Balance>, MaxAssignments>,
 	/// Whether an absent executor has already been replaced once.
@@ -164,14 +173,26 @@ pub struct Job<AccountId, Balance, BlockNumber, MaxAssignments: Get<u32>> {
 	/// Whether a committee has been drawn to confirm a finding of fraud.
 	pub committee_drawn: bool,
 	/// Block at whose start the current stage ends: unanswered assignments time out, or the
-	/// challenge window closes.
+	/// challenge window closes; once the job is closed, its record is pruned.
 	pub deadline: BlockNumber,
 	/// Where the job stands.
 	pub status: JobStatus,
-	/// The executor's answer: its hash and token count (the bytes are in `Results`).
-	pub outcome: Option<(H256, u32)>,
+	/// The executor's answer (the bytes are in `Results` while the job is open, and in the
+	/// body of block `at` for good).
+	pub outcome: Option<Answer<BlockNumber>>,
 	/// What settlement moved.
 	pub receipt: Option<Receipt<Balance>>,
+}
+
+/// What a job keeps of its executor's answer.
+#[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub struct Answer<BlockNumber> {
+	/// BLAKE2b-256 of the output.
+	pub output_hash: H256,
+	/// Tokens generated.
+	pub tokens: u32,
+	/// The block whose body carries the answer (`submit_result`).
+	pub at: BlockNumber,
 }
 
 /// An answer as stored: the output, its tokens and the attestation that signs them.

@@ -55,7 +55,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(248), added: 2723, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::NextJobId` (r:1 w:1)
 	/// Proof: `Jobs::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:4 w:0)
+	/// Storage: `Parameters::Parameters` (r:6 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ModelProviders` (r:1 w:0)
 	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
@@ -72,31 +72,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::DueFrom` (r:1 w:0)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:1)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 4096]`.
 	/// The range of component `c` is `[1, 64]`.
-	fn submit_job(_p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1185 + c * (297 ±0)`
-		//  Estimated: `11034 + c * (3068 ±0)`
-		// Minimum execution time: 103_304_000 picoseconds.
-		Weight::from_parts(98_072_707, 11034)
-			// Standard Error: 74_362
-			.saturating_add(Weight::from_parts(9_750_336, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
+	fn submit_job(p: u32, c: u32, ) -> Weight {
+		//  Measured:  `1165 + c * (297 ±0)`
+		//  Estimated: `16056 + c * (3068 ±0)`
+		// Minimum execution time: 144_546_000 picoseconds.
+		Weight::from_parts(133_493_612, 16056)
+			// Standard Error: 961
+			.saturating_add(Weight::from_parts(7_061, 0).saturating_mul(p.into()))
+			// Standard Error: 61_939
+			.saturating_add(Weight::from_parts(9_514_533, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(c.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -109,17 +111,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 16384]`.
 	fn submit_result(o: u32, ) -> Weight {
-		//  Measured:  `1426`
-		//  Estimated: `4771`
-		// Minimum execution time: 94_401_000 picoseconds.
-		Weight::from_parts(103_958_265, 4771)
-			// Standard Error: 105
-			.saturating_add(Weight::from_parts(2_947, 0).saturating_mul(o.into()))
+		//  Measured:  `1446`
+		//  Estimated: `4795`
+		// Minimum execution time: 104_306_000 picoseconds.
+		Weight::from_parts(108_721_344, 4795)
+			// Standard Error: 48
+			.saturating_add(Weight::from_parts(2_764, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:63 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -144,19 +146,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[3, 64]`.
 	fn submit_audit(c: u32, ) -> Weight {
-		//  Measured:  `5099 + c * (284 ±0)`
-		//  Estimated: `8523 + c * (2856 ±15)`
-		// Minimum execution time: 104_856_000 picoseconds.
-		Weight::from_parts(94_994_476, 8523)
-			// Standard Error: 45_590
-			.saturating_add(Weight::from_parts(9_195_622, 0).saturating_mul(c.into()))
+		//  Measured:  `5123 + c * (284 ±0)`
+		//  Estimated: `8523 + c * (2856 ±18)`
+		// Minimum execution time: 107_791_000 picoseconds.
+		Weight::from_parts(92_375_518, 8523)
+			// Standard Error: 33_373
+			.saturating_add(Weight::from_parts(9_120_433, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 2856).saturating_mul(c.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:64 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -181,12 +183,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[2, 64]`.
 	fn decline_job(c: u32, ) -> Weight {
-		//  Measured:  `5120 + c * (284 ±0)`
+		//  Measured:  `5140 + c * (284 ±0)`
 		//  Estimated: `8523 + c * (3068 ±0)`
-		// Minimum execution time: 105_328_000 picoseconds.
-		Weight::from_parts(83_081_110, 8523)
-			// Standard Error: 34_431
-			.saturating_add(Weight::from_parts(9_394_032, 0).saturating_mul(c.into()))
+		// Minimum execution time: 108_672_000 picoseconds.
+		Weight::from_parts(94_738_274, 8523)
+			// Standard Error: 33_745
+			.saturating_add(Weight::from_parts(9_782_459, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -197,13 +199,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:256 w:512)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:256 w:256)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:64 w:64)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:62 w:62)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:63 w:63)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:256 w:0)
@@ -220,12 +222,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `40324 + n * (170 ±0)`
-		//  Estimated: `197342 + n * (7101 ±0)`
-		// Minimum execution time: 10_886_000 picoseconds.
-		Weight::from_parts(2_178_262_698, 197342)
-			// Standard Error: 1_387_324
-			.saturating_add(Weight::from_parts(291_450_360, 0).saturating_mul(n.into()))
+		//  Measured:  `40579 + n * (175 ±0)`
+		//  Estimated: `197342 + n * (7101 ±66)`
+		// Minimum execution time: 9_774_000 picoseconds.
+		Weight::from_parts(2_316_236_019, 197342)
+			// Standard Error: 1_724_451
+			.saturating_add(Weight::from_parts(309_499_042, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(162_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(89_u64))
@@ -240,7 +242,7 @@ impl WeightInfo for () {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(248), added: 2723, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::NextJobId` (r:1 w:1)
 	/// Proof: `Jobs::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:4 w:0)
+	/// Storage: `Parameters::Parameters` (r:6 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ModelProviders` (r:1 w:0)
 	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
@@ -257,31 +259,33 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::DueFrom` (r:1 w:0)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:1)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 4096]`.
 	/// The range of component `c` is `[1, 64]`.
-	fn submit_job(_p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1185 + c * (297 ±0)`
-		//  Estimated: `11034 + c * (3068 ±0)`
-		// Minimum execution time: 103_304_000 picoseconds.
-		Weight::from_parts(98_072_707, 11034)
-			// Standard Error: 74_362
-			.saturating_add(Weight::from_parts(9_750_336, 0).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
+	fn submit_job(p: u32, c: u32, ) -> Weight {
+		//  Measured:  `1165 + c * (297 ±0)`
+		//  Estimated: `16056 + c * (3068 ±0)`
+		// Minimum execution time: 144_546_000 picoseconds.
+		Weight::from_parts(133_493_612, 16056)
+			// Standard Error: 961
+			.saturating_add(Weight::from_parts(7_061, 0).saturating_mul(p.into()))
+			// Standard Error: 61_939
+			.saturating_add(Weight::from_parts(9_514_533, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(c.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -294,17 +298,17 @@ impl WeightInfo for () {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 16384]`.
 	fn submit_result(o: u32, ) -> Weight {
-		//  Measured:  `1426`
-		//  Estimated: `4771`
-		// Minimum execution time: 94_401_000 picoseconds.
-		Weight::from_parts(103_958_265, 4771)
-			// Standard Error: 105
-			.saturating_add(Weight::from_parts(2_947, 0).saturating_mul(o.into()))
+		//  Measured:  `1446`
+		//  Estimated: `4795`
+		// Minimum execution time: 104_306_000 picoseconds.
+		Weight::from_parts(108_721_344, 4795)
+			// Standard Error: 48
+			.saturating_add(Weight::from_parts(2_764, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:63 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -329,19 +333,19 @@ impl WeightInfo for () {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[3, 64]`.
 	fn submit_audit(c: u32, ) -> Weight {
-		//  Measured:  `5099 + c * (284 ±0)`
-		//  Estimated: `8523 + c * (2856 ±15)`
-		// Minimum execution time: 104_856_000 picoseconds.
-		Weight::from_parts(94_994_476, 8523)
-			// Standard Error: 45_590
-			.saturating_add(Weight::from_parts(9_195_622, 0).saturating_mul(c.into()))
+		//  Measured:  `5123 + c * (284 ±0)`
+		//  Estimated: `8523 + c * (2856 ±18)`
+		// Minimum execution time: 107_791_000 picoseconds.
+		Weight::from_parts(92_375_518, 8523)
+			// Standard Error: 33_373
+			.saturating_add(Weight::from_parts(9_120_433, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 2856).saturating_mul(c.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:64 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -366,12 +370,12 @@ impl WeightInfo for () {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[2, 64]`.
 	fn decline_job(c: u32, ) -> Weight {
-		//  Measured:  `5120 + c * (284 ±0)`
+		//  Measured:  `5140 + c * (284 ±0)`
 		//  Estimated: `8523 + c * (3068 ±0)`
-		// Minimum execution time: 105_328_000 picoseconds.
-		Weight::from_parts(83_081_110, 8523)
-			// Standard Error: 34_431
-			.saturating_add(Weight::from_parts(9_394_032, 0).saturating_mul(c.into()))
+		// Minimum execution time: 108_672_000 picoseconds.
+		Weight::from_parts(94_738_274, 8523)
+			// Standard Error: 33_745
+			.saturating_add(Weight::from_parts(9_782_459, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -382,13 +386,13 @@ impl WeightInfo for () {
 	/// Storage: `Jobs::Deadlines` (r:256 w:512)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:256 w:256)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1306), added: 3781, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:64 w:64)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:62 w:62)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:63 w:63)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:256 w:0)
@@ -405,12 +409,12 @@ impl WeightInfo for () {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `40324 + n * (170 ±0)`
-		//  Estimated: `197342 + n * (7101 ±0)`
-		// Minimum execution time: 10_886_000 picoseconds.
-		Weight::from_parts(2_178_262_698, 197342)
-			// Standard Error: 1_387_324
-			.saturating_add(Weight::from_parts(291_450_360, 0).saturating_mul(n.into()))
+		//  Measured:  `40579 + n * (175 ±0)`
+		//  Estimated: `197342 + n * (7101 ±66)`
+		// Minimum execution time: 9_774_000 picoseconds.
+		Weight::from_parts(2_316_236_019, 197342)
+			// Standard Error: 1_724_451
+			.saturating_add(Weight::from_parts(309_499_042, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(162_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(89_u64))

@@ -24,9 +24,9 @@ pub fn treasury_account() -> AccountId {
 }
 
 pub use super::parameters::marketplace::{
-	AbsentSlash, AuditChance, FraudSlash, JobTimeout, MaxRoyaltyBps, MinJobTimeout,
-	MinProviderBond, ModelRegistrationDeposit, NewcomerAuditChance, OutvotedSlash, ProtocolFee,
-	ReporterShare, UnbondingPeriod,
+	AbsentSlash, AuditChance, FraudSlash, JobDepositBase, JobDepositPerByte, JobTimeout,
+	MaxRoyaltyBps, MinJobTimeout, MinProviderBond, ModelRegistrationDeposit, NewcomerAuditChance,
+	OutvotedSlash, ProtocolFee, ReporterShare, UnbondingPeriod,
 };
 
 parameter_types! {
@@ -106,6 +106,11 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxJobsPerBlock = ConstU32<256>;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
+	type DepositBase = JobDepositBase;
+	type DepositPerByte = JobDepositPerByte;
+	/// A closed job's receipt stays a day, then its record is pruned and its deposit
+	/// returned (its request and answer left state when it closed).
+	type ReceiptRetention = ConstU32<{ crate::DAYS }>;
 	type WeightInfo = pallet_mosaic_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helpers::Market;

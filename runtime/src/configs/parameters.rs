@@ -8,7 +8,7 @@
 //! do not overlap (`MinJobTimeout` < `JobTimeout` < `UnbondingPeriod` whatever is chosen), so
 //! a slash for a late job can always reach funds that are unbonding.
 
-use crate::{Balance, BlockNumber, Runtime, DAYS, HOURS, MILLI_MOS, MINUTES, MOS};
+use crate::{Balance, BlockNumber, Runtime, DAYS, HOURS, MICRO_MOS, MILLI_MOS, MINUTES, MOS};
 use frame_support::dynamic_params::{dynamic_pallet_params, dynamic_params};
 use sp_runtime::{Perbill, Permill};
 
@@ -66,6 +66,14 @@ pub mod dynamic_params {
 		/// fraudulent. Bounds: 10 % ..= 100 %.
 		#[codec(index = 12)]
 		pub static FraudSlash: Perbill = Perbill::from_percent(50);
+		/// Held from a job's owner besides the per-byte deposit until the job's record is
+		/// pruned (jobs keep the deposit they paid). Bounds: 0 ..= 10 MOS.
+		#[codec(index = 13)]
+		pub static JobDepositBase: Balance = MILLI_MOS;
+		/// Held from a job's owner per byte of the most state the job can take (its record,
+		/// request and answer), until the record is pruned. Bounds: 0 ..= 1 mMOS.
+		#[codec(index = 14)]
+		pub static JobDepositPerByte: Balance = MICRO_MOS / 10;
 	}
 }
 
@@ -110,6 +118,8 @@ pub fn check_bounds(p: &RuntimeParameters) -> Result<(), BoundsError> {
 			within(v, Perbill::zero(), Perbill::one())
 		}
 		P::FraudSlash(_, Some(v)) => within(v, Perbill::from_percent(10), Perbill::one()),
+		P::JobDepositBase(_, Some(v)) => within(v, 0, 10 * MOS),
+		P::JobDepositPerByte(_, Some(v)) => within(v, 0, MILLI_MOS),
 		_ => Ok(()),
 	}
 }

@@ -176,6 +176,8 @@ fn every_default_is_within_its_bounds() {
 			Parameters::AuditChance(AuditChance, Some(AuditChance::get())),
 			Parameters::NewcomerAuditChance(NewcomerAuditChance, Some(NewcomerAuditChance::get())),
 			Parameters::FraudSlash(FraudSlash, Some(FraudSlash::get())),
+			Parameters::JobDepositBase(JobDepositBase, Some(JobDepositBase::get())),
+			Parameters::JobDepositPerByte(JobDepositPerByte, Some(JobDepositPerByte::get())),
 		];
 		for p in all {
 			assert_eq!(check_bounds(&RuntimeParameters::Marketplace(p.clone())), Ok(()), "{p:?}");
@@ -201,6 +203,10 @@ fn parameters_outside_their_bounds_are_refused() {
 		(
 			m(Parameters::FraudSlash(FraudSlash, Some(Perbill::from_percent(5)))),
 			BoundsError::BelowMinimum,
+		),
+		(
+			m(Parameters::JobDepositPerByte(JobDepositPerByte, Some(crate::MOS))),
+			BoundsError::AboveMaximum,
 		),
 	] {
 		assert_eq!(check_bounds(&p), Err(e), "{p:?}");

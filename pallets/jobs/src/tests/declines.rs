@@ -53,7 +53,9 @@ fn a_decline_nobody_can_replace_refunds_the_job_in_full() {
 		assert_eq!(d, vec![(0, 0, 0), (50, -50, 0)]);
 		let j = JobsStorage::<Test>::get(job).unwrap();
 		assert_eq!((j.status, j.escrow), (JobStatus::Refunded, 0));
-		assert!(Jobs::due_at(j.deadline).is_empty());
+		assert!(Jobs::due_at(1 + TIMEOUT).is_empty());
+		// Queued only for its record's pruning.
+		assert_eq!(j.deadline, System::block_number() + ReceiptRetention::get());
 		// Nothing fires at the old deadline.
 		let (_, d) = diff(&[provider(0)], || run_to_block(1 + 3 * MAX_TIMEOUT));
 		assert_eq!(d, vec![(0, 0, 0)]);

@@ -7,6 +7,7 @@ mod offchain;
 mod property;
 mod requests;
 mod results;
+mod retention;
 mod settlement;
 mod submission;
 
@@ -179,7 +180,7 @@ pub fn answer(n: u8, job: JobId, output: &[u8], tokens: u32) -> DispatchResult {
 /// Provider `n`'s operator signature over an audit `report` of `job`'s answer.
 pub fn sign_audit(n: u8, job: JobId, report: &mosaic_primitives::AuditReport) -> MultiSignature {
 	let j = JobsStorage::<Test>::get(job).unwrap();
-	let (output_hash, _) = j.outcome.unwrap_or_default();
+	let output_hash = j.outcome.map(|a| a.output_hash).unwrap_or_default();
 	let bytes =
 		crate::audit_signing_bytes(job, j.request_hash, output_hash, report, Jobs::genesis());
 	MultiSignature::Ed25519(operator_pair(n).sign(&bytes))

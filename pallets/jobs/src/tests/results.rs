@@ -11,14 +11,16 @@ fn a_single_answer_stands_and_settles_the_job() {
 	new_test_ext(|| {
 		let model = market(1);
 		let job = submit(USER, model, 10, 5).unwrap();
-		assert_ok!(answer(0, job, b"hello world", 4));
-		let j = JobsStorage::<Test>::get(job).unwrap();
-		let h = H256(sp_io::hashing::blake2_256(b"hello world"));
-		assert_eq!((j.status, j.outcome), (JobStatus::Settled, Some((h, 4))));
+		assert_ok!(submit_answer(0, job, b"hello world", 4));
 		let stored = Results::<Test>::get(job, provider(0)).unwrap();
 		assert_eq!(stored.output.into_inner(), b"hello world".to_vec());
 		assert_eq!(stored.signer, operator(0));
 		assert_eq!(stored.tokens, 4);
+		close_window(job);
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		let h = H256(sp_io::hashing::blake2_256(b"hello world"));
+		let answer = j.outcome.map(|a| (a.output_hash, a.tokens));
+		assert_eq!((j.status, answer), (JobStatus::Settled, Some((h, 4))));
 		System::assert_has_event(
 			Event::ResultSubmitted { job, provider: provider(0), output_hash: h, tokens: 4 }.into(),
 		);
@@ -31,9 +33,10 @@ fn the_stored_attestation_verifies_later() {
 		use sp_runtime::traits::Verify;
 		let model = market(1);
 		let job = submit(USER, model, 10, 5).unwrap();
-		assert_ok!(answer(0, job, b"receipt", 2));
-		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_ok!(submit_answer(0, job, b"receipt", 2));
 		let r = Results::<Test>::get(job, provider(0)).unwrap();
+		close_window(job);
+		let j = JobsStorage::<Test>::get(job).unwrap();
 		let payload = AttestationPayload {
 			job,
 			model_hash: j.model_hash,

@@ -30,6 +30,7 @@ fn submitting_escrows_max_tokens_times_bid_and_assigns_providers() {
 				owner: account(USER),
 				model,
 				escrow: 50,
+				deposit: 0,
 				deadline: 1 + TIMEOUT,
 			}
 			.into(),
