@@ -3,13 +3,10 @@
 
 use crate::{
 	pallet::{BalanceOf, JobOf, MaxRequestLenOf, ResultOf},
-	Config, Error, HoldReason, Pallet,
+	Config, HoldReason, Pallet,
 };
-use frame_support::{
-	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision},
-};
-use sp_runtime::traits::{Saturating, Zero};
+use frame_support::pallet_prelude::*;
+use sp_runtime::traits::Saturating;
 
 impl<T: Config> Pallet<T> {
 	/// The most bytes of state a job of `max_tokens` takes: its record, its request at the
@@ -34,32 +31,11 @@ impl<T: Config> Pallet<T> {
 
 	/// Holds `amount` from `owner` for a job's state.
 	pub(crate) fn hold_deposit(owner: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		T::Currency::hold(&HoldReason::JobDeposit.into(), owner, amount)
-			.map_err(|_| Error::<T>::InsufficientBalance.into())
+		Self::hold_from(HoldReason::JobDeposit, owner, amount)
 	}
 
 	/// Returns the job's deposit to its owner. Returns the amount.
 	pub(crate) fn release_deposit(job: &mut JobOf<T>) -> BalanceOf<T> {
-		let amount = core::mem::take(&mut job.deposit);
-		if amount.is_zero() {
-			return amount;
-		}
-		match T::Currency::release(
-			&HoldReason::JobDeposit.into(),
-			&job.owner,
-			amount,
-			Precision::BestEffort,
-		) {
-			Ok(released) => {
-				if released != amount {
-					frame_support::defensive!("less deposit was held than the job recorded");
-				}
-				released
-			}
-			Err(_) => {
-				frame_support::defensive!("releasing a job's deposit failed");
-				Zero::zero()
-			}
-		}
+		Self::release_to(HoldReason::JobDeposit, &job.owner, &mut job.deposit)
 	}
 }

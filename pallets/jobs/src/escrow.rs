@@ -4,10 +4,7 @@ use crate::{
 	pallet::{BalanceOf, JobOf},
 	Config, Error, HoldReason, Pallet,
 };
-use frame_support::{
-	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision},
-};
+use frame_support::pallet_prelude::*;
 use mosaic_primitives::{JobId, Payment, Receipt, Settle};
 use sp_runtime::traits::{CheckedMul, Zero};
 
@@ -23,33 +20,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Holds `amount` from `owner` for a job.
 	pub(crate) fn hold_escrow(owner: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		T::Currency::hold(&HoldReason::JobEscrow.into(), owner, amount)
-			.map_err(|_| Error::<T>::InsufficientBalance.into())
+		Self::hold_from(HoldReason::JobEscrow, owner, amount)
 	}
 
 	/// Releases all that is left of the job's escrow to its owner. Returns the amount.
 	pub(crate) fn refund_escrow(job: &mut JobOf<T>) -> BalanceOf<T> {
-		let amount = core::mem::take(&mut job.escrow);
-		if amount.is_zero() {
-			return amount;
-		}
-		match T::Currency::release(
-			&HoldReason::JobEscrow.into(),
-			&job.owner,
-			amount,
-			Precision::BestEffort,
-		) {
-			Ok(released) => {
-				if released != amount {
-					frame_support::defensive!("less escrow was held than the job recorded");
-				}
-				released
-			}
-			Err(_) => {
-				frame_support::defensive!("releasing a job's escrow failed");
-				Zero::zero()
-			}
-		}
+		Self::release_to(HoldReason::JobEscrow, &job.owner, &mut job.escrow)
 	}
 
 	/// Pays `payments` from the job's escrow through the settlement pallet, which releases the

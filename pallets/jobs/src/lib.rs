@@ -91,6 +91,7 @@ mod decision;
 mod deposit;
 mod escrow;
 mod execution;
+mod holds;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
