@@ -64,12 +64,13 @@
 //! 2. Every job is queued in [`Deadlines`] at its deadline (an open job's next stage, a closed
 //!    job's pruning), and nothing else is queued; no entry is before [`DueFrom`], where
 //!    processing resumes (so none is skipped).
-//! 5. Only open jobs have a request in [`Requests`] and answers in [`Results`].
 //! 3. A pending job waits for an executor and has no answer; an audited one waits for an
 //!    auditor and has one answer; one in its challenge window waits for nobody and has one
-//!    answer. No job has more than one answer. Every deadline is at most
-//!    [`Config::JobTimeout`] plus the deadline queue's slack from now.
+//!    answer. No job has more than one answer, and a job records an outcome exactly when it
+//!    has one. Every open job's deadline is at most [`Config::JobTimeout`] from now.
 //! 4. A job's assignments name distinct providers, each paid at most the bid.
+//! 5. Only open jobs have a request in [`Requests`] and an answer in [`Results`]; neither
+//!    exists without its job.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Tests may index and do plain arithmetic; runtime code may not.
