@@ -6,7 +6,7 @@
 // so it stays out of shell history and process lists.
 // --json prints one JSON document per command instead of text.
 import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
-import { fmt, followJob, feeOf, jobTx, parseAmount } from './lib/jobs.mjs';
+import { fmt, followJob, feeOf, jobTx, parseAmount, standingAnswer } from './lib/jobs.mjs';
 import * as gov from './lib/governance.mjs';
 import { allModels } from './lib/rpc.mjs';
 import { Keyring } from '@polkadot/api';
@@ -240,7 +240,7 @@ const commands = {
       },
     });
     const view = (await api.rpc.mosaic.job(job)).toJSON();
-    const stood = view.assignments.find((a) => a.state.answered && view.outcome && a.state.answered.outputHash === view.outcome[0]);
+    const stood = standingAnswer(view);
     const output = stood ? text(stood.output) : null;
     out({ job: job.toString(), end: end.name, view, output }, () => {
       if (end.name !== 'JobSettled') {

@@ -157,8 +157,13 @@ export async function balancesAt(api, at, addresses) {
  */
 export async function outputOf(api, jobId, at) {
   const view = (await (at ? api.rpc.mosaic.job(jobId, at) : api.rpc.mosaic.job(jobId))).toJSON();
-  const answer = view.outcome && view.assignments.find((a) => a.role === 'executor' && a.state.answered?.outputHash === view.outcome[0]);
+  const answer = standingAnswer(view);
   return answer ? hexToU8a(answer.output) : null;
+}
+
+/** In a `mosaic_job` view (JSON), the assignment whose answer the job records, or undefined. */
+export function standingAnswer(view) {
+  return view.outcome ? view.assignments.find((a) => a.state.answered?.outputHash === view.outcome[0]) : undefined;
 }
 
 /** The settlement split of `cost` as the runtime computes it (pallets/settlement/src/split.rs). */
