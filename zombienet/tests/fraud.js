@@ -5,6 +5,12 @@
 // when the challenge window closes Ferdie's node (another machine) audits the answer, finds it
 // fraudulent, and with nobody left for a committee its finding stands: Eve loses FraudSlash of
 // her bond and the user gets the whole escrow back.
+//
+// Timing: `submitJob` returns once the job's block is final (two or three blocks under BABE,
+// more when a validator is down), and the job's deadline is MinJobTimeout + 1 blocks after it.
+// With the default 4 the made-up answer once arrived after Eve had timed out (CI, stop 19), so
+// the test raises MinJobTimeout to its bound (10) with the audit chance and answers before
+// Ferdie steps back in.
 const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo) {
@@ -18,15 +24,18 @@ async function run(nodeName, networkInfo) {
   const ferdie = devAccount(PROVIDERS.ferdie);
   const eveOperator = devAccount('//Eve');
   const bond = async (who) => (await api.query.providers.providers(who.address)).unwrap().bond.toBigInt();
+  const setBoth = (chance, timeout) => api.tx.sudo.sudo(api.tx.utility.batchAll([
+    gov.setParameterCall(api, 'AuditChance', chance),
+    gov.setParameterCall(api, 'MinJobTimeout', timeout),
+  ]));
   try {
-    await sendAndInclude(api, api.tx.sudo.sudo(gov.setParameterCall(api, 'AuditChance', 1_000_000_000n)), alice);
+    await sendAndInclude(api, setBoth(1_000_000_000n, 10), alice);
     await sendAndInclude(api, api.tx.providers.pause(), ferdie);
     const bondBefore = await bond(eve);
     const s = await submitJob(api, user, { model: 0, prompt: 'Answer me honestly', maxTokens: 16, bid: 10n ** 6n });
     if (s.assigned[0].provider !== eve.address) throw new Error(`job ${s.job} went to ${s.assigned[0].provider}, not Eve`);
-    await sendAndInclude(api, api.tx.providers.resume(), ferdie);
-
     await submitMadeUpAnswer(api, s.job, eve.address, eveOperator);
+    await sendAndInclude(api, api.tx.providers.resume(), ferdie);
 
     const names = [];
     const { end } = await followJob(api, s.job, s.blockNumber, {
@@ -46,7 +55,7 @@ async function run(nodeName, networkInfo) {
     console.log(`job ${s.job}: ${names.join(', ')}; Eve's bond ${bondBefore} -> ${bondAfter}`);
     return 1;
   } finally {
-    await sendAndInclude(api, api.tx.sudo.sudo(gov.setParameterCall(api, 'AuditChance', null)), alice).catch(() => {});
+    await sendAndInclude(api, setBoth(null, null), alice).catch(() => {});
     await api.disconnect();
   }
 }
