@@ -71,7 +71,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -86,7 +86,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -173,10 +173,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Migrations of the runtime, aside from those declared in the pallets.
 #[allow(unused_parens)]
 type Migrations = (
-	pallet_mosaic_providers::migrations::MigrateV0ToV1<
-		Runtime,
-		configs::marketplace::ProvidersV1DefaultTerms,
-	>,
+	pallet_mosaic_providers::migrations::MigrateV1ToV2<Runtime>,
 	pallet_mosaic_models::migrations::MigrateV0ToV1<Runtime>,
 	pallet_mosaic_jobs::migrations::MigrateV4ToV5<Runtime>,
 );

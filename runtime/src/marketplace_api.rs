@@ -42,8 +42,7 @@ pub fn models(from: ModelId, limit: u32) -> ModelsPage<AccountId, Balance> {
 				royalty_bps: m.royalty_bps,
 				deposit: m.deposit,
 				deprecated: m.status != ModelStatus::Active,
-				providers: pallet_mosaic_providers::ModelProviders::<Runtime>::decode_len(id)
-					.unwrap_or_default() as u32,
+				providers: pallet_mosaic_providers::SlotCount::<Runtime>::get(id),
 			});
 		}
 		id = id.saturating_add(1);
@@ -56,18 +55,13 @@ pub fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>
 	if !Models::exists(model) {
 		return Err(QueryError::UnknownModel);
 	}
-	// Eligible for the smallest job at any bid.
-	let eligible: Vec<AccountId> = Jobs::eligible(model, Balance::MAX, &JobNeeds::SMALLEST, &[])
-		.into_iter()
-		.map(|c| c.provider)
-		.collect();
-	Ok(pallet_mosaic_providers::ModelProviders::<Runtime>::get(model)
-		.into_iter()
+	Ok(pallet_mosaic_providers::Slots::<Runtime>::iter_prefix_values(model)
 		.filter_map(|who| {
 			let p = pallet_mosaic_providers::Providers::<Runtime>::get(&who)?;
 			let terms = pallet_mosaic_providers::Offers::<Runtime>::get(model, &who);
 			Some(ProviderView {
-				eligible: eligible.contains(&who),
+				// Eligible for the smallest job at any bid.
+				eligible: Jobs::candidate(model, &who, Balance::MAX, &JobNeeds::SMALLEST).is_some(),
 				provider: who,
 				operator: p.operator,
 				ask: p.ask,

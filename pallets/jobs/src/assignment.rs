@@ -1,6 +1,22 @@
 //! Drawing providers for a job, weighted by bond × reputation, without replacement, among
-//! the providers [`Pallet::eligible`] for it: its executor (whose ask is within the bid), and
-//! its auditors (any engine; they are not paid by the job).
+//! the providers eligible for it ([`Pallet::candidate`]): its executor (whose ask is within
+//! the bid), and its auditors (any engine; they are not paid by the job).
+//!
+//! A draw reads a bounded number of providers whatever the size of the market:
+//! - In a market of more than [`WINDOW`] providers it makes up to [`TRIES`] draws in the
+//!   providers pallet's index (a provider found with chance ∝ its indexed weight, at least its
+//!   bond), checks the one found and keeps it with probability
+//!   `bond × score / (indexed × MAX_SCORE)`: the chance of being drawn is then proportional
+//!   to bond × score among the eligible.
+//! - If those find nobody (or the market is small), it reads [`WINDOW`] consecutive slots from
+//!   a random one (all of them in a small market) and draws among the eligible there,
+//!   weighted. In a market of at most [`WINDOW`] providers a job is refused only if no
+//!   provider at all can take it; in a larger one, when none of the providers it read could,
+//!   and the error says why for those.
+//!
+//! So sybils cannot crowd honest providers out of a model: a model takes up to
+//! `MaxProvidersPerModel` (65,536 in the runtime) and a provider's share of draws is its share
+//! of bond × score, whatever the number of others.
 
 use crate::{
 	pallet::{BalanceOf, JobOf, MAX_ASSIGNMENTS, MAX_EXECUTOR_REPLACEMENTS},
@@ -10,8 +26,21 @@ use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::Randomness};
 use frame_system::pallet_prelude::BlockNumberFor;
-use mosaic_primitives::{Candidate, JobId, JobNeeds, ModelId, ProviderRegistry};
+use mosaic_primitives::{Candidate, JobId, JobNeeds, ModelId, ProviderRegistry, MAX_SCORE};
 use sp_runtime::traits::{Bounded, Zero};
+
+/// Draws in the providers pallet's index before the window is read.
+pub const TRIES: u32 = 4;
+/// Providers read one by one when the tries find nobody: the window of a draw.
+pub const WINDOW: u32 = 16;
+
+/// Two numbers from a seed and a label.
+fn numbers(seed: &[u8], label: &[u8], i: u32) -> (u128, u128) {
+	let h = sp_io::hashing::blake2_256(&(seed, label, i).encode());
+	let (a, b) = h.split_at(16);
+	let n = |s: &[u8]| u128::from_le_bytes(s.try_into().unwrap_or([0u8; 16]));
+	(n(a), n(b))
+}
 
 /// Why no provider could be drawn.
 #[derive(Debug, PartialEq, Eq)]
@@ -69,6 +98,70 @@ impl<T: Config> Pallet<T> {
 		sp_io::hashing::blake2_256(&(random, job, purpose).encode())
 	}
 
+	/// Draws one provider for a job of `model` at `bid` with `needs`, leaving out `exclude`
+	/// (see the module docs).
+	pub(crate) fn draw_one(
+		model: ModelId,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+		exclude: &[T::AccountId],
+		seed: &[u8],
+	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
+		crate::DrawsMade::<T>::mutate(|n| *n = n.saturating_add(1));
+		let count = T::Providers::slot_count(model);
+		let total = if count > WINDOW { T::Providers::total_weight(model) } else { 0 };
+		if total > 0 {
+			for i in 0..TRIES {
+				let (r, keep) = numbers(seed, b"try", i);
+				let Some((who, indexed)) =
+					T::Providers::find(model, r.checked_rem(total).unwrap_or(0))
+				else {
+					continue;
+				};
+				if exclude.contains(&who) {
+					continue;
+				}
+				let Some(c) = Self::candidate(model, &who, bid, needs) else { continue };
+				// `c.weight` is bond × score, at most `indexed × MAX_SCORE`.
+				let bound = indexed.saturating_mul(u128::from(MAX_SCORE)).max(1);
+				if keep.checked_rem(bound).unwrap_or(0) < c.weight {
+					return Ok(c);
+				}
+			}
+		}
+		let start = if count > WINDOW {
+			numbers(seed, b"window", 0).0.checked_rem(u128::from(count)).unwrap_or(0) as u32
+		} else {
+			0
+		};
+		let window: Vec<T::AccountId> = (0..count.min(WINDOW))
+			.filter_map(|k| {
+				T::Providers::at_slot(model, start.saturating_add(k).checked_rem(count)?)
+			})
+			.filter(|who| !exclude.contains(who))
+			.collect();
+		// One read of each: who could take any job at any price, then this job at this bid.
+		let any: Vec<_> = window
+			.iter()
+			.filter_map(|who| {
+				Self::candidate(model, who, Bounded::max_value(), &JobNeeds::SMALLEST)
+			})
+			.collect();
+		let covers = Self::covers(needs);
+		let pool: Vec<_> = any.iter().filter(|c| c.ask <= bid && covers(*c)).cloned().collect();
+		if let Some(c) = weighted_sample(pool, 1, seed).pop() {
+			return Ok(c);
+		}
+		// Say why, for the providers read: none at all, none covering the job, or all too dear.
+		Err(if any.is_empty() {
+			DrawError::NoneEligible
+		} else if !any.iter().any(&covers) {
+			DrawError::NotCovered
+		} else {
+			DrawError::BidTooLow
+		})
+	}
+
 	/// Draws the executor of a new job.
 	pub(crate) fn draw_executor(
 		job: JobId,
@@ -76,21 +169,7 @@ impl<T: Config> Pallet<T> {
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
-		let candidates = Self::eligible(model, bid, needs, &[]);
-		if candidates.is_empty() {
-			// Say why: no provider at all, none whose terms cover the job, or all too dear.
-			let any = Bounded::max_value();
-			if Self::eligible(model, any, &JobNeeds::SMALLEST, &[]).is_empty() {
-				return Err(DrawError::NoneEligible);
-			}
-			if Self::eligible(model, any, needs, &[]).is_empty() {
-				return Err(DrawError::NotCovered);
-			}
-			return Err(DrawError::BidTooLow);
-		}
-		weighted_sample(candidates, 1, &Self::seed(job, b"initial"))
-			.pop()
-			.ok_or(DrawError::NoneEligible)
+		Self::draw_one(model, bid, needs, &[], &Self::seed(job, b"initial"))
 	}
 
 	/// Draws up to `n` more eligible providers for `job` in `role`, excluding everyone
@@ -114,16 +193,19 @@ impl<T: Config> Pallet<T> {
 		if n == 0 {
 			return None;
 		}
-		let assigned: Vec<T::AccountId> =
+		let mut exclude: Vec<T::AccountId> =
 			job.assignments.iter().map(|a| a.provider.clone()).collect();
 		let needs = Self::needs(Self::prompt_tokens(job_id), job.max_tokens);
 		let bid = match role {
 			Role::Executor => job.bid,
 			Role::Auditor { .. } => Bounded::max_value(),
 		};
-		let pool = Self::eligible(job.model, bid, &needs, &assigned);
+		let seed = Self::seed(job_id, purpose);
 		let mut added = Vec::new();
-		for c in weighted_sample(pool, n, &Self::seed(job_id, purpose)) {
+		for k in 0..n as u32 {
+			let seed = if k == 0 { seed } else { sp_io::hashing::blake2_256(&(seed, k).encode()) };
+			let Ok(c) = Self::draw_one(job.model, bid, &needs, &exclude, &seed) else { break };
+			exclude.push(c.provider.clone());
 			if Self::assign(job_id, job, c.clone(), role).is_ok() {
 				added.push(c);
 			}

@@ -1,17 +1,20 @@
-//! Benchmarks of the jobs pallet (benchmarks v2), each at its worst case: the most providers,
-//! the longest prompt and output and the most tokens, an audit report that draws a committee,
-//! deadlines with slashes and reassignment.
+//! Benchmarks of the jobs pallet (benchmarks v2), each at its worst case: the longest prompt
+//! and output and the most tokens, an audit report that draws a committee, deadlines with
+//! slashes and reassignment. Drawing providers is measured once, at its worst (`draw`: every
+//! try in the index fails, the whole window is read and the error worked out), and the calls
+//! add it per draw (`Pallet::draws_weight`); `c` is the size of a market within one window.
 
 // Set-up code: a failure is a bug in the benchmark and must abort it.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
 
 use super::*;
+use crate::assignment::WINDOW;
 use crate::pallet::{BalanceOf, Call, Config, DueFrom, Jobs, NextJobId, Pallet};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use mosaic_primitives::{JobId, ModelId, ProviderRegistry};
+use mosaic_primitives::{JobId, ModelId};
 use sp_runtime::traits::Saturating;
 
 /// What the runtime provides the benchmarks: a market, and operator signatures.
@@ -77,10 +80,7 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn submit_job(
-		p: Linear<1, { T::MaxPromptLen::get() }>,
-		c: Linear<1, { T::Providers::max_candidates() }>,
-	) {
+	fn submit_job(p: Linear<1, { T::MaxPromptLen::get() }>, c: Linear<1, WINDOW>) {
 		let model = T::BenchmarkHelper::setup_market(c);
 		let user = funded_user::<T>();
 		#[extrinsic_call]
@@ -90,7 +90,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn submit_result(o: Linear<0, { T::MaxOutputLen::get() }>) {
-		let model = T::BenchmarkHelper::setup_market(T::Providers::max_candidates());
+		let model = T::BenchmarkHelper::setup_market(WINDOW);
 		let user = funded_user::<T>();
 		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
 		let output = vec![b'o'; o as usize];
@@ -107,7 +107,7 @@ mod benchmarks {
 
 	/// The last first-round report, a finding of fraud: a committee drawn among `c` providers.
 	#[benchmark]
-	fn submit_audit(c: Linear<3, { T::Providers::max_candidates() }>) {
+	fn submit_audit(c: Linear<3, WINDOW>) {
 		let model = T::BenchmarkHelper::setup_market(c);
 		let user = funded_user::<T>();
 		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
@@ -142,7 +142,7 @@ mod benchmarks {
 
 	/// A decline with a replacement drawn among `c` providers serving the model.
 	#[benchmark]
-	fn decline_job(c: Linear<2, { T::Providers::max_candidates() }>) {
+	fn decline_job(c: Linear<2, WINDOW>) {
 		let model = T::BenchmarkHelper::setup_market(c);
 		let user = funded_user::<T>();
 		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
@@ -158,9 +158,25 @@ mod benchmarks {
 		assert!(record.assignments.iter().any(|a| a.state == crate::AssignmentState::Declined));
 	}
 
+	/// A draw at its worst: nobody can take the job (all ask more than a zero bid), so every
+	/// try fails and the whole window is read. In a market of 4,096, so that the tries and the
+	/// window read different providers and the tries different paths of the index (in the
+	/// runtime's largest market, 65,536, a try reads one more node of the index).
+	#[benchmark]
+	fn draw() {
+		let model = T::BenchmarkHelper::setup_market(4_096);
+		let needs = Pallet::<T>::needs(T::MaxPromptLen::get(), 1_000);
+		let result;
+		#[block]
+		{
+			result = Pallet::<T>::draw_one(model, 0u32.into(), &needs, &[], b"seed");
+		}
+		assert_eq!(result.map(|c| c.provider).err(), Some(crate::assignment::DrawError::BidTooLow));
+	}
+
 	#[benchmark]
 	fn on_initialize(n: Linear<0, { T::MaxJobsPerBlock::get() }>) {
-		let model = T::BenchmarkHelper::setup_market(T::Providers::max_candidates());
+		let model = T::BenchmarkHelper::setup_market(WINDOW);
 		let user = funded_user::<T>();
 		let mut deadline: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
 		for _ in 0..n {

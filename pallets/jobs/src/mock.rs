@@ -126,7 +126,7 @@ impl pallet_mosaic_providers::Config for Test {
 	type ReporterShare = ReporterShare;
 	type MaxUnbondingChunks = ConstU32<4>;
 	type MaxModelsPerProvider = ConstU32<4>;
-	type MaxProvidersPerModel = ConstU32<16>;
+	type MaxProvidersPerModel = ConstU32<{ pallet_mosaic_providers::index::CAPACITY }>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchModels;
@@ -249,6 +249,17 @@ pub fn provider(n: u8) -> AccountId {
 	account(n.wrapping_add(10))
 }
 
+/// The cold account and the operator account of the `i`-th provider beyond the numbered ones
+/// (for markets of thousands; their operators have no key).
+pub fn extra_provider(i: u32) -> (AccountId, AccountId) {
+	let key = |tag: u8| {
+		let mut raw = [tag; 32];
+		raw[..4].copy_from_slice(&i.to_le_bytes());
+		AccountId::new(raw)
+	};
+	(key(0xa0), key(0xb0))
+}
+
 pub const ENDOWMENT: Balance = 1_000_000;
 
 /// Runs `test` on a fresh chain with users, providers 0..20 and the creator endowed, then
@@ -328,10 +339,15 @@ impl crate::BenchmarkHelper<AccountId, MultiSignature> for BenchModels {
 		use pallet_mosaic_providers::BenchmarkHelper as _;
 		Self::register_model(0);
 		let _ = Balances::set_balance(&treasury(), ED);
-		for n in 0..providers as u8 {
-			let _ = Balances::set_balance(&provider(n), ENDOWMENT);
+		for i in 0..providers {
+			// The first 256 have operator keys that `sign` uses; the rest only fill the market.
+			let (who, op) = match u8::try_from(i) {
+				Ok(n) => (provider(n), operator(n)),
+				Err(_) => extra_provider(i),
+			};
+			let _ = Balances::set_balance(&who, ENDOWMENT);
 			Providers::register_provider(
-				RuntimeOrigin::signed(provider(n)),
+				RuntimeOrigin::signed(who.clone()),
 				pallet_mosaic_providers::HardwareProfile {
 					cpu_cores: 1,
 					ram_gib: 1,
@@ -340,7 +356,7 @@ impl crate::BenchmarkHelper<AccountId, MultiSignature> for BenchModels {
 					engine: H256::repeat_byte(0xee),
 				},
 				1,
-				operator(n),
+				op,
 				MIN_BOND,
 			)
 			.unwrap();
@@ -349,7 +365,7 @@ impl crate::BenchmarkHelper<AccountId, MultiSignature> for BenchModels {
 				max_output_tokens: 100_000,
 				tokens_per_second: 1_000_000,
 			};
-			Providers::serve_model(RuntimeOrigin::signed(provider(n)), 0, terms).unwrap();
+			Providers::serve_model(RuntimeOrigin::signed(who), 0, terms).unwrap();
 		}
 		0
 	}

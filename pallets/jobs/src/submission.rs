@@ -39,17 +39,46 @@ impl<T: Config> Pallet<T> {
 	/// The providers that may take (or audit) a job for `model` at `bid` with these `needs`: the
 	/// registry's candidates (serving on covering terms, active, bonded, ask ≤ bid, under
 	/// their concurrency limit) whose declared speed answers within [`Config::JobTimeout`].
+	/// Reads every provider of the model: for runtime APIs; calls draw with
+	/// [`Pallet::draw_one`].
 	pub fn eligible(
 		model: ModelId,
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
-		let cap: u32 = T::JobTimeout::get().unique_saturated_into();
 		T::Providers::candidates(model, bid, needs, exclude)
 			.into_iter()
-			.filter(|c| Self::answer_blocks(&c.terms, needs.max_tokens) <= cap)
+			.filter(Self::answers_in_time(needs))
 			.collect()
+	}
+
+	/// `who`, if it is one of [`Pallet::eligible`].
+	pub fn candidate(
+		model: ModelId,
+		who: &T::AccountId,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
+		T::Providers::candidate(model, who, bid, needs).filter(Self::answers_in_time(needs))
+	}
+
+	/// Whether a candidate's declared speed answers a job of these `needs` within
+	/// [`Config::JobTimeout`].
+	fn answers_in_time(
+		needs: &JobNeeds,
+	) -> impl Fn(&Candidate<T::AccountId, BalanceOf<T>>) -> bool + '_ {
+		let cap: u32 = T::JobTimeout::get().unique_saturated_into();
+		move |c| Self::answer_blocks(&c.terms, needs.max_tokens) <= cap
+	}
+
+	/// Whether a candidate (eligible for some job) may take one of these `needs`: its terms
+	/// cover them and it answers in time.
+	pub(crate) fn covers(
+		needs: &JobNeeds,
+	) -> impl Fn(&Candidate<T::AccountId, BalanceOf<T>>) -> bool + '_ {
+		let in_time = Self::answers_in_time(needs);
+		move |c| c.terms.covers(needs) && in_time(c)
 	}
 
 	/// The block by which the slowest of `drawn` must have answered a job of `max_tokens`.

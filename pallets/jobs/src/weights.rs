@@ -45,6 +45,7 @@ pub trait WeightInfo {
 	fn submit_result(o: u32, ) -> Weight;
 	fn submit_audit(c: u32, ) -> Weight;
 	fn decline_job(c: u32, ) -> Weight;
+	fn draw() -> Weight;
 	fn on_initialize(n: u32, ) -> Weight;
 }
 
@@ -55,20 +56,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(248), added: 2723, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::NextJobId` (r:1 w:1)
 	/// Proof: `Jobs::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:6 w:0)
-	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:0)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Offers` (r:64 w:0)
-	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:64 w:1)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:16 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:16 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:6 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -82,18 +85,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 4096]`.
-	/// The range of component `c` is `[1, 64]`.
+	/// The range of component `c` is `[1, 16]`.
 	fn submit_job(p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1165 + c * (297 ±0)`
+		//  Measured:  `1148 + c * (328 ±0)`
 		//  Estimated: `16056 + c * (3068 ±0)`
-		// Minimum execution time: 144_546_000 picoseconds.
-		Weight::from_parts(133_493_612, 16056)
-			// Standard Error: 961
-			.saturating_add(Weight::from_parts(7_061, 0).saturating_mul(p.into()))
-			// Standard Error: 61_939
-			.saturating_add(Weight::from_parts(9_514_533, 0).saturating_mul(c.into()))
+		// Minimum execution time: 147_410_000 picoseconds.
+		Weight::from_parts(124_991_975, 16056)
+			// Standard Error: 259
+			.saturating_add(Weight::from_parts(1_614, 0).saturating_mul(p.into()))
+			// Standard Error: 68_752
+			.saturating_add(Weight::from_parts(18_230_647, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(c.into()))
 	}
@@ -111,88 +114,111 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 16384]`.
 	fn submit_result(o: u32, ) -> Weight {
-		//  Measured:  `1446`
+		//  Measured:  `1114`
 		//  Estimated: `4795`
-		// Minimum execution time: 104_306_000 picoseconds.
-		Weight::from_parts(108_721_344, 4795)
-			// Standard Error: 48
-			.saturating_add(Weight::from_parts(2_764, 0).saturating_mul(o.into()))
+		// Minimum execution time: 82_583_000 picoseconds.
+		Weight::from_parts(98_805_492, 4795)
+			// Standard Error: 51
+			.saturating_add(Weight::from_parts(3_087, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:63 w:2)
+	/// Storage: `Providers::Providers` (r:15 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:1 w:0)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:3 w:0)
-	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:0)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Offers` (r:62 w:0)
-	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:14 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::DueFrom` (r:1 w:0)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[3, 64]`.
+	/// The range of component `c` is `[3, 16]`.
 	fn submit_audit(c: u32, ) -> Weight {
-		//  Measured:  `5123 + c * (284 ±0)`
-		//  Estimated: `8523 + c * (2856 ±18)`
-		// Minimum execution time: 107_791_000 picoseconds.
-		Weight::from_parts(92_375_518, 8523)
-			// Standard Error: 33_373
-			.saturating_add(Weight::from_parts(9_120_433, 0).saturating_mul(c.into()))
+		//  Measured:  `5046 + c * (302 ±0)`
+		//  Estimated: `8523 + c * (2531 ±48)`
+		// Minimum execution time: 130_355_000 picoseconds.
+		Weight::from_parts(52_806_996, 8523)
+			// Standard Error: 87_360
+			.saturating_add(Weight::from_parts(29_084_497, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(Weight::from_parts(0, 2856).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 2531).saturating_mul(c.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:64 w:2)
+	/// Storage: `Providers::Providers` (r:16 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:1 w:0)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:3 w:0)
-	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:0)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Offers` (r:63 w:0)
-	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:15 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::DueFrom` (r:1 w:0)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[2, 64]`.
+	/// The range of component `c` is `[2, 16]`.
 	fn decline_job(c: u32, ) -> Weight {
-		//  Measured:  `5140 + c * (284 ±0)`
+		//  Measured:  `5106 + c * (301 ±0)`
 		//  Estimated: `8523 + c * (3068 ±0)`
-		// Minimum execution time: 108_672_000 picoseconds.
-		Weight::from_parts(94_738_274, 8523)
-			// Standard Error: 33_745
-			.saturating_add(Weight::from_parts(9_782_459, 0).saturating_mul(c.into()))
+		// Minimum execution time: 121_952_000 picoseconds.
+		Weight::from_parts(90_680_648, 8523)
+			// Standard Error: 27_072
+			.saturating_add(Weight::from_parts(17_363_550, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(c.into()))
+	}
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:10 w:0)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:20 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:20 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:20 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	fn draw() -> Weight {
+		//  Measured:  `48094`
+		//  Estimated: `62350`
+		// Minimum execution time: 827_425_000 picoseconds.
+		Weight::from_parts(876_008_000, 62350)
+			.saturating_add(T::DbWeight::get().reads(74_u64))
 	}
 	/// Storage: `Jobs::DueFrom` (r:1 w:1)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -202,35 +228,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:64 w:64)
+	/// Storage: `Providers::Providers` (r:16 w:16)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:62 w:62)
+	/// Storage: `Balances::Holds` (r:17 w:17)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:63 w:63)
+	/// Storage: `System::Account` (r:18 w:18)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Requests` (r:256 w:0)
+	/// Storage: `Jobs::Requests` (r:256 w:226)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:0)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Offers` (r:64 w:0)
-	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:16 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `40579 + n * (175 ±0)`
-		//  Estimated: `197342 + n * (7101 ±66)`
-		// Minimum execution time: 9_774_000 picoseconds.
-		Weight::from_parts(2_316_236_019, 197342)
-			// Standard Error: 1_724_451
-			.saturating_add(Weight::from_parts(309_499_042, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(162_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(89_u64))
+		//  Measured:  `16814 + n * (124 ±0)`
+		//  Estimated: `50078 + n * (7101 ±0)`
+		// Minimum execution time: 7_972_000 picoseconds.
+		Weight::from_parts(9_154_000, 50078)
+			// Standard Error: 239_349
+			.saturating_add(Weight::from_parts(219_742_501, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(73_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(18_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7101).saturating_mul(n.into()))
 	}
@@ -242,20 +270,22 @@ impl WeightInfo for () {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(248), added: 2723, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::NextJobId` (r:1 w:1)
 	/// Proof: `Jobs::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:6 w:0)
-	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:0)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Offers` (r:64 w:0)
-	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:64 w:1)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:16 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:16 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:6 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -269,18 +299,18 @@ impl WeightInfo for () {
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 4096]`.
-	/// The range of component `c` is `[1, 64]`.
+	/// The range of component `c` is `[1, 16]`.
 	fn submit_job(p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1165 + c * (297 ±0)`
+		//  Measured:  `1148 + c * (328 ±0)`
 		//  Estimated: `16056 + c * (3068 ±0)`
-		// Minimum execution time: 144_546_000 picoseconds.
-		Weight::from_parts(133_493_612, 16056)
-			// Standard Error: 961
-			.saturating_add(Weight::from_parts(7_061, 0).saturating_mul(p.into()))
-			// Standard Error: 61_939
-			.saturating_add(Weight::from_parts(9_514_533, 0).saturating_mul(c.into()))
+		// Minimum execution time: 147_410_000 picoseconds.
+		Weight::from_parts(124_991_975, 16056)
+			// Standard Error: 259
+			.saturating_add(Weight::from_parts(1_614, 0).saturating_mul(p.into()))
+			// Standard Error: 68_752
+			.saturating_add(Weight::from_parts(18_230_647, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(c.into()))
 	}
@@ -298,88 +328,111 @@ impl WeightInfo for () {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 16384]`.
 	fn submit_result(o: u32, ) -> Weight {
-		//  Measured:  `1446`
+		//  Measured:  `1114`
 		//  Estimated: `4795`
-		// Minimum execution time: 104_306_000 picoseconds.
-		Weight::from_parts(108_721_344, 4795)
-			// Standard Error: 48
-			.saturating_add(Weight::from_parts(2_764, 0).saturating_mul(o.into()))
+		// Minimum execution time: 82_583_000 picoseconds.
+		Weight::from_parts(98_805_492, 4795)
+			// Standard Error: 51
+			.saturating_add(Weight::from_parts(3_087, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:63 w:2)
+	/// Storage: `Providers::Providers` (r:15 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:1 w:0)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:3 w:0)
-	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:0)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Offers` (r:62 w:0)
-	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:14 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::DueFrom` (r:1 w:0)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[3, 64]`.
+	/// The range of component `c` is `[3, 16]`.
 	fn submit_audit(c: u32, ) -> Weight {
-		//  Measured:  `5123 + c * (284 ±0)`
-		//  Estimated: `8523 + c * (2856 ±18)`
-		// Minimum execution time: 107_791_000 picoseconds.
-		Weight::from_parts(92_375_518, 8523)
-			// Standard Error: 33_373
-			.saturating_add(Weight::from_parts(9_120_433, 0).saturating_mul(c.into()))
+		//  Measured:  `5046 + c * (302 ±0)`
+		//  Estimated: `8523 + c * (2531 ±48)`
+		// Minimum execution time: 130_355_000 picoseconds.
+		Weight::from_parts(52_806_996, 8523)
+			// Standard Error: 87_360
+			.saturating_add(Weight::from_parts(29_084_497, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
-			.saturating_add(Weight::from_parts(0, 2856).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 2531).saturating_mul(c.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:64 w:2)
+	/// Storage: `Providers::Providers` (r:16 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:1 w:0)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:3 w:0)
-	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:0)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Offers` (r:63 w:0)
-	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:15 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::DueFrom` (r:1 w:0)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[2, 64]`.
+	/// The range of component `c` is `[2, 16]`.
 	fn decline_job(c: u32, ) -> Weight {
-		//  Measured:  `5140 + c * (284 ±0)`
+		//  Measured:  `5106 + c * (301 ±0)`
 		//  Estimated: `8523 + c * (3068 ±0)`
-		// Minimum execution time: 108_672_000 picoseconds.
-		Weight::from_parts(94_738_274, 8523)
-			// Standard Error: 33_745
-			.saturating_add(Weight::from_parts(9_782_459, 0).saturating_mul(c.into()))
+		// Minimum execution time: 121_952_000 picoseconds.
+		Weight::from_parts(90_680_648, 8523)
+			// Standard Error: 27_072
+			.saturating_add(Weight::from_parts(17_363_550, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(c.into()))
+	}
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:10 w:0)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:20 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:20 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:20 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	fn draw() -> Weight {
+		//  Measured:  `48094`
+		//  Estimated: `62350`
+		// Minimum execution time: 827_425_000 picoseconds.
+		Weight::from_parts(876_008_000, 62350)
+			.saturating_add(RocksDbWeight::get().reads(74_u64))
 	}
 	/// Storage: `Jobs::DueFrom` (r:1 w:1)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -389,35 +442,37 @@ impl WeightInfo for () {
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:64 w:64)
+	/// Storage: `Providers::Providers` (r:16 w:16)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:62 w:62)
+	/// Storage: `Balances::Holds` (r:17 w:17)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:63 w:63)
+	/// Storage: `System::Account` (r:18 w:18)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Requests` (r:256 w:0)
+	/// Storage: `Jobs::Requests` (r:256 w:226)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:0)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Offers` (r:64 w:0)
-	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:0)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:0)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Offers` (r:16 w:0)
+	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `40579 + n * (175 ±0)`
-		//  Estimated: `197342 + n * (7101 ±66)`
-		// Minimum execution time: 9_774_000 picoseconds.
-		Weight::from_parts(2_316_236_019, 197342)
-			// Standard Error: 1_724_451
-			.saturating_add(Weight::from_parts(309_499_042, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(162_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(89_u64))
+		//  Measured:  `16814 + n * (124 ±0)`
+		//  Estimated: `50078 + n * (7101 ±0)`
+		// Minimum execution time: 7_972_000 picoseconds.
+		Weight::from_parts(9_154_000, 50078)
+			// Standard Error: 239_349
+			.saturating_add(Weight::from_parts(219_742_501, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(73_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7101).saturating_mul(n.into()))
 	}

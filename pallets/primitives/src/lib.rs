@@ -168,18 +168,39 @@ pub enum JobOutcome {
 }
 
 /// The provider registry, as seen by the jobs pallet.
+/// The highest reputation score (a provider's score is in `1..=MAX_SCORE`).
+pub const MAX_SCORE: u32 = 1_000;
+
 pub trait ProviderRegistry<AccountId, Balance> {
 	/// Providers that may take a new job for `model` at `bid` per token: serving it with
 	/// terms that cover `needs`, active, bonded at least the minimum, ask ≤ bid, under their
-	/// concurrency limit; `exclude` are left out. Bounded by the per-model provider limit.
+	/// concurrency limit; `exclude` are left out. Reads every provider serving the model: for
+	/// runtime APIs, not for calls (they draw through [`Self::find`]).
 	fn candidates(
 		model: ModelId,
 		bid: Balance,
 		needs: &JobNeeds,
 		exclude: &[AccountId],
 	) -> Vec<Candidate<AccountId, Balance>>;
-	/// The most candidates [`Self::candidates`] can return (for weights).
-	fn max_candidates() -> u32;
+	/// `who` as a candidate for a job for `model` at `bid` with `needs`, if it may take one
+	/// now (the conditions of [`Self::candidates`]).
+	fn candidate(
+		model: ModelId,
+		who: &AccountId,
+		bid: Balance,
+		needs: &JobNeeds,
+	) -> Option<Candidate<AccountId, Balance>>;
+	/// How many providers serve `model`: the slots `0..slot_count` of its draw index.
+	fn slot_count(model: ModelId) -> u32;
+	/// The provider in `slot` of `model`'s draw index.
+	fn at_slot(model: ModelId, slot: u32) -> Option<AccountId>;
+	/// The total indexed weight of `model`'s providers.
+	fn total_weight(model: ModelId) -> u128;
+	/// The provider holding the `r`-th unit of `model`'s indexed weight (`r` below
+	/// [`Self::total_weight`]), and its indexed weight: a provider is found with chance
+	/// proportional to its indexed weight, which is at least its bond while it is active (0
+	/// while paused). In a fixed number of reads, however many providers serve the model.
+	fn find(model: ModelId, r: u128) -> Option<(AccountId, u128)>;
 	/// The provider's current operator key: results of its jobs must be signed by it.
 	fn operator(provider: &AccountId) -> Option<AccountId>;
 	/// The provider whose current operator key is `operator`.

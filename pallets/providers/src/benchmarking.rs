@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
 
 use super::*;
-use crate::pallet::{BalanceOf, Call, Config, ModelProviders, Operators, Pallet, Providers};
+use crate::pallet::{BalanceOf, Call, Config, Operators, Pallet, Providers, SlotOf};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{
@@ -15,7 +15,7 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use sp_core::H256;
-use sp_runtime::traits::Saturating;
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto};
 
 /// Models registered for benchmarks: the runtime provides them through this helper.
 pub trait BenchmarkHelper {
@@ -50,8 +50,6 @@ fn bond<T: Config>() -> BalanceOf<T> {
 	T::MinProviderBond::get().saturating_mul(10u32.into())
 }
 
-/// A registered provider serving `models` models (each listing `MaxProvidersPerModel − 1`
-/// other providers first, so list updates are at their longest).
 fn terms() -> mosaic_primitives::ServingTerms {
 	mosaic_primitives::ServingTerms {
 		context_length: 4_096,
@@ -60,6 +58,8 @@ fn terms() -> mosaic_primitives::ServingTerms {
 	}
 }
 
+/// A registered provider serving `models` models, each between two other providers' slots (so
+/// that removing it moves the last slot into its place).
 fn provider<T: Config>(models: u32) -> T::AccountId {
 	let who = funded::<T>("provider", 0);
 	let op: T::AccountId = account("operator", 0, 0);
@@ -73,20 +73,18 @@ fn provider<T: Config>(models: u32) -> T::AccountId {
 	.expect("registering works");
 	for m in 0..models {
 		T::BenchmarkHelper::register_model(m);
-		fill_model::<T>(m);
+		other::<T>(m, 0);
 		Pallet::<T>::serve_model(RawOrigin::Signed(who.clone()).into(), m, terms())
 			.expect("serving works");
+		other::<T>(m, 1);
 	}
 	who
 }
 
-/// Fills a model's provider list up to one below its bound with other providers' ids.
-fn fill_model<T: Config>(m: mosaic_primitives::ModelId) {
-	let others: alloc::vec::Vec<T::AccountId> = (0..T::MaxProvidersPerModel::get()
-		.saturating_sub(1))
-		.map(|i| account("other", i, m))
-		.collect();
-	ModelProviders::<T>::insert(m, BoundedVec::truncate_from(others));
+/// Another provider's slot in model `m` (only its slot: the index costs the same whatever
+/// the number of slots).
+fn other<T: Config>(m: mosaic_primitives::ModelId, i: u32) {
+	Pallet::<T>::add_slot(m, &account("other", i, m), bond::<T>().unique_saturated_into());
 }
 
 fn unbonding<T: Config>(who: &T::AccountId, chunks: u32) {
@@ -133,10 +131,10 @@ mod benchmarks {
 		let m = T::MaxModelsPerProvider::get().saturating_sub(1);
 		let who = provider::<T>(m);
 		T::BenchmarkHelper::register_model(m);
-		fill_model::<T>(m);
+		other::<T>(m, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), m, terms());
-		assert!(ModelProviders::<T>::get(m).contains(&who));
+		assert!(SlotOf::<T>::contains_key(m, &who));
 	}
 
 	#[benchmark]
@@ -145,12 +143,12 @@ mod benchmarks {
 		let who = provider::<T>(m);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), 0);
-		assert!(!ModelProviders::<T>::get(0).contains(&who));
+		assert!(!SlotOf::<T>::contains_key(0, &who));
 	}
 
 	#[benchmark]
 	fn pause() {
-		let who = provider::<T>(0);
+		let who = provider::<T>(T::MaxModelsPerProvider::get());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 		assert_eq!(Providers::<T>::get(&who).map(|p| p.status), Some(ProviderStatus::Paused));
@@ -158,7 +156,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn resume() {
-		let who = provider::<T>(0);
+		let who = provider::<T>(T::MaxModelsPerProvider::get());
 		Pallet::<T>::pause(RawOrigin::Signed(who.clone()).into()).expect("pausing works");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
@@ -167,15 +165,17 @@ mod benchmarks {
 
 	#[benchmark]
 	fn bond_extra() {
-		let who = provider::<T>(0);
+		let who = provider::<T>(T::MaxModelsPerProvider::get());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), 10u32.into());
 	}
 
 	#[benchmark]
 	fn unbond() {
-		let who = provider::<T>(0);
+		let who = provider::<T>(T::MaxModelsPerProvider::get());
 		unbonding::<T>(&who, T::MaxUnbondingChunks::get().saturating_sub(1));
+		// Active again, so that its weight in the index of every model changes.
+		Pallet::<T>::resume(RawOrigin::Signed(who.clone()).into()).expect("resuming works");
 		frame_system::Pallet::<T>::set_block_number(1_000u32.into());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), 1u32.into());

@@ -24,8 +24,10 @@
 //! 4. [`Pallet::deregister`] (no job in flight): the whole bond unbonds; the record disappears
 //!    when the last chunk is withdrawn.
 //!
-//! The jobs pallet sees providers through [`mosaic_primitives::ProviderRegistry`]: eligible
-//! candidates for a job, concurrency accounting, reputation, and slashing (held bond first, then
+//! The jobs pallet sees providers through [`mosaic_primitives::ProviderRegistry`]: a draw
+//! index per model ([`crate::index`]: a provider found with chance proportional to its bond
+//! in four reads, however many serve the model), the eligibility of one candidate for a job,
+//! concurrency accounting, reputation, and slashing (held bond first, then
 //! unbonding chunks, to the treasury with a share to a reporter). A provider whose bond falls
 //! below the minimum gets no new jobs until it tops up.
 //!
@@ -35,8 +37,11 @@
 //!    plus its unbonding chunks.
 //! 2. [`Operators`] and [`Providers`] agree: each non-leaving provider's operator maps back to
 //!    it, and every operator entry points to a provider with that operator.
-//! 3. [`ModelProviders`] lists exactly the non-leaving providers serving each model, and
-//!    [`Offers`] holds valid terms for exactly those (model, provider) pairs.
+//! 3. [`Slots`] hold exactly the non-leaving providers serving each model, densely, each
+//!    mapped back by [`SlotOf`]; [`Offers`] holds valid terms for exactly those (model,
+//!    provider) pairs; every [`WeightTree`] entry is the sum of the weights below it, and a
+//!    slot's weight is at least its provider's bond while active and 0 while paused (see
+//!    [`crate::index`]).
 //! 4. A leaving provider has no bond, no job in flight, serves nothing and has no operator.
 //! 5. Every declared [`Endpoints`] entry belongs to a provider that is not leaving, and is a
 //!    valid endpoint.
@@ -53,6 +58,7 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
+pub mod index;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -94,8 +100,10 @@ pub mod pallet {
 		<T as Config>::MaxModelsPerProvider,
 	>;
 
-	/// v1: [`Reputation::declined`] and per-model [`Offers`] (see [`crate::migrations`]).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// v1: [`Reputation::declined`] and per-model [`Offers`]; v2: the draw index ([`Slots`],
+	/// [`SlotOf`], [`SlotCount`], [`WeightTree`]) instead of a bounded list per model (see
+	/// [`crate::migrations`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -140,7 +148,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxModelsPerProvider: Get<u32>;
 
-		/// Most providers serving one model (bounds the assignment draw).
+		/// Most providers serving one model: at most [`crate::index::CAPACITY`] (65,536), the
+		/// draw index's slots. The cost of a draw does not grow with it.
 		#[pallet::constant]
 		type MaxProvidersPerModel: Get<u32>;
 
@@ -168,15 +177,25 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Operators<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
 
-	/// The providers serving each model. `Twox64Concat`: model ids are assigned sequentially.
+	/// The providers serving each model, in dense slots `0..SlotCount`: the draw index of
+	/// [`crate::index`]. `Twox64Concat`: model ids and slots are sequential.
 	#[pallet::storage]
-	pub type ModelProviders<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		ModelId,
-		BoundedVec<T::AccountId, T::MaxProvidersPerModel>,
-		ValueQuery,
-	>;
+	pub type Slots<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, u32, T::AccountId>;
+
+	/// The slot of each provider serving a model. `Blake2_128Concat` for the provider.
+	#[pallet::storage]
+	pub type SlotOf<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ModelId, Blake2_128Concat, T::AccountId, u32>;
+
+	/// How many providers serve each model (its slots in use).
+	#[pallet::storage]
+	pub type SlotCount<T: Config> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
+
+	/// Each model's sum tree of indexed weights, by `(level, node)`: see [`crate::index`].
+	#[pallet::storage]
+	pub type WeightTree<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, (u8, u32), crate::index::Node>;
 
 	/// The track record of accounts that were providers and left: restored when they register
 	/// again, so leaving and re-registering does not shed a bad record. `Blake2_128Concat`:
@@ -338,6 +357,13 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(
+				T::MaxProvidersPerModel::get() <= crate::index::CAPACITY,
+				"MaxProvidersPerModel is above the draw index's capacity"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -467,6 +493,7 @@ pub mod pallet {
 			Self::mutate_provider(&who, |p| {
 				ensure!(p.status == ProviderStatus::Active, Error::<T>::AlreadyPaused);
 				p.status = ProviderStatus::Paused;
+				Self::reindex(&who, p);
 				Ok(())
 			})?;
 			Self::deposit_event(Event::Paused { provider: who });
@@ -486,6 +513,7 @@ pub mod pallet {
 				ensure!(p.status == ProviderStatus::Paused, Error::<T>::NotPaused);
 				ensure!(p.bond >= T::MinProviderBond::get(), Error::<T>::BondBelowMinimum);
 				p.status = ProviderStatus::Active;
+				Self::reindex(&who, p);
 				Ok(())
 			})?;
 			Self::deposit_event(Event::Resumed { provider: who });
@@ -506,6 +534,7 @@ pub mod pallet {
 			Self::mutate_provider(&who, |p| {
 				Self::hold_bond(&who, amount)?;
 				p.bond = p.bond.saturating_add(amount);
+				Self::reindex(&who, p);
 				Ok(())
 			})?;
 			Self::deposit_event(Event::Bonded { provider: who, amount });
@@ -535,6 +564,7 @@ pub mod pallet {
 				);
 				let unlock_at = Self::push_chunk(p, amount)?;
 				p.bond = rest;
+				Self::reindex(&who, p);
 				Ok(unlock_at)
 			})?;
 			Self::deposit_event(Event::Unbonding { provider: who, amount, unlock_at });
@@ -651,9 +681,11 @@ pub mod pallet {
 			Self::mutate_provider(&who, |p| {
 				if !p.serving.contains(&model) {
 					p.serving.try_push(model).map_err(|_| Error::<T>::TooManyModels)?;
-					ModelProviders::<T>::try_mutate(model, |list| {
-						list.try_push(who.clone()).map_err(|_| Error::<T>::TooManyProvidersForModel)
-					})?;
+					ensure!(
+						SlotCount::<T>::get(model) < T::MaxProvidersPerModel::get(),
+						Error::<T>::TooManyProvidersForModel
+					);
+					Self::add_slot(model, &who, Self::indexed_weight(p));
 				}
 				Ok(())
 			})?;
@@ -701,14 +733,7 @@ pub mod pallet {
 
 		pub(crate) fn remove_from_model(model: ModelId, who: &T::AccountId) {
 			Offers::<T>::remove(model, who);
-			ModelProviders::<T>::mutate_exists(model, |maybe| {
-				if let Some(list) = maybe {
-					list.retain(|p| p != who);
-					if list.is_empty() {
-						*maybe = None;
-					}
-				}
-			});
+			Self::remove_slot(model, who);
 		}
 
 		/// Checks the invariants listed in the crate docs (run by `try_state` and after every
@@ -743,7 +768,7 @@ pub mod pallet {
 					);
 					for m in p.serving.iter() {
 						ensure!(
-							ModelProviders::<T>::get(m).contains(&who),
+							SlotOf::<T>::contains_key(m, &who),
 							"a served model does not list its provider"
 						);
 						ensure!(
@@ -767,11 +792,13 @@ pub mod pallet {
 					"terms are kept for a model the provider does not serve"
 				);
 			}
-			for (model, list) in ModelProviders::<T>::iter() {
-				for who in list.iter() {
-					let p = Providers::<T>::get(who).ok_or("a model lists a missing provider")?;
-					ensure!(p.serving.contains(&model), "a model lists a provider not serving it");
-				}
+			for (model, slot, who) in Slots::<T>::iter() {
+				let p = Providers::<T>::get(&who).ok_or("a model lists a missing provider")?;
+				ensure!(p.serving.contains(&model), "a model lists a provider not serving it");
+				ensure!(slot < SlotCount::<T>::get(model), "a slot beyond the model's count");
+			}
+			for (model, _) in SlotCount::<T>::iter() {
+				Self::check_index(model)?;
 			}
 			Ok(())
 		}

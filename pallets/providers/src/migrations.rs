@@ -1,114 +1,80 @@
-//! Storage migrations of the providers pallet.
+//! Storage migrations of the providers pallet. Earlier ones (v0 → v1) are in the history
+//! before the draw index: every network now running started at v1 or later.
 
-use crate::{
-	pallet::{BalanceOf, ProviderOf},
-	Config, Offers, Pallet, ProviderInfo, Providers, Reputation,
-};
-use codec::{Decode, Encode};
+use crate::{Config, Pallet, Providers};
+use alloc::vec::Vec;
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 	weights::Weight,
 };
-use frame_system::pallet_prelude::BlockNumberFor;
-use mosaic_primitives::ServingTerms;
+use mosaic_primitives::ModelId;
 
-/// The v0 layout of the records that v1 changed.
-pub mod v0 {
+/// The v1 layout that v2 replaced.
+pub mod v1 {
 	use super::*;
 
-	/// v0 reputation: no `declined` counter.
-	#[derive(Clone, Copy, Encode, Decode, Debug, PartialEq, Eq)]
-	pub struct Reputation {
-		pub completed: u32,
-		pub timed_out: u32,
-		pub outvoted: u32,
-	}
-
-	/// v0 provider record: as v1 but with the v0 reputation.
-	pub type ProviderOf<T> = ProviderInfoV0<
-		<T as frame_system::Config>::AccountId,
-		BalanceOf<T>,
-		BlockNumberFor<T>,
-		<T as Config>::MaxUnbondingChunks,
-		<T as Config>::MaxModelsPerProvider,
+	/// v1: the providers serving each model, as one bounded list (at most 64 in the runtime).
+	#[frame_support::storage_alias]
+	pub type ModelProviders<T: Config> = StorageMap<
+		Pallet<T>,
+		Twox64Concat,
+		ModelId,
+		BoundedVec<<T as frame_system::Config>::AccountId, ConstU32<1_024>>,
 	>;
-
-	/// v0 provider record.
-	#[derive(Clone, Encode, Decode, Debug, PartialEq, Eq)]
-	pub struct ProviderInfoV0<A, B, N, MaxChunks: Get<u32>, MaxModels: Get<u32>> {
-		pub operator: A,
-		pub profile: crate::HardwareProfile,
-		pub ask: B,
-		pub bond: B,
-		pub unbonding: BoundedVec<crate::UnbondingChunk<B, N>, MaxChunks>,
-		pub status: crate::ProviderStatus,
-		pub serving: BoundedVec<mosaic_primitives::ModelId, MaxModels>,
-		pub active_jobs: u32,
-		pub reputation: Reputation,
-	}
 }
 
-/// v0 → v1: adds [`Reputation::declined`] (zero) to every provider and gives every model a
-/// provider serves the terms `Default` (v0 had none): conservative terms, so that nobody is
-/// assigned a job its node cannot run before it declares its own with `serve_model`.
-pub struct InnerMigrateV0ToV1<T, Default>(PhantomData<(T, Default)>);
+/// v1 → v2: moves each model's list of providers ([`v1::ModelProviders`]) into the draw index
+/// ([`crate::Slots`], [`crate::SlotOf`], [`crate::SlotCount`], [`crate::WeightTree`]), in the
+/// list's order, each with its indexed weight (its bond while active, 0 while paused).
+pub struct InnerMigrateV1ToV2<T>(PhantomData<T>);
 
-impl<T: Config, Default: Get<ServingTerms>> UncheckedOnRuntimeUpgrade
-	for InnerMigrateV0ToV1<T, Default>
-{
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 	fn on_runtime_upgrade() -> Weight {
-		let terms = Default::get();
-		let mut records = 0u64;
-		let mut offers = 0u64;
-		Providers::<T>::translate::<v0::ProviderOf<T>, _>(|who, old| {
-			records = records.saturating_add(1);
-			for model in old.serving.iter() {
-				Offers::<T>::insert(model, &who, terms);
-				offers = offers.saturating_add(1);
+		let lists: Vec<_> = v1::ModelProviders::<T>::drain().collect();
+		let mut entries = 0u64;
+		for (model, list) in &lists {
+			for who in list.iter() {
+				let weight =
+					Providers::<T>::get(who).map(|p| Pallet::<T>::indexed_weight(&p)).unwrap_or(0);
+				Pallet::<T>::add_slot(*model, who, weight);
+				entries = entries.saturating_add(1);
 			}
-			let new: ProviderOf<T> = ProviderInfo {
-				operator: old.operator,
-				profile: old.profile,
-				ask: old.ask,
-				bond: old.bond,
-				unbonding: old.unbonding,
-				status: old.status,
-				serving: old.serving,
-				active_jobs: old.active_jobs,
-				reputation: Reputation {
-					completed: old.reputation.completed,
-					timed_out: old.reputation.timed_out,
-					outvoted: old.reputation.outvoted,
-					declined: 0,
-				},
-			};
-			Some(new)
-		});
-		T::DbWeight::get().reads_writes(records, records.saturating_add(offers))
+		}
+		let models = lists.len() as u64;
+		// Per provider: its record, and the slot maps, the count and the tree's four nodes.
+		T::DbWeight::get().reads_writes(
+			models.saturating_add(entries.saturating_mul(6)),
+			models.saturating_add(entries.saturating_mul(7)),
+		)
 	}
 
 	#[cfg(feature = "try-runtime")]
-	fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
-		Ok((Providers::<T>::iter_keys().count() as u64).encode())
+	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+		use codec::Encode;
+		let lists: Vec<(ModelId, u32)> =
+			v1::ModelProviders::<T>::iter().map(|(m, l)| (m, l.len() as u32)).collect();
+		Ok(lists.encode())
 	}
 
 	#[cfg(feature = "try-runtime")]
-	fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-		let before = u64::decode(&mut &state[..]).map_err(|_| "bad pre_upgrade state")?;
-		ensure!(
-			Providers::<T>::iter_keys().count() as u64 == before,
-			"providers were lost in the migration"
-		);
+	fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		use crate::SlotCount;
+		use codec::Decode;
+		let before =
+			Vec::<(ModelId, u32)>::decode(&mut &state[..]).map_err(|_| "bad pre_upgrade state")?;
+		for (model, len) in before {
+			ensure!(SlotCount::<T>::get(model) == len, "a model lost providers in the migration");
+		}
 		Pallet::<T>::do_try_state()
 	}
 }
 
-/// [`InnerMigrateV0ToV1`], run only when the pallet's on-chain storage version is 0; sets it
-/// to 1.
-pub type MigrateV0ToV1<T, Default> = VersionedMigration<
-	0,
+/// [`InnerMigrateV1ToV2`], run only when the pallet's on-chain storage version is 1; sets it
+/// to 2.
+pub type MigrateV1ToV2<T> = VersionedMigration<
 	1,
-	InnerMigrateV0ToV1<T, Default>,
+	2,
+	InnerMigrateV1ToV2<T>,
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;

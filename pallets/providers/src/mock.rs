@@ -83,6 +83,7 @@ pub const UNBONDING: u64 = 10;
 
 parameter_types! {
 	pub static MinProviderBond: Balance = MIN_BOND;
+	pub static MaxProvidersPerModel: u32 = 3;
 	pub const Treasury: AccountId = TREASURY;
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 }
@@ -98,7 +99,7 @@ impl pallet_mosaic_providers::Config for Test {
 	type ReporterShare = ReporterShare;
 	type MaxUnbondingChunks = ConstU32<3>;
 	type MaxModelsPerProvider = ConstU32<3>;
-	type MaxProvidersPerModel = ConstU32<3>;
+	type MaxProvidersPerModel = MaxProvidersPerModel;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();

@@ -1,7 +1,7 @@
 //! What the jobs pallet sees of providers: candidates, concurrency, reputation, slashing.
 
 use crate::{
-	pallet::BalanceOf, Config, Error, ModelProviders, Offers, Pallet, ProviderStatus, Providers,
+	pallet::BalanceOf, Config, Error, Offers, Pallet, ProviderStatus, Providers, SlotCount, Slots,
 };
 use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
@@ -15,35 +15,54 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
-		let min = T::MinProviderBond::get();
-		ModelProviders::<T>::get(model)
-			.into_iter()
+		(0..SlotCount::<T>::get(model))
+			.filter_map(|slot| Slots::<T>::get(model, slot))
 			.filter(|who| !exclude.contains(who))
-			.filter_map(|who| {
-				let terms = Offers::<T>::get(model, &who)?;
-				let p = Providers::<T>::get(&who)?;
-				let eligible = p.status == ProviderStatus::Active
-					&& p.bond >= min
-					&& p.ask <= bid && p.active_jobs
-					< u32::from(p.profile.max_concurrent_jobs)
-					&& terms.covers(needs);
-				eligible.then(|| {
-					let bond: u128 = p.bond.unique_saturated_into();
-					Candidate {
-						provider: who,
-						operator: p.operator,
-						ask: p.ask,
-						engine: p.profile.engine,
-						weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
-						terms,
-					}
-				})
-			})
+			.filter_map(|who| Self::candidate(model, &who, bid, needs))
 			.collect()
 	}
 
-	fn max_candidates() -> u32 {
-		T::MaxProvidersPerModel::get()
+	fn slot_count(model: ModelId) -> u32 {
+		SlotCount::<T>::get(model)
+	}
+
+	fn at_slot(model: ModelId, slot: u32) -> Option<T::AccountId> {
+		Slots::<T>::get(model, slot)
+	}
+
+	fn total_weight(model: ModelId) -> u128 {
+		Self::total_weight(model)
+	}
+
+	fn find(model: ModelId, r: u128) -> Option<(T::AccountId, u128)> {
+		let (slot, weight) = Self::find_slot(model, r)?;
+		Some((Slots::<T>::get(model, slot)?, weight))
+	}
+
+	fn candidate(
+		model: ModelId,
+		who: &T::AccountId,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
+		let terms = Offers::<T>::get(model, who)?;
+		let p = Providers::<T>::get(who)?;
+		let eligible = p.status == ProviderStatus::Active
+			&& p.bond >= T::MinProviderBond::get()
+			&& p.ask <= bid
+			&& p.active_jobs < u32::from(p.profile.max_concurrent_jobs)
+			&& terms.covers(needs);
+		eligible.then(|| {
+			let bond: u128 = p.bond.unique_saturated_into();
+			Candidate {
+				provider: who.clone(),
+				operator: p.operator,
+				ask: p.ask,
+				engine: p.profile.engine,
+				weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
+				terms,
+			}
+		})
 	}
 
 	fn operator(provider: &T::AccountId) -> Option<T::AccountId> {

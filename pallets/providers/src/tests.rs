@@ -1,15 +1,21 @@
 //! One test per rule of the provider registry.
 
 use crate::{
-	mock::*, Error, Event, HoldReason, ModelProviders, Offers, Operators, ProviderStatus,
-	Providers as ProvidersStorage, Reputation,
+	mock::*, Error, Event, HoldReason, Offers, Operators, ProviderStatus,
+	Providers as ProvidersStorage, Reputation, SlotCount, Slots,
 };
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::fungible::{Inspect, InspectHold},
+	traits::fungible::{Inspect, InspectHold, Mutate},
+	BoundedVec,
 };
 use mosaic_primitives::{JobNeeds, JobOutcome, ProviderRegistry, ServingTerms};
 use sp_runtime::{DispatchError, Perbill};
+
+/// The providers in a model's slots, in slot order.
+fn listed(model: u32) -> Vec<AccountId> {
+	(0..SlotCount::<Test>::get(model)).map(|s| Slots::<Test>::get(model, s).unwrap()).collect()
+}
 
 fn held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::ProviderBond.into(), &who)
@@ -169,7 +175,7 @@ fn serving_requires_a_registered_model_and_respects_the_bounds() {
 		assert_ok!(Providers::serve_model(origin(), 1, TERMS));
 		assert_ok!(Providers::serve_model(origin(), 2, TERMS));
 		assert_noop!(Providers::serve_model(origin(), 3, TERMS), Error::<Test>::TooManyModels);
-		assert_eq!(ModelProviders::<Test>::get(0).into_inner(), vec![P1]);
+		assert_eq!(listed(0), vec![P1]);
 		assert_eq!(Offers::<Test>::get(0, P1), Some(TERMS));
 	});
 }
@@ -180,7 +186,7 @@ fn serving_again_changes_the_terms_without_listing_twice() {
 		register_serving(P1, OP1, 0);
 		let faster = ServingTerms { tokens_per_second: 40, ..TERMS };
 		assert_ok!(Providers::serve_model(RuntimeOrigin::signed(P1), 0, faster));
-		assert_eq!(ModelProviders::<Test>::get(0).into_inner(), vec![P1]);
+		assert_eq!(listed(0), vec![P1]);
 		assert_eq!(ProvidersStorage::<Test>::get(P1).unwrap().serving.into_inner(), vec![0]);
 		assert_eq!(Offers::<Test>::get(0, P1), Some(faster));
 	});
@@ -248,7 +254,8 @@ fn stopping_serving_removes_the_provider_from_the_model() {
 			Error::<Test>::NotServing
 		);
 		assert_ok!(Providers::stop_serving(RuntimeOrigin::signed(P1), 0));
-		assert!(!ModelProviders::<Test>::contains_key(0));
+		assert!(!SlotCount::<Test>::contains_key(0));
+		assert_eq!(Providers::total_weight(0), 0);
 		assert!(!Offers::<Test>::contains_key(0, P1));
 		System::assert_last_event(Event::StoppedServing { provider: P1, model: 0 }.into());
 	});
@@ -332,48 +339,130 @@ fn reputation_score_rewards_success_and_punishes_failure() {
 }
 
 #[test]
-fn migration_v0_to_v1_keeps_providers_and_gives_served_models_default_terms() {
-	use crate::migrations::{v0, MigrateV0ToV1};
+fn migration_v1_to_v2_moves_each_model_list_into_the_index() {
+	use crate::migrations::{v1, MigrateV1ToV2};
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
-	frame_support::parameter_types! {
-		pub const Defaults: ServingTerms =
-			ServingTerms { context_length: 1_024, max_output_tokens: 256, tokens_per_second: 5 };
-	}
 	new_test_ext(|| {
 		register_serving(P1, OP1, 0);
-		// Rewrite the record as v0 stored it, drop the v1 terms, and go back to version 0.
-		let p = ProvidersStorage::<Test>::get(P1).unwrap();
-		let old: v0::ProviderOf<Test> = v0::ProviderInfoV0 {
-			operator: p.operator,
-			profile: p.profile,
-			ask: p.ask,
-			bond: p.bond,
-			unbonding: p.unbonding,
-			status: p.status,
-			serving: p.serving,
-			active_jobs: p.active_jobs,
-			reputation: v0::Reputation { completed: 3, timed_out: 2, outvoted: 1 },
-		};
-		frame_support::storage::unhashed::put_raw(
-			&ProvidersStorage::<Test>::hashed_key_for(P1),
-			&codec::Encode::encode(&old),
-		);
-		Offers::<Test>::remove(0, P1);
-		StorageVersion::new(0).put::<Providers>();
+		register_serving(P2, OP2, 0);
+		register(P3, OP3, 3 * MIN_BOND, 10);
+		assert_ok!(Providers::serve_model(RuntimeOrigin::signed(P3), 1, TERMS));
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(P2)));
+		// Back to v1: the lists, no index.
+		for model in [0, 1] {
+			let list = listed(model);
+			for who in &list {
+				crate::Pallet::<Test>::remove_slot(model, who);
+			}
+			v1::ModelProviders::<Test>::insert(model, BoundedVec::truncate_from(list));
+		}
+		assert_eq!(crate::WeightTree::<Test>::iter().count(), 0);
+		StorageVersion::new(1).put::<Providers>();
 
-		MigrateV0ToV1::<Test, Defaults>::on_runtime_upgrade();
-		let p = ProvidersStorage::<Test>::get(P1).unwrap();
-		assert_eq!(
-			p.reputation,
-			Reputation { completed: 3, timed_out: 2, outvoted: 1, declined: 0 }
-		);
-		assert_eq!(p.bond, MIN_BOND);
-		assert_eq!(Offers::<Test>::get(0, P1), Some(Defaults::get()));
-		assert_eq!(Providers::on_chain_storage_version(), 1);
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(listed(0), vec![P1, P2]);
+		assert_eq!(listed(1), vec![P3]);
+		// P2 is paused: it weighs nothing until it resumes.
+		assert_eq!(Providers::total_weight(0), MIN_BOND);
+		assert_eq!(Providers::total_weight(1), 3 * MIN_BOND);
+		assert_eq!(v1::ModelProviders::<Test>::iter().count(), 0);
+		assert_eq!(Providers::on_chain_storage_version(), 2);
 		// Run again: the version gate makes it a no-op.
-		Offers::<Test>::insert(0, P1, TERMS);
-		MigrateV0ToV1::<Test, Defaults>::on_runtime_upgrade();
-		assert_eq!(Offers::<Test>::get(0, P1), Some(TERMS));
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(listed(0), vec![P1, P2]);
+	});
+}
+
+#[test]
+fn the_index_weighs_each_provider_by_its_bond_while_active() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		register(P2, OP2, 3 * MIN_BOND, 10);
+		assert_ok!(Providers::serve_model(RuntimeOrigin::signed(P2), 0, TERMS));
+		let m = MIN_BOND;
+		assert_eq!(Providers::total_weight(0), 4 * m);
+		// The first unit of weight up to MIN_BOND is P1's, the rest P2's.
+		assert_eq!(<Providers as ProviderRegistry<_, _>>::find(0, 0), Some((P1, m)));
+		assert_eq!(<Providers as ProviderRegistry<_, _>>::find(0, m - 1), Some((P1, m)));
+		assert_eq!(<Providers as ProviderRegistry<_, _>>::find(0, m), Some((P2, 3 * m)));
+		assert_eq!(<Providers as ProviderRegistry<_, _>>::find(0, 4 * m - 1), Some((P2, 3 * m)));
+		assert_eq!(<Providers as ProviderRegistry<_, _>>::find(0, 4 * m), None);
+		// Pausing takes P2 out of the draws; resuming puts it back.
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(P2)));
+		assert_eq!(Providers::total_weight(0), m);
+		assert_eq!(<Providers as ProviderRegistry<_, _>>::find(0, m), None);
+		assert_ok!(Providers::resume(RuntimeOrigin::signed(P2)));
+		assert_eq!(Providers::total_weight(0), 4 * m);
+		// Bonding and unbonding move the weight.
+		assert_ok!(Providers::bond_extra(RuntimeOrigin::signed(P1), 500));
+		assert_ok!(Providers::unbond(RuntimeOrigin::signed(P2), 1_000));
+		assert_eq!(Providers::total_weight(0), m + 500 + 2 * m);
+		// A slash does not rewrite the index: P2 keeps its indexed weight above its bond, and
+		// the jobs pallet keeps a draw of it with chance bond / indexed weight.
+		assert_ok!(<Providers as ProviderRegistry<_, _>>::slash(
+			&P2,
+			Perbill::from_percent(10),
+			None
+		));
+		assert_eq!(Providers::slot_weight(0, 1), 2 * m);
+		assert!(ProvidersStorage::<Test>::get(P2).unwrap().bond < 2 * MIN_BOND);
+	});
+}
+
+#[test]
+fn stopping_moves_the_last_slot_into_the_gap() {
+	new_test_ext(|| {
+		register_serving(P1, OP1, 0);
+		register_serving(P2, OP2, 0);
+		register(P3, OP3, 2 * MIN_BOND, 10);
+		assert_ok!(Providers::serve_model(RuntimeOrigin::signed(P3), 0, TERMS));
+		assert_eq!(listed(0), vec![P1, P2, P3]);
+		assert_ok!(Providers::stop_serving(RuntimeOrigin::signed(P1), 0));
+		assert_eq!(listed(0), vec![P3, P2]);
+		assert_eq!(Providers::slot_weight(0, 0), 2 * MIN_BOND);
+		assert_eq!(Providers::slot_weight(0, 2), 0);
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(P2)));
+		assert_eq!(listed(0), vec![P3]);
+		assert_eq!(Providers::total_weight(0), 2 * MIN_BOND);
+		// Serving again takes the next slot.
+		assert_ok!(Providers::serve_model(RuntimeOrigin::signed(P1), 0, TERMS));
+		assert_eq!(listed(0), vec![P3, P1]);
+	});
+}
+
+#[test]
+fn ten_thousand_providers_serve_one_model_and_are_drawn_by_bond() {
+	new_test_ext(|| {
+		MaxProvidersPerModel::set(10_000);
+		let n: AccountId = 10_000;
+		for i in 0..n {
+			let (who, op) = (1_000_000 + i, 2_000_000 + i);
+			// Every hundredth provider bonds ten times the minimum.
+			let bond = if i % 100 == 0 { 10 * MIN_BOND } else { MIN_BOND };
+			let _ = Balances::set_balance(&who, bond + 10);
+			register(who, op, bond, 10);
+			assert_ok!(Providers::serve_model(RuntimeOrigin::signed(who), 0, TERMS));
+		}
+		assert_eq!(SlotCount::<Test>::get(0), 10_000);
+		// One more is refused: the bound is the runtime's to set (65,536 there).
+		let _ = Balances::set_balance(&5_000_000, MIN_BOND + 10);
+		register(5_000_000, 5_000_001, MIN_BOND, 10);
+		assert_noop!(
+			Providers::serve_model(RuntimeOrigin::signed(5_000_000), 0, TERMS),
+			Error::<Test>::TooManyProvidersForModel
+		);
+		let total = Providers::total_weight(0);
+		assert_eq!(total, (9_900 + 100 * 10) * MIN_BOND);
+		// 100 heavy providers hold 1,000 of 10,900 units: ~9.2 % of 2,000 draws.
+		let heavy = (0u128..2_000)
+			.filter_map(|k| {
+				let r = u128::from_le_bytes(sp_io::hashing::blake2_128(&k.to_le_bytes())) % total;
+				<Providers as ProviderRegistry<_, _>>::find(0, r)
+			})
+			.filter(|(who, _)| (who - 1_000_000) % 100 == 0)
+			.count();
+		assert!((130..=240).contains(&heavy), "heavy drawn {heavy} of 2,000 times");
+		MaxProvidersPerModel::set(3);
 	});
 }
 
@@ -515,7 +604,7 @@ fn deregistering_unbonds_everything_and_removes_the_record_once_withdrawn() {
 		assert_ok!(Providers::deregister(RuntimeOrigin::signed(P1)));
 		let p = ProvidersStorage::<Test>::get(P1).unwrap();
 		assert_eq!((p.status, p.bond), (ProviderStatus::Leaving, 0));
-		assert!(ModelProviders::<Test>::get(0).is_empty());
+		assert!(listed(0).is_empty());
 		assert!(Operators::<Test>::get(OP1).is_none());
 		assert_eq!(System::providers(&OP1), 0);
 		assert_eq!(held(P1), MIN_BOND);

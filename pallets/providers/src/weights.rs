@@ -67,24 +67,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::PastReputation` (r:1 w:0)
 	/// Proof: `Providers::PastReputation` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
-		//  Measured:  `706`
+		//  Measured:  `784`
 		//  Estimated: `7126`
-		// Minimum execution time: 61_171_000 picoseconds.
-		Weight::from_parts(64_156_000, 7126)
+		// Minimum execution time: 62_884_000 picoseconds.
+		Weight::from_parts(68_061_000, 7126)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	fn update_profile() -> Weight {
-		//  Measured:  `451`
+		//  Measured:  `529`
 		//  Estimated: `4058`
-		// Minimum execution time: 10_296_000 picoseconds.
-		Weight::from_parts(11_137_000, 4058)
+		// Minimum execution time: 10_115_000 picoseconds.
+		Weight::from_parts(11_206_000, 4058)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -95,10 +95,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn set_operator_key() -> Weight {
-		//  Measured:  `698`
+		//  Measured:  `776`
 		//  Estimated: `7126`
-		// Minimum execution time: 26_119_000 picoseconds.
-		Weight::from_parts(27_841_000, 7126)
+		// Minimum execution time: 26_500_000 picoseconds.
+		Weight::from_parts(28_883_000, 7126)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -106,94 +106,122 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(248), added: 2723, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:1)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:1)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:4 w:4)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:0 w:1)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Offers` (r:0 w:1)
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:0 w:1)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn serve_model() -> Weight {
-		//  Measured:  `3330`
-		//  Estimated: `5527`
-		// Minimum execution time: 24_817_000 picoseconds.
-		Weight::from_parts(26_349_000, 5527)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		//  Measured:  `2076`
+		//  Estimated: `12014`
+		// Minimum execution time: 54_211_000 picoseconds.
+		Weight::from_parts(56_855_000, 12014)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:1)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:1 w:2)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:1)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:4 w:4)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:1 w:2)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Offers` (r:0 w:1)
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn stop_serving() -> Weight {
-		//  Measured:  `3007`
-		//  Estimated: `5527`
-		// Minimum execution time: 20_611_000 picoseconds.
-		Weight::from_parts(22_073_000, 5527)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		//  Measured:  `3182`
+		//  Estimated: `12014`
+		// Minimum execution time: 68_201_000 picoseconds.
+		Weight::from_parts(72_308_000, 12014)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:0)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
-		//  Measured:  `451`
-		//  Estimated: `4058`
-		// Minimum execution time: 10_095_000 picoseconds.
-		Weight::from_parts(10_886_000, 4058)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		//  Measured:  `5535`
+		//  Estimated: `177374`
+		// Minimum execution time: 310_574_000 picoseconds.
+		Weight::from_parts(323_543_000, 177374)
+			.saturating_add(T::DbWeight::get().reads(81_u64))
+			.saturating_add(T::DbWeight::get().writes(65_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:1 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:0)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
-		//  Measured:  `455`
-		//  Estimated: `4058`
-		// Minimum execution time: 12_619_000 picoseconds.
-		Weight::from_parts(13_470_000, 4058)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		//  Measured:  `5539`
+		//  Estimated: `177374`
+		// Minimum execution time: 319_016_000 picoseconds.
+		Weight::from_parts(330_874_000, 177374)
+			.saturating_add(T::DbWeight::get().reads(82_u64))
+			.saturating_add(T::DbWeight::get().writes(65_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:0)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		//  Measured:  `788`
-		//  Estimated: `4058`
-		// Minimum execution time: 49_173_000 picoseconds.
-		Weight::from_parts(51_517_000, 4058)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		//  Measured:  `5906`
+		//  Estimated: `177374`
+		// Minimum execution time: 353_328_000 picoseconds.
+		Weight::from_parts(369_121_000, 177374)
+			.saturating_add(T::DbWeight::get().reads(83_u64))
+			.saturating_add(T::DbWeight::get().writes(67_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:0)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		//  Measured:  `755`
-		//  Estimated: `4058`
-		// Minimum execution time: 12_789_000 picoseconds.
-		Weight::from_parts(13_870_000, 4058)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		//  Measured:  `5839`
+		//  Estimated: `177374`
+		// Minimum execution time: 312_206_000 picoseconds.
+		Weight::from_parts(330_323_000, 177374)
+			.saturating_add(T::DbWeight::get().reads(83_u64))
+			.saturating_add(T::DbWeight::get().writes(65_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 16]`.
 	fn withdraw_unbonded(c: u32, ) -> Weight {
-		//  Measured:  `788 + c * (20 ±0)`
+		//  Measured:  `866 + c * (20 ±0)`
 		//  Estimated: `4058`
-		// Minimum execution time: 43_725_000 picoseconds.
-		Weight::from_parts(46_425_759, 4058)
-			// Standard Error: 948
-			.saturating_add(Weight::from_parts(68_846, 0).saturating_mul(c.into()))
+		// Minimum execution time: 44_757_000 picoseconds.
+		Weight::from_parts(47_287_977, 4058)
+			// Standard Error: 827
+			.saturating_add(Weight::from_parts(63_530, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -201,8 +229,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:1 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:16 w:16)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:32)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:16 w:16)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:32)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Endpoints` (r:0 w:1)
@@ -213,27 +247,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[0, 16]`.
 	fn deregister(m: u32, ) -> Weight {
-		//  Measured:  `584 + m * (2073 ±0)`
-		//  Estimated: `4058 + m * (4537 ±0)`
-		// Minimum execution time: 23_695_000 picoseconds.
-		Weight::from_parts(26_589_885, 4058)
-			// Standard Error: 2_936
-			.saturating_add(Weight::from_parts(6_324_366, 0).saturating_mul(m.into()))
+		//  Measured:  `1934 + m * (390 ±0)`
+		//  Estimated: `4058 + m * (11024 ±0)`
+		// Minimum execution time: 25_338_000 picoseconds.
+		Weight::from_parts(33_948_725, 4058)
+			// Standard Error: 23_308
+			.saturating_add(Weight::from_parts(38_783_687, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 4537).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 11024).saturating_mul(m.into()))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Endpoints` (r:0 w:1)
 	/// Proof: `Providers::Endpoints` (`max_values`: None, `max_size`: Some(178), added: 2653, mode: `MaxEncodedLen`)
 	fn set_endpoint() -> Weight {
-		//  Measured:  `451`
+		//  Measured:  `529`
 		//  Estimated: `4058`
-		// Minimum execution time: 10_776_000 picoseconds.
-		Weight::from_parts(12_058_000, 4058)
+		// Minimum execution time: 11_337_000 picoseconds.
+		Weight::from_parts(12_358_000, 4058)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -250,24 +284,24 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::PastReputation` (r:1 w:0)
 	/// Proof: `Providers::PastReputation` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
-		//  Measured:  `706`
+		//  Measured:  `784`
 		//  Estimated: `7126`
-		// Minimum execution time: 61_171_000 picoseconds.
-		Weight::from_parts(64_156_000, 7126)
+		// Minimum execution time: 62_884_000 picoseconds.
+		Weight::from_parts(68_061_000, 7126)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	fn update_profile() -> Weight {
-		//  Measured:  `451`
+		//  Measured:  `529`
 		//  Estimated: `4058`
-		// Minimum execution time: 10_296_000 picoseconds.
-		Weight::from_parts(11_137_000, 4058)
+		// Minimum execution time: 10_115_000 picoseconds.
+		Weight::from_parts(11_206_000, 4058)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -278,10 +312,10 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn set_operator_key() -> Weight {
-		//  Measured:  `698`
+		//  Measured:  `776`
 		//  Estimated: `7126`
-		// Minimum execution time: 26_119_000 picoseconds.
-		Weight::from_parts(27_841_000, 7126)
+		// Minimum execution time: 26_500_000 picoseconds.
+		Weight::from_parts(28_883_000, 7126)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -289,94 +323,122 @@ impl WeightInfo for () {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(248), added: 2723, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:1)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:1)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:4 w:4)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:0 w:1)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Offers` (r:0 w:1)
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:0 w:1)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn serve_model() -> Weight {
-		//  Measured:  `3330`
-		//  Estimated: `5527`
-		// Minimum execution time: 24_817_000 picoseconds.
-		Weight::from_parts(26_349_000, 5527)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		//  Measured:  `2076`
+		//  Estimated: `12014`
+		// Minimum execution time: 54_211_000 picoseconds.
+		Weight::from_parts(56_855_000, 12014)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:1 w:1)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:1 w:2)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:1 w:1)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:4 w:4)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:1 w:2)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Offers` (r:0 w:1)
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn stop_serving() -> Weight {
-		//  Measured:  `3007`
-		//  Estimated: `5527`
-		// Minimum execution time: 20_611_000 picoseconds.
-		Weight::from_parts(22_073_000, 5527)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		//  Measured:  `3182`
+		//  Estimated: `12014`
+		// Minimum execution time: 68_201_000 picoseconds.
+		Weight::from_parts(72_308_000, 12014)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:0)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
-		//  Measured:  `451`
-		//  Estimated: `4058`
-		// Minimum execution time: 10_095_000 picoseconds.
-		Weight::from_parts(10_886_000, 4058)
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		//  Measured:  `5535`
+		//  Estimated: `177374`
+		// Minimum execution time: 310_574_000 picoseconds.
+		Weight::from_parts(323_543_000, 177374)
+			.saturating_add(RocksDbWeight::get().reads(81_u64))
+			.saturating_add(RocksDbWeight::get().writes(65_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:1 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:0)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
-		//  Measured:  `455`
-		//  Estimated: `4058`
-		// Minimum execution time: 12_619_000 picoseconds.
-		Weight::from_parts(13_470_000, 4058)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		//  Measured:  `5539`
+		//  Estimated: `177374`
+		// Minimum execution time: 319_016_000 picoseconds.
+		Weight::from_parts(330_874_000, 177374)
+			.saturating_add(RocksDbWeight::get().reads(82_u64))
+			.saturating_add(RocksDbWeight::get().writes(65_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:0)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		//  Measured:  `788`
-		//  Estimated: `4058`
-		// Minimum execution time: 49_173_000 picoseconds.
-		Weight::from_parts(51_517_000, 4058)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		//  Measured:  `5906`
+		//  Estimated: `177374`
+		// Minimum execution time: 353_328_000 picoseconds.
+		Weight::from_parts(369_121_000, 177374)
+			.saturating_add(RocksDbWeight::get().reads(83_u64))
+			.saturating_add(RocksDbWeight::get().writes(67_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:0)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		//  Measured:  `755`
-		//  Estimated: `4058`
-		// Minimum execution time: 12_789_000 picoseconds.
-		Weight::from_parts(13_870_000, 4058)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		//  Measured:  `5839`
+		//  Estimated: `177374`
+		// Minimum execution time: 312_206_000 picoseconds.
+		Weight::from_parts(330_323_000, 177374)
+			.saturating_add(RocksDbWeight::get().reads(83_u64))
+			.saturating_add(RocksDbWeight::get().writes(65_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 16]`.
 	fn withdraw_unbonded(c: u32, ) -> Weight {
-		//  Measured:  `788 + c * (20 ±0)`
+		//  Measured:  `866 + c * (20 ±0)`
 		//  Estimated: `4058`
-		// Minimum execution time: 43_725_000 picoseconds.
-		Weight::from_parts(46_425_759, 4058)
-			// Standard Error: 948
-			.saturating_add(Weight::from_parts(68_846, 0).saturating_mul(c.into()))
+		// Minimum execution time: 44_757_000 picoseconds.
+		Weight::from_parts(47_287_977, 4058)
+			// Standard Error: 827
+			.saturating_add(Weight::from_parts(63_530, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -384,8 +446,14 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:1 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::ModelProviders` (r:16 w:16)
-	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotOf` (r:16 w:32)
+	/// Proof: `Providers::SlotOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::SlotCount` (r:16 w:16)
+	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::WeightTree` (r:64 w:64)
+	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Slots` (r:16 w:32)
+	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Endpoints` (r:0 w:1)
@@ -396,27 +464,27 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[0, 16]`.
 	fn deregister(m: u32, ) -> Weight {
-		//  Measured:  `584 + m * (2073 ±0)`
-		//  Estimated: `4058 + m * (4537 ±0)`
-		// Minimum execution time: 23_695_000 picoseconds.
-		Weight::from_parts(26_589_885, 4058)
-			// Standard Error: 2_936
-			.saturating_add(Weight::from_parts(6_324_366, 0).saturating_mul(m.into()))
+		//  Measured:  `1934 + m * (390 ±0)`
+		//  Estimated: `4058 + m * (11024 ±0)`
+		// Minimum execution time: 25_338_000 picoseconds.
+		Weight::from_parts(33_948_725, 4058)
+			// Standard Error: 23_308
+			.saturating_add(Weight::from_parts(38_783_687, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(m.into())))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 4537).saturating_mul(m.into()))
+			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 11024).saturating_mul(m.into()))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Endpoints` (r:0 w:1)
 	/// Proof: `Providers::Endpoints` (`max_values`: None, `max_size`: Some(178), added: 2653, mode: `MaxEncodedLen`)
 	fn set_endpoint() -> Weight {
-		//  Measured:  `451`
+		//  Measured:  `529`
 		//  Estimated: `4058`
-		// Minimum execution time: 10_776_000 picoseconds.
-		Weight::from_parts(12_058_000, 4058)
+		// Minimum execution time: 11_337_000 picoseconds.
+		Weight::from_parts(12_358_000, 4058)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

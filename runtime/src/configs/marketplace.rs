@@ -32,15 +32,6 @@ pub use super::parameters::marketplace::{
 parameter_types! {
 	/// Where fees and slashes go.
 	pub TreasuryAccount: AccountId = treasury_account();
-	/// The terms the v1 migration gives models served before providers declared terms:
-	/// the node's default engine context, a short output and a slow speed, so nobody is
-	/// assigned a job its node cannot run until it declares its own.
-	pub ProvidersV1DefaultTerms: mosaic_primitives::ServingTerms =
-		mosaic_primitives::ServingTerms {
-			context_length: 2_048,
-			max_output_tokens: 512,
-			tokens_per_second: 5,
-		};
 }
 
 impl pallet_mosaic_models::Config for Runtime {
@@ -64,7 +55,7 @@ impl pallet_mosaic_providers::Config for Runtime {
 	type ReporterShare = ReporterShare;
 	type MaxUnbondingChunks = ConstU32<16>;
 	type MaxModelsPerProvider = ConstU32<16>;
-	type MaxProvidersPerModel = ConstU32<64>;
+	type MaxProvidersPerModel = ConstU32<{ pallet_mosaic_providers::index::CAPACITY }>;
 	type WeightInfo = pallet_mosaic_providers::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helpers::Market;

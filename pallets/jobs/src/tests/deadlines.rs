@@ -73,3 +73,32 @@ fn a_result_before_the_deadline_unschedules_the_job() {
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 	});
 }
+
+#[test]
+fn the_hook_charges_each_draw_it_makes_and_no_more() {
+	use crate::weights::WeightInfo;
+	use frame_support::traits::Hooks;
+	new_test_ext(|| {
+		let model = market(2);
+		// A job whose executor is absent: its deadline replaces it, one draw.
+		let absent = submit(USER, model, 10, 5).unwrap();
+		let due = JobsStorage::<Test>::get(absent).unwrap().deadline;
+		run_to_block(due - 1);
+		System::set_block_number(due);
+		let with_draw = Jobs::on_initialize(due);
+		assert!(JobsStorage::<Test>::get(absent).unwrap().reassigned);
+		let one_job = <() as WeightInfo>::on_initialize(1);
+		assert!(with_draw.all_gte(one_job.saturating_add(Jobs::draws_weight(1))));
+		Jobs::on_finalize(due);
+		assert_eq!(crate::DrawsMade::<Test>::get(), 0);
+		// A job answered, whose window closes without an audit: no draw, none charged.
+		let answered = submit(USER, model, 10, 5).unwrap();
+		assert_ok!(submit_answer(executor(answered), answered, b"fine", 2));
+		let due = JobsStorage::<Test>::get(answered).unwrap().deadline;
+		run_to_block(due - 1);
+		System::set_block_number(due);
+		let without = Jobs::on_initialize(due);
+		assert_eq!(JobsStorage::<Test>::get(answered).unwrap().status, JobStatus::Settled);
+		assert!(without.any_lt(one_job.saturating_add(Jobs::draws_weight(1))));
+	});
+}

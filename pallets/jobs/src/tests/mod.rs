@@ -8,6 +8,7 @@ mod property;
 mod requests;
 mod results;
 mod retention;
+mod scale;
 mod settlement;
 mod submission;
 

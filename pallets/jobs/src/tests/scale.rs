@@ -1,0 +1,112 @@
+//! Markets larger than a draw's window: draws from the providers pallet's index, in
+//! proportion to bond × reputation score, however many providers serve the model.
+
+use super::*;
+use crate::{assignment::WINDOW, Error};
+use frame_support::{assert_noop, traits::fungible::Mutate};
+use mosaic_primitives::{JobNeeds, ProviderRegistry};
+use pallet_mosaic_providers::Providers as ProviderRecords;
+use sp_runtime::Perbill;
+
+/// Registers extra provider `i` with `bond`, asking `ask`, serving `model` on [`TERMS`].
+fn add_extra(i: u32, model: ModelId, bond: Balance, ask: Balance) -> AccountId {
+	let (who, op) = extra_provider(i);
+	let _ = Balances::set_balance(&who, bond + ED);
+	assert_ok!(Providers::register_provider(
+		RuntimeOrigin::signed(who.clone()),
+		profile(ENGINE),
+		ask,
+		op,
+		bond
+	));
+	assert_ok!(Providers::serve_model(RuntimeOrigin::signed(who.clone()), model, TERMS));
+	who
+}
+
+/// Who `draw_one` picks for `model` with each of `seeds` seeds, at any bid.
+fn draws(model: ModelId, seeds: u32) -> Vec<AccountId> {
+	let needs = JobNeeds { prompt_tokens: 8, max_tokens: 8 };
+	(0..seeds)
+		.map(|s| {
+			Jobs::draw_one(model, Balance::MAX, &needs, &[], &s.to_le_bytes())
+				.expect("someone is drawn")
+				.provider
+		})
+		.collect()
+}
+
+#[test]
+fn ten_thousand_providers_serve_a_model_and_a_heavy_honest_one_is_not_crowded_out() {
+	new_test_ext(|| {
+		let model = register_model(1_000);
+		// 9,999 sybils at the least bond fill the model; the honest provider bonds as much as
+		// all of them together and joins last.
+		for i in 0..9_999 {
+			add_extra(i, model, MIN_BOND, ASK);
+		}
+		let honest = add_extra(9_999, model, 9_999 * MIN_BOND, ASK);
+		assert_eq!(<Providers as ProviderRegistry<_, _>>::slot_count(model), 10_000);
+		let picked = draws(model, 400);
+		let share = picked.iter().filter(|p| **p == honest).count();
+		// Half the weight: expect 200 of 400.
+		assert!((150..=250).contains(&share), "honest drawn {share} of 400 times");
+		// A job is submitted and assigned in such a market like in any other.
+		let job = submit(USER, model, 10, 5).unwrap();
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().assignments.len(), 1);
+	});
+}
+
+#[test]
+fn a_low_reputation_provider_is_drawn_in_proportion_to_its_score() {
+	new_test_ext(|| {
+		let model = register_model(1_000);
+		let mut all = Vec::new();
+		for i in 0..=WINDOW {
+			all.push(add_extra(i, model, MIN_BOND, ASK));
+		}
+		// One provider timed out three times without a success: score 1 / (1 + 6) → 142.
+		let low = all[0].clone();
+		ProviderRecords::<Test>::mutate(&low, |p| p.as_mut().unwrap().reputation.timed_out = 3);
+		let picked = draws(model, 3_400);
+		let n = picked.iter().filter(|p| **p == low).count();
+		// Without the score it would be 1 in 17 (200 of 3,400); with it, 142 / (16 × 1000 + 142)
+		// of them: about 30.
+		assert!((12..=60).contains(&n), "low-reputation provider drawn {n} times");
+	});
+}
+
+#[test]
+fn a_slashed_provider_is_drawn_in_proportion_to_what_it_has_left() {
+	new_test_ext(|| {
+		let model = register_model(1_000);
+		let mut all = Vec::new();
+		for i in 0..=WINDOW {
+			all.push(add_extra(i, model, 4 * MIN_BOND, ASK));
+		}
+		let slashed = all[0].clone();
+		assert_ok!(<Providers as ProviderRegistry<_, _>>::slash(
+			&slashed,
+			Perbill::from_percent(75),
+			None
+		));
+		let picked = draws(model, 3_400);
+		let n = picked.iter().filter(|p| **p == slashed).count();
+		// Its indexed weight is still 4 × MIN_BOND, its bond MIN_BOND: 1 / (16 × 4 + 1) of the
+		// draws, about 52 (200 if the index's stale weight counted).
+		assert!((25..=95).contains(&n), "slashed provider drawn {n} times");
+	});
+}
+
+#[test]
+fn in_a_large_market_a_bid_below_what_the_draws_find_is_refused_with_nothing_held() {
+	new_test_ext(|| {
+		let model = register_model(1_000);
+		for i in 0..100 {
+			add_extra(i, model, MIN_BOND, 1_000);
+		}
+		let before = Balances::free_balance(account(USER));
+		assert_noop!(submit(USER, model, 10, 5), Error::<Test>::BidBelowEveryAsk);
+		assert_eq!(Balances::free_balance(account(USER)), before);
+		assert_ok!(submit(USER, model, 10, 1_000));
+	});
+}
