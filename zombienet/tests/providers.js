@@ -26,15 +26,15 @@ async function run(nodeName, networkInfo) {
       for (const d of done) await sendAndInclude(api, api.tx.providers.resume(), devAccount(d));
       done.push(suri);
     }
-    const serving = (await api.query.providers.modelProviders(0)).map((a) => a.toString());
     const engines = new Set();
     for (const suri of Object.values(PROVIDERS)) {
       const who = devAccount(suri).address;
-      if (!serving.includes(who)) throw new Error(`${suri} does not serve model 0: ${serving}`);
+      // Its slot in model 0's draw index.
+      if ((await api.query.providers.slotOf(0, who)).isNone) throw new Error(`${suri} does not serve model 0`);
       engines.add((await api.query.providers.providers(who)).unwrap().profile.engine.toHex());
     }
     if (engines.size !== 2) throw new Error('the provider nodes run different engine settings, so their fingerprints differ');
-    return serving.length;
+    return (await api.query.providers.slotCount(0)).toNumber();
   } finally {
     await api.disconnect();
   }
