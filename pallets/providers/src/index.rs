@@ -29,6 +29,11 @@ const BITS: u32 = 4; // log2(FANOUT)
 /// A stored node of the tree.
 pub type Node = [u128; FANOUT as usize];
 
+/// The total weight under a node.
+fn node_sum(n: &Node) -> u128 {
+	n.iter().fold(0u128, |acc, e| acc.saturating_add(*e))
+}
+
 /// The node of `level` above `slot`, and the entry of that node that covers `slot`.
 fn position(slot: u32, level: u32) -> (u32, usize) {
 	let below = BITS.saturating_mul(DEPTH.saturating_sub(level));
@@ -76,9 +81,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The total indexed weight of `model`.
 	pub fn total_weight(model: ModelId) -> u128 {
-		WeightTree::<T>::get(model, (0u8, 0u32))
-			.map(|n| n.iter().fold(0u128, |acc, e| acc.saturating_add(*e)))
-			.unwrap_or(0)
+		WeightTree::<T>::get(model, (0u8, 0u32)).map(|n| node_sum(&n)).unwrap_or(0)
 	}
 
 	/// The slot of `model` holding the `r`-th unit of its indexed weight, and that slot's
@@ -163,13 +166,12 @@ impl<T: Config> Pallet<T> {
 			return Err("a slot above the count is used");
 		}
 		let last = DEPTH.saturating_sub(1) as u8;
-		let sum = |n: &Node| n.iter().fold(0u128, |acc, x| acc.saturating_add(*x));
 		for ((level, index), n) in WeightTree::<T>::iter_prefix(model) {
 			if level > 0 {
 				let parent = WeightTree::<T>::get(model, (level.saturating_sub(1), index / FANOUT))
 					.and_then(|p| p.get((index % FANOUT) as usize).copied())
 					.unwrap_or(0);
-				if parent != sum(&n) {
+				if parent != node_sum(&n) {
 					return Err("a tree node's sum differs from its parent's entry");
 				}
 			}
@@ -182,7 +184,7 @@ impl<T: Config> Pallet<T> {
 					continue;
 				}
 				let below = WeightTree::<T>::get(model, (level.saturating_add(1), child))
-					.map(|c| sum(&c))
+					.map(|c| node_sum(&c))
 					.unwrap_or(0);
 				if below != *e {
 					return Err("a tree entry is not the sum of the node below it");

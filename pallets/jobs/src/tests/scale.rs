@@ -23,16 +23,27 @@ fn add_extra(i: u32, model: ModelId, bond: Balance, ask: Balance) -> AccountId {
 	who
 }
 
-/// Who `draw_one` picks for `model` with each of `seeds` seeds, at any bid.
-fn draws(model: ModelId, seeds: u32) -> Vec<AccountId> {
+/// How often `draw_one` picks `who` for `model` with each of `seeds` seeds, at any bid.
+fn times_drawn(model: ModelId, who: &AccountId, seeds: u32) -> usize {
 	let needs = JobNeeds { prompt_tokens: 8, max_tokens: 8 };
 	(0..seeds)
-		.map(|s| {
-			Jobs::draw_one(model, Balance::MAX, &needs, &[], &s.to_le_bytes())
+		.filter(|s| {
+			&Jobs::draw_one(model, Balance::MAX, &needs, &[], &s.to_le_bytes())
 				.expect("someone is drawn")
-				.provider
+				.provider == who
 		})
-		.collect()
+		.count()
+}
+
+/// A model served by `WINDOW + 1` providers bonding `bond` (so draws go through the index);
+/// returns the model and its first provider.
+fn market_beyond_window(bond: Balance) -> (ModelId, AccountId) {
+	let model = register_model(1_000);
+	let first = add_extra(0, model, bond, ASK);
+	for i in 1..=WINDOW {
+		add_extra(i, model, bond, ASK);
+	}
+	(model, first)
 }
 
 #[test]
@@ -46,8 +57,7 @@ fn ten_thousand_providers_serve_a_model_and_a_heavy_honest_one_is_not_crowded_ou
 		}
 		let honest = add_extra(9_999, model, 9_999 * MIN_BOND, ASK);
 		assert_eq!(<Providers as ProviderRegistry<_, _>>::slot_count(model), 10_000);
-		let picked = draws(model, 400);
-		let share = picked.iter().filter(|p| **p == honest).count();
+		let share = times_drawn(model, &honest, 400);
 		// Half the weight: expect 200 of 400.
 		assert!((150..=250).contains(&share), "honest drawn {share} of 400 times");
 		// A job is submitted and assigned in such a market like in any other.
@@ -59,16 +69,10 @@ fn ten_thousand_providers_serve_a_model_and_a_heavy_honest_one_is_not_crowded_ou
 #[test]
 fn a_low_reputation_provider_is_drawn_in_proportion_to_its_score() {
 	new_test_ext(|| {
-		let model = register_model(1_000);
-		let mut all = Vec::new();
-		for i in 0..=WINDOW {
-			all.push(add_extra(i, model, MIN_BOND, ASK));
-		}
+		let (model, low) = market_beyond_window(MIN_BOND);
 		// One provider timed out three times without a success: score 1 / (1 + 6) → 142.
-		let low = all[0].clone();
 		ProviderRecords::<Test>::mutate(&low, |p| p.as_mut().unwrap().reputation.timed_out = 3);
-		let picked = draws(model, 3_400);
-		let n = picked.iter().filter(|p| **p == low).count();
+		let n = times_drawn(model, &low, 3_400);
 		// Without the score it would be 1 in 17 (200 of 3,400); with it, 142 / (16 × 1000 + 142)
 		// of them: about 30.
 		assert!((12..=60).contains(&n), "low-reputation provider drawn {n} times");
@@ -78,19 +82,13 @@ fn a_low_reputation_provider_is_drawn_in_proportion_to_its_score() {
 #[test]
 fn a_slashed_provider_is_drawn_in_proportion_to_what_it_has_left() {
 	new_test_ext(|| {
-		let model = register_model(1_000);
-		let mut all = Vec::new();
-		for i in 0..=WINDOW {
-			all.push(add_extra(i, model, 4 * MIN_BOND, ASK));
-		}
-		let slashed = all[0].clone();
+		let (model, slashed) = market_beyond_window(4 * MIN_BOND);
 		assert_ok!(<Providers as ProviderRegistry<_, _>>::slash(
 			&slashed,
 			Perbill::from_percent(75),
 			None
 		));
-		let picked = draws(model, 3_400);
-		let n = picked.iter().filter(|p| **p == slashed).count();
+		let n = times_drawn(model, &slashed, 3_400);
 		// Its indexed weight is still 4 × MIN_BOND, its bond MIN_BOND: 1 / (16 × 4 + 1) of the
 		// draws, about 52 (200 if the index's stale weight counted).
 		assert!((25..=95).contains(&n), "slashed provider drawn {n} times");
