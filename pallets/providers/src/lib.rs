@@ -36,7 +36,8 @@
 //! 1. The balance held under [`HoldReason::ProviderBond`] from each provider equals its bond
 //!    plus its unbonding chunks.
 //! 2. [`Operators`] and [`Providers`] agree: each non-leaving provider's operator maps back to
-//!    it, and every operator entry points to a provider with that operator.
+//!    it, every operator entry points to a provider with that operator, and no operator key
+//!    is itself a provider.
 //! 3. [`Slots`] hold exactly the non-leaving providers serving each model, densely, each
 //!    mapped back by [`SlotOf`]; [`Offers`] holds valid terms for exactly those (model,
 //!    provider) pairs; every [`WeightTree`] entry is the sum of the weights below it, and a
@@ -303,6 +304,9 @@ pub mod pallet {
 		/// Serving terms need a positive context length, largest output and decode speed, and
 		/// the largest output must fit the context.
 		BadServingTerms,
+		/// The account is another provider's operator key: a provider registers from an
+		/// account that no node holds as a key.
+		AccountIsOperator,
 	}
 
 	/// Providers registered at genesis, each with its bond held (its account must be endowed by
@@ -379,7 +383,7 @@ pub mod pallet {
 		/// - Emits [`Event::ProviderRegistered`].
 		/// - Errors: [`Error::AlreadyRegistered`], [`Error::BondBelowMinimum`],
 		///   [`Error::OperatorInUse`], [`Error::OperatorIsProvider`], [`Error::ZeroConcurrency`],
-		///   [`Error::InsufficientBalance`].
+		///   [`Error::InsufficientBalance`], [`Error::AccountIsOperator`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_provider())]
 		pub fn register_provider(
@@ -642,6 +646,7 @@ pub mod pallet {
 			bond: BalanceOf<T>,
 		) -> DispatchResult {
 			ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+			ensure!(!Operators::<T>::contains_key(&who), Error::<T>::AccountIsOperator);
 			ensure!(bond >= T::MinProviderBond::get(), Error::<T>::BondBelowMinimum);
 			ensure!(profile.max_concurrent_jobs > 0, Error::<T>::ZeroConcurrency);
 			Self::ensure_operator_free(&who, &operator)?;
@@ -781,6 +786,7 @@ pub mod pallet {
 			for (op, who) in Operators::<T>::iter() {
 				let p = Providers::<T>::get(&who).ok_or("an operator points to no provider")?;
 				ensure!(p.operator == op, "an operator points to a provider with another key");
+				ensure!(!Providers::<T>::contains_key(&op), "an operator key is also a provider");
 				ensure!(
 					p.status != ProviderStatus::Leaving,
 					"a leaving provider kept its operator"

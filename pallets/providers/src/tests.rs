@@ -112,6 +112,13 @@ fn operator_keys_are_unique_and_not_the_provider_itself() {
 			Providers::register_provider(RuntimeOrigin::signed(P2), profile(), 1, P2, MIN_BOND),
 			Error::<Test>::OperatorIsProvider
 		);
+		// Nor can a provider's operator key register as a provider itself, funds or not
+		// (review L8).
+		let _ = Balances::set_balance(&OP1, ENDOWMENT);
+		assert_noop!(
+			Providers::register_provider(RuntimeOrigin::signed(OP1), profile(), 1, OP2, MIN_BOND),
+			Error::<Test>::AccountIsOperator
+		);
 	});
 }
 
