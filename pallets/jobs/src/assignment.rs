@@ -20,6 +20,7 @@
 
 use crate::{
 	pallet::{BalanceOf, JobOf, MAX_ASSIGNMENTS, MAX_EXECUTOR_REPLACEMENTS},
+	weights::WeightInfo,
 	Config, Error, Event, Pallet, Role,
 };
 use alloc::vec::Vec;
@@ -40,6 +41,13 @@ fn numbers(seed: &[u8], label: &[u8], i: u32) -> (u128, u128) {
 	let (a, b) = h.split_at(16);
 	let n = |s: &[u8]| u128::from_le_bytes(s.try_into().unwrap_or([0u8; 16]));
 	(n(a), n(b))
+}
+
+/// What a draw may read, or read: tries in the index, slots of the window.
+#[derive(Default)]
+pub(crate) struct DrawCost {
+	tries: u32,
+	slots: u32,
 }
 
 /// Why no provider could be drawn.
@@ -99,7 +107,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Draws one provider for a job of `model` at `bid` with `needs`, leaving out `exclude`
-	/// (see the module docs).
+	/// (see the module docs), and adds what it read to [`crate::PathWeight`].
 	pub(crate) fn draw_one(
 		model: ModelId,
 		bid: BalanceOf<T>,
@@ -107,11 +115,52 @@ impl<T: Config> Pallet<T> {
 		exclude: &[T::AccountId],
 		seed: &[u8],
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
-		crate::DrawsMade::<T>::mutate(|n| *n = n.saturating_add(1));
+		Self::draw_with(model, bid, needs, exclude, seed, TRIES, WINDOW)
+	}
+
+	/// [`Pallet::draw_one`] with up to `tries` tries in the index and a window of `window`
+	/// slots (the benchmark of a draw measures each). Charges `draw(tries made, slots read)`
+	/// to [`crate::PathWeight`].
+	pub(crate) fn draw_with(
+		model: ModelId,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+		exclude: &[T::AccountId],
+		seed: &[u8],
+		tries: u32,
+		window: u32,
+	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
+		let mut spent = DrawCost::default();
+		let drawn = Self::draw_counted(
+			model,
+			bid,
+			needs,
+			exclude,
+			seed,
+			DrawCost { tries, slots: window },
+			&mut spent,
+		);
+		let weight = T::WeightInfo::draw(spent.tries, spent.slots);
+		crate::PathWeight::<T>::mutate(|w| *w = w.saturating_add(weight));
+		drawn
+	}
+
+	/// The draw itself, within `most` and counting what it read in `spent`.
+	fn draw_counted(
+		model: ModelId,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+		exclude: &[T::AccountId],
+		seed: &[u8],
+		most: DrawCost,
+		spent: &mut DrawCost,
+	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
+		let DrawCost { tries, slots: window } = most;
 		let count = T::Providers::slot_count(model);
-		let total = if count > WINDOW { T::Providers::total_weight(model) } else { 0 };
+		let total = if count > window && tries > 0 { T::Providers::total_weight(model) } else { 0 };
 		if total > 0 {
-			for i in 0..TRIES {
+			for i in 0..tries {
+				spent.tries = i.saturating_add(1);
 				let (r, keep) = numbers(seed, b"try", i);
 				let Some((who, indexed)) =
 					T::Providers::find(model, r.checked_rem(total).unwrap_or(0))
@@ -129,12 +178,13 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let start = if count > WINDOW {
+		let start = if count > window {
 			numbers(seed, b"window", 0).0.checked_rem(u128::from(count)).unwrap_or(0) as u32
 		} else {
 			0
 		};
-		let window: Vec<T::AccountId> = (0..count.min(WINDOW))
+		spent.slots = count.min(window);
+		let window: Vec<T::AccountId> = (0..spent.slots)
 			.filter_map(|k| {
 				T::Providers::at_slot(model, start.saturating_add(k).checked_rem(count)?)
 			})

@@ -7,6 +7,7 @@
 
 use crate::{
 	pallet::{JobOf, AUDITORS_DOUBLE, COMMITTEE_SIZE, DOUBLE_AUDIT_SHARE, NEWCOMER_JOBS},
+	weights::WeightInfo,
 	AssignmentState, Config, Event, JobStatus, Pallet, Role,
 };
 use alloc::vec::Vec;
@@ -70,8 +71,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// No auditor is waiting any more (all reported, declined or timed out): a finding of
-	/// fraud draws a committee once; otherwise the majority of the reports decides.
+	/// fraud draws a committee once; otherwise the majority of the reports decides. Charged
+	/// `WeightInfo::decide()`, its worst (absent auditors slashed before it included).
 	pub(crate) fn decide_audit(job_id: JobId, job: &mut JobOf<T>) {
+		Self::charge(T::WeightInfo::decide());
 		let reports = Self::reports(job);
 		let honest = reports.iter().filter(|(_, _, f)| f.is_honest()).count();
 		let fraud = reports.len().saturating_sub(honest);

@@ -1,20 +1,21 @@
 //! Benchmarks of the jobs pallet (benchmarks v2), each at its worst case: the longest prompt
 //! and output and the most tokens, an audit report that draws a committee, deadlines with
-//! slashes and reassignment. Drawing providers is measured once, at its worst (`draw`: every
-//! try in the index fails, the whole window is read and the error worked out), and the calls
-//! add it per draw (`Pallet::draws_weight`); `c` is the size of a market within one window.
+//! slashes and reassignment. Drawing providers is measured on its own (`draw(t, s)`: `t`
+//! failing tries in the index, a window of `s` slots read and the error worked out); calls
+//! and the hook add what their draws read (`PathWeight`), charged up front at the worst
+//! (`Pallet::draws_weight`); `c` is the size of a market within one window.
 
 // Set-up code: a failure is a bug in the benchmark and must abort it.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
 
 use super::*;
-use crate::assignment::WINDOW;
+use crate::assignment::{TRIES, WINDOW};
 use crate::pallet::{BalanceOf, Call, Config, DueFrom, Jobs, NextJobId, Pallet};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use mosaic_primitives::{JobId, ModelId};
+use mosaic_primitives::{JobId, ModelId, ProviderRegistry};
 use sp_runtime::traits::Saturating;
 
 /// What the runtime provides the benchmarks: a market, and operator signatures.
@@ -158,20 +159,28 @@ mod benchmarks {
 		assert!(record.assignments.iter().any(|a| a.state == crate::AssignmentState::Declined));
 	}
 
-	/// A draw at its worst: nobody can take the job (all ask more than a zero bid), so every
-	/// try fails and the whole window is read. In a market of 4,096, so that the tries and the
-	/// window read different providers and the tries different paths of the index (in the
-	/// runtime's largest market, 65,536, a try reads one more node of the index).
+	/// A draw of `t` tries in the index and a window of `s` slots, at its worst: nobody can
+	/// take the job (all ask more than a zero bid), so every try fails and every slot is read.
+	/// In a market of 1,024, so that the tries and the window read different providers and
+	/// the tries different paths of the index (every try reads the index's 4 levels, in
+	/// the runtime's largest market of 65,536 too; 1,024 keeps the set-up, repeated for each
+	/// of the 22 points measured, within minutes here). A draw is charged
+	/// `draw(TRIES, WINDOW)` up front and `draw(tries made, slots read)` in the end.
 	#[benchmark]
-	fn draw() {
-		let model = T::BenchmarkHelper::setup_market(4_096);
+	fn draw(t: Linear<0, TRIES>, s: Linear<0, WINDOW>) {
+		let model = T::BenchmarkHelper::setup_market(1_024);
 		let needs = Pallet::<T>::needs(T::MaxPromptLen::get(), 1_000);
 		let result;
 		#[block]
 		{
-			result = Pallet::<T>::draw_one(model, 0u32.into(), &needs, &[], b"seed");
+			result = Pallet::<T>::draw_with(model, 0u32.into(), &needs, &[], b"seed", t, s);
 		}
-		assert_eq!(result.map(|c| c.provider).err(), Some(crate::assignment::DrawError::BidTooLow));
+		let expected = if s == 0 {
+			crate::assignment::DrawError::NoneEligible
+		} else {
+			crate::assignment::DrawError::BidTooLow
+		};
+		assert_eq!(result.map(|c| c.provider).err(), Some(expected));
 	}
 
 	#[benchmark]
@@ -192,6 +201,82 @@ mod benchmarks {
 			Pallet::<T>::on_initialize(deadline);
 		}
 		assert!(Pallet::<T>::due_at(deadline).is_empty());
+	}
+
+	/// A job decided at its worst, as the hook decides an audited job at its deadline: two
+	/// auditors absent (slashed), four findings of fraud against two of honesty (the executor
+	/// slashed with a reporter's share, the two outvoted auditors slashed, the owner
+	/// refunded), and the job closed (request and answer removed). Each provider distinct,
+	/// so nothing is read warm. More slashes than any one job can reach (a job has at most
+	/// two auditors waiting at once); every decided job is charged this
+	/// (`Pallet::charge_decision`).
+	#[benchmark]
+	fn decide() {
+		let model = T::BenchmarkHelper::setup_market(crate::pallet::MAX_ASSIGNMENTS);
+		let user = funded_user::<T>();
+		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+		let executor = assigned::<T>(job).first().cloned().expect("an executor assigned");
+		answer::<T>(job, &executor, &vec![b'o'; T::MaxOutputLen::get() as usize]);
+		let mut record = Jobs::<T>::get(job).expect("job exists");
+		let others: Vec<T::AccountId> = (0..crate::pallet::MAX_ASSIGNMENTS)
+			.filter_map(|slot| T::Providers::at_slot(model, slot))
+			.filter(|p| *p != executor)
+			.take(8)
+			.collect();
+		let fraud = mosaic_primitives::AuditReport {
+			tokens: 1_000,
+			misses: 1_000,
+			spelled: true,
+			..Default::default()
+		};
+		let honest = mosaic_primitives::AuditReport { misses: 0, ..fraud };
+		for (i, auditor) in others.into_iter().enumerate() {
+			let state = match i {
+				0 | 1 => crate::AssignmentState::Waiting,
+				2..=5 => crate::AssignmentState::Audited {
+					report: fraud,
+					finding: mosaic_primitives::Finding::Misses,
+				},
+				_ => crate::AssignmentState::Audited {
+					report: honest,
+					finding: mosaic_primitives::Finding::Honest,
+				},
+			};
+			T::Providers::job_assigned(&auditor).expect("room for the job");
+			let role = crate::Role::Auditor { committee: i >= 6 };
+			let a = crate::Assignment { provider: auditor, price: 0u32.into(), state, role };
+			record.assignments.try_push(a).expect("within MAX_ASSIGNMENTS");
+		}
+		record.status = JobStatus::Auditing;
+		record.committee_drawn = true;
+		let due = record.deadline;
+		Jobs::<T>::insert(job, &record);
+		#[block]
+		{
+			Pallet::<T>::on_deadline(job, due);
+		}
+		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Refunded));
+	}
+
+	/// A job settled, as the hook settles an answer whose challenge window closed: the
+	/// executor paid for the most tokens, a royalty to the model's creator and a share to
+	/// the treasury, the rest of the escrow refunded to the owner, and the job closed (its
+	/// request and the longest answer removed). Refunds, one payment less, are charged the
+	/// same.
+	#[benchmark]
+	fn settle() {
+		let model = T::BenchmarkHelper::setup_market(1);
+		let user = funded_user::<T>();
+		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+		let executor = assigned::<T>(job).first().cloned().expect("an executor assigned");
+		answer::<T>(job, &executor, &vec![b'o'; T::MaxOutputLen::get() as usize]);
+		let mut record = Jobs::<T>::get(job).expect("job exists");
+		#[block]
+		{
+			Pallet::<T>::settle(job, &mut record);
+			Jobs::<T>::insert(job, &record);
+		}
+		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Settled));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

@@ -98,6 +98,8 @@ impl<T: Config> Pallet<T> {
 			}
 			JobStatus::Challenge => Self::end_challenge(job_id, &mut job),
 			JobStatus::Auditing => {
+				// `decide_audit` charges this path, absent auditors included (its benchmark,
+				// `decide`, starts here).
 				Self::time_out_waiting(job_id, &mut job);
 				Self::decide_audit(job_id, &mut job);
 			}
@@ -158,6 +160,12 @@ impl<T: Config> Pallet<T> {
 		let retention = T::ReceiptRetention::get().max(One::one());
 		let at = frame_system::Pallet::<T>::block_number().saturating_add(retention);
 		Self::reschedule(job_id, job, at);
+	}
+
+	/// Adds `weight`, the benchmarked weight of a path just taken, to the weight of the
+	/// running hook or call ([`crate::PathWeight`]).
+	pub(crate) fn charge(weight: Weight) {
+		crate::PathWeight::<T>::mutate(|w| *w = w.saturating_add(weight));
 	}
 
 	/// Removes a closed job's record and returns its deposit.

@@ -1,14 +1,17 @@
 //! How a job ends: its executor paid from the escrow (the rest refunded), or the escrow
 //! refunded in full; either way it closes (see [`Pallet::close`]).
 
-use crate::{pallet::JobOf, AssignmentState, Config, Event, JobStatus, Pallet, Role};
+use crate::{
+	pallet::JobOf, weights::WeightInfo, AssignmentState, Config, Event, JobStatus, Pallet, Role,
+};
 use alloc::vec;
 use mosaic_primitives::{JobId, JobOutcome, Payment, ProviderRegistry};
 
 impl<T: Config> Pallet<T> {
 	/// Pays the executor for the tokens of its answer; the rest of the escrow returns to the
-	/// owner. Without an answer, refunds.
+	/// owner. Without an answer, refunds. Charged `WeightInfo::settle()`.
 	pub(crate) fn settle(job_id: JobId, job: &mut JobOf<T>) {
+		Self::charge(T::WeightInfo::settle());
 		let answer = job.assignments.iter().find_map(|a| match a.state {
 			AssignmentState::Answered { output_hash, tokens } if a.role == Role::Executor => {
 				Some((a.provider.clone(), a.price, output_hash, tokens))
@@ -43,8 +46,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Refunds all that is left of the escrow: the job ends unpaid.
+	/// Refunds all that is left of the escrow: the job ends unpaid. Charged as a settlement
+	/// (`WeightInfo::settle()`: one payment more than a refund).
 	pub(crate) fn refund(job_id: JobId, job: &mut JobOf<T>) {
+		Self::charge(T::WeightInfo::settle());
 		let amount = Self::refund_escrow(job);
 		job.status = JobStatus::Refunded;
 		Self::close(job_id, job);

@@ -110,6 +110,7 @@ pub use weights::WeightInfo;
 #[allow(clippy::expect_used)] // FRAME's macro expansion calls `expect` with proofs.
 pub mod pallet {
 	use super::*;
+	use crate::assignment::{TRIES, WINDOW};
 	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
@@ -372,12 +373,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
-	/// Draws of providers made since this block's `on_initialize` began: the hook charges the
-	/// draws it made ([`Pallet::draws_weight`] each), not the most a due job could need.
-	/// Bookkeeping of the hook's weight (whitelisted: not charged as storage).
+	/// The weight of the work whose cost depends on the path a job takes, done since the
+	/// running hook or call began: each draw of providers (`WeightInfo::draw(tries, slots)`,
+	/// as [`crate::assignment`] counts them), each settlement or refund
+	/// (`WeightInfo::settle()`) and each decision on audit reports (`WeightInfo::decide()`,
+	/// its worst). The hook and the calls charge the paths they took, not the worst they
+	/// could. Bookkeeping of weight (whitelisted: not charged as storage;
+	/// cleared every block).
 	#[pallet::storage]
 	#[pallet::whitelist_storage]
-	pub(crate) type DrawsMade<T: Config> = StorageValue<_, u32, ValueQuery>;
+	pub(crate) type PathWeight<T: Config> = StorageValue<_, Weight, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -519,21 +524,20 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// Processes the jobs due by this block: at most `MaxJobsPerBlock`, oldest first.
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
-			DrawsMade::<T>::kill();
+			PathWeight::<T>::kill();
 			let (processed, scanned) = Self::process_due(n);
-			let draws = DrawsMade::<T>::take();
 			// The benchmark measures one block of the queue; each further block looked at is
-			// one more read (and the resume point one write). Each draw made (a replacement,
-			// auditors, a committee) is charged at its worst on top.
+			// one more read (and the resume point one write). The draws made (a replacement,
+			// auditors, a committee), as they read, and the decisions are charged on top.
 			T::WeightInfo::on_initialize(processed)
-				.saturating_add(Pallet::<T>::draws_weight(draws))
+				.saturating_add(PathWeight::<T>::take())
 				.saturating_add(T::DbWeight::get().reads_writes(scanned.into(), 1))
 		}
 
-		/// Forgets the block's count of draws (the calls' draws are in their own weight), so
-		/// the counter never reaches the state.
+		/// Clears the weight of paths taken (each call took its own), so it never reaches the
+		/// state.
 		fn on_finalize(_n: BlockNumberFor<T>) {
-			DrawsMade::<T>::kill();
+			PathWeight::<T>::kill();
 		}
 
 		/// On a provider's node: answers the jobs assigned to it (see [`crate::offchain`]).
@@ -570,10 +574,14 @@ pub mod pallet {
 			prompt: Vec<u8>,
 			max_tokens: u32,
 			bid: BalanceOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let owner = ensure_signed(origin)?;
+			// Benchmarked in a market of one: its draw read one slot.
+			let benchmarked = T::WeightInfo::submit_job(prompt.len() as u32, 1);
 			let request = JobRequest::text(prompt);
-			Self::do_submit_job(owner, model, request, max_tokens, bid)
+			Self::charging_paths(benchmarked, T::WeightInfo::draw(0, 1), || {
+				Self::do_submit_job(owner, model, request, max_tokens, bid)
+			})
 		}
 
 		/// Submits a job with chat messages or sampling settings: [`Pallet::submit_job`] with
@@ -597,9 +605,12 @@ pub mod pallet {
 			request: JobRequest,
 			max_tokens: u32,
 			bid: BalanceOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let owner = ensure_signed(origin)?;
-			Self::do_submit_job(owner, model, request, max_tokens, bid)
+			let benchmarked = T::WeightInfo::submit_job(request.text_bytes() as u32, 1);
+			Self::charging_paths(benchmarked, T::WeightInfo::draw(0, 1), || {
+				Self::do_submit_job(owner, model, request, max_tokens, bid)
+			})
 		}
 
 		/// Posts the executor's answer: the output, the ids of its tokens, and the attestation.
@@ -658,9 +669,13 @@ pub mod pallet {
 			auditor: T::AccountId,
 			report: AuditReport,
 			signature: T::AttestationSignature,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			ensure_authorized(origin)?;
-			Self::do_submit_audit(auditor, job, report, signature)
+			// Benchmarked in a market of three: the committee's two draws read three slots each.
+			let committee = T::WeightInfo::draw(0, 3).saturating_mul(COMMITTEE_SIZE.into());
+			Self::charging_paths(T::WeightInfo::submit_audit(3), committee, || {
+				Self::do_submit_audit(auditor, job, report, signature)
+			})
 		}
 
 		/// Declines a job the provider's node cannot run after all (model missing or refused,
@@ -677,34 +692,64 @@ pub mod pallet {
 		/// - Errors: [`Error::JobNotFound`], [`Error::JobNotPending`], [`Error::NotAssigned`],
 		///   [`Error::DuplicateResult`], [`Error::LateResult`], [`Error::BadAttestation`].
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::decline_job(2).saturating_add(Pallet::<T>::draws_weight(1)))]
+		#[pallet::weight(Pallet::<T>::decline_job_weight())]
 		#[pallet::authorize(Pallet::<T>::authorize_decline)]
-		#[pallet::weight_of_authorize(
-			T::WeightInfo::decline_job(2).saturating_add(Pallet::<T>::draws_weight(1))
-		)]
+		#[pallet::weight_of_authorize(Pallet::<T>::decline_job_weight())]
 		pub fn decline_job(
 			origin: OriginFor<T>,
 			job: JobId,
 			provider: T::AccountId,
 			reason: DeclineReason,
 			signature: T::AttestationSignature,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			ensure_authorized(origin)?;
-			Self::do_decline_job(provider, job, reason, signature)
+			// Benchmarked in a market of two: the replacement's draw read both slots.
+			Self::charging_paths(T::WeightInfo::decline_job(2), T::WeightInfo::draw(0, 2), || {
+				Self::do_decline_job(provider, job, reason, signature)
+			})
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
 		/// The weight of `n` draws at their worst (see [`crate::assignment`]): every try in the
-		/// index fails, the whole window is read, and the error is worked out. The call
+		/// index fails, the whole window is read, and the error is worked out. Calls are
+		/// charged this up front and refunded down to what their draws read; the call
 		/// benchmarks themselves run in a market of one to three providers.
 		pub fn draws_weight(n: u32) -> Weight {
-			T::WeightInfo::draw().saturating_mul(n.into())
+			T::WeightInfo::draw(TRIES, WINDOW).saturating_mul(n.into())
 		}
 
-		/// A first-round audit report that finds fraud draws the committee.
+		/// Runs a call that may draw providers or decide a job. On success its weight is its
+		/// `benchmarked` weight less what the draws made in its benchmark weigh
+		/// (`benchmark_draws`: its market was small), plus the paths it took ([`PathWeight`]:
+		/// what its own draws read, and a settlement or decision if it ended the job); on
+		/// failure, what it was charged.
+		pub fn charging_paths(
+			benchmarked: Weight,
+			benchmark_draws: Weight,
+			call: impl FnOnce() -> DispatchResult,
+		) -> DispatchResultWithPostInfo {
+			PathWeight::<T>::kill();
+			call()?;
+			let used = benchmarked.saturating_sub(benchmark_draws);
+			Ok(Some(used.saturating_add(PathWeight::<T>::take())).into())
+		}
+
+		/// A first-round audit report that finds fraud draws the committee; if nobody can sit
+		/// on it, the job is decided at once.
 		pub fn submit_audit_weight() -> Weight {
-			T::WeightInfo::submit_audit(3).saturating_add(Pallet::<T>::draws_weight(COMMITTEE_SIZE))
+			T::WeightInfo::submit_audit(3)
+				.saturating_add(Pallet::<T>::draws_weight(COMMITTEE_SIZE))
+				.saturating_add(T::WeightInfo::decide())
+				.saturating_add(T::WeightInfo::settle())
+		}
+
+		/// A decline draws a replacement; if there is none, the job is decided at once.
+		pub fn decline_job_weight() -> Weight {
+			T::WeightInfo::decline_job(2)
+				.saturating_add(Pallet::<T>::draws_weight(1))
+				.saturating_add(T::WeightInfo::decide())
+				.saturating_add(T::WeightInfo::settle())
 		}
 
 		/// The attestation payload a provider signs for `job` with this output and tokens.

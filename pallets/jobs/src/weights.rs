@@ -7,7 +7,8 @@
 //! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: `1024`
 
-// Executed Command:
+// Executed Command (`decide` and `settle` measured again in a second run, `--extrinsic
+// settle,decide`, spliced in by hand; the rest from the run below):
 // /root/.cache/mosaic/target/release/mosaic-node
 // benchmark
 // pallet
@@ -45,8 +46,10 @@ pub trait WeightInfo {
 	fn submit_result(o: u32, ) -> Weight;
 	fn submit_audit(c: u32, ) -> Weight;
 	fn decline_job(c: u32, ) -> Weight;
-	fn draw() -> Weight;
+	fn draw(t: u32, s: u32, ) -> Weight;
 	fn on_initialize(n: u32, ) -> Weight;
+	fn decide() -> Weight;
+	fn settle() -> Weight;
 }
 
 /// Weights for `pallet_mosaic_jobs` using the Mosaic node and recommended hardware.
@@ -87,14 +90,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 4096]`.
 	/// The range of component `c` is `[1, 16]`.
 	fn submit_job(p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1148 + c * (328 ±0)`
+		//  Measured:  `1184 + c * (328 ±0)`
 		//  Estimated: `16056 + c * (3068 ±0)`
-		// Minimum execution time: 147_410_000 picoseconds.
-		Weight::from_parts(124_991_975, 16056)
-			// Standard Error: 259
-			.saturating_add(Weight::from_parts(1_614, 0).saturating_mul(p.into()))
-			// Standard Error: 68_752
-			.saturating_add(Weight::from_parts(18_230_647, 0).saturating_mul(c.into()))
+		// Minimum execution time: 158_957_000 picoseconds.
+		Weight::from_parts(135_716_794, 16056)
+			// Standard Error: 337
+			.saturating_add(Weight::from_parts(2_051, 0).saturating_mul(p.into()))
+			// Standard Error: 89_396
+			.saturating_add(Weight::from_parts(19_438_385, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -116,10 +119,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn submit_result(o: u32, ) -> Weight {
 		//  Measured:  `1114`
 		//  Estimated: `4795`
-		// Minimum execution time: 82_583_000 picoseconds.
-		Weight::from_parts(98_805_492, 4795)
-			// Standard Error: 51
-			.saturating_add(Weight::from_parts(3_087, 0).saturating_mul(o.into()))
+		// Minimum execution time: 98_937_000 picoseconds.
+		Weight::from_parts(105_545_062, 4795)
+			// Standard Error: 38
+			.saturating_add(Weight::from_parts(2_800, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -152,11 +155,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[3, 16]`.
 	fn submit_audit(c: u32, ) -> Weight {
 		//  Measured:  `5046 + c * (302 ±0)`
-		//  Estimated: `8523 + c * (2531 ±48)`
-		// Minimum execution time: 130_355_000 picoseconds.
-		Weight::from_parts(52_806_996, 8523)
-			// Standard Error: 87_360
-			.saturating_add(Weight::from_parts(29_084_497, 0).saturating_mul(c.into()))
+		//  Estimated: `8523 + c * (2531 ±40)`
+		// Minimum execution time: 134_771_000 picoseconds.
+		Weight::from_parts(56_354_725, 8523)
+			// Standard Error: 62_247
+			.saturating_add(Weight::from_parts(30_009_211, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -192,10 +195,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn decline_job(c: u32, ) -> Weight {
 		//  Measured:  `5106 + c * (301 ±0)`
 		//  Estimated: `8523 + c * (3068 ±0)`
-		// Minimum execution time: 121_952_000 picoseconds.
-		Weight::from_parts(90_680_648, 8523)
-			// Standard Error: 27_072
-			.saturating_add(Weight::from_parts(17_363_550, 0).saturating_mul(c.into()))
+		// Minimum execution time: 128_432_000 picoseconds.
+		Weight::from_parts(97_734_598, 8523)
+			// Standard Error: 43_874
+			.saturating_add(Weight::from_parts(18_278_029, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -203,7 +206,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Providers::SlotCount` (r:1 w:0)
 	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::WeightTree` (r:10 w:0)
+	/// Storage: `Providers::WeightTree` (r:9 w:0)
 	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Slots` (r:20 w:0)
 	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -213,12 +216,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:3 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	fn draw() -> Weight {
-		//  Measured:  `48094`
-		//  Estimated: `62350`
-		// Minimum execution time: 827_425_000 picoseconds.
-		Weight::from_parts(876_008_000, 62350)
-			.saturating_add(T::DbWeight::get().reads(74_u64))
+	/// The range of component `t` is `[0, 4]`.
+	/// The range of component `s` is `[0, 16]`.
+	fn draw(t: u32, s: u32, ) -> Weight {
+		//  Measured:  `7817 + s * (1214 ±0) + t * (1600 ±0)`
+		//  Estimated: `7959 + s * (3068 ±0) + t * (4468 ±0)`
+		// Minimum execution time: 204_596_000 picoseconds.
+		Weight::from_parts(67_236_268, 7959)
+			// Standard Error: 1_331_714
+			.saturating_add(Weight::from_parts(42_770_277, 0).saturating_mul(t.into()))
+			// Standard Error: 361_026
+			.saturating_add(Weight::from_parts(23_383_285, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 4468).saturating_mul(t.into()))
 	}
 	/// Storage: `Jobs::DueFrom` (r:1 w:1)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -250,17 +263,67 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `16814 + n * (124 ±0)`
+		//  Measured:  `16917 + n * (123 ±0)`
 		//  Estimated: `50078 + n * (7101 ±0)`
-		// Minimum execution time: 7_972_000 picoseconds.
-		Weight::from_parts(9_154_000, 50078)
-			// Standard Error: 239_349
-			.saturating_add(Weight::from_parts(219_742_501, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_041_000 picoseconds.
+		Weight::from_parts(7_461_000, 50078)
+			// Standard Error: 742_964
+			.saturating_add(Weight::from_parts(239_046_494, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(73_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7101).saturating_mul(n.into()))
+	}
+	/// Storage: `Jobs::Jobs` (r:1 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:4 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:9 w:9)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:6 w:6)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:8 w:8)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Results` (r:1 w:1)
+	/// Proof: `Jobs::Results` (`max_values`: None, `max_size`: Some(32944), added: 35419, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Requests` (r:0 w:1)
+	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
+	fn decide() -> Weight {
+		//  Measured:  `4923`
+		//  Estimated: `36409`
+		// Minimum execution time: 394_539_000 picoseconds.
+		Weight::from_parts(420_988_000, 36409)
+			.saturating_add(T::DbWeight::get().reads(30_u64))
+			.saturating_add(T::DbWeight::get().writes(28_u64))
+	}
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:4 w:4)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Results` (r:1 w:1)
+	/// Proof: `Jobs::Results` (`max_values`: None, `max_size`: Some(32944), added: 35419, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:0 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Requests` (r:0 w:1)
+	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
+	fn settle() -> Weight {
+		//  Measured:  `1348`
+		//  Estimated: `36409`
+		// Minimum execution time: 175_693_000 picoseconds.
+		Weight::from_parts(185_667_000, 36409)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 }
 
@@ -301,14 +364,14 @@ impl WeightInfo for () {
 	/// The range of component `p` is `[1, 4096]`.
 	/// The range of component `c` is `[1, 16]`.
 	fn submit_job(p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1148 + c * (328 ±0)`
+		//  Measured:  `1184 + c * (328 ±0)`
 		//  Estimated: `16056 + c * (3068 ±0)`
-		// Minimum execution time: 147_410_000 picoseconds.
-		Weight::from_parts(124_991_975, 16056)
-			// Standard Error: 259
-			.saturating_add(Weight::from_parts(1_614, 0).saturating_mul(p.into()))
-			// Standard Error: 68_752
-			.saturating_add(Weight::from_parts(18_230_647, 0).saturating_mul(c.into()))
+		// Minimum execution time: 158_957_000 picoseconds.
+		Weight::from_parts(135_716_794, 16056)
+			// Standard Error: 337
+			.saturating_add(Weight::from_parts(2_051, 0).saturating_mul(p.into()))
+			// Standard Error: 89_396
+			.saturating_add(Weight::from_parts(19_438_385, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
@@ -330,10 +393,10 @@ impl WeightInfo for () {
 	fn submit_result(o: u32, ) -> Weight {
 		//  Measured:  `1114`
 		//  Estimated: `4795`
-		// Minimum execution time: 82_583_000 picoseconds.
-		Weight::from_parts(98_805_492, 4795)
-			// Standard Error: 51
-			.saturating_add(Weight::from_parts(3_087, 0).saturating_mul(o.into()))
+		// Minimum execution time: 98_937_000 picoseconds.
+		Weight::from_parts(105_545_062, 4795)
+			// Standard Error: 38
+			.saturating_add(Weight::from_parts(2_800, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -366,11 +429,11 @@ impl WeightInfo for () {
 	/// The range of component `c` is `[3, 16]`.
 	fn submit_audit(c: u32, ) -> Weight {
 		//  Measured:  `5046 + c * (302 ±0)`
-		//  Estimated: `8523 + c * (2531 ±48)`
-		// Minimum execution time: 130_355_000 picoseconds.
-		Weight::from_parts(52_806_996, 8523)
-			// Standard Error: 87_360
-			.saturating_add(Weight::from_parts(29_084_497, 0).saturating_mul(c.into()))
+		//  Estimated: `8523 + c * (2531 ±40)`
+		// Minimum execution time: 134_771_000 picoseconds.
+		Weight::from_parts(56_354_725, 8523)
+			// Standard Error: 62_247
+			.saturating_add(Weight::from_parts(30_009_211, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -406,10 +469,10 @@ impl WeightInfo for () {
 	fn decline_job(c: u32, ) -> Weight {
 		//  Measured:  `5106 + c * (301 ±0)`
 		//  Estimated: `8523 + c * (3068 ±0)`
-		// Minimum execution time: 121_952_000 picoseconds.
-		Weight::from_parts(90_680_648, 8523)
-			// Standard Error: 27_072
-			.saturating_add(Weight::from_parts(17_363_550, 0).saturating_mul(c.into()))
+		// Minimum execution time: 128_432_000 picoseconds.
+		Weight::from_parts(97_734_598, 8523)
+			// Standard Error: 43_874
+			.saturating_add(Weight::from_parts(18_278_029, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -417,7 +480,7 @@ impl WeightInfo for () {
 	}
 	/// Storage: `Providers::SlotCount` (r:1 w:0)
 	/// Proof: `Providers::SlotCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::WeightTree` (r:10 w:0)
+	/// Storage: `Providers::WeightTree` (r:9 w:0)
 	/// Proof: `Providers::WeightTree` (`max_values`: None, `max_size`: Some(281), added: 2756, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Slots` (r:20 w:0)
 	/// Proof: `Providers::Slots` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -427,12 +490,22 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:3 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	fn draw() -> Weight {
-		//  Measured:  `48094`
-		//  Estimated: `62350`
-		// Minimum execution time: 827_425_000 picoseconds.
-		Weight::from_parts(876_008_000, 62350)
-			.saturating_add(RocksDbWeight::get().reads(74_u64))
+	/// The range of component `t` is `[0, 4]`.
+	/// The range of component `s` is `[0, 16]`.
+	fn draw(t: u32, s: u32, ) -> Weight {
+		//  Measured:  `7817 + s * (1214 ±0) + t * (1600 ±0)`
+		//  Estimated: `7959 + s * (3068 ±0) + t * (4468 ±0)`
+		// Minimum execution time: 204_596_000 picoseconds.
+		Weight::from_parts(67_236_268, 7959)
+			// Standard Error: 1_331_714
+			.saturating_add(Weight::from_parts(42_770_277, 0).saturating_mul(t.into()))
+			// Standard Error: 361_026
+			.saturating_add(Weight::from_parts(23_383_285, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(t.into())))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3068).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 4468).saturating_mul(t.into()))
 	}
 	/// Storage: `Jobs::DueFrom` (r:1 w:1)
 	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -464,16 +537,66 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `16814 + n * (124 ±0)`
+		//  Measured:  `16917 + n * (123 ±0)`
 		//  Estimated: `50078 + n * (7101 ±0)`
-		// Minimum execution time: 7_972_000 picoseconds.
-		Weight::from_parts(9_154_000, 50078)
-			// Standard Error: 239_349
-			.saturating_add(Weight::from_parts(219_742_501, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_041_000 picoseconds.
+		Weight::from_parts(7_461_000, 50078)
+			// Standard Error: 742_964
+			.saturating_add(Weight::from_parts(239_046_494, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(73_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7101).saturating_mul(n.into()))
+	}
+	/// Storage: `Jobs::Jobs` (r:1 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:4 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:9 w:9)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:6 w:6)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:8 w:8)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Results` (r:1 w:1)
+	/// Proof: `Jobs::Results` (`max_values`: None, `max_size`: Some(32944), added: 35419, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Requests` (r:0 w:1)
+	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
+	fn decide() -> Weight {
+		//  Measured:  `4923`
+		//  Estimated: `36409`
+		// Minimum execution time: 394_539_000 picoseconds.
+		Weight::from_parts(420_988_000, 36409)
+			.saturating_add(RocksDbWeight::get().reads(30_u64))
+			.saturating_add(RocksDbWeight::get().writes(28_u64))
+	}
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:4 w:4)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Results` (r:1 w:1)
+	/// Proof: `Jobs::Results` (`max_values`: None, `max_size`: Some(32944), added: 35419, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::DueFrom` (r:1 w:0)
+	/// Proof: `Jobs::DueFrom` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:0 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1330), added: 3805, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Requests` (r:0 w:1)
+	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
+	fn settle() -> Weight {
+		//  Measured:  `1348`
+		//  Estimated: `36409`
+		// Minimum execution time: 175_693_000 picoseconds.
+		Weight::from_parts(185_667_000, 36409)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 }

@@ -60,10 +60,10 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Providers` (r:2 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Operators` (r:2 w:1)
+	/// Proof: `Providers::Operators` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:1 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Operators` (r:1 w:1)
-	/// Proof: `Providers::Operators` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -73,9 +73,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_provider() -> Weight {
 		//  Measured:  `784`
 		//  Estimated: `7126`
-		// Minimum execution time: 62_884_000 picoseconds.
-		Weight::from_parts(68_061_000, 7126)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 65_298_000 picoseconds.
+		Weight::from_parts(68_763_000, 7126)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn update_profile() -> Weight {
 		//  Measured:  `529`
 		//  Estimated: `4058`
-		// Minimum execution time: 10_115_000 picoseconds.
-		Weight::from_parts(11_206_000, 4058)
+		// Minimum execution time: 9_934_000 picoseconds.
+		Weight::from_parts(10_836_000, 4058)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -97,8 +97,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_operator_key() -> Weight {
 		//  Measured:  `776`
 		//  Estimated: `7126`
-		// Minimum execution time: 26_500_000 picoseconds.
-		Weight::from_parts(28_883_000, 7126)
+		// Minimum execution time: 27_111_000 picoseconds.
+		Weight::from_parts(29_003_000, 7126)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -119,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn serve_model() -> Weight {
 		//  Measured:  `2076`
 		//  Estimated: `12014`
-		// Minimum execution time: 54_211_000 picoseconds.
-		Weight::from_parts(56_855_000, 12014)
+		// Minimum execution time: 54_872_000 picoseconds.
+		Weight::from_parts(57_706_000, 12014)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -139,8 +139,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn stop_serving() -> Weight {
 		//  Measured:  `3182`
 		//  Estimated: `12014`
-		// Minimum execution time: 68_201_000 picoseconds.
-		Weight::from_parts(72_308_000, 12014)
+		// Minimum execution time: 67_921_000 picoseconds.
+		Weight::from_parts(73_961_000, 12014)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -153,8 +153,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn pause() -> Weight {
 		//  Measured:  `5535`
 		//  Estimated: `177374`
-		// Minimum execution time: 310_574_000 picoseconds.
-		Weight::from_parts(323_543_000, 177374)
+		// Minimum execution time: 313_367_000 picoseconds.
+		Weight::from_parts(327_809_000, 177374)
 			.saturating_add(T::DbWeight::get().reads(81_u64))
 			.saturating_add(T::DbWeight::get().writes(65_u64))
 	}
@@ -169,8 +169,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn resume() -> Weight {
 		//  Measured:  `5539`
 		//  Estimated: `177374`
-		// Minimum execution time: 319_016_000 picoseconds.
-		Weight::from_parts(330_874_000, 177374)
+		// Minimum execution time: 314_629_000 picoseconds.
+		Weight::from_parts(328_881_000, 177374)
 			.saturating_add(T::DbWeight::get().reads(82_u64))
 			.saturating_add(T::DbWeight::get().writes(65_u64))
 	}
@@ -187,8 +187,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn bond_extra() -> Weight {
 		//  Measured:  `5906`
 		//  Estimated: `177374`
-		// Minimum execution time: 353_328_000 picoseconds.
-		Weight::from_parts(369_121_000, 177374)
+		// Minimum execution time: 353_598_000 picoseconds.
+		Weight::from_parts(370_954_000, 177374)
 			.saturating_add(T::DbWeight::get().reads(83_u64))
 			.saturating_add(T::DbWeight::get().writes(67_u64))
 	}
@@ -203,8 +203,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn unbond() -> Weight {
 		//  Measured:  `5839`
 		//  Estimated: `177374`
-		// Minimum execution time: 312_206_000 picoseconds.
-		Weight::from_parts(330_323_000, 177374)
+		// Minimum execution time: 316_733_000 picoseconds.
+		Weight::from_parts(336_272_000, 177374)
 			.saturating_add(T::DbWeight::get().reads(83_u64))
 			.saturating_add(T::DbWeight::get().writes(65_u64))
 	}
@@ -218,10 +218,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn withdraw_unbonded(c: u32, ) -> Weight {
 		//  Measured:  `866 + c * (20 ±0)`
 		//  Estimated: `4058`
-		// Minimum execution time: 44_757_000 picoseconds.
-		Weight::from_parts(47_287_977, 4058)
-			// Standard Error: 827
-			.saturating_add(Weight::from_parts(63_530, 0).saturating_mul(c.into()))
+		// Minimum execution time: 47_070_000 picoseconds.
+		Weight::from_parts(49_199_071, 4058)
+			// Standard Error: 798
+			.saturating_add(Weight::from_parts(74_664, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -249,10 +249,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister(m: u32, ) -> Weight {
 		//  Measured:  `1934 + m * (390 ±0)`
 		//  Estimated: `4058 + m * (11024 ±0)`
-		// Minimum execution time: 25_338_000 picoseconds.
-		Weight::from_parts(33_948_725, 4058)
-			// Standard Error: 23_308
-			.saturating_add(Weight::from_parts(38_783_687, 0).saturating_mul(m.into()))
+		// Minimum execution time: 25_398_000 picoseconds.
+		Weight::from_parts(34_933_963, 4058)
+			// Standard Error: 27_718
+			.saturating_add(Weight::from_parts(39_269_702, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -266,8 +266,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_endpoint() -> Weight {
 		//  Measured:  `529`
 		//  Estimated: `4058`
-		// Minimum execution time: 11_337_000 picoseconds.
-		Weight::from_parts(12_358_000, 4058)
+		// Minimum execution time: 10_596_000 picoseconds.
+		Weight::from_parts(11_797_000, 4058)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -277,10 +277,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// Storage: `Providers::Providers` (r:2 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Operators` (r:2 w:1)
+	/// Proof: `Providers::Operators` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:1 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Operators` (r:1 w:1)
-	/// Proof: `Providers::Operators` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -290,9 +290,9 @@ impl WeightInfo for () {
 	fn register_provider() -> Weight {
 		//  Measured:  `784`
 		//  Estimated: `7126`
-		// Minimum execution time: 62_884_000 picoseconds.
-		Weight::from_parts(68_061_000, 7126)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		// Minimum execution time: 65_298_000 picoseconds.
+		Weight::from_parts(68_763_000, 7126)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
@@ -300,8 +300,8 @@ impl WeightInfo for () {
 	fn update_profile() -> Weight {
 		//  Measured:  `529`
 		//  Estimated: `4058`
-		// Minimum execution time: 10_115_000 picoseconds.
-		Weight::from_parts(11_206_000, 4058)
+		// Minimum execution time: 9_934_000 picoseconds.
+		Weight::from_parts(10_836_000, 4058)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -314,8 +314,8 @@ impl WeightInfo for () {
 	fn set_operator_key() -> Weight {
 		//  Measured:  `776`
 		//  Estimated: `7126`
-		// Minimum execution time: 26_500_000 picoseconds.
-		Weight::from_parts(28_883_000, 7126)
+		// Minimum execution time: 27_111_000 picoseconds.
+		Weight::from_parts(29_003_000, 7126)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -336,8 +336,8 @@ impl WeightInfo for () {
 	fn serve_model() -> Weight {
 		//  Measured:  `2076`
 		//  Estimated: `12014`
-		// Minimum execution time: 54_211_000 picoseconds.
-		Weight::from_parts(56_855_000, 12014)
+		// Minimum execution time: 54_872_000 picoseconds.
+		Weight::from_parts(57_706_000, 12014)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
@@ -356,8 +356,8 @@ impl WeightInfo for () {
 	fn stop_serving() -> Weight {
 		//  Measured:  `3182`
 		//  Estimated: `12014`
-		// Minimum execution time: 68_201_000 picoseconds.
-		Weight::from_parts(72_308_000, 12014)
+		// Minimum execution time: 67_921_000 picoseconds.
+		Weight::from_parts(73_961_000, 12014)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
@@ -370,8 +370,8 @@ impl WeightInfo for () {
 	fn pause() -> Weight {
 		//  Measured:  `5535`
 		//  Estimated: `177374`
-		// Minimum execution time: 310_574_000 picoseconds.
-		Weight::from_parts(323_543_000, 177374)
+		// Minimum execution time: 313_367_000 picoseconds.
+		Weight::from_parts(327_809_000, 177374)
 			.saturating_add(RocksDbWeight::get().reads(81_u64))
 			.saturating_add(RocksDbWeight::get().writes(65_u64))
 	}
@@ -386,8 +386,8 @@ impl WeightInfo for () {
 	fn resume() -> Weight {
 		//  Measured:  `5539`
 		//  Estimated: `177374`
-		// Minimum execution time: 319_016_000 picoseconds.
-		Weight::from_parts(330_874_000, 177374)
+		// Minimum execution time: 314_629_000 picoseconds.
+		Weight::from_parts(328_881_000, 177374)
 			.saturating_add(RocksDbWeight::get().reads(82_u64))
 			.saturating_add(RocksDbWeight::get().writes(65_u64))
 	}
@@ -404,8 +404,8 @@ impl WeightInfo for () {
 	fn bond_extra() -> Weight {
 		//  Measured:  `5906`
 		//  Estimated: `177374`
-		// Minimum execution time: 353_328_000 picoseconds.
-		Weight::from_parts(369_121_000, 177374)
+		// Minimum execution time: 353_598_000 picoseconds.
+		Weight::from_parts(370_954_000, 177374)
 			.saturating_add(RocksDbWeight::get().reads(83_u64))
 			.saturating_add(RocksDbWeight::get().writes(67_u64))
 	}
@@ -420,8 +420,8 @@ impl WeightInfo for () {
 	fn unbond() -> Weight {
 		//  Measured:  `5839`
 		//  Estimated: `177374`
-		// Minimum execution time: 312_206_000 picoseconds.
-		Weight::from_parts(330_323_000, 177374)
+		// Minimum execution time: 316_733_000 picoseconds.
+		Weight::from_parts(336_272_000, 177374)
 			.saturating_add(RocksDbWeight::get().reads(83_u64))
 			.saturating_add(RocksDbWeight::get().writes(65_u64))
 	}
@@ -435,10 +435,10 @@ impl WeightInfo for () {
 	fn withdraw_unbonded(c: u32, ) -> Weight {
 		//  Measured:  `866 + c * (20 ±0)`
 		//  Estimated: `4058`
-		// Minimum execution time: 44_757_000 picoseconds.
-		Weight::from_parts(47_287_977, 4058)
-			// Standard Error: 827
-			.saturating_add(Weight::from_parts(63_530, 0).saturating_mul(c.into()))
+		// Minimum execution time: 47_070_000 picoseconds.
+		Weight::from_parts(49_199_071, 4058)
+			// Standard Error: 798
+			.saturating_add(Weight::from_parts(74_664, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -466,10 +466,10 @@ impl WeightInfo for () {
 	fn deregister(m: u32, ) -> Weight {
 		//  Measured:  `1934 + m * (390 ±0)`
 		//  Estimated: `4058 + m * (11024 ±0)`
-		// Minimum execution time: 25_338_000 picoseconds.
-		Weight::from_parts(33_948_725, 4058)
-			// Standard Error: 23_308
-			.saturating_add(Weight::from_parts(38_783_687, 0).saturating_mul(m.into()))
+		// Minimum execution time: 25_398_000 picoseconds.
+		Weight::from_parts(34_933_963, 4058)
+			// Standard Error: 27_718
+			.saturating_add(Weight::from_parts(39_269_702, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -483,8 +483,8 @@ impl WeightInfo for () {
 	fn set_endpoint() -> Weight {
 		//  Measured:  `529`
 		//  Estimated: `4058`
-		// Minimum execution time: 11_337_000 picoseconds.
-		Weight::from_parts(12_358_000, 4058)
+		// Minimum execution time: 10_596_000 picoseconds.
+		Weight::from_parts(11_797_000, 4058)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

@@ -323,3 +323,28 @@ fn newcomers_and_providers_of_low_reputation_are_audited_more() {
 		assert_eq!(Jobs::audit_chance(&provider(0)), Perbill::from_rational(1000 - score, 1000));
 	});
 }
+
+#[test]
+fn the_report_that_decides_a_job_is_charged_the_decision() {
+	use crate::weights::WeightInfo;
+	new_test_ext(|| {
+		// A market of two: the executor and one auditor, whose report decides the job.
+		let (job, _, auditors) = audited_job(2);
+		let a = auditors[0];
+		let post = Jobs::submit_audit(
+			authorized(),
+			job,
+			provider(a),
+			honest(),
+			sign_audit(a, job, &honest()),
+		)
+		.expect("reported");
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		let w = <() as WeightInfo>::submit_audit(3)
+			.saturating_sub(<() as WeightInfo>::draw(0, 3).saturating_mul(2))
+			.saturating_add(<() as WeightInfo>::decide())
+			.saturating_add(<() as WeightInfo>::settle());
+		assert_eq!(post.actual_weight, Some(w));
+		assert!(w.all_lte(Jobs::submit_audit_weight()));
+	});
+}

@@ -102,7 +102,8 @@ pub fn submit(
 		b"Once upon a time".to_vec(),
 		max_tokens,
 		bid,
-	)?;
+	)
+	.map_err(|e| e.error)?;
 	Ok(id)
 }
 
@@ -190,6 +191,8 @@ pub fn sign_audit(n: u8, job: JobId, report: &mosaic_primitives::AuditReport) ->
 /// Provider `n` reports `report` on `job`'s answer.
 pub fn audit(n: u8, job: JobId, report: mosaic_primitives::AuditReport) -> DispatchResult {
 	Jobs::submit_audit(authorized(), job, provider(n), report, sign_audit(n, job, &report))
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 /// Provider `n`'s operator signature declining `job` for `reason`.
@@ -203,6 +206,8 @@ pub fn sign_decline(n: u8, job: JobId, reason: crate::DeclineReason) -> MultiSig
 pub fn decline(n: u8, job: JobId) -> DispatchResult {
 	let reason = crate::DeclineReason::EngineFailure;
 	Jobs::decline_job(authorized(), job, provider(n), reason, sign_decline(n, job, reason))
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 /// Free balance, escrow held and bond held of an account.

@@ -29,6 +29,8 @@ fn submit_request(
 	max_tokens: u32,
 ) -> sp_runtime::DispatchResult {
 	Jobs::submit_request(RuntimeOrigin::signed(account(USER)), model, request, max_tokens, 5)
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 #[test]

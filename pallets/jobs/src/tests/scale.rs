@@ -108,3 +108,44 @@ fn in_a_large_market_a_bid_below_what_the_draws_find_is_refused_with_nothing_hel
 		assert_ok!(submit(USER, model, 10, 1_000));
 	});
 }
+
+#[test]
+fn a_draw_through_the_index_is_charged_for_the_tries_it_made() {
+	use crate::weights::WeightInfo;
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::Dispatchable;
+	new_test_ext(|| {
+		let (model, _) = market_beyond_window(MIN_BOND);
+		let base =
+			<() as WeightInfo>::submit_job(16, 1).saturating_sub(<() as WeightInfo>::draw(0, 1));
+		// Every provider is eligible and equally weighted: the first try keeps whoever it finds
+		// with chance score / MAX_SCORE, so most submissions take one or two tries.
+		let mut tries_seen = Vec::new();
+		for _ in 0..20 {
+			let call = RuntimeCall::Jobs(crate::Call::submit_job {
+				model,
+				prompt: b"Once upon a time".to_vec(),
+				max_tokens: 8,
+				bid: 5,
+			});
+			let charged = call.get_dispatch_info().call_weight;
+			let used = call
+				.dispatch(RuntimeOrigin::signed(account(USER)))
+				.expect("submitted")
+				.actual_weight
+				.expect("reported");
+			assert!(used.all_lte(charged));
+			let tries = (1..=crate::assignment::TRIES)
+				.find(|t| used == base.saturating_add(<() as WeightInfo>::draw(*t, 0)));
+			tries_seen.push(tries.unwrap_or_else(|| {
+				// All tries failed: the window was read too.
+				assert_eq!(
+					used,
+					base.saturating_add(<() as WeightInfo>::draw(crate::assignment::TRIES, WINDOW))
+				);
+				crate::assignment::TRIES + 1
+			}));
+		}
+		assert!(tries_seen.contains(&1), "tries made: {tries_seen:?}");
+	});
+}

@@ -150,6 +150,41 @@ fn more_jobs_due_at_one_block_than_a_block_processes_are_all_accepted_and_decide
 	});
 }
 
+/// The weight `submit_job` is charged before it runs, and the weight it reports after.
+fn charged_and_used(
+	model: ModelId,
+) -> (frame_support::weights::Weight, Option<frame_support::weights::Weight>) {
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::Dispatchable;
+	let call = RuntimeCall::Jobs(crate::Call::submit_job {
+		model,
+		prompt: b"Once upon a time".to_vec(),
+		max_tokens: 10,
+		bid: 5,
+	});
+	let charged = call.get_dispatch_info().call_weight;
+	let post = call.dispatch(RuntimeOrigin::signed(account(USER))).expect("submitted");
+	(charged, post.actual_weight)
+}
+
+#[test]
+fn submitting_is_charged_the_worst_draw_and_pays_for_the_draw_it_made() {
+	use crate::weights::WeightInfo;
+	new_test_ext(|| {
+		let base = <() as WeightInfo>::submit_job(16, 1);
+		let (charged, used) = charged_and_used(market(2));
+		assert_eq!(charged, base.saturating_add(Jobs::draws_weight(1)));
+		// A market of two: no tries in the index, a window of its two slots (the benchmark's
+		// market had one).
+		let without_draw = base.saturating_sub(<() as WeightInfo>::draw(0, 1));
+		assert_eq!(used, Some(without_draw.saturating_add(<() as WeightInfo>::draw(0, 2))));
+		let used = used.expect("reported");
+		assert!(used.all_lte(charged) && used.ref_time() < charged.ref_time());
+		// Nothing is left over for the next call or the hook.
+		assert_eq!(crate::PathWeight::<Test>::get(), frame_support::weights::Weight::zero());
+	});
+}
+
 #[test]
 fn a_zero_bid_is_refused() {
 	new_test_ext(|| {
