@@ -141,7 +141,7 @@ impl<T: Config> Pallet<T> {
 			&mut spent,
 		);
 		let weight = T::WeightInfo::draw(spent.tries, spent.slots);
-		crate::PathWeight::<T>::mutate(|w| *w = w.saturating_add(weight));
+		crate::PathWeight::<T>::mutate(|w| w.draws = w.draws.saturating_add(weight));
 		drawn
 	}
 

@@ -74,7 +74,7 @@ impl<T: Config> Pallet<T> {
 	/// fraud draws a committee once; otherwise the majority of the reports decides. Charged
 	/// `WeightInfo::decide()`, its worst (absent auditors slashed before it included).
 	pub(crate) fn decide_audit(job_id: JobId, job: &mut JobOf<T>) {
-		Self::charge(T::WeightInfo::decide());
+		Self::charge_end(T::WeightInfo::decide());
 		let reports = Self::reports(job);
 		let honest = reports.iter().filter(|(_, _, f)| f.is_honest()).count();
 		let fraud = reports.len().saturating_sub(honest);

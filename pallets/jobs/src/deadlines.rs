@@ -162,10 +162,10 @@ impl<T: Config> Pallet<T> {
 		Self::reschedule(job_id, job, at);
 	}
 
-	/// Adds `weight`, the benchmarked weight of a path just taken, to the weight of the
-	/// running hook or call ([`crate::PathWeight`]).
-	pub(crate) fn charge(weight: Weight) {
-		crate::PathWeight::<T>::mutate(|w| *w = w.saturating_add(weight));
+	/// Adds `weight`, the benchmarked weight of ending a job the way it just ended, to the
+	/// weight of the running hook or call ([`crate::PathWeight`]).
+	pub(crate) fn charge_end(weight: Weight) {
+		crate::PathWeight::<T>::mutate(|w| w.ends = w.ends.saturating_add(weight));
 	}
 
 	/// Removes a closed job's record and returns its deposit.

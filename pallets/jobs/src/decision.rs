@@ -11,7 +11,7 @@ impl<T: Config> Pallet<T> {
 	/// Pays the executor for the tokens of its answer; the rest of the escrow returns to the
 	/// owner. Without an answer, refunds. Charged `WeightInfo::settle()`.
 	pub(crate) fn settle(job_id: JobId, job: &mut JobOf<T>) {
-		Self::charge(T::WeightInfo::settle());
+		Self::charge_end(T::WeightInfo::settle());
 		let answer = job.assignments.iter().find_map(|a| match a.state {
 			AssignmentState::Answered { output_hash, tokens } if a.role == Role::Executor => {
 				Some((a.provider.clone(), a.price, output_hash, tokens))
@@ -49,7 +49,7 @@ impl<T: Config> Pallet<T> {
 	/// Refunds all that is left of the escrow: the job ends unpaid. Charged as a settlement
 	/// (`WeightInfo::settle()`: one payment more than a refund).
 	pub(crate) fn refund(job_id: JobId, job: &mut JobOf<T>) {
-		Self::charge(T::WeightInfo::settle());
+		Self::charge_end(T::WeightInfo::settle());
 		let amount = Self::refund_escrow(job);
 		job.status = JobStatus::Refunded;
 		Self::close(job_id, job);

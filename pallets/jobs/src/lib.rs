@@ -374,15 +374,12 @@ pub mod pallet {
 	pub type DueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	/// The weight of the work whose cost depends on the path a job takes, done since the
-	/// running hook or call began: each draw of providers (`WeightInfo::draw(tries, slots)`,
-	/// as [`crate::assignment`] counts them), each settlement or refund
-	/// (`WeightInfo::settle()`) and each decision on audit reports (`WeightInfo::decide()`,
-	/// its worst). The hook and the calls charge the paths they took, not the worst they
-	/// could. Bookkeeping of weight (whitelisted: not charged as storage;
-	/// cleared every block).
+	/// running hook or call began (see [`PathWeights`]). The hook and the calls charge the
+	/// paths they took, not the worst they could. Bookkeeping of weight (whitelisted: not
+	/// charged as storage; cleared every block).
 	#[pallet::storage]
 	#[pallet::whitelist_storage]
-	pub(crate) type PathWeight<T: Config> = StorageValue<_, Weight, ValueQuery>;
+	pub(crate) type PathWeight<T: Config> = StorageValue<_, PathWeights, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -530,7 +527,7 @@ pub mod pallet {
 			// one more read (and the resume point one write). The draws made (a replacement,
 			// auditors, a committee), as they read, and the decisions are charged on top.
 			T::WeightInfo::on_initialize(processed)
-				.saturating_add(PathWeight::<T>::take())
+				.saturating_add(PathWeight::<T>::take().total())
 				.saturating_add(T::DbWeight::get().reads_writes(scanned.into(), 1))
 		}
 
@@ -719,11 +716,11 @@ pub mod pallet {
 			T::WeightInfo::draw(TRIES, WINDOW).saturating_mul(n.into())
 		}
 
-		/// Runs a call that may draw providers or decide a job. On success its weight is its
-		/// `benchmarked` weight less what the draws made in its benchmark weigh
-		/// (`benchmark_draws`: its market was small), plus the paths it took ([`PathWeight`]:
-		/// what its own draws read, and a settlement or decision if it ended the job); on
-		/// failure, what it was charged.
+		/// Runs a call that may draw providers or end a job. On success its weight is its
+		/// `benchmarked` weight (which includes the draws its benchmark made, in a small
+		/// market: `benchmark_draws`), plus whatever its own draws read beyond those, plus a
+		/// settlement or decision if it ended the job ([`PathWeight`]); on failure, what it
+		/// was charged.
 		pub fn charging_paths(
 			benchmarked: Weight,
 			benchmark_draws: Weight,
@@ -731,8 +728,11 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			PathWeight::<T>::kill();
 			call()?;
-			let used = benchmarked.saturating_sub(benchmark_draws);
-			Ok(Some(used.saturating_add(PathWeight::<T>::take())).into())
+			let path = PathWeight::<T>::take();
+			let used = benchmarked
+				.saturating_add(path.draws.saturating_sub(benchmark_draws))
+				.saturating_add(path.ends);
+			Ok(Some(used).into())
 		}
 
 		/// A first-round audit report that finds fraud draws the committee; if nobody can sit

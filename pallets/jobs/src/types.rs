@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::Get, BoundedVec};
+use frame_support::{traits::Get, weights::Weight, BoundedVec};
 use mosaic_primitives::{AuditReport, BasisPoints, Finding, JobId, ModelId, Receipt};
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -80,6 +80,25 @@ pub enum AssignmentState {
 	Declined,
 	/// The auditor reported what it measured, and the chain judged it.
 	Audited { report: AuditReport, finding: Finding },
+}
+
+/// The weight of path-dependent work done by the running hook or call: `draws`, each draw of
+/// providers as it read (`WeightInfo::draw(tries, slots)`, counted by [`crate::assignment`]),
+/// and `ends`, each settlement or refund (`WeightInfo::settle()`) and each decision on audit
+/// reports (`WeightInfo::decide()`, its worst).
+#[derive(Clone, Copy, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub struct PathWeights {
+	/// What the draws read.
+	pub draws: Weight,
+	/// What ending jobs cost.
+	pub ends: Weight,
+}
+
+impl PathWeights {
+	/// Both together.
+	pub fn total(&self) -> Weight {
+		self.draws.saturating_add(self.ends)
+	}
 }
 
 /// Why a provider's node declines a job it was assigned (recorded in the event, counted by

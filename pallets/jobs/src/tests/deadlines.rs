@@ -96,7 +96,7 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		// The replacement's draw read the window of the market's two slots.
 		assert_eq!(with_draw, one_job.saturating_add(<() as WeightInfo>::draw(0, 2)));
 		Jobs::on_finalize(due);
-		assert_eq!(crate::PathWeight::<Test>::get(), frame_support::weights::Weight::zero());
+		assert_eq!(crate::PathWeight::<Test>::get(), Default::default());
 		// A job answered, whose window closes without an audit: no draw, none charged.
 		let answered = submit(USER, model, 10, 5).unwrap();
 		assert_ok!(submit_answer(executor(answered), answered, b"fine", 2));
