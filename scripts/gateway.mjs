@@ -20,7 +20,7 @@ import { u8aConcat, stringToU8a, u8aToHex, u8aToString, hexToU8a, bnToU8a } from
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, DEFAULT_WS, sendAndInclude } from './lib/chain.mjs';
 import { fmt, followJob, jobTx } from './lib/jobs.mjs';
-import { allModels, RPC_ERRORS } from './lib/rpc.mjs';
+import { allModels, allProviders, RPC_ERRORS } from './lib/rpc.mjs';
 import { ApiError, chunk, completion, jobFromBody, modelEntry } from './lib/openai.mjs';
 
 const USAGE = `usage: MOSAIC_SURI=… MOSAIC_GATEWAY_KEY=… node scripts/gateway.mjs [options]
@@ -129,7 +129,7 @@ async function main() {
   async function listModels() {
     const models = (await allModels(api)).filter((m) => !m.deprecated);
     const entries = await Promise.all(models.map(async (m) => {
-      const providers = (await api.rpc.mosaic.providers(m.id)).toJSON();
+      const providers = await allProviders(api, m.id);
       return { m, asks: providers.filter((p) => p.eligible).map((p) => p.ask) };
     }));
     return entries.filter(({ asks }) => asks.length > 0);

@@ -8,7 +8,7 @@
 import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
 import { fmt, followJob, feeOf, jobTx, parseAmount, standingAnswer } from './lib/jobs.mjs';
 import * as gov from './lib/governance.mjs';
-import { allModels } from './lib/rpc.mjs';
+import { allModels, allProviders } from './lib/rpc.mjs';
 import { Keyring } from '@polkadot/api';
 import { hexToU8a, u8aToString } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -184,7 +184,7 @@ const commands = {
 
   async providers(api, [model], out) {
     if (model === undefined) throw new UsageError('providers <model>');
-    const list = (await api.rpc.mosaic.providers(int(model, 'model'))).toJSON();
+    const list = await allProviders(api, int(model, 'model'));
     out(list, () => {
       if (!list.length) console.log(`no provider serves model ${model}`);
       for (const p of list) {

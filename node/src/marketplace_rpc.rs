@@ -12,7 +12,7 @@ use jsonrpsee::{
 	PendingSubscriptionSink, SubscriptionMessage,
 };
 use mosaic_api::{
-	Estimate, JobView, MarketplaceApi as MarketplaceRuntimeApi, ModelsPage, ProviderView,
+	Estimate, JobView, MarketplaceApi as MarketplaceRuntimeApi, ModelsPage, ProvidersPage,
 	QueryError,
 };
 use mosaic_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
@@ -69,13 +69,18 @@ pub trait MarketplaceRpc<BlockHash> {
 		at: Option<BlockHash>,
 	) -> RpcResult<ModelsPage<AccountId, Balance>>;
 
-	/// The providers serving `model`, with asks, bonds, reputation and eligibility.
+	/// A page of the providers serving `model`, with asks, bonds, reputation and
+	/// eligibility: up to `limit` (default and most 100) from slot `from` (default 0) of the
+	/// model's draw index, `next` (where the next page starts, `null` after the last) and
+	/// `total`. Read every page `at` the same block.
 	#[method(name = "providers")]
 	fn providers(
 		&self,
 		model: u32,
+		from: Option<u32>,
+		limit: Option<u32>,
 		at: Option<BlockHash>,
-	) -> RpcResult<Vec<ProviderView<AccountId, Balance>>>;
+	) -> RpcResult<ProvidersPage<AccountId, Balance>>;
 
 	/// What a job would hold and cost: escrow and the split of its maximum cost.
 	/// `bid` (planck per token, a decimal string) defaults to the lowest ask of an eligible
@@ -197,10 +202,17 @@ where
 	fn providers(
 		&self,
 		model: u32,
+		from: Option<u32>,
+		limit: Option<u32>,
 		at: Option<<Block as BlockT>::Hash>,
-	) -> RpcResult<Vec<ProviderView<AccountId, Balance>>> {
+	) -> RpcResult<ProvidersPage<AccountId, Balance>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().providers(at, model).map_err(runtime_error)?.map_err(query_error)
+		let (from, limit) = (from.unwrap_or(0), limit.unwrap_or(mosaic_api::PROVIDERS_PAGE));
+		self.client
+			.runtime_api()
+			.providers(at, model, from, limit)
+			.map_err(runtime_error)?
+			.map_err(query_error)
 	}
 
 	fn estimate(

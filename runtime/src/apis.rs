@@ -322,8 +322,10 @@ impl_runtime_apis! {
 
 		fn providers(
 			model: mosaic_primitives::ModelId,
-		) -> Result<Vec<mosaic_api::ProviderView<AccountId, Balance>>, mosaic_api::QueryError> {
-			crate::marketplace_api::providers(model)
+			from: u32,
+			limit: u32,
+		) -> Result<mosaic_api::ProvidersPage<AccountId, Balance>, mosaic_api::QueryError> {
+			crate::marketplace_api::providers(model, from, limit)
 		}
 
 		fn estimate(

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use frame_support::traits::Get;
 use mosaic_api::{
 	AssignedView, AssignmentRole, AssignmentView, Estimate, JobState, JobView, ModelView,
-	ModelsPage, ProviderView, QueryError, MODELS_PAGE,
+	ModelsPage, ProviderView, ProvidersPage, QueryError, MODELS_PAGE, PROVIDERS_PAGE,
 };
 use mosaic_primitives::{JobId, JobNeeds, ModelId, ModelRegistry, ModelUnavailable};
 use pallet_mosaic_jobs::{AssignmentState, JobStatus, Role};
@@ -50,35 +50,48 @@ pub fn models(from: ModelId, limit: u32) -> ModelsPage<AccountId, Balance> {
 	ModelsPage { models, next: (id < end).then_some(id) }
 }
 
-/// The providers serving `model`.
-pub fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>, QueryError> {
+/// Up to `limit` (at most [`PROVIDERS_PAGE`]) of the providers serving `model`, from slot
+/// `from` of its draw index (see `MarketplaceApi::providers`): bounded work however many
+/// providers serve it (up to 65,536).
+pub fn providers(
+	model: ModelId,
+	from: u32,
+	limit: u32,
+) -> Result<ProvidersPage<AccountId, Balance>, QueryError> {
 	if !Models::exists(model) {
 		return Err(QueryError::UnknownModel);
 	}
-	Ok(pallet_mosaic_providers::Slots::<Runtime>::iter_prefix_values(model)
-		.filter_map(|who| {
-			let p = pallet_mosaic_providers::Providers::<Runtime>::get(&who)?;
-			let terms = pallet_mosaic_providers::Offers::<Runtime>::get(model, &who);
-			Some(ProviderView {
-				// Eligible for the smallest job at any bid.
-				eligible: Jobs::candidate(model, &who, Balance::MAX, &JobNeeds::SMALLEST).is_some(),
-				provider: who,
-				operator: p.operator,
-				ask: p.ask,
-				bond: p.bond,
-				paused: p.status != ProviderStatus::Active,
-				active_jobs: p.active_jobs,
-				max_concurrent_jobs: p.profile.max_concurrent_jobs,
-				engine: p.profile.engine,
-				completed: p.reputation.completed,
-				timed_out: p.reputation.timed_out,
-				outvoted: p.reputation.outvoted,
-				declined: p.reputation.declined,
-				score: p.reputation.score(),
-				terms,
-			})
-		})
-		.collect())
+	let total = pallet_mosaic_providers::SlotCount::<Runtime>::get(model);
+	let end = total.min(from.saturating_add(limit.clamp(1, PROVIDERS_PAGE)));
+	let providers = (from..end)
+		.filter_map(|slot| pallet_mosaic_providers::Slots::<Runtime>::get(model, slot))
+		.filter_map(|who| provider_view(model, who))
+		.collect();
+	Ok(ProvidersPage { providers, next: (end < total).then_some(end), total })
+}
+
+/// What `mosaic_providers` shows of `who`, serving `model`.
+fn provider_view(model: ModelId, who: AccountId) -> Option<ProviderView<AccountId, Balance>> {
+	let p = pallet_mosaic_providers::Providers::<Runtime>::get(&who)?;
+	let terms = pallet_mosaic_providers::Offers::<Runtime>::get(model, &who);
+	Some(ProviderView {
+		// Eligible for the smallest job at any bid.
+		eligible: Jobs::candidate(model, &who, Balance::MAX, &JobNeeds::SMALLEST).is_some(),
+		provider: who,
+		operator: p.operator,
+		ask: p.ask,
+		bond: p.bond,
+		paused: p.status != ProviderStatus::Active,
+		active_jobs: p.active_jobs,
+		max_concurrent_jobs: p.profile.max_concurrent_jobs,
+		engine: p.profile.engine,
+		completed: p.reputation.completed,
+		timed_out: p.reputation.timed_out,
+		outvoted: p.reputation.outvoted,
+		declined: p.reputation.declined,
+		score: p.reputation.score(),
+		terms,
+	})
 }
 
 /// What a job for `model` would hold and cost (see `MarketplaceApi::estimate`).

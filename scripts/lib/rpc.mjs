@@ -16,9 +16,14 @@ export const rpc = {
       type: 'Json',
     },
     providers: {
-      description: 'The providers serving a model, with asks, bonds, reputation and eligibility.',
-      params: [{ name: 'model', type: 'u32' }, at],
-      type: 'Vec<Json>',
+      description: 'A page of the providers serving a model, with asks, bonds, reputation and eligibility: up to limit (default and most 100) from slot `from` (default 0), `next` (null after the last) and `total`.',
+      params: [
+        { name: 'model', type: 'u32' },
+        { name: 'from', type: 'Option<u32>', isOptional: true },
+        { name: 'limit', type: 'Option<u32>', isOptional: true },
+        at,
+      ],
+      type: 'Json',
     },
     estimate: {
       description: 'Escrow and expected split of a job; bid (planck per token, decimal string) defaults to the lowest ask of an eligible provider.',
@@ -48,6 +53,21 @@ export const rpc = {
     },
   },
 };
+
+/**
+ * Every provider serving `model`: `mosaic_providers` page after page, all read at one block
+ * (a provider that stops serving moves another into its slot between blocks).
+ */
+export async function allProviders(api, model) {
+  const at = await api.rpc.chain.getBlockHash();
+  const providers = [];
+  for (let from = 0; ;) {
+    const page = (await api.rpc.mosaic.providers(model, from, null, at)).toJSON();
+    providers.push(...page.providers);
+    if (page.next === null || page.next === undefined) return providers;
+    from = page.next;
+  }
+}
 
 /** Every registered model, by id: `mosaic_models` page after page. */
 export async function allModels(api) {

@@ -130,6 +130,27 @@ test('bad input gets a clear error and a non-zero exit', () => {
   assert.match(unsigned.stderr, /set MOSAIC_SURI/);
 });
 
+test('mosaic_providers pages through a model's providers in slot order', async () => {
+  const at = await api.rpc.chain.getBlockHash();
+  const all = (await api.rpc.mosaic.providers(0, null, null, at)).toJSON();
+  assert.ok(all.total >= 1 && all.providers.length === Math.min(all.total, 100));
+  assert.ok(all.providers.some((p) => p.provider === alice.address), 'Alice serves model 0');
+  // One at a time: the same providers, in the same order, and `next` after each but the last.
+  const paged = [];
+  for (let from = 0; from !== null;) {
+    const page = (await api.rpc.mosaic.providers(0, from, 1, at)).toJSON();
+    assert.equal(page.providers.length, 1);
+    assert.equal(page.total, all.total);
+    paged.push(page.providers[0].provider);
+    from = page.next;
+  }
+  assert.deepEqual(paged, all.providers.map((p) => p.provider));
+  // Past the end: an empty last page; a zero limit is read as one.
+  const past = (await api.rpc.mosaic.providers(0, all.total, 10, at)).toJSON();
+  assert.deepEqual([past.providers.length, past.next], [0, null]);
+  assert.equal((await api.rpc.mosaic.providers(0, 0, 0, at)).toJSON().providers.length, 1);
+});
+
 test('the mosaic_* RPC methods answer with typed errors', async () => {
   const engine = (await api.rpc.mosaic.engine()).toJSON();
   const declared = (await api.query.providers.providers(alice.address)).unwrap().profile.engine.toHex();

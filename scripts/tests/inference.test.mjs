@@ -163,8 +163,10 @@ test('a job longer than any provider declares it can run is refused at submissio
     // The estimate says so before anyone pays.
     await assert.rejects(api.rpc.mosaic.estimate(model, 4000), (e) => e.message.startsWith(`${RPC_ERRORS.NO_PROVIDER_COVERS}:`));
     assert.equal(await bond(), bondBefore, "Alice's bond is untouched");
-    const provider = (await api.rpc.mosaic.providers(model)).toJSON()[0];
-    assert.deepEqual(provider.terms, DEV_TERMS, 'mosaic_providers shows the declared terms');
+    const page = (await api.rpc.mosaic.providers(model)).toJSON();
+    assert.deepEqual(page.providers[0].terms, DEV_TERMS, 'mosaic_providers shows the declared terms');
+    assert.equal(page.total, 1);
+    assert.equal(page.next, null);
   } finally {
     await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
   }

@@ -122,6 +122,27 @@ pub struct ModelsPage<AccountId, Balance> {
 	pub next: Option<ModelId>,
 }
 
+/// The most providers one page of [`MarketplaceApi::providers`] returns.
+pub const PROVIDERS_PAGE: u32 = 100;
+
+/// One page of the providers serving a model, in the order of their slots in the draw index.
+#[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
+#[cfg_attr(
+	feature = "std",
+	derive(Serialize),
+	serde(
+		rename_all = "camelCase",
+		bound(serialize = "AccountId: Serialize, Balance: core::fmt::Display")
+	)
+)]
+pub struct ProvidersPage<AccountId, Balance> {
+	pub providers: Vec<ProviderView<AccountId, Balance>>,
+	/// The slot to ask for the next page from; `null`: this was the last page.
+	pub next: Option<u32>,
+	/// How many providers serve the model.
+	pub total: u32,
+}
+
 /// A provider serving a model.
 #[derive(Clone, Encode, Decode, TypeInfo, Debug, PartialEq, Eq)]
 #[cfg_attr(
@@ -429,7 +450,8 @@ impl<Balance> From<Receipt<Balance>> for ReceiptView<Balance> {
 sp_api::decl_runtime_apis! {
 	/// Read-only views of the marketplace. Version 2: `models` is paged. Version 3: jobs
 	/// show their deposit and the blocks that carry their bytes; estimates the deposit.
-	#[api_version(3)]
+	/// Version 4: `providers` is paged.
+	#[api_version(4)]
 	pub trait MarketplaceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -440,8 +462,15 @@ sp_api::decl_runtime_apis! {
 		/// id order, and where the next page starts. Bounded work: it looks at no more than
 		/// 4 × [`MODELS_PAGE`] ids (removed models leave gaps).
 		fn models(from: ModelId, limit: u32) -> ModelsPage<AccountId, Balance>;
-		/// The providers serving `model`, eligible or not.
-		fn providers(model: ModelId) -> Result<Vec<ProviderView<AccountId, Balance>>, QueryError>;
+		/// Up to `limit` (at most [`PROVIDERS_PAGE`]) of the providers serving `model`,
+		/// eligible or not, from slot `from` of its draw index, and where the next page
+		/// starts. A slot freed by a provider that stops serving takes the last provider, so
+		/// pages read at different blocks may miss or repeat one: read them `at` one block.
+		fn providers(
+			model: ModelId,
+			from: u32,
+			limit: u32,
+		) -> Result<ProvidersPage<AccountId, Balance>, QueryError>;
 		/// What a job would hold and cost. `bid: None` finds the lowest bid at which a
 		/// provider is eligible.
 		fn estimate(

@@ -1,9 +1,10 @@
 //! Benchmarks of the jobs pallet (benchmarks v2), each at its worst case: the longest prompt
 //! and output and the most tokens, an audit report that draws a committee, deadlines with
-//! slashes and reassignment. Drawing providers is measured on its own (`draw(t, s)`: `t`
-//! failing tries in the index, a window of `s` slots read and the error worked out); calls
-//! and the hook add what their draws read (`PathWeight`), charged up front at the worst
-//! (`Pallet::draws_weight`); `c` is the size of a market within one window.
+//! slashes and reassignment. Paths measured on their own and charged where taken
+//! (`PathWeights`): drawing providers (`draw(t, s)`: `t` failing tries in the index, a window
+//! of `s` slots read and the error worked out; charged up front at the worst,
+//! `Pallet::draws_weight`), settling a job (`settle`) and deciding an audited one at its
+//! worst (`decide`). `c` is the size of a market within one window.
 
 // Set-up code: a failure is a bug in the benchmark and must abort it.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
