@@ -130,7 +130,7 @@ test('bad input gets a clear error and a non-zero exit', () => {
   assert.match(unsigned.stderr, /set MOSAIC_SURI/);
 });
 
-test('mosaic_providers pages through a model's providers in slot order', async () => {
+test("mosaic_providers pages through a model's providers in slot order", async () => {
   const at = await api.rpc.chain.getBlockHash();
   const all = (await api.rpc.mosaic.providers(0, null, null, at)).toJSON();
   assert.ok(all.total >= 1 && all.providers.length === Math.min(all.total, 100));

@@ -107,6 +107,23 @@ pub fn submit(
 	Ok(id)
 }
 
+/// The weight `submit_job` is charged before it runs, and the weight it reports after.
+pub fn charged_and_used(
+	model: ModelId,
+) -> (frame_support::weights::Weight, Option<frame_support::weights::Weight>) {
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::Dispatchable;
+	let call = RuntimeCall::Jobs(crate::Call::submit_job {
+		model,
+		prompt: b"Once upon a time".to_vec(),
+		max_tokens: 10,
+		bid: 5,
+	});
+	let charged = call.get_dispatch_info().call_weight;
+	let post = call.dispatch(RuntimeOrigin::signed(account(USER))).expect("submitted");
+	(charged, post.actual_weight)
+}
+
 /// The token ids a test answer of `tokens` tokens carries.
 pub fn ids(tokens: u32) -> Vec<u32> {
 	(0..tokens).collect()

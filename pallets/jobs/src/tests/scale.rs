@@ -112,8 +112,6 @@ fn in_a_large_market_a_bid_below_what_the_draws_find_is_refused_with_nothing_hel
 #[test]
 fn a_draw_through_the_index_is_charged_for_the_tries_it_made() {
 	use crate::weights::WeightInfo;
-	use frame_support::dispatch::GetDispatchInfo;
-	use sp_runtime::traits::Dispatchable;
 	new_test_ext(|| {
 		let (model, _) = market_beyond_window(MIN_BOND);
 		let base = <() as WeightInfo>::submit_job(16, 1);
@@ -124,18 +122,8 @@ fn a_draw_through_the_index_is_charged_for_the_tries_it_made() {
 		// with chance score / MAX_SCORE, so most submissions take one or two tries.
 		let mut tries_seen = Vec::new();
 		for _ in 0..20 {
-			let call = RuntimeCall::Jobs(crate::Call::submit_job {
-				model,
-				prompt: b"Once upon a time".to_vec(),
-				max_tokens: 8,
-				bid: 5,
-			});
-			let charged = call.get_dispatch_info().call_weight;
-			let used = call
-				.dispatch(RuntimeOrigin::signed(account(USER)))
-				.expect("submitted")
-				.actual_weight
-				.expect("reported");
+			let (charged, used) = charged_and_used(model);
+			let used = used.expect("reported");
 			assert!(used.all_lte(charged));
 			let tries =
 				(1..=crate::assignment::TRIES).find(|t| used == base.saturating_add(beyond(*t, 0)));

@@ -150,23 +150,6 @@ fn more_jobs_due_at_one_block_than_a_block_processes_are_all_accepted_and_decide
 	});
 }
 
-/// The weight `submit_job` is charged before it runs, and the weight it reports after.
-fn charged_and_used(
-	model: ModelId,
-) -> (frame_support::weights::Weight, Option<frame_support::weights::Weight>) {
-	use frame_support::dispatch::GetDispatchInfo;
-	use sp_runtime::traits::Dispatchable;
-	let call = RuntimeCall::Jobs(crate::Call::submit_job {
-		model,
-		prompt: b"Once upon a time".to_vec(),
-		max_tokens: 10,
-		bid: 5,
-	});
-	let charged = call.get_dispatch_info().call_weight;
-	let post = call.dispatch(RuntimeOrigin::signed(account(USER))).expect("submitted");
-	(charged, post.actual_weight)
-}
-
 #[test]
 fn submitting_is_charged_the_worst_draw_and_pays_for_the_draw_it_made() {
 	use crate::weights::WeightInfo;
