@@ -267,7 +267,15 @@ impl_runtime_apis! {
 			impl baseline::Config for Runtime {}
 
 			use frame_support::traits::WhitelistedStorageKeys;
-			let whitelist: Vec<TrackedStorageKey> = AllPalletsWithSystem::whitelisted_storage_keys();
+			let mut whitelist: Vec<TrackedStorageKey> = AllPalletsWithSystem::whitelisted_storage_keys();
+			// Read by the jobs hook at the start of every block (charged there): in the cache for
+			// the block's transactions.
+			use frame_support::traits::Get;
+			whitelist.extend(
+				crate::configs::parameters::SubmissionParameterKeys::get()
+					.into_iter()
+					.map(TrackedStorageKey::from),
+			);
 
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);

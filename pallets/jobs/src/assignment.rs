@@ -25,7 +25,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use codec::Encode;
-use frame_support::{pallet_prelude::*, traits::Randomness};
+use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use mosaic_primitives::{Candidate, JobId, JobNeeds, ModelId, ProviderRegistry, MAX_SCORE};
 use sp_runtime::traits::{Bounded, Zero};
@@ -100,10 +100,11 @@ pub(crate) fn weighted_sample<A: Clone, B: Clone>(
 }
 
 impl<T: Config> Pallet<T> {
-	/// A seed for the draws of `job`, from the runtime's randomness and the job id.
+	/// A seed for the draws of `job` for `purpose`, from this block's randomness
+	/// ([`crate::BlockSeed`], worked out by the hook; out of a block, as the hook would).
 	pub(crate) fn seed(job: JobId, purpose: &[u8]) -> [u8; 32] {
-		let (random, _) = T::Randomness::random(&(b"mosaic/jobs", job, purpose).encode());
-		sp_io::hashing::blake2_256(&(random, job, purpose).encode())
+		let block = crate::BlockSeed::<T>::get().unwrap_or_else(Self::block_seed);
+		sp_io::hashing::blake2_256(&(block, job, purpose).encode())
 	}
 
 	/// Draws one provider for a job of `model` at `bid` with `needs`, leaving out `exclude`
@@ -130,22 +131,14 @@ impl<T: Config> Pallet<T> {
 		tries: u32,
 		window: u32,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
-		let mut spent = DrawCost::default();
-		let drawn = Self::draw_counted(
-			model,
-			bid,
-			needs,
-			exclude,
-			seed,
-			DrawCost { tries, slots: window },
-			&mut spent,
-		);
+		let most = DrawCost { tries, slots: window };
+		let (drawn, spent) = Self::draw_counted(model, bid, needs, exclude, seed, most);
 		let weight = T::WeightInfo::draw(spent.tries, spent.slots);
 		crate::PathWeight::<T>::mutate(|w| w.draws = w.draws.saturating_add(weight));
 		drawn
 	}
 
-	/// The draw itself, within `most` and counting what it read in `spent`.
+	/// The draw itself, within `most`; with what it read.
 	fn draw_counted(
 		model: ModelId,
 		bid: BalanceOf<T>,
@@ -153,9 +146,9 @@ impl<T: Config> Pallet<T> {
 		exclude: &[T::AccountId],
 		seed: &[u8],
 		most: DrawCost,
-		spent: &mut DrawCost,
-	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
+	) -> (Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError>, DrawCost) {
 		let DrawCost { tries, slots: window } = most;
+		let mut spent = DrawCost::default();
 		let count = T::Providers::slot_count(model);
 		let total = if count > window && tries > 0 { T::Providers::total_weight(model) } else { 0 };
 		if total > 0 {
@@ -174,7 +167,7 @@ impl<T: Config> Pallet<T> {
 				// `c.weight` is bond × score, at most `indexed × MAX_SCORE`.
 				let bound = indexed.saturating_mul(u128::from(MAX_SCORE)).max(1);
 				if keep.checked_rem(bound).unwrap_or(0) < c.weight {
-					return Ok(c);
+					return (Ok(c), spent);
 				}
 			}
 		}
@@ -200,16 +193,17 @@ impl<T: Config> Pallet<T> {
 		let covers = Self::covers(needs);
 		let pool: Vec<_> = any.iter().filter(|c| c.ask <= bid && covers(*c)).cloned().collect();
 		if let Some(c) = weighted_sample(pool, 1, seed).pop() {
-			return Ok(c);
+			return (Ok(c), spent);
 		}
 		// Say why, for the providers read: none at all, none covering the job, or all too dear.
-		Err(if any.is_empty() {
+		let why = if any.is_empty() {
 			DrawError::NoneEligible
 		} else if !any.iter().any(&covers) {
 			DrawError::NotCovered
 		} else {
 			DrawError::BidTooLow
-		})
+		};
+		(Err(why), spent)
 	}
 
 	/// Draws the executor of a new job.

@@ -84,6 +84,7 @@ mod assignment;
 mod audit;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod block;
 pub mod crypto;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
@@ -293,6 +294,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MillisecsPerBlock: Get<u64>;
 
+		/// Storage keys that most of a block's transactions read (in the runtime, the
+		/// marketplace parameters a submission reads): the hook reads each once at the start of
+		/// every block, charged as a read, so the transactions after it read them from the
+		/// cache. The runtime's benchmarks whitelist the same keys.
+		type HotKeys: Get<Vec<Vec<u8>>>;
+
 		/// The most due jobs one block processes (bounds each block's work); jobs beyond wait
 		/// for the next block. Not a bound on how many jobs may be due at one block.
 		#[pallet::constant]
@@ -369,9 +376,20 @@ pub mod pallet {
 		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, JobId, (), OptionQuery>;
 
 	/// The block from which the deadline queue still has jobs to process: every queued job is
-	/// due at this block or later.
+	/// due at this block or later. Read and written by the hook at the start of every block,
+	/// so a block's transactions read it from the cache (whitelisted; the hook charges its
+	/// read and write).
 	#[pallet::storage]
+	#[pallet::whitelist_storage]
 	pub type DueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// The randomness of the block being built, as [`Config::Randomness`] gives it: worked
+	/// out once by the hook at the start of the block, and every draw of the block seeded
+	/// from it ([`Pallet::seed`]). Cleared at the end of the block, so it never reaches the
+	/// state (whitelisted).
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub(crate) type BlockSeed<T: Config> = StorageValue<_, [u8; 32], OptionQuery>;
 
 	/// The weight of the work whose cost depends on the path a job takes, done since the
 	/// running hook or call began (see [`PathWeights`]). The hook and the calls charge the
@@ -522,19 +540,26 @@ pub mod pallet {
 		/// Processes the jobs due by this block: at most `MaxJobsPerBlock`, oldest first.
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
 			PathWeight::<T>::kill();
+			BlockSeed::<T>::put(Self::block_seed());
+			let hot = Self::read_hot_keys();
 			let (processed, scanned) = Self::process_due(n);
 			// The benchmark measures one block of the queue; each further block looked at is
-			// one more read (and the resume point one write). The draws made (a replacement,
-			// auditors, a committee), as they read, and the decisions are charged on top.
+			// one more read, and the resume point ([`DueFrom`], whitelisted) one read and one
+			// write. The draws made (a replacement, auditors, a committee), as they read, and
+			// the decisions are charged on top, and the hot keys read.
 			T::WeightInfo::on_initialize(processed)
 				.saturating_add(PathWeight::<T>::take().total())
-				.saturating_add(T::DbWeight::get().reads_writes(scanned.into(), 1))
+				.saturating_add(
+					T::DbWeight::get().reads_writes(scanned.saturating_add(1).into(), 1),
+				)
+				.saturating_add(T::DbWeight::get().reads(hot.into()))
 		}
 
-		/// Clears the weight of paths taken (each call took its own), so it never reaches the
-		/// state.
+		/// Clears the weight of paths taken (each call took its own) and the block's seed, so
+		/// neither reaches the state.
 		fn on_finalize(_n: BlockNumberFor<T>) {
 			PathWeight::<T>::kill();
+			BlockSeed::<T>::kill();
 		}
 
 		/// On a provider's node: answers the jobs assigned to it (see [`crate::offchain`]).
@@ -563,8 +588,7 @@ pub mod pallet {
 		///   [`Error::EscrowOverflow`], [`Error::InsufficientBalance`],
 		///   [`Error::ExceedsContext`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job(prompt.len() as u32, 1)
-			.saturating_add(Pallet::<T>::draws_weight(1)))]
+		#[pallet::weight(Pallet::<T>::submit_job_weight(prompt.len() as u32))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -573,10 +597,9 @@ pub mod pallet {
 			bid: BalanceOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let owner = ensure_signed(origin)?;
-			// Benchmarked in a market of one: its draw read one slot.
-			let benchmarked = T::WeightInfo::submit_job(prompt.len() as u32, 1);
+			let text_bytes = prompt.len() as u32;
 			let request = JobRequest::text(prompt);
-			Self::charging_paths(benchmarked, T::WeightInfo::draw(0, 1), || {
+			Self::charging_submission(text_bytes, || {
 				Self::do_submit_job(owner, model, request, max_tokens, bid)
 			})
 		}
@@ -594,8 +617,7 @@ pub mod pallet {
 		///   [`Error::TopKOutOfRange`], [`Error::ReservedSeed`], [`Error::TooManyStops`],
 		///   [`Error::BadStop`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::submit_job(request.text_bytes() as u32, 1)
-			.saturating_add(Pallet::<T>::draws_weight(1)))]
+		#[pallet::weight(Pallet::<T>::submit_job_weight(request.text_bytes() as u32))]
 		pub fn submit_request(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -604,8 +626,8 @@ pub mod pallet {
 			bid: BalanceOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let owner = ensure_signed(origin)?;
-			let benchmarked = T::WeightInfo::submit_job(request.text_bytes() as u32, 1);
-			Self::charging_paths(benchmarked, T::WeightInfo::draw(0, 1), || {
+			let text_bytes = request.text_bytes() as u32;
+			Self::charging_submission(text_bytes, || {
 				Self::do_submit_job(owner, model, request, max_tokens, bid)
 			})
 		}
@@ -733,6 +755,22 @@ pub mod pallet {
 				.saturating_add(path.draws.saturating_sub(benchmark_draws))
 				.saturating_add(path.ends);
 			Ok(Some(used).into())
+		}
+
+		/// A submission of `text_bytes` as charged up front: its benchmark and a draw at its
+		/// worst.
+		pub fn submit_job_weight(text_bytes: u32) -> Weight {
+			T::WeightInfo::submit_job(text_bytes, 1).saturating_add(Self::draws_weight(1))
+		}
+
+		/// Runs a submission of `text_bytes` (see [`Pallet::charging_paths`]): benchmarked in a
+		/// market of one, where its draw read one slot.
+		fn charging_submission(
+			text_bytes: u32,
+			call: impl FnOnce() -> DispatchResult,
+		) -> DispatchResultWithPostInfo {
+			let benchmarked = T::WeightInfo::submit_job(text_bytes, 1);
+			Self::charging_paths(benchmarked, T::WeightInfo::draw(0, 1), call)
 		}
 
 		/// A first-round audit report that finds fraud draws the committee; if nobody can sit

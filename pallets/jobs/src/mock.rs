@@ -101,6 +101,8 @@ parameter_types! {
 	/// Job deposits are off unless a test turns them on (most tests count free balances).
 	pub static DepositBase: Balance = 0;
 	pub static DepositPerByte: Balance = 0;
+	/// No hot keys unless a test sets some.
+	pub static HotKeys: Vec<Vec<u8>> = Vec::new();
 	pub static ReceiptRetention: u64 = 1_000;
 	pub static NewcomerAuditChance: Perbill = Perbill::zero();
 }
@@ -168,6 +170,7 @@ impl pallet_mosaic_jobs::Config for Test {
 	type JobTimeout = ConstU64<MAX_TIMEOUT>;
 	type MinJobTimeout = ConstU32<MIN_TIMEOUT>;
 	type MillisecsPerBlock = ConstU64<BLOCK_MS>;
+	type HotKeys = HotKeys;
 	type MaxJobsPerBlock = ConstU32<4>;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
@@ -296,10 +299,12 @@ pub fn check_invariants() {
 	Jobs::do_try_state().expect("jobs invariants");
 }
 
-/// Moves to block `n`, running the jobs pallet's `on_initialize` on the way.
+/// Moves to block `n`, ending each block with the jobs pallet's `on_finalize` and starting the
+/// next with its `on_initialize`.
 pub fn run_to_block(n: u64) {
 	use frame_support::traits::Hooks;
 	while System::block_number() < n {
+		Jobs::on_finalize(System::block_number());
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Jobs::on_initialize(next);

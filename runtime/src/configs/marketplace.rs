@@ -95,6 +95,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	/// Due jobs decided per block (a challenge window closing, a deadline passing); the rest
 	/// wait a block. Its weight is charged as it is used; 256 is about a tenth of a block.
 	type MaxJobsPerBlock = ConstU32<256>;
+	type HotKeys = crate::configs::parameters::SubmissionParameterKeys;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
 	type DepositBase = JobDepositBase;

@@ -79,6 +79,32 @@ pub mod dynamic_params {
 
 pub use dynamic_params::marketplace;
 
+/// The storage keys of the parameters every job submission reads (its draw, deadline, escrow,
+/// deposit and fee): the jobs pallet's `HotKeys`. Its hook reads them at the start of every
+/// block, charged, so that a block's submissions read them from the cache; the benchmarks
+/// whitelist them (`apis.rs`).
+pub struct SubmissionParameterKeys;
+impl frame_support::traits::Get<alloc::vec::Vec<alloc::vec::Vec<u8>>> for SubmissionParameterKeys {
+	fn get() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
+		use marketplace::{ParametersKey as K, *};
+		[
+			K::MinProviderBond(MinProviderBond),
+			K::JobTimeout(JobTimeout),
+			K::MinJobTimeout(MinJobTimeout),
+			K::ProtocolFee(ProtocolFee),
+			K::JobDepositBase(JobDepositBase),
+			K::JobDepositPerByte(JobDepositPerByte),
+		]
+		.into_iter()
+		.map(|key| {
+			pallet_parameters::Parameters::<Runtime>::hashed_key_for(
+				RuntimeParametersKey::Marketplace(key),
+			)
+		})
+		.collect()
+	}
+}
+
 /// Why a value was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum BoundsError {

@@ -185,6 +185,35 @@ fn every_default_is_within_its_bounds() {
 	});
 }
 
+/// The jobs hook reads the hot keys so that submissions find these parameters in the cache,
+/// and the benchmarks whitelist them: each key must be where its parameter is stored.
+#[test]
+fn the_hot_keys_are_where_the_submission_parameters_are_stored() {
+	use crate::{configs::parameters::SubmissionParameterKeys, MICRO_MOS, MILLI_MOS};
+	use marketplace::*;
+	dev(|| {
+		let keys = SubmissionParameterKeys::get();
+		let set = [
+			Parameters::MinProviderBond(MinProviderBond, Some(2 * MOS)),
+			Parameters::JobTimeout(JobTimeout, Some(11)),
+			Parameters::MinJobTimeout(MinJobTimeout, Some(3)),
+			Parameters::ProtocolFee(ProtocolFee, Some(Permill::from_percent(7))),
+			Parameters::JobDepositBase(JobDepositBase, Some(2 * MILLI_MOS)),
+			Parameters::JobDepositPerByte(JobDepositPerByte, Some(MICRO_MOS)),
+		];
+		assert_eq!(keys.len(), set.len());
+		for (key, p) in keys.iter().zip(set) {
+			assert_eq!(sp_io::storage::get(key), None, "{p:?} is at its default");
+			assert_ok!(Governance::set_parameter(
+				RuntimeOrigin::root(),
+				RuntimeParameters::Marketplace(p.clone())
+			));
+			assert!(sp_io::storage::get(key).is_some(), "{p:?} is stored at its hot key");
+		}
+		assert_eq!(JobTimeout::get(), 11);
+	});
+}
+
 #[test]
 fn parameters_outside_their_bounds_are_refused() {
 	use marketplace::*;

@@ -91,7 +91,8 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 			<<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
 				frame_support::weights::RuntimeDbWeight,
 			>>::get()
-			.reads_writes(1, 1),
+			// One block of the queue looked at; its resume point read and written.
+			.reads_writes(2, 1),
 		);
 		// The replacement's draw read the window of the market's two slots.
 		assert_eq!(with_draw, one_job.saturating_add(<() as WeightInfo>::draw(0, 2)));
@@ -107,5 +108,35 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		assert_eq!(JobsStorage::<Test>::get(answered).unwrap().status, JobStatus::Settled);
 		// It was settled: charged a settlement.
 		assert_eq!(without, one_job.saturating_add(<() as WeightInfo>::settle()));
+	});
+}
+
+#[test]
+fn the_hook_works_out_the_block_seed_once_and_reads_the_hot_keys_charged() {
+	use crate::weights::WeightInfo;
+	use frame_support::traits::{Get, Hooks};
+	new_test_ext(|| {
+		let db = <<Test as frame_system::Config>::DbWeight as Get<
+			frame_support::weights::RuntimeDbWeight,
+		>>::get();
+		let empty = <() as WeightInfo>::on_initialize(0).saturating_add(db.reads_writes(2, 1));
+		run_to_block(5);
+		Jobs::on_finalize(5);
+		System::set_block_number(6);
+		assert_eq!(Jobs::on_initialize(6), empty);
+		// The block's seed, kept for the block's draws: the same seed as worked out without it.
+		let seed = crate::BlockSeed::<Test>::get().expect("set by the hook");
+		assert_eq!(seed, Jobs::block_seed());
+		let with = Jobs::seed(7, b"initial");
+		crate::BlockSeed::<Test>::kill();
+		assert_eq!(Jobs::seed(7, b"initial"), with);
+		// Two hot keys: each read once a block, and charged.
+		HotKeys::set(vec![b"hot one".to_vec(), b"hot two".to_vec()]);
+		Jobs::on_finalize(6);
+		assert_eq!(crate::BlockSeed::<Test>::get(), None, "cleared at the end of the block");
+		System::set_block_number(7);
+		assert_eq!(Jobs::on_initialize(7), empty.saturating_add(db.reads(2)));
+		// A new block, a new seed.
+		assert_ne!(crate::BlockSeed::<Test>::get(), Some(seed));
 	});
 }
