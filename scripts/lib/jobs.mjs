@@ -151,6 +151,24 @@ export async function balancesAt(api, at, addresses) {
 }
 
 /**
+ * What `who`'s jobs hold at block `at` (default: the best block): `held`, the balance on hold
+ * under `Jobs.Job` (one hold: the escrow of each open job and the deposit of each job still
+ * stored), and `recorded`, what the job records say it is. Equal unless money is stuck.
+ */
+export async function jobHolds(api, who, at) {
+  const apiAt = await api.at(at ?? await api.rpc.chain.getBlockHash());
+  const [holds, jobs, from] = await Promise.all([
+    apiAt.query.balances.holds(who), apiAt.query.jobs.jobs.entries(), apiAt.query.jobs.oneHoldFrom(),
+  ]);
+  const held = holds.filter((h) => /"job"}$/i.test(JSON.stringify(h.id.toJSON())))
+    .reduce((sum, h) => sum + h.amount.toBigInt(), 0n);
+  const recorded = jobs.map(([key, job]) => [key.args[0].toBigInt(), job.unwrap()])
+    .filter(([, job]) => job.owner.toString() === who)
+    .reduce((sum, [id, job]) => sum + job.escrow.toBigInt() + (id >= from.toBigInt() ? job.deposit.toBigInt() : 0n), 0n);
+  return { held, recorded };
+}
+
+/**
  * The output of the job's executor, as bytes (`null` without an answer), through the node's
  * `mosaic_job`: from state while the job is open, from the block that carried the answer once
  * it has closed (the chain then keeps only its hash). `at`: a block hash to read at.

@@ -8,7 +8,7 @@ import { u8aToHex } from '@polkadot/util';
 import { connect, devAccount, sendAndFinalize } from '../lib/chain.mjs';
 import { RPC_ERRORS } from '../lib/rpc.mjs';
 import {
-  balancesAt, expectedSplit, followJob, inferDirectly, outputOf, rawSpec, submitJob, treasuryAddress,
+  balancesAt, expectedSplit, followJob, inferDirectly, jobHolds, outputOf, rawSpec, submitJob, treasuryAddress,
 } from '../lib/jobs.mjs';
 
 const NODE_BINARY = process.env.MOSAIC_NODE;
@@ -69,9 +69,9 @@ test('a paid job is answered by the provider node, attested and settled to the u
   const estimate = (await api.rpc.mosaic.estimate(model, maxTokens, bid.toString())).toJSON();
   assert.equal(BigInt(estimate.deposit), submitted.deposit, 'the estimate names the deposit');
   assert.ok(submitted.deposit > 0n);
-  const holds = await (await api.at(endHash)).query.balances.holds(bob.address);
-  const deposit = holds.find((h) => /jobdeposit/i.test(JSON.stringify(h.id.toJSON())));
-  assert.ok(deposit && deposit.amount.toBigInt() >= submitted.deposit, `holds ${JSON.stringify(holds.toJSON())}`);
+  const { held, recorded } = await jobHolds(api, bob.address, endHash);
+  assert.equal(held, recorded, "what Bob's jobs hold is what their records say");
+  assert.ok(held >= submitted.deposit, `the deposit stays held: ${held}`);
   assert.equal(a1 - a0, split.provider, 'the provider got its share');
   assert.equal(c1 - c0, split.royalty, 'the creator got the royalty');
   assert.equal(t1 - t0, split.protocolFee, 'the treasury got the protocol fee');

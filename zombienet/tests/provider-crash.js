@@ -11,7 +11,7 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 async function run(nodeName, networkInfo, args) {
   const stopped = args[0];
   const { devAccount } = await import(`${ROOT}/scripts/lib/chain.mjs`);
-  const { submitJob, followJob } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { submitJob, followJob, jobHolds } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const api = await connectTo(networkInfo, nodeName);
   const user = devAccount('//Dave');
   const down = devAccount(PROVIDERS[stopped]).address;
@@ -33,8 +33,8 @@ async function run(nodeName, networkInfo, args) {
       }
       const job = (await api.query.jobs.jobs(s.job)).unwrap();
       if (job.escrow.toBigInt() !== 0n) throw new Error(`job ${s.job} still holds ${job.escrow}`);
-      const holds = (await api.query.balances.holds(user.address)).toJSON();
-      if (holds.some((h) => /jobescrow/i.test(JSON.stringify(h.id)) && BigInt(h.amount) > 0n)) throw new Error(`escrow still held: ${JSON.stringify(holds)}`);
+      const { held, recorded } = await jobHolds(api, user.address);
+      if (held !== recorded) throw new Error(`held for the user's jobs ${held}, their records ${recorded}`);
       fs.writeFileSync(path.join(networkInfo.tmpDir, 'crash-job.json'), JSON.stringify({ job: s.job.toString(), provider: down }));
       console.log(`job ${s.job}: ${names.join(' → ')}`);
       return attempt;

@@ -149,6 +149,7 @@ impl<T: Config> Pallet<T> {
 	) -> (Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError>, DrawCost) {
 		let DrawCost { tries, slots: window } = most;
 		let mut spent = DrawCost::default();
+		let timing = Self::timing();
 		let count = T::Providers::slot_count(model);
 		let total = if count > window && tries > 0 { T::Providers::total_weight(model) } else { 0 };
 		if total > 0 {
@@ -163,7 +164,9 @@ impl<T: Config> Pallet<T> {
 				if exclude.contains(&who) {
 					continue;
 				}
-				let Some(c) = Self::candidate(model, &who, bid, needs) else { continue };
+				let Some(c) = Self::candidate_in(&timing, model, &who, bid, needs) else {
+					continue;
+				};
 				// `c.weight` is bond × score, at most `indexed × MAX_SCORE`.
 				let bound = indexed.saturating_mul(u128::from(MAX_SCORE)).max(1);
 				if keep.checked_rem(bound).unwrap_or(0) < c.weight {
@@ -187,11 +190,11 @@ impl<T: Config> Pallet<T> {
 		let any: Vec<_> = window
 			.iter()
 			.filter_map(|who| {
-				Self::candidate(model, who, Bounded::max_value(), &JobNeeds::SMALLEST)
+				Self::candidate_in(&timing, model, who, Bounded::max_value(), &JobNeeds::SMALLEST)
 			})
 			.collect();
-		let covers = Self::covers(needs);
-		let pool: Vec<_> = any.iter().filter(|c| c.ask <= bid && covers(*c)).cloned().collect();
+		let covers = |c: &Candidate<T::AccountId, BalanceOf<T>>| timing.covers(c, needs);
+		let pool: Vec<_> = any.iter().filter(|c| c.ask <= bid && covers(c)).cloned().collect();
 		if let Some(c) = weighted_sample(pool, 1, seed).pop() {
 			return (Ok(c), spent);
 		}
@@ -254,7 +257,7 @@ impl<T: Config> Pallet<T> {
 				added.push(c);
 			}
 		}
-		(!added.is_empty()).then(|| Self::deadline_for(&added, job.max_tokens))
+		(!added.is_empty()).then(|| Self::deadline_for(&Self::timing(), &added, job.max_tokens))
 	}
 
 	/// Records `c` as assigned to the job and counts the job against its concurrency.

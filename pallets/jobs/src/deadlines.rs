@@ -170,7 +170,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes a closed job's record and returns its deposit.
 	fn prune(job_id: JobId, mut job: JobOf<T>) {
-		let deposit = Self::release_deposit(&mut job);
+		let deposit = Self::release_deposit(job_id, &mut job);
 		Jobs::<T>::remove(job_id);
 		Self::deposit_event(Event::JobPruned { job: job_id, owner: job.owner, deposit });
 	}

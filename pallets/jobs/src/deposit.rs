@@ -1,11 +1,13 @@
 //! Every movement of a job's storage deposit: held at submission for the most state the job
-//! can take, returned when its record is pruned.
+//! can take (with the job's escrow, in one hold: `holds.rs`), returned when its record is
+//! pruned.
 
 use crate::{
 	pallet::{BalanceOf, JobOf, MaxRequestLenOf, ResultOf},
-	Config, HoldReason, Pallet,
+	Config, HoldReason, OneHoldFrom, Pallet,
 };
 use frame_support::pallet_prelude::*;
+use mosaic_primitives::JobId;
 use sp_runtime::traits::Saturating;
 
 impl<T: Config> Pallet<T> {
@@ -29,13 +31,18 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::DepositBase::get())
 	}
 
-	/// Holds `amount` from `owner` for a job's state.
-	pub(crate) fn hold_deposit(owner: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		Self::hold_from(HoldReason::JobDeposit, owner, amount)
+	/// Where a job's deposit is held: with its escrow under [`HoldReason::Job`], or, for a job
+	/// submitted before storage version 6, on its own (see [`crate::OneHoldFrom`]).
+	pub(crate) fn deposit_reason(job_id: JobId) -> HoldReason {
+		if job_id < OneHoldFrom::<T>::get() {
+			HoldReason::JobDepositBeforeV6
+		} else {
+			HoldReason::Job
+		}
 	}
 
 	/// Returns the job's deposit to its owner. Returns the amount.
-	pub(crate) fn release_deposit(job: &mut JobOf<T>) -> BalanceOf<T> {
-		Self::release_to(HoldReason::JobDeposit, &job.owner, &mut job.deposit)
+	pub(crate) fn release_deposit(job_id: JobId, job: &mut JobOf<T>) -> BalanceOf<T> {
+		Self::release_to(Self::deposit_reason(job_id), &job.owner, &mut job.deposit)
 	}
 }

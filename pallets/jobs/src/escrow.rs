@@ -1,4 +1,5 @@
-//! Every movement of a job's escrow: hold at submission, refund, hand-over to settlement.
+//! Every movement of a job's escrow: held at submission (with the job's deposit, in one hold:
+//! `holds.rs`), refunded, handed over to settlement.
 
 use crate::{
 	pallet::{BalanceOf, JobOf},
@@ -18,14 +19,9 @@ impl<T: Config> Pallet<T> {
 			.ok_or_else(|| Error::<T>::EscrowOverflow.into())
 	}
 
-	/// Holds `amount` from `owner` for a job.
-	pub(crate) fn hold_escrow(owner: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		Self::hold_from(HoldReason::JobEscrow, owner, amount)
-	}
-
 	/// Releases all that is left of the job's escrow to its owner. Returns the amount.
 	pub(crate) fn refund_escrow(job: &mut JobOf<T>) -> BalanceOf<T> {
-		Self::release_to(HoldReason::JobEscrow, &job.owner, &mut job.escrow)
+		Self::release_to(HoldReason::Job, &job.owner, &mut job.escrow)
 	}
 
 	/// Pays `payments` from the job's escrow through the settlement pallet, which releases the
@@ -36,7 +32,7 @@ impl<T: Config> Pallet<T> {
 		payments: &[Payment<T::AccountId, BalanceOf<T>>],
 	) -> Result<Receipt<BalanceOf<T>>, DispatchError> {
 		let receipt = T::Settlement::settle(
-			&HoldReason::JobEscrow.into(),
+			&HoldReason::Job.into(),
 			job_id,
 			&job.owner,
 			job.escrow,

@@ -11,10 +11,10 @@
 //! 1. **Submission** — [`Pallet::submit_job`]`(model, prompt, max_tokens, bid)` (or
 //!    [`Pallet::submit_request`] for chat and sampling). The model must accept jobs; the prompt
 //!    is at most [`Config::MaxPromptLen`] bytes, `max_tokens` at most
-//!    [`Config::MaxOutputTokens`]; the bid is not zero. The escrow `max_tokens × bid` is held
-//!    from the user under [`HoldReason::JobEscrow`], and a deposit for the state the job
-//!    takes ([`Pallet::deposit_for`]) under [`HoldReason::JobDeposit`]. The job copies the model's hash, creator
-//!    and royalty and the protocol fee, so later changes do not touch it.
+//!    [`Config::MaxOutputTokens`]; the bid is not zero. The escrow `max_tokens × bid` and a
+//!    deposit for the state the job takes ([`Pallet::deposit_for`]) are held from the user in
+//!    one hold under [`HoldReason::Job`]; the job records each amount. The job copies the
+//!    model's hash, creator and royalty and the protocol fee, so later changes do not touch it.
 //! 2. **Assignment** — one executor is drawn with chances proportional to bond × reputation
 //!    among the providers [`Pallet::eligible`] for the job: serving the model on terms that
 //!    cover it (prompt bytes + 2 + `max_tokens` within the declared context, `max_tokens`
@@ -57,10 +57,11 @@
 //!
 //! ## Invariants (checked by `try_state`)
 //!
-//! 1. For every account, the balance held under [`HoldReason::JobEscrow`] equals the sum of the
-//!    escrow of its open jobs (pending, in their challenge window, or audited); closed jobs
-//!    hold no escrow. The balance held under [`HoldReason::JobDeposit`] equals the sum of the
-//!    deposits of its jobs still stored, open or closed.
+//! 1. For every account, the balance held under [`HoldReason::Job`] equals the sum of the
+//!    escrow of its open jobs (pending, in their challenge window, or audited) and of the
+//!    deposits of its jobs still stored, open or closed; closed jobs hold no escrow. The
+//!    deposits of jobs from before storage version 6 (below [`OneHoldFrom`]) are held under
+//!    [`HoldReason::JobDepositBeforeV6`] instead, which holds nothing else.
 //! 2. Every job is queued in [`Deadlines`] at its deadline (an open job's next stage, a closed
 //!    job's pruning), and nothing else is queued; no entry is before [`DueFrom`], where
 //!    processing resumes (so none is skipped).
@@ -196,8 +197,9 @@ pub mod pallet {
 	/// v1: `Prompts` (raw bytes) became `Requests` (encoded [`JobRequest`]s); v2: jobs record
 	/// their protocol fee; v3: one executor and audits, answers with token ids; v4: the
 	/// deadline queue has no per-block bound; v5: closed jobs drop their request and answer,
-	/// jobs hold a deposit and are pruned. See [`crate::migrations`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
+	/// jobs hold a deposit and are pruned; v6: a job's escrow and deposit are one hold
+	/// ([`OneHoldFrom`]). See [`crate::migrations`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(6);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -339,13 +341,22 @@ pub mod pallet {
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
-		/// A job's escrow.
+		/// What jobs hold from their owner, in one hold: the escrow of each open job and the
+		/// deposit of each job still stored (each job records its two amounts).
 		#[codec(index = 0)]
-		JobEscrow,
-		/// The deposit for the state a job takes, until its record is pruned.
+		Job,
+		/// The deposit of a job submitted before storage version 6, held on its own until the
+		/// job is pruned ([`OneHoldFrom`]). Nothing new is held under it.
 		#[codec(index = 1)]
-		JobDeposit,
+		JobDepositBeforeV6,
 	}
+
+	/// The first job whose deposit is held with its escrow under [`HoldReason::Job`]: the jobs
+	/// before it were submitted before storage version 6 and hold their deposit under
+	/// [`HoldReason::JobDepositBeforeV6`] until they are pruned. Zero on a chain that began at
+	/// v6 or later.
+	#[pallet::storage]
+	pub type OneHoldFrom<T> = StorageValue<_, JobId, ValueQuery>;
 
 	/// The id the next job gets.
 	#[pallet::storage]
@@ -578,8 +589,8 @@ pub mod pallet {
 		/// Submits a job: escrows its maximum cost and assigns it to one executor.
 		///
 		/// - Origin: signed, the user who pays.
-		/// - Holds `max_tokens × bid` under `JobEscrow` and [`Pallet::deposit_for`]`(max_tokens)`
-		///   under `JobDeposit` (returned when the job's record is pruned).
+		/// - Holds `max_tokens × bid` (the escrow) and [`Pallet::deposit_for`]`(max_tokens)`
+		///   (returned when the job's record is pruned) in one hold under [`HoldReason::Job`].
 		/// - Emits [`Event::JobSubmitted`], then [`Event::ProviderAssigned`].
 		/// - Errors: [`Error::EmptyPrompt`], [`Error::PromptTooLong`], [`Error::ZeroMaxTokens`],
 		///   [`Error::MaxTokensTooLarge`], [`Error::ZeroBid`], [`Error::ModelNotRegistered`],
@@ -912,11 +923,17 @@ pub mod pallet {
 			use frame_support::traits::fungible::InspectHold;
 			use sp_runtime::traits::{Saturating, Zero};
 
-			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			// What each owner's jobs record as held under `Job`, and as held apart (deposits of
+			// jobs from before v6).
+			let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut apart: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut owners: BTreeSet<T::AccountId> = BTreeSet::new();
 			for (id, job) in Jobs::<T>::iter() {
 				owners.insert(job.owner.clone());
+				let deposits = match Pallet::<T>::deposit_reason(id) {
+					HoldReason::Job => &mut held,
+					HoldReason::JobDepositBeforeV6 => &mut apart,
+				};
 				deposits.entry(job.owner.clone()).or_default().saturating_accrue(job.deposit);
 				ensure!(
 					Deadlines::<T>::contains_key(job.deadline, id),
@@ -936,7 +953,7 @@ pub mod pallet {
 				let answered = answered_count(&job);
 				ensure!(answered <= 1, "a job has more than one answer");
 				if job.status.is_open() {
-					escrow.entry(job.owner.clone()).or_default().saturating_accrue(job.escrow);
+					held.entry(job.owner.clone()).or_default().saturating_accrue(job.escrow);
 					ensure!(Requests::<T>::contains_key(id), "an open job has no request");
 					let waiting = |executor: bool| {
 						job.assignments.iter().any(|a| {
@@ -991,15 +1008,16 @@ pub mod pallet {
 				);
 			}
 			for who in owners {
-				let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &who);
+				let on_hold =
+					|reason: HoldReason| T::Currency::balance_on_hold(&reason.into(), &who);
 				ensure!(
-					held == escrow.get(&who).copied().unwrap_or_default(),
-					"held escrow differs from the owner's pending jobs' escrow"
+					on_hold(HoldReason::Job) == held.get(&who).copied().unwrap_or_default(),
+					"held for jobs differs from the owner's open jobs' escrow and stored jobs' deposits"
 				);
-				let held = T::Currency::balance_on_hold(&HoldReason::JobDeposit.into(), &who);
 				ensure!(
-					held == deposits.get(&who).copied().unwrap_or_default(),
-					"held deposits differ from the owner's stored jobs' deposits"
+					on_hold(HoldReason::JobDepositBeforeV6)
+						== apart.get(&who).copied().unwrap_or_default(),
+					"held apart differs from the deposits of the owner's jobs from before v6"
 				);
 			}
 			Ok(())

@@ -17,6 +17,35 @@ use mosaic_primitives::{
 };
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
+/// How long a provider gets to answer: [`Config::MinJobTimeout`], [`Config::JobTimeout`] and
+/// the block time, read once for all the providers a draw or a submission looks at.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+	min: u32,
+	cap: u32,
+	millis_per_block: u64,
+}
+
+impl Timing {
+	/// See [`Pallet::answer_blocks`].
+	pub(crate) fn answer_blocks(&self, terms: &ServingTerms, max_tokens: u32) -> u32 {
+		let decode = terms.decode_millis(max_tokens).div_ceil(self.millis_per_block);
+		u32::try_from(decode).unwrap_or(u32::MAX).saturating_add(self.min)
+	}
+
+	/// Whether a candidate's declared speed answers a job of these `needs` within
+	/// [`Config::JobTimeout`].
+	pub(crate) fn answers_in_time<A, B>(&self, c: &Candidate<A, B>, needs: &JobNeeds) -> bool {
+		self.answer_blocks(&c.terms, needs.max_tokens) <= self.cap
+	}
+
+	/// Whether a candidate (eligible for some job) may take one of these `needs`: its terms
+	/// cover them and it answers in time.
+	pub(crate) fn covers<A, B>(&self, c: &Candidate<A, B>, needs: &JobNeeds) -> bool {
+		c.terms.covers(needs) && self.answers_in_time(c, needs)
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	/// Whether a prompt of at most `prompt_tokens` and `max_tokens` fit a model's registered
 	/// context window (see [`JobNeeds::context_tokens`]).
@@ -32,8 +61,16 @@ impl<T: Config> Pallet<T> {
 	/// Blocks a provider serving on `terms` gets to answer a job of `max_tokens`:
 	/// [`Config::MinJobTimeout`] plus its declared decode time in blocks, rounded up.
 	pub fn answer_blocks(terms: &ServingTerms, max_tokens: u32) -> u32 {
-		let decode = terms.decode_millis(max_tokens).div_ceil(T::MillisecsPerBlock::get().max(1));
-		u32::try_from(decode).unwrap_or(u32::MAX).saturating_add(T::MinJobTimeout::get())
+		Self::timing().answer_blocks(terms, max_tokens)
+	}
+
+	/// The parameters of how long a provider gets, read once for a draw or a submission.
+	pub(crate) fn timing() -> Timing {
+		Timing {
+			min: T::MinJobTimeout::get(),
+			cap: T::JobTimeout::get().unique_saturated_into(),
+			millis_per_block: T::MillisecsPerBlock::get().max(1),
+		}
 	}
 
 	/// The providers that may take (or audit) a job for `model` at `bid` with these `needs`: the
@@ -47,9 +84,10 @@ impl<T: Config> Pallet<T> {
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
+		let timing = Self::timing();
 		T::Providers::candidates(model, bid, needs, exclude)
 			.into_iter()
-			.filter(Self::answers_in_time(needs))
+			.filter(|c| timing.answers_in_time(c, needs))
 			.collect()
 	}
 
@@ -60,37 +98,31 @@ impl<T: Config> Pallet<T> {
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
 	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
-		T::Providers::candidate(model, who, bid, needs).filter(Self::answers_in_time(needs))
+		Self::candidate_in(&Self::timing(), model, who, bid, needs)
 	}
 
-	/// Whether a candidate's declared speed answers a job of these `needs` within
-	/// [`Config::JobTimeout`].
-	fn answers_in_time(
+	/// [`Pallet::candidate`] with the parameters already read.
+	pub(crate) fn candidate_in(
+		timing: &Timing,
+		model: ModelId,
+		who: &T::AccountId,
+		bid: BalanceOf<T>,
 		needs: &JobNeeds,
-	) -> impl Fn(&Candidate<T::AccountId, BalanceOf<T>>) -> bool + '_ {
-		let cap: u32 = T::JobTimeout::get().unique_saturated_into();
-		move |c| Self::answer_blocks(&c.terms, needs.max_tokens) <= cap
-	}
-
-	/// Whether a candidate (eligible for some job) may take one of these `needs`: its terms
-	/// cover them and it answers in time.
-	pub(crate) fn covers(
-		needs: &JobNeeds,
-	) -> impl Fn(&Candidate<T::AccountId, BalanceOf<T>>) -> bool + '_ {
-		let in_time = Self::answers_in_time(needs);
-		move |c| c.terms.covers(needs) && in_time(c)
+	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
+		T::Providers::candidate(model, who, bid, needs).filter(|c| timing.answers_in_time(c, needs))
 	}
 
 	/// The block by which the slowest of `drawn` must have answered a job of `max_tokens`.
 	pub(crate) fn deadline_for(
+		timing: &Timing,
 		drawn: &[Candidate<T::AccountId, BalanceOf<T>>],
 		max_tokens: u32,
 	) -> BlockNumberFor<T> {
 		let blocks = drawn
 			.iter()
-			.map(|c| Self::answer_blocks(&c.terms, max_tokens))
+			.map(|c| timing.answer_blocks(&c.terms, max_tokens))
 			.max()
-			.unwrap_or_else(T::MinJobTimeout::get);
+			.unwrap_or(timing.min);
 		frame_system::Pallet::<T>::block_number().saturating_add(blocks.into())
 	}
 
@@ -123,11 +155,10 @@ impl<T: Config> Pallet<T> {
 		let needs = Self::needs(prompt_tokens, max_tokens);
 		let executor = Self::draw_executor(job_id, model, bid, &needs).map_err(Error::<T>::from)?;
 		let escrow = Self::escrow_for(max_tokens, bid)?;
-		Self::hold_escrow(&owner, escrow)?;
 		let deposit = Self::deposit_for(max_tokens);
-		Self::hold_deposit(&owner, deposit)?;
+		Self::hold_for_job(&owner, escrow, deposit)?;
 
-		let at = Self::deadline_for(core::slice::from_ref(&executor), max_tokens);
+		let at = Self::deadline_for(&Self::timing(), core::slice::from_ref(&executor), max_tokens);
 		let deadline = Self::schedule(job_id, at);
 		let mut job = Job {
 			owner: owner.clone(),

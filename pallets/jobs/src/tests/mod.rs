@@ -227,7 +227,8 @@ pub fn decline(n: u8, job: JobId) -> DispatchResult {
 		.map_err(|e| e.error)
 }
 
-/// Free balance, escrow held and bond held of an account.
+/// Free balance, escrow held and bond held of an account. The escrow is what is held under
+/// `HoldReason::Job`: jobs' deposits too, in the tests that turn deposits on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Funds {
 	pub free: Balance,
@@ -238,7 +239,7 @@ pub struct Funds {
 pub fn funds(who: &AccountId) -> Funds {
 	Funds {
 		free: Balances::balance(who),
-		escrow: Balances::balance_on_hold(&crate::HoldReason::JobEscrow.into(), who),
+		escrow: Balances::balance_on_hold(&crate::HoldReason::Job.into(), who),
 		bond: Balances::balance_on_hold(&ProviderHold::ProviderBond.into(), who),
 	}
 }

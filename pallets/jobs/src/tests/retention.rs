@@ -11,8 +11,9 @@ fn deposits_on() {
 	ReceiptRetention::set(30);
 }
 
-fn held_deposit(who: &AccountId) -> Balance {
-	Balances::balance_on_hold(&crate::HoldReason::JobDeposit.into(), who)
+/// What is held for `who`'s jobs: escrow and deposits, in one hold.
+fn held(who: &AccountId) -> Balance {
+	Balances::balance_on_hold(&crate::HoldReason::Job.into(), who)
 }
 
 #[test]
@@ -25,7 +26,9 @@ fn a_settled_job_keeps_only_its_receipt_then_goes_with_its_deposit_returned() {
 		let deposit = Jobs::deposit_for(10);
 		assert_eq!(deposit, 7 + Jobs::footprint(10) as Balance);
 		assert!(Jobs::footprint(10) < Jobs::footprint(11), "a bigger answer takes more");
-		assert_eq!(held_deposit(&account(USER)), deposit);
+		assert_eq!(held(&account(USER)), 10 * 5 + deposit, "the escrow and the deposit");
+		let holds = pallet_balances::Holds::<Test>::get(account(USER));
+		assert_eq!(holds.len(), 1, "in one hold: {holds:?}");
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deposit, deposit);
 
 		let e = executor(job);
@@ -44,7 +47,7 @@ fn a_settled_job_keeps_only_its_receipt_then_goes_with_its_deposit_returned() {
 		assert_eq!(answer.output_hash, H256(sp_io::hashing::blake2_256(b"the end")));
 		assert_eq!((answer.tokens, answer.at, j.submitted_at), (4, answered_at, 1));
 		assert!(j.receipt.is_some());
-		assert_eq!(held_deposit(&account(USER)), deposit, "held while the receipt stays");
+		assert_eq!(held(&account(USER)), deposit, "held while the receipt stays");
 		let closed_at = System::block_number();
 		assert_eq!(j.deadline, closed_at + 30);
 
@@ -53,7 +56,7 @@ fn a_settled_job_keeps_only_its_receipt_then_goes_with_its_deposit_returned() {
 		run_to_block(closed_at + 30);
 		assert!(!JobsStorage::<Test>::contains_key(job), "the record was pruned");
 		assert_eq!(Deadlines::<Test>::iter().count(), 0);
-		assert_eq!(held_deposit(&account(USER)), 0);
+		assert_eq!(held(&account(USER)), 0);
 		System::assert_has_event(Event::JobPruned { job, owner: account(USER), deposit }.into());
 		// The owner paid for 4 tokens at the ask and nothing else.
 		assert_eq!(funds(&account(USER)).free, start - 4 * ASK);
@@ -73,7 +76,7 @@ fn a_refunded_job_drops_its_request_and_is_pruned_too() {
 		assert!(!Requests::<Test>::contains_key(job));
 		run_to_block(j.deadline);
 		assert!(!JobsStorage::<Test>::contains_key(job));
-		assert_eq!(held_deposit(&account(USER)), 0);
+		assert_eq!(held(&account(USER)), 0);
 	});
 }
 
