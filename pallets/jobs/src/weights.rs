@@ -79,14 +79,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 4096]`.
 	/// The range of component `c` is `[1, 16]`.
 	fn submit_job(p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1045 + c * (328 ±0)`
+		//  Measured:  `1033 + c * (329 ±0)`
 		//  Estimated: `3713 + c * (3068 ±0)`
-		// Minimum execution time: 185_716_000 picoseconds.
-		Weight::from_parts(147_613_211, 3713)
-			// Standard Error: 656
-			.saturating_add(Weight::from_parts(8_843, 0).saturating_mul(p.into()))
-			// Standard Error: 172_264
-			.saturating_add(Weight::from_parts(22_981_176, 0).saturating_mul(c.into()))
+		// Minimum execution time: 138_896_000 picoseconds.
+		Weight::from_parts(116_192_900, 3713)
+			// Standard Error: 897
+			.saturating_add(Weight::from_parts(6_880, 0).saturating_mul(p.into()))
+			// Standard Error: 235_688
+			.saturating_add(Weight::from_parts(18_333_388, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -106,10 +106,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn submit_result(o: u32, ) -> Weight {
 		//  Measured:  `1185`
 		//  Estimated: `4795`
-		// Minimum execution time: 120_259_000 picoseconds.
-		Weight::from_parts(127_919_270, 4795)
-			// Standard Error: 83
-			.saturating_add(Weight::from_parts(2_855, 0).saturating_mul(o.into()))
+		// Minimum execution time: 121_921_000 picoseconds.
+		Weight::from_parts(138_290_199, 4795)
+			// Standard Error: 205
+			.saturating_add(Weight::from_parts(1_967, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -132,11 +132,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[3, 16]`.
 	fn submit_audit(c: u32, ) -> Weight {
 		//  Measured:  `4908 + c * (302 ±0)`
-		//  Estimated: `8091 + c * (2531 ±52)`
-		// Minimum execution time: 171_855_000 picoseconds.
-		Weight::from_parts(76_628_289, 8091)
-			// Standard Error: 295_654
-			.saturating_add(Weight::from_parts(38_303_941, 0).saturating_mul(c.into()))
+		//  Estimated: `8091 + c * (2531 ±49)`
+		// Minimum execution time: 158_856_000 picoseconds.
+		Weight::from_parts(96_711_683, 8091)
+			// Standard Error: 113_406
+			.saturating_add(Weight::from_parts(26_100_921, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -162,10 +162,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn decline_job(c: u32, ) -> Weight {
 		//  Measured:  `4966 + c * (301 ±0)`
 		//  Estimated: `8091 + c * (3068 ±38)`
-		// Minimum execution time: 158_435_000 picoseconds.
-		Weight::from_parts(141_876_777, 8091)
-			// Standard Error: 173_982
-			.saturating_add(Weight::from_parts(22_571_015, 0).saturating_mul(c.into()))
+		// Minimum execution time: 145_486_000 picoseconds.
+		Weight::from_parts(126_313_484, 8091)
+			// Standard Error: 122_572
+			.saturating_add(Weight::from_parts(16_977_684, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -185,13 +185,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 16]`.
 	fn draw(t: u32, s: u32, ) -> Weight {
 		//  Measured:  `7813 + s * (1214 ±0) + t * (1600 ±0)`
-		//  Estimated: `7959 + s * (3068 ±0) + t * (4468 ±0)`
-		// Minimum execution time: 240_257_000 picoseconds.
-		Weight::from_parts(155_142_616, 7959)
-			// Standard Error: 3_220_791
-			.saturating_add(Weight::from_parts(46_250_662, 0).saturating_mul(t.into()))
-			// Standard Error: 873_153
-			.saturating_add(Weight::from_parts(26_432_382, 0).saturating_mul(s.into()))
+		//  Estimated: `7959 + s * (3068 ±0) + t * (4468 ±85)`
+		// Minimum execution time: 252_275_000 picoseconds.
+		Weight::from_parts(102_077_716, 7959)
+			// Standard Error: 2_701_522
+			.saturating_add(Weight::from_parts(48_484_409, 0).saturating_mul(t.into()))
+			// Standard Error: 732_380
+			.saturating_add(Weight::from_parts(25_939_069, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
@@ -226,12 +226,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `16896 + n * (123 ±0)`
-		//  Estimated: `50078 + n * (7101 ±1)`
-		// Minimum execution time: 35_783_000 picoseconds.
-		Weight::from_parts(39_379_000, 50078)
-			// Standard Error: 737_006
-			.saturating_add(Weight::from_parts(280_995_549, 0).saturating_mul(n.into()))
+		//  Measured:  `16828 + n * (124 ±0)`
+		//  Estimated: `50078 + n * (7101 ±0)`
+		// Minimum execution time: 35_723_000 picoseconds.
+		Weight::from_parts(37_145_000, 50078)
+			// Standard Error: 718_344
+			.saturating_add(Weight::from_parts(252_406_113, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(68_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -255,10 +255,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	fn decide() -> Weight {
-		//  Measured:  `4748`
+		//  Measured:  `4733`
 		//  Estimated: `36409`
-		// Minimum execution time: 467_604_000 picoseconds.
-		Weight::from_parts(504_379_000, 36409)
+		// Minimum execution time: 471_230_000 picoseconds.
+		Weight::from_parts(515_114_000, 36409)
 			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().writes(28_u64))
 	}
@@ -277,10 +277,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		//  Measured:  `1348`
+		//  Measured:  `1329`
 		//  Estimated: `36409`
-		// Minimum execution time: 218_414_000 picoseconds.
-		Weight::from_parts(235_780_000, 36409)
+		// Minimum execution time: 219_626_000 picoseconds.
+		Weight::from_parts(237_563_000, 36409)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -313,14 +313,14 @@ impl WeightInfo for () {
 	/// The range of component `p` is `[1, 4096]`.
 	/// The range of component `c` is `[1, 16]`.
 	fn submit_job(p: u32, c: u32, ) -> Weight {
-		//  Measured:  `1045 + c * (328 ±0)`
+		//  Measured:  `1033 + c * (329 ±0)`
 		//  Estimated: `3713 + c * (3068 ±0)`
-		// Minimum execution time: 185_716_000 picoseconds.
-		Weight::from_parts(147_613_211, 3713)
-			// Standard Error: 656
-			.saturating_add(Weight::from_parts(8_843, 0).saturating_mul(p.into()))
-			// Standard Error: 172_264
-			.saturating_add(Weight::from_parts(22_981_176, 0).saturating_mul(c.into()))
+		// Minimum execution time: 138_896_000 picoseconds.
+		Weight::from_parts(116_192_900, 3713)
+			// Standard Error: 897
+			.saturating_add(Weight::from_parts(6_880, 0).saturating_mul(p.into()))
+			// Standard Error: 235_688
+			.saturating_add(Weight::from_parts(18_333_388, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
@@ -340,10 +340,10 @@ impl WeightInfo for () {
 	fn submit_result(o: u32, ) -> Weight {
 		//  Measured:  `1185`
 		//  Estimated: `4795`
-		// Minimum execution time: 120_259_000 picoseconds.
-		Weight::from_parts(127_919_270, 4795)
-			// Standard Error: 83
-			.saturating_add(Weight::from_parts(2_855, 0).saturating_mul(o.into()))
+		// Minimum execution time: 121_921_000 picoseconds.
+		Weight::from_parts(138_290_199, 4795)
+			// Standard Error: 205
+			.saturating_add(Weight::from_parts(1_967, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -366,11 +366,11 @@ impl WeightInfo for () {
 	/// The range of component `c` is `[3, 16]`.
 	fn submit_audit(c: u32, ) -> Weight {
 		//  Measured:  `4908 + c * (302 ±0)`
-		//  Estimated: `8091 + c * (2531 ±52)`
-		// Minimum execution time: 171_855_000 picoseconds.
-		Weight::from_parts(76_628_289, 8091)
-			// Standard Error: 295_654
-			.saturating_add(Weight::from_parts(38_303_941, 0).saturating_mul(c.into()))
+		//  Estimated: `8091 + c * (2531 ±49)`
+		// Minimum execution time: 158_856_000 picoseconds.
+		Weight::from_parts(96_711_683, 8091)
+			// Standard Error: 113_406
+			.saturating_add(Weight::from_parts(26_100_921, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -396,10 +396,10 @@ impl WeightInfo for () {
 	fn decline_job(c: u32, ) -> Weight {
 		//  Measured:  `4966 + c * (301 ±0)`
 		//  Estimated: `8091 + c * (3068 ±38)`
-		// Minimum execution time: 158_435_000 picoseconds.
-		Weight::from_parts(141_876_777, 8091)
-			// Standard Error: 173_982
-			.saturating_add(Weight::from_parts(22_571_015, 0).saturating_mul(c.into()))
+		// Minimum execution time: 145_486_000 picoseconds.
+		Weight::from_parts(126_313_484, 8091)
+			// Standard Error: 122_572
+			.saturating_add(Weight::from_parts(16_977_684, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -419,13 +419,13 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[0, 16]`.
 	fn draw(t: u32, s: u32, ) -> Weight {
 		//  Measured:  `7813 + s * (1214 ±0) + t * (1600 ±0)`
-		//  Estimated: `7959 + s * (3068 ±0) + t * (4468 ±0)`
-		// Minimum execution time: 240_257_000 picoseconds.
-		Weight::from_parts(155_142_616, 7959)
-			// Standard Error: 3_220_791
-			.saturating_add(Weight::from_parts(46_250_662, 0).saturating_mul(t.into()))
-			// Standard Error: 873_153
-			.saturating_add(Weight::from_parts(26_432_382, 0).saturating_mul(s.into()))
+		//  Estimated: `7959 + s * (3068 ±0) + t * (4468 ±85)`
+		// Minimum execution time: 252_275_000 picoseconds.
+		Weight::from_parts(102_077_716, 7959)
+			// Standard Error: 2_701_522
+			.saturating_add(Weight::from_parts(48_484_409, 0).saturating_mul(t.into()))
+			// Standard Error: 732_380
+			.saturating_add(Weight::from_parts(25_939_069, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(t.into())))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(s.into())))
@@ -460,12 +460,12 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Offers` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		//  Measured:  `16896 + n * (123 ±0)`
-		//  Estimated: `50078 + n * (7101 ±1)`
-		// Minimum execution time: 35_783_000 picoseconds.
-		Weight::from_parts(39_379_000, 50078)
-			// Standard Error: 737_006
-			.saturating_add(Weight::from_parts(280_995_549, 0).saturating_mul(n.into()))
+		//  Measured:  `16828 + n * (124 ±0)`
+		//  Estimated: `50078 + n * (7101 ±0)`
+		// Minimum execution time: 35_723_000 picoseconds.
+		Weight::from_parts(37_145_000, 50078)
+			// Standard Error: 718_344
+			.saturating_add(Weight::from_parts(252_406_113, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(68_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -489,10 +489,10 @@ impl WeightInfo for () {
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	fn decide() -> Weight {
-		//  Measured:  `4748`
+		//  Measured:  `4733`
 		//  Estimated: `36409`
-		// Minimum execution time: 467_604_000 picoseconds.
-		Weight::from_parts(504_379_000, 36409)
+		// Minimum execution time: 471_230_000 picoseconds.
+		Weight::from_parts(515_114_000, 36409)
 			.saturating_add(RocksDbWeight::get().reads(29_u64))
 			.saturating_add(RocksDbWeight::get().writes(28_u64))
 	}
@@ -511,10 +511,10 @@ impl WeightInfo for () {
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		//  Measured:  `1348`
+		//  Measured:  `1329`
 		//  Estimated: `36409`
-		// Minimum execution time: 218_414_000 picoseconds.
-		Weight::from_parts(235_780_000, 36409)
+		// Minimum execution time: 219_626_000 picoseconds.
+		Weight::from_parts(237_563_000, 36409)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
