@@ -29,7 +29,12 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 }
 
 fn funded_user<T: Config>() -> T::AccountId {
-	let who: T::AccountId = account("user", 0, 0);
+	funded::<T>(0)
+}
+
+/// User `i`, with funds for many jobs.
+fn funded<T: Config>(i: u32) -> T::AccountId {
+	let who: T::AccountId = account("user", i, 0);
 	let _ = T::Currency::set_balance(
 		&who,
 		BalanceOf::<T>::from(u32::MAX).saturating_mul(1_000_000u32.into()),
@@ -211,6 +216,33 @@ mod benchmarks {
 			Pallet::<T>::on_initialize(deadline);
 		}
 		assert!(Pallet::<T>::due_at(deadline).is_empty());
+	}
+
+	/// `n` closed jobs due for pruning, each of another owner (so nothing is read warm): each
+	/// record removed and its deposit returned. Every job comes to this once,
+	/// `ReceiptRetention` blocks after it closed; the hook charges each pruned job this
+	/// benchmark's slope instead of `on_initialize`'s.
+	#[benchmark]
+	fn prune_due(n: Linear<0, { T::MaxJobsPerBlock::get() }>) {
+		let model = T::BenchmarkHelper::setup_market(WINDOW);
+		let mut due: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
+		for i in 0..n {
+			let job = submit::<T>(&funded::<T>(i.saturating_add(1)), model, T::MaxPromptLen::get());
+			let mut record = Jobs::<T>::get(job).expect("job exists");
+			// Refunded and closed: queued for pruning `ReceiptRetention` blocks from now.
+			Pallet::<T>::refund(job, &mut record);
+			due = record.deadline;
+			Jobs::<T>::insert(job, &record);
+		}
+		assert_eq!(Pallet::<T>::due_at(due).len() as u32, n);
+		DueFrom::<T>::put(due);
+		frame_system::Pallet::<T>::set_block_number(due);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(due);
+		}
+		assert!(Pallet::<T>::due_at(due).is_empty());
+		assert_eq!(Jobs::<T>::iter().count(), 0, "every record pruned");
 	}
 
 	/// A job decided at its worst, as the hook decides an audited job at its deadline: two

@@ -22,6 +22,30 @@ use sp_runtime::traits::{One, Saturating, UniqueSaturatedInto, Zero};
 /// catching up after a backlog costs a bounded number of reads a block.
 pub(crate) const MAX_BLOCKS_SCANNED: u32 = 16;
 
+/// What a block's processing of the queue did, for its weight: each kind of due job is
+/// charged its own benchmark.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Processed {
+	/// Open jobs whose stage ended (charged `on_initialize`, the heaviest open kind: an
+	/// absent executor slashed and replaced).
+	pub open: u32,
+	/// Closed jobs pruned (charged `prune_due`).
+	pub pruned: u32,
+	/// Blocks of the queue looked at.
+	pub scanned: u32,
+}
+
+/// What the deadline of one queued job came to.
+pub(crate) enum Due {
+	/// An open job's stage ended.
+	Open,
+	/// A closed job's record was pruned.
+	Pruned,
+	/// Nothing: the queue named a job that is gone or due at another block (never, by
+	/// invariant 2; charged as an open job).
+	Gone,
+}
+
 impl<T: Config> Pallet<T> {
 	/// The jobs due after `now` within [`Config::JobTimeout`]: every job a provider may still
 	/// answer or audit is among them (the off-chain worker looks here; closed jobs waiting to
@@ -41,23 +65,23 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Processes up to `MaxJobsPerBlock` jobs due by `now`, oldest deadline first, looking at
-	/// no more than [`MAX_BLOCKS_SCANNED`] blocks of the queue. Returns how many jobs it
-	/// processed and how many blocks it looked at.
-	pub(crate) fn process_due(now: BlockNumberFor<T>) -> (u32, u32) {
+	/// no more than [`MAX_BLOCKS_SCANNED`] blocks of the queue.
+	pub(crate) fn process_due(now: BlockNumberFor<T>) -> Processed {
 		let mut budget = T::MaxJobsPerBlock::get();
 		let mut block = DueFrom::<T>::get();
-		let mut processed = 0u32;
-		let mut scanned = 0u32;
-		while block <= now && scanned < MAX_BLOCKS_SCANNED {
-			scanned = scanned.saturating_add(1);
+		let mut done = Processed::default();
+		while block <= now && done.scanned < MAX_BLOCKS_SCANNED {
+			done.scanned = done.scanned.saturating_add(1);
 			let due: Vec<JobId> =
 				Deadlines::<T>::iter_key_prefix(block).take(budget as usize).collect();
 			for job in &due {
 				Deadlines::<T>::remove(block, job);
-				Self::on_deadline(*job, block);
+				match Self::on_deadline(*job, block) {
+					Due::Pruned => done.pruned = done.pruned.saturating_add(1),
+					Due::Open | Due::Gone => done.open = done.open.saturating_add(1),
+				}
 			}
 			let n = due.len() as u32;
-			processed = processed.saturating_add(n);
 			budget = budget.saturating_sub(n);
 			if budget == 0 {
 				// The block may hold more: the next block resumes here.
@@ -66,7 +90,7 @@ impl<T: Config> Pallet<T> {
 			block = block.saturating_add(One::one());
 		}
 		DueFrom::<T>::put(block);
-		(processed, scanned)
+		done
 	}
 
 	/// The job's deadline passed: an absent executor is slashed and replaced once (else the
@@ -74,14 +98,15 @@ impl<T: Config> Pallet<T> {
 	/// slashed and the audit decided on the reports in.
 	/// `due` is the block it was queued at (processing may come later).
 	/// A closed job's record is pruned.
-	pub(crate) fn on_deadline(job_id: JobId, due: BlockNumberFor<T>) {
-		let Some(mut job) = Jobs::<T>::get(job_id) else { return };
+	pub(crate) fn on_deadline(job_id: JobId, due: BlockNumberFor<T>) -> Due {
+		let Some(mut job) = Jobs::<T>::get(job_id) else { return Due::Gone };
 		if job.deadline != due {
 			frame_support::defensive!("a queued job is due at another block");
-			return;
+			return Due::Gone;
 		}
 		if !job.status.is_open() {
-			return Self::prune(job_id, job);
+			Self::prune(job_id, job);
+			return Due::Pruned;
 		}
 		match job.status {
 			JobStatus::Pending => {
@@ -106,6 +131,7 @@ impl<T: Config> Pallet<T> {
 			_ => {}
 		}
 		Jobs::<T>::insert(job_id, job);
+		Due::Open
 	}
 
 	/// Slashes and ends every assignment still waiting at the deadline.

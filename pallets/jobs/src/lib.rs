@@ -553,15 +553,20 @@ pub mod pallet {
 			PathWeight::<T>::kill();
 			BlockSeed::<T>::put(Self::block_seed());
 			let hot = Self::read_hot_keys();
-			let (processed, scanned) = Self::process_due(n);
-			// The benchmark measures one block of the queue; each further block looked at is
-			// one more read, and the resume point ([`DueFrom`], whitelisted) one read and one
-			// write. The draws made (a replacement, auditors, a committee), as they read, and
-			// the decisions are charged on top, and the hot keys read.
-			T::WeightInfo::on_initialize(processed)
+			let due = Self::process_due(n);
+			// The benchmarks measure one block of the queue, `on_initialize` with open jobs
+			// due (their heaviest kind), `prune_due` with closed ones (each such job is charged
+			// the latter's slope); each further block looked at is one more read, and the
+			// resume point ([`DueFrom`], whitelisted) one read and one write. The draws made
+			// (a replacement, auditors, a committee), as they read, and the settlements and
+			// decisions are charged on top, and the hot keys read.
+			let pruned =
+				T::WeightInfo::prune_due(due.pruned).saturating_sub(T::WeightInfo::prune_due(0));
+			T::WeightInfo::on_initialize(due.open)
+				.saturating_add(pruned)
 				.saturating_add(PathWeight::<T>::take().total())
 				.saturating_add(
-					T::DbWeight::get().reads_writes(scanned.saturating_add(1).into(), 1),
+					T::DbWeight::get().reads_writes(due.scanned.saturating_add(1).into(), 1),
 				)
 				.saturating_add(T::DbWeight::get().reads(hot.into()))
 		}

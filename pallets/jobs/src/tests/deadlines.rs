@@ -108,6 +108,29 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		assert_eq!(JobsStorage::<Test>::get(answered).unwrap().status, JobStatus::Settled);
 		// It was settled: charged a settlement.
 		assert_eq!(without, one_job.saturating_add(<() as WeightInfo>::settle()));
+		Jobs::on_finalize(due);
+		// Its record is pruned a retention later: charged the pruning's slope, not a due job
+		// of the heaviest open kind.
+		let prune_at = JobsStorage::<Test>::get(answered).unwrap().deadline;
+		run_to_block(prune_at - 1);
+		assert_eq!(Jobs::due_at(prune_at), vec![answered]);
+		System::set_block_number(prune_at);
+		let pruning = Jobs::on_initialize(prune_at);
+		assert!(JobsStorage::<Test>::get(answered).is_none(), "pruned");
+		let weights = <() as WeightInfo>::prune_due(1)
+			.saturating_sub(<() as WeightInfo>::prune_due(0))
+			.saturating_add(<() as WeightInfo>::on_initialize(0))
+			.saturating_add(
+				<<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
+					frame_support::weights::RuntimeDbWeight,
+				>>::get()
+				.reads_writes(2, 1),
+			);
+		assert_eq!(pruning, weights);
+		assert!(
+			pruning.ref_time() < one_job.ref_time(),
+			"a pruning costs less than a due open job"
+		);
 	});
 }
 
