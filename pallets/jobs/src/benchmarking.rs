@@ -48,7 +48,7 @@ fn submit<T: Config>(user: &T::AccountId, model: ModelId, prompt_len: u32) -> Jo
 		RawOrigin::Signed(user.clone()).into(),
 		model,
 		vec![b'p'; prompt_len.max(1) as usize],
-		1_000,
+		max_tokens::<T>(),
 		1_000u32.into(),
 	)
 	.expect("submitting works");
@@ -61,9 +61,14 @@ fn start_block<T: Config>() {
 	Pallet::<T>::on_initialize(frame_system::Pallet::<T>::block_number());
 }
 
+/// The `max_tokens` of a benchmark job: 1,000, or as many as the runtime allows if fewer.
+fn max_tokens<T: Config>() -> u32 {
+	1_000u32.min(T::MaxOutputTokens::get())
+}
+
 /// The token ids of a benchmark answer: as many as a job may have.
 fn token_ids<T: Config>() -> Vec<u32> {
-	(0..1_000u32.min(T::MaxOutputTokens::get())).collect()
+	(0..max_tokens::<T>()).collect()
 }
 
 fn answer<T: Config>(job: JobId, provider: &T::AccountId, output: &[u8]) {
@@ -98,7 +103,13 @@ mod benchmarks {
 		let user = funded_user::<T>();
 		start_block::<T>();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(user), model, vec![b'p'; p as usize], 1_000, 1_000u32.into());
+		_(
+			RawOrigin::Signed(user),
+			model,
+			vec![b'p'; p as usize],
+			max_tokens::<T>(),
+			1_000u32.into(),
+		);
 		assert!(Jobs::<T>::contains_key(0));
 	}
 
@@ -184,7 +195,7 @@ mod benchmarks {
 	#[benchmark]
 	fn draw(t: Linear<0, TRIES>, s: Linear<0, WINDOW>) {
 		let model = T::BenchmarkHelper::setup_market(1_024);
-		let needs = Pallet::<T>::needs(T::MaxPromptLen::get(), 1_000);
+		let needs = Pallet::<T>::needs(T::MaxPromptLen::get(), max_tokens::<T>());
 		let result;
 		#[block]
 		{
