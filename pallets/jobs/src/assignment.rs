@@ -20,6 +20,7 @@
 
 use crate::{
 	pallet::{BalanceOf, JobOf, MAX_ASSIGNMENTS, MAX_EXECUTOR_REPLACEMENTS},
+	submission::Timing,
 	weights::WeightInfo,
 	Config, Error, Event, Pallet, Role,
 };
@@ -46,8 +47,8 @@ fn numbers(seed: &[u8], label: &[u8], i: u32) -> (u128, u128) {
 /// What a draw may read, or read: tries in the index, slots of the window.
 #[derive(Default)]
 pub(crate) struct DrawCost {
-	tries: u32,
-	slots: u32,
+	pub(crate) tries: u32,
+	pub(crate) slots: u32,
 }
 
 /// Why no provider could be drawn.
@@ -109,30 +110,32 @@ impl<T: Config> Pallet<T> {
 
 	/// Draws one provider for a job of `model` at `bid` with `needs`, leaving out `exclude`
 	/// (see the module docs), and adds what it read to [`crate::PathWeight`].
+	/// `timing` is [`Pallet::timing`], read once by the caller for all its draws.
 	pub(crate) fn draw_one(
 		model: ModelId,
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 		seed: &[u8],
+		timing: &Timing,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
-		Self::draw_with(model, bid, needs, exclude, seed, TRIES, WINDOW)
+		let most = DrawCost { tries: TRIES, slots: WINDOW };
+		Self::draw_with(model, bid, needs, exclude, seed, timing, most)
 	}
 
-	/// [`Pallet::draw_one`] with up to `tries` tries in the index and a window of `window`
-	/// slots (the benchmark of a draw measures each). Charges `draw(tries made, slots read)`
-	/// to [`crate::PathWeight`].
+	/// [`Pallet::draw_one`] with up to `most.tries` tries in the index and a window of
+	/// `most.slots` slots (the benchmark of a draw measures each). Charges `draw(tries made,
+	/// slots read)` to [`crate::PathWeight`].
 	pub(crate) fn draw_with(
 		model: ModelId,
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 		seed: &[u8],
-		tries: u32,
-		window: u32,
+		timing: &Timing,
+		most: DrawCost,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
-		let most = DrawCost { tries, slots: window };
-		let (drawn, spent) = Self::draw_counted(model, bid, needs, exclude, seed, most);
+		let (drawn, spent) = Self::draw_counted(model, bid, needs, exclude, seed, timing, most);
 		let weight = T::WeightInfo::draw(spent.tries, spent.slots);
 		crate::PathWeight::<T>::mutate(|w| w.draws = w.draws.saturating_add(weight));
 		drawn
@@ -145,11 +148,11 @@ impl<T: Config> Pallet<T> {
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 		seed: &[u8],
+		timing: &Timing,
 		most: DrawCost,
 	) -> (Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError>, DrawCost) {
 		let DrawCost { tries, slots: window } = most;
 		let mut spent = DrawCost::default();
-		let timing = Self::timing();
 		let count = T::Providers::slot_count(model);
 		let total = if count > window && tries > 0 { T::Providers::total_weight(model) } else { 0 };
 		if total > 0 {
@@ -164,7 +167,7 @@ impl<T: Config> Pallet<T> {
 				if exclude.contains(&who) {
 					continue;
 				}
-				let Some(c) = Self::candidate_in(&timing, model, &who, bid, needs) else {
+				let Some(c) = Self::candidate_in(timing, model, &who, bid, needs) else {
 					continue;
 				};
 				// `c.weight` is bond × score, at most `indexed × MAX_SCORE`.
@@ -190,7 +193,7 @@ impl<T: Config> Pallet<T> {
 		let any: Vec<_> = window
 			.iter()
 			.filter_map(|who| {
-				Self::candidate_in(&timing, model, who, Bounded::max_value(), &JobNeeds::SMALLEST)
+				Self::candidate_in(timing, model, who, Bounded::max_value(), &JobNeeds::SMALLEST)
 			})
 			.collect();
 		let covers = |c: &Candidate<T::AccountId, BalanceOf<T>>| timing.covers(c, needs);
@@ -215,8 +218,9 @@ impl<T: Config> Pallet<T> {
 		model: ModelId,
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
+		timing: &Timing,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
-		Self::draw_one(model, bid, needs, &[], &Self::seed(job, b"initial"))
+		Self::draw_one(model, bid, needs, &[], &Self::seed(job, b"initial"), timing)
 	}
 
 	/// Draws up to `n` more eligible providers for `job` in `role`, excluding everyone
@@ -248,16 +252,19 @@ impl<T: Config> Pallet<T> {
 			Role::Auditor { .. } => Bounded::max_value(),
 		};
 		let seed = Self::seed(job_id, purpose);
+		let timing = Self::timing();
 		let mut added = Vec::new();
 		for k in 0..n as u32 {
 			let seed = if k == 0 { seed } else { sp_io::hashing::blake2_256(&(seed, k).encode()) };
-			let Ok(c) = Self::draw_one(job.model, bid, &needs, &exclude, &seed) else { break };
+			let Ok(c) = Self::draw_one(job.model, bid, &needs, &exclude, &seed, &timing) else {
+				break;
+			};
 			exclude.push(c.provider.clone());
 			if Self::assign(job_id, job, c.clone(), role).is_ok() {
 				added.push(c);
 			}
 		}
-		(!added.is_empty()).then(|| Self::deadline_for(&Self::timing(), &added, job.max_tokens))
+		(!added.is_empty()).then(|| Self::deadline_for(&timing, &added, job.max_tokens))
 	}
 
 	/// Records `c` as assigned to the job and counts the job against its concurrency.

@@ -6,6 +6,7 @@
 //! follows from the reports.
 
 use crate::{
+	deadlines::Due,
 	pallet::{JobOf, AUDITORS_DOUBLE, COMMITTEE_SIZE, DOUBLE_AUDIT_SHARE, NEWCOMER_JOBS},
 	weights::WeightInfo,
 	AssignmentState, Config, Event, JobStatus, Pallet, Role,
@@ -41,7 +42,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether a draw seeded for `job` and `purpose` falls within `chance`.
-	fn roll(job_id: JobId, purpose: &[u8], chance: Perbill) -> bool {
+	pub(crate) fn roll(job_id: JobId, purpose: &[u8], chance: Perbill) -> bool {
 		let seed = Self::seed(job_id, purpose);
 		let draw = u64::from_le_bytes(sp_io::hashing::twox_64(&seed))
 			.checked_rem(1_000_000_000)
@@ -50,13 +51,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The challenge window closed (this block's randomness is new to the executor): draws
-	/// the auditors, or pays the answer.
-	pub(crate) fn end_challenge(job_id: JobId, job: &mut JobOf<T>) {
+	/// the auditors, or pays the answer. Says which, for the hook's weight: a job paid here
+	/// is [`Due::Window`]; one whose auditors were drawn (or tried) is [`Due::Open`].
+	pub(crate) fn end_challenge(job_id: JobId, job: &mut JobOf<T>) -> Due {
 		let executor = Self::answerer(job);
 		let audited =
 			executor.as_ref().is_some_and(|e| Self::roll(job_id, b"audit", Self::audit_chance(e)));
 		if !audited {
-			return Self::settle(job_id, job);
+			Self::settle(job_id, job);
+			return Due::Window;
 		}
 		let n = if Self::roll(job_id, b"double", DOUBLE_AUDIT_SHARE) { AUDITORS_DOUBLE } else { 1 };
 		let role = Role::Auditor { committee: false };
@@ -68,6 +71,7 @@ impl<T: Config> Pallet<T> {
 			// Nobody else serves the model: nothing can be checked.
 			None => Self::settle(job_id, job),
 		}
+		Due::Open
 	}
 
 	/// No auditor is waiting any more (all reported, declined or timed out): a finding of

@@ -199,7 +199,10 @@ mod benchmarks {
 		let result;
 		#[block]
 		{
-			result = Pallet::<T>::draw_with(model, 0u32.into(), &needs, &[], b"seed", t, s);
+			let timing = Pallet::<T>::timing();
+			let most = crate::assignment::DrawCost { tries: t, slots: s };
+			result =
+				Pallet::<T>::draw_with(model, 0u32.into(), &needs, &[], b"seed", &timing, most);
 		}
 		let expected = if s == 0 {
 			crate::assignment::DrawError::NoneEligible
@@ -254,6 +257,50 @@ mod benchmarks {
 		}
 		assert!(Pallet::<T>::due_at(due).is_empty());
 		assert_eq!(Jobs::<T>::iter().count(), 0, "every record pruned");
+	}
+
+	/// `n` answered jobs of `n` distinct owners whose challenge window closes, none audited:
+	/// each paid as `settle` pays (executor, creator's royalty, treasury, the rest to its
+	/// owner), closed and queued for pruning. Every job that is not audited comes to this
+	/// once; the hook charges each its slope less a settlement, which `settle` charges where
+	/// it runs (`Pallet::window_weight`). The audit draw is random: jobs that this block's
+	/// seed would audit are taken out of the queue before, so the block settles all `n`.
+	#[benchmark]
+	fn close_window(n: Linear<0, { T::MaxJobsPerBlock::get() }>) {
+		let model = T::BenchmarkHelper::setup_market(WINDOW);
+		let output = vec![b'o'; T::MaxOutputLen::get() as usize];
+		let now = frame_system::Pallet::<T>::block_number();
+		let closes = now.saturating_add(T::ChallengeWindow::get().max(1).into());
+		// The audit draws below work out the closing block's seed as its hook will.
+		crate::BlockSeed::<T>::kill();
+		let mut kept: Vec<JobId> = Vec::new();
+		let mut owner = 0u32;
+		while (kept.len() as u32) < n {
+			owner += 1;
+			assert!(owner <= 4 * n + 16, "the draws audit too many jobs");
+			let job = submit::<T>(&funded::<T>(owner), model, T::MaxPromptLen::get());
+			let executor = assigned::<T>(job).first().cloned().expect("an executor assigned");
+			answer::<T>(job, &executor, &output);
+			assert_eq!(Jobs::<T>::get(job).map(|j| j.deadline), Some(closes));
+			frame_system::Pallet::<T>::set_block_number(closes);
+			let audited = Pallet::<T>::roll(job, b"audit", Pallet::<T>::audit_chance(&executor));
+			frame_system::Pallet::<T>::set_block_number(now);
+			if audited {
+				crate::Deadlines::<T>::remove(closes, job);
+			} else {
+				kept.push(job);
+			}
+		}
+		assert_eq!(Pallet::<T>::due_at(closes).len() as u32, n);
+		DueFrom::<T>::put(closes);
+		frame_system::Pallet::<T>::set_block_number(closes);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(closes);
+		}
+		for job in kept {
+			assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Settled));
+		}
 	}
 
 	/// A job decided at its worst, as the hook decides an audited job at its deadline: two

@@ -9,6 +9,7 @@
 
 use crate::{
 	pallet::{JobOf, MAX_ASSIGNMENTS},
+	weights::WeightInfo,
 	AssignmentState, Config, Deadlines, DueFrom, Event, JobStatus, Jobs, Pallet, Requests, Results,
 	Role,
 };
@@ -26,9 +27,12 @@ pub(crate) const MAX_BLOCKS_SCANNED: u32 = 16;
 /// charged its own benchmark.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Processed {
-	/// Open jobs whose stage ended (charged `on_initialize`, the heaviest open kind: an
-	/// absent executor slashed and replaced).
+	/// Open jobs whose stage ended otherwise (charged `on_initialize`, the heaviest open
+	/// kind: an absent executor slashed and replaced).
 	pub open: u32,
+	/// Answered jobs whose challenge window closed and which were paid without an audit
+	/// (charged `close_window`, see [`Pallet::window_weight`]).
+	pub windows: u32,
 	/// Closed jobs pruned (charged `prune_due`).
 	pub pruned: u32,
 	/// Blocks of the queue looked at.
@@ -39,6 +43,8 @@ pub(crate) struct Processed {
 pub(crate) enum Due {
 	/// An open job's stage ended.
 	Open,
+	/// An answered job's challenge window closed and it was paid without an audit.
+	Window,
 	/// A closed job's record was pruned.
 	Pruned,
 	/// Nothing: the queue named a job that is gone or due at another block (never, by
@@ -75,9 +81,9 @@ impl<T: Config> Pallet<T> {
 			let due: Vec<JobId> =
 				Deadlines::<T>::iter_key_prefix(block).take(budget as usize).collect();
 			for job in &due {
-				Deadlines::<T>::remove(block, job);
 				match Self::on_deadline(*job, block) {
 					Due::Pruned => done.pruned = done.pruned.saturating_add(1),
+					Due::Window => done.windows = done.windows.saturating_add(1),
 					Due::Open | Due::Gone => done.open = done.open.saturating_add(1),
 				}
 			}
@@ -98,16 +104,26 @@ impl<T: Config> Pallet<T> {
 	/// slashed and the audit decided on the reports in.
 	/// `due` is the block it was queued at (processing may come later).
 	/// A closed job's record is pruned.
+	///
+	/// The job leaves the queue at `due` on every path: an open job's stage ends with a new
+	/// deadline or with its closing ([`Pallet::reschedule`] takes it out of `due`); the other
+	/// paths take it out here. (Removing it before as well would be a second write.)
 	pub(crate) fn on_deadline(job_id: JobId, due: BlockNumberFor<T>) -> Due {
-		let Some(mut job) = Jobs::<T>::get(job_id) else { return Due::Gone };
+		let Some(mut job) = Jobs::<T>::get(job_id) else {
+			Self::unschedule(job_id, due);
+			return Due::Gone;
+		};
 		if job.deadline != due {
 			frame_support::defensive!("a queued job is due at another block");
+			Self::unschedule(job_id, due);
 			return Due::Gone;
 		}
 		if !job.status.is_open() {
+			Self::unschedule(job_id, due);
 			Self::prune(job_id, job);
 			return Due::Pruned;
 		}
+		let mut kind = Due::Open;
 		match job.status {
 			JobStatus::Pending => {
 				Self::time_out_waiting(job_id, &mut job);
@@ -121,17 +137,17 @@ impl<T: Config> Pallet<T> {
 					None => Self::refund(job_id, &mut job),
 				}
 			}
-			JobStatus::Challenge => Self::end_challenge(job_id, &mut job),
+			JobStatus::Challenge => kind = Self::end_challenge(job_id, &mut job),
 			JobStatus::Auditing => {
 				// `decide_audit` charges this path, absent auditors included (its benchmark,
 				// `decide`, starts here).
 				Self::time_out_waiting(job_id, &mut job);
 				Self::decide_audit(job_id, &mut job);
 			}
-			_ => {}
+			JobStatus::Settled | JobStatus::Refunded | JobStatus::Cancelled => {}
 		}
 		Jobs::<T>::insert(job_id, job);
-		Due::Open
+		kind
 	}
 
 	/// Slashes and ends every assignment still waiting at the deadline.
@@ -186,6 +202,16 @@ impl<T: Config> Pallet<T> {
 		let retention = T::ReceiptRetention::get().max(One::one());
 		let at = frame_system::Pallet::<T>::block_number().saturating_add(retention);
 		Self::reschedule(job_id, job, at);
+	}
+
+	/// What `n` challenge windows closed without an audit cost beyond the settlements they
+	/// paid: the slope of the `close_window` benchmark (which settles each job as it closes)
+	/// less `n` settlements, which [`Pallet::settle`] charges where it runs. A job whose
+	/// window closes is thus charged the larger of the two benchmarks, never both.
+	pub(crate) fn window_weight(n: u32) -> Weight {
+		T::WeightInfo::close_window(n)
+			.saturating_sub(T::WeightInfo::close_window(0))
+			.saturating_sub(T::WeightInfo::settle().saturating_mul(n.into()))
 	}
 
 	/// Adds `weight`, the benchmarked weight of ending a job the way it just ended, to the

@@ -555,14 +555,17 @@ pub mod pallet {
 			let hot = Self::read_hot_keys();
 			let due = Self::process_due(n);
 			// The benchmarks measure one block of the queue, `on_initialize` with open jobs
-			// due (their heaviest kind), `prune_due` with closed ones (each such job is charged
-			// the latter's slope); each further block looked at is one more read, and the
-			// resume point ([`DueFrom`], whitelisted) one read and one write. The draws made
-			// (a replacement, auditors, a committee), as they read, and the settlements and
-			// decisions are charged on top, and the hot keys read.
+			// due (their heaviest kind), `close_window` with answered jobs paid as their
+			// window closes, `prune_due` with closed ones (each job of the latter two kinds is
+			// charged its benchmark's slope instead of `on_initialize`'s); each further block
+			// looked at is one more read, and the resume point ([`DueFrom`], whitelisted) one
+			// read and one write. The draws made (a replacement, auditors, a committee), as
+			// they read, and the settlements and decisions are charged on top, and the hot
+			// keys read.
 			let pruned =
 				T::WeightInfo::prune_due(due.pruned).saturating_sub(T::WeightInfo::prune_due(0));
 			T::WeightInfo::on_initialize(due.open)
+				.saturating_add(Self::window_weight(due.windows))
 				.saturating_add(pruned)
 				.saturating_add(PathWeight::<T>::take().total())
 				.saturating_add(

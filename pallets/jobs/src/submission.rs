@@ -153,12 +153,14 @@ impl<T: Config> Pallet<T> {
 		let job_id = NextJobId::<T>::get();
 		let next = job_id.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
 		let needs = Self::needs(prompt_tokens, max_tokens);
-		let executor = Self::draw_executor(job_id, model, bid, &needs).map_err(Error::<T>::from)?;
+		let timing = Self::timing();
+		let executor =
+			Self::draw_executor(job_id, model, bid, &needs, &timing).map_err(Error::<T>::from)?;
 		let escrow = Self::escrow_for(max_tokens, bid)?;
 		let deposit = Self::deposit_for(max_tokens);
 		Self::hold_for_job(&owner, escrow, deposit)?;
 
-		let at = Self::deadline_for(&Self::timing(), core::slice::from_ref(&executor), max_tokens);
+		let at = Self::deadline_for(&timing, core::slice::from_ref(&executor), max_tokens);
 		let deadline = Self::schedule(job_id, at);
 		let mut job = Job {
 			owner: owner.clone(),

@@ -54,6 +54,7 @@ pub trait WeightInfo {
 	fn draw(t: u32, s: u32, ) -> Weight;
 	fn on_initialize(n: u32, ) -> Weight;
 	fn prune_due(n: u32, ) -> Weight;
+	fn close_window(n: u32, ) -> Weight;
 	fn decide() -> Weight;
 	fn settle() -> Weight;
 }
@@ -262,6 +263,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:256 w:256)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
+	/// PLACEHOLDER until the benchmarks run: `on_initialize`'s figures.
+	fn close_window(n: u32, ) -> Weight {
+		Weight::from_parts(34_972_000, 50078)
+			.saturating_add(Weight::from_parts(252_915_074, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(68_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 7101).saturating_mul(n.into()))
+	}
 	fn prune_due(n: u32, ) -> Weight {
 		//  Measured:  `1515 + n * (489 ±0)`
 		//  Estimated: `3707 + n * (3805 ±0)`
@@ -525,6 +536,16 @@ impl WeightInfo for () {
 	/// Storage: `Balances::Holds` (r:256 w:256)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
+	/// PLACEHOLDER until the benchmarks run: `on_initialize`'s figures.
+	fn close_window(n: u32, ) -> Weight {
+		Weight::from_parts(34_972_000, 50078)
+			.saturating_add(Weight::from_parts(252_915_074, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(68_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 7101).saturating_mul(n.into()))
+	}
 	fn prune_due(n: u32, ) -> Weight {
 		//  Measured:  `1515 + n * (489 ±0)`
 		//  Estimated: `3707 + n * (3805 ±0)`

@@ -106,8 +106,30 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		System::set_block_number(due);
 		let without = Jobs::on_initialize(due);
 		assert_eq!(JobsStorage::<Test>::get(answered).unwrap().status, JobStatus::Settled);
-		// It was settled: charged a settlement.
-		assert_eq!(without, one_job.saturating_add(<() as WeightInfo>::settle()));
+		// It was settled as its window closed: charged the `close_window` benchmark's slope
+		// (a settlement included), not a due open job of the heaviest kind and a settlement.
+		let window_closed = <() as WeightInfo>::on_initialize(0)
+			.saturating_add(
+				<<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
+					frame_support::weights::RuntimeDbWeight,
+				>>::get()
+				.reads_writes(2, 1),
+			)
+			.saturating_add(Jobs::window_weight(1))
+			.saturating_add(<() as WeightInfo>::settle());
+		assert_eq!(without, window_closed);
+		let slope =
+			<() as WeightInfo>::close_window(1).saturating_sub(<() as WeightInfo>::close_window(0));
+		// Never less than the benchmark measured, nor than a settlement.
+		let base = one_job
+			.saturating_sub(<() as WeightInfo>::on_initialize(1))
+			.saturating_add(<() as WeightInfo>::on_initialize(0));
+		assert!(without.ref_time() >= base.ref_time() + slope.ref_time());
+		assert!(without.ref_time() >= base.ref_time() + <() as WeightInfo>::settle().ref_time());
+		assert!(
+			without.ref_time() < one_job.saturating_add(<() as WeightInfo>::settle()).ref_time(),
+			"a window closed costs less than a due open job and a settlement"
+		);
 		Jobs::on_finalize(due);
 		// Its record is pruned a retention later: charged the pruning's slope, not a due job
 		// of the heaviest open kind.

@@ -28,7 +28,7 @@ fn times_drawn(model: ModelId, who: &AccountId, seeds: u32) -> usize {
 	let needs = JobNeeds { prompt_tokens: 8, max_tokens: 8 };
 	(0..seeds)
 		.filter(|s| {
-			&Jobs::draw_one(model, Balance::MAX, &needs, &[], &s.to_le_bytes())
+			&Jobs::draw_one(model, Balance::MAX, &needs, &[], &s.to_le_bytes(), &Jobs::timing())
 				.expect("someone is drawn")
 				.provider == who
 		})
