@@ -9,9 +9,21 @@ const MOS = 10n ** 12n;
 const lib = (name) => import(path.join(ROOT, 'scripts/lib', name));
 
 /** A polkadot.js API (with Mosaic's RPC methods) on the node `name`. */
-async function connectTo(networkInfo, name) {
+/**
+ * Connects to node `name`. A node that zombienet has just restarted may not listen yet (its RPC
+ * comes up seconds after the process, later on a slow machine): keeps trying for up to `ms`.
+ */
+async function connectTo(networkInfo, name, ms = 60_000) {
   const { connect } = await lib('chain.mjs');
-  return connect(networkInfo.nodesByName[name].wsUri);
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await connect(networkInfo.nodesByName[name].wsUri);
+    } catch (e) {
+      if (Date.now() > deadline || !/cannot reach a Mosaic node/.test(e.message)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }
 
 /** `until` of scripts/lib/chain.mjs: the first truthy `check(header)` at a new best block. */
