@@ -20,8 +20,10 @@
 //! off-chain storage with a compare-and-set; the claim survives restarts. A claimed job is
 //! never run again — not by a later block's worker running concurrently, not after a restart
 //! mid-inference. A job the engine turns away because its queue is full is declined (the chain
-//! hands it to another provider; no slash). Claims are keyed by the job's id *and* its content (owner, request,
-//! model, length), so after a reorg a different job under the same id is a different claim.
+//! hands it to another provider; no slash). Claims are keyed by the job's id, its content (owner,
+//! request, model, length) and the provider's role in it (executor, or auditor of one answer),
+//! so after a reorg a different job under the same id, or another part in the same job, is a
+//! different claim.
 //!
 //! **Sent until it lands.** The transaction the worker built (answer or decline) is kept
 //! with the claim; while the chain still shows the provider waiting [`RESEND_AFTER`] blocks
@@ -99,12 +101,25 @@ pub enum Abandon {
 	SigningFailed,
 }
 
-/// The claim key of `job` (id `job_id`) for `provider`: the id and what the job is, so a
-/// different job under the same id on another fork is another claim.
-pub fn claim_key<T: Config>(job_id: JobId, provider: &T::AccountId, job: &JobOf<T>) -> Vec<u8> {
-	let what = sp_io::hashing::blake2_256(
-		&(&job.owner, job.model_hash, job.request_hash, job.max_tokens).encode(),
-	);
+/// The claim key of `provider`'s part `role` in `job` (id `job_id`): the id, what the job is
+/// and what the part is, so that after a reorg each part on the chain that stays is its own
+/// claim. A different job under the same id is another claim; so is another role in the same
+/// job (the executor of a job on a fork that is gone may be drawn to audit it on the chain that
+/// stays), and an audit of another answer (the answer to audit differs between forks whose
+/// executors differ).
+pub fn claim_key<T: Config>(
+	job_id: JobId,
+	provider: &T::AccountId,
+	role: Role,
+	job: &JobOf<T>,
+) -> Vec<u8> {
+	let mut what = (&job.owner, job.model_hash, job.request_hash, job.max_tokens).encode();
+	if let Role::Auditor { .. } = role {
+		// An executor's key is the one earlier runtimes used, so no claim of a node that
+		// upgrades its runtime mid-job is lost.
+		(role, job.outcome.as_ref().map(|answer| answer.output_hash)).encode_to(&mut what);
+	}
+	let what = sp_io::hashing::blake2_256(&what);
 	let mut key = CLAIM_PREFIX.to_vec();
 	(job_id, provider, what).encode_to(&mut key);
 	key
@@ -203,7 +218,7 @@ impl<T: Config> Work<'_, T> {
 	/// Does what the job's claim calls for: start it, collect its finished inference, send
 	/// again what did not land, hand on a job a restart interrupted, or nothing.
 	fn step(&self, engine: [u8; 32]) {
-		let key = claim_key::<T>(self.job_id, self.provider, self.job);
+		let key = claim_key::<T>(self.job_id, self.provider, self.role, self.job);
 		let claim = StorageValueRef::persistent(&key).get::<ClaimOf<T>>().ok().flatten();
 		match claim {
 			None => self.claim_and_run(&key, engine),

@@ -87,13 +87,14 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		System::set_block_number(due);
 		let with_draw = Jobs::on_initialize(due);
 		assert!(JobsStorage::<Test>::get(absent).unwrap().reassigned);
-		let one_job = <() as WeightInfo>::on_initialize(1).saturating_add(
-			<<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
-				frame_support::weights::RuntimeDbWeight,
-			>>::get()
-			// One block of the queue looked at; its resume point read and written.
-			.reads_writes(2, 1),
-		);
+		// One block of the queue looked at; its resume point read and written.
+		let queue = <<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
+			frame_support::weights::RuntimeDbWeight,
+		>>::get()
+		.reads_writes(2, 1);
+		// The hook's base: its fixed part and the queue, with no job.
+		let base = <() as WeightInfo>::on_initialize(0).saturating_add(queue);
+		let one_job = <() as WeightInfo>::on_initialize(1).saturating_add(queue);
 		// The replacement's draw read the window of the market's two slots.
 		assert_eq!(with_draw, one_job.saturating_add(<() as WeightInfo>::draw(0, 2)));
 		Jobs::on_finalize(due);
@@ -108,22 +109,13 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		assert_eq!(JobsStorage::<Test>::get(answered).unwrap().status, JobStatus::Settled);
 		// It was settled as its window closed: charged the `close_window` benchmark's slope
 		// (a settlement included), not a due open job of the heaviest kind and a settlement.
-		let window_closed = <() as WeightInfo>::on_initialize(0)
-			.saturating_add(
-				<<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
-					frame_support::weights::RuntimeDbWeight,
-				>>::get()
-				.reads_writes(2, 1),
-			)
+		let window_closed = base
 			.saturating_add(Jobs::window_weight(1))
 			.saturating_add(<() as WeightInfo>::settle());
 		assert_eq!(without, window_closed);
 		let slope =
 			<() as WeightInfo>::close_window(1).saturating_sub(<() as WeightInfo>::close_window(0));
 		// Never less than the benchmark measured, nor than a settlement.
-		let base = one_job
-			.saturating_sub(<() as WeightInfo>::on_initialize(1))
-			.saturating_add(<() as WeightInfo>::on_initialize(0));
 		assert!(without.ref_time() >= base.ref_time() + slope.ref_time());
 		assert!(without.ref_time() >= base.ref_time() + <() as WeightInfo>::settle().ref_time());
 		assert!(
@@ -141,13 +133,7 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		assert!(JobsStorage::<Test>::get(answered).is_none(), "pruned");
 		let weights = <() as WeightInfo>::prune_due(1)
 			.saturating_sub(<() as WeightInfo>::prune_due(0))
-			.saturating_add(<() as WeightInfo>::on_initialize(0))
-			.saturating_add(
-				<<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
-					frame_support::weights::RuntimeDbWeight,
-				>>::get()
-				.reads_writes(2, 1),
-			);
+			.saturating_add(base);
 		assert_eq!(pruning, weights);
 		assert!(
 			pruning.ref_time() < one_job.ref_time(),

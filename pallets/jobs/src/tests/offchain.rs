@@ -4,7 +4,7 @@
 use super::*;
 use crate::{
 	offchain::{claim_key, Claim, RESEND_AFTER},
-	Call as JobsCall, DeclineReason, JobStatus,
+	Call as JobsCall, DeclineReason, JobStatus, Role,
 };
 use codec::{Decode, Encode};
 use frame_support::traits::Hooks;
@@ -185,7 +185,7 @@ fn pool(node: &Node) -> Vec<Extrinsic> {
 
 fn claim(job: JobId) -> Option<Claim<u64>> {
 	let record = JobsStorage::<Test>::get(job).unwrap();
-	let key = claim_key::<Test>(job, &provider(WORKER), &record);
+	let key = claim_key::<Test>(job, &provider(WORKER), Role::Executor, &record);
 	sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &key)
 		.map(|bytes| Claim::decode(&mut &bytes[..]).unwrap())
 }
@@ -309,7 +309,7 @@ fn run_worker_for(job: JobId) {
 	let others: Vec<JobId> = JobsStorage::<Test>::iter_keys().filter(|j| *j != job).collect();
 	for other in others {
 		let record = JobsStorage::<Test>::get(other).unwrap();
-		let key = claim_key::<Test>(other, &provider(WORKER), &record);
+		let key = claim_key::<Test>(other, &provider(WORKER), Role::Executor, &record);
 		sp_io::offchain::local_storage_set(
 			StorageKind::PERSISTENT,
 			&key,
@@ -594,6 +594,84 @@ fn audits_the_answer_it_is_drawn_for_with_the_executors_output_and_tokens() {
 		run_to_block(System::block_number() + 1);
 		run_worker();
 		assert_eq!(node.engine.audit_requests.lock().unwrap().len(), 1);
+	})
+}
+
+/// Runs `fork` on a fork that the chain then abandons: its state is rolled back, while the
+/// node keeps what its worker did there (off-chain storage, the engine's work), as a real
+/// node does after a reorg.
+fn on_abandoned_fork(fork: impl FnOnce()) {
+	use frame_support::storage::{with_transaction, TransactionOutcome};
+	let _ = with_transaction(|| -> TransactionOutcome<DispatchResult> {
+		fork();
+		TransactionOutcome::Rollback(Ok(()))
+	});
+}
+
+/// On the chain that stays: provider 1 runs the job and answers `answer`, the worker's
+/// provider (joining after the job was given out) is drawn to audit it, the window closes.
+fn audited_by_the_worker(node: &Node, model: ModelId, answer: &[u8]) -> JobId {
+	add_provider(1, model);
+	let job = submit(USER, model, 8, 10).unwrap();
+	add_worker(node, model, H256::repeat_byte(0x01));
+	assert_ok!(submit_answer(1, job, answer, 3));
+	close_window(job);
+	assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Auditing);
+	job
+}
+
+#[test]
+fn the_executor_of_a_job_on_an_abandoned_fork_audits_it_on_the_chain_that_stays() {
+	with_node(true, |node| {
+		AuditChance::set(sp_runtime::Perbill::one());
+		let model = register_model(1_000);
+		// On a fork that is gone, the worker's provider was the only one and answered the job.
+		on_abandoned_fork(|| {
+			add_worker(node, model, ENGINE);
+			let job = submit(USER, model, 8, 10).unwrap();
+			run_worker();
+			assert_eq!(claim(job), Some(Claim::Submitted { at: 1 }));
+		});
+		assert_eq!(node.engine.runs(), 1);
+		node.pool.write().transactions.clear();
+		// On the chain that stays, the same job (same id, same content) went to provider 1,
+		// and the worker's provider is drawn to audit it: it audits, rather than sending its
+		// answer of the gone fork again.
+		let job = audited_by_the_worker(node, model, b"their answer");
+		run_worker();
+		assert_eq!(node.engine.audit_requests.lock().unwrap().len(), 1, "audited");
+		let txs = pool(node);
+		let [tx] = &txs[..] else { panic!("one transaction pooled, got {}", txs.len()) };
+		let RuntimeCall::Jobs(JobsCall::submit_audit { .. }) = &tx.function else {
+			panic!("a submit_audit, got {:?}", tx.function)
+		};
+		assert_ok!(apply(tx));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+	})
+}
+
+#[test]
+fn an_auditor_audits_the_answer_of_the_chain_that_stays_not_of_an_abandoned_fork() {
+	with_node(true, |node| {
+		AuditChance::set(sp_runtime::Perbill::one());
+		let model = register_model(1_000);
+		on_abandoned_fork(|| {
+			audited_by_the_worker(node, model, b"one answer");
+			run_worker();
+		});
+		assert_eq!(node.engine.audit_requests.lock().unwrap().len(), 1);
+		node.pool.write().transactions.clear();
+		// The same job, audited at the same block, but its executor answered otherwise here:
+		// that answer is audited (a report of the other would not be valid here).
+		let job = audited_by_the_worker(node, model, b"another answer");
+		run_worker();
+		let requests = node.engine.audit_requests.lock().unwrap().clone();
+		assert_eq!(requests.len(), 2, "audited again");
+		assert_eq!(requests[1].output, b"another answer".to_vec());
+		let txs = pool(node);
+		let [tx] = &txs[..] else { panic!("one transaction pooled, got {}", txs.len()) };
+		assert_ok!(apply(tx));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 	})
 }
 
