@@ -83,8 +83,8 @@ pub trait MarketplaceRpc<BlockHash> {
 	) -> RpcResult<ProvidersPage<AccountId, Balance>>;
 
 	/// What a job would hold and cost: escrow and the split of its maximum cost.
-	/// `bid` (planck per token, a decimal string) defaults to the lowest ask of an eligible
-	/// provider.
+	/// `bid` (planck per token, a decimal string) defaults to the chain's quote: the lowest bid
+	/// at which a provider can take the job wherever the draw looks.
 	#[method(name = "estimate")]
 	fn estimate(
 		&self,

@@ -114,24 +114,21 @@ pub fn estimate(
 	if !Jobs::fits_context(0, max_tokens, terms.context_length) {
 		return Err(QueryError::ExceedsContext { context_length: terms.context_length });
 	}
-	// The same rule as `submit_job` (for an empty prompt: the estimate knows no prompt).
-	let asks: Vec<Balance> = Jobs::eligible(model, Balance::MAX, &Jobs::needs(0, max_tokens), &[])
-		.into_iter()
-		.map(|c| c.ask)
-		.collect();
-	let Some(lowest_ask) = asks.iter().min().copied() else {
-		let any = Jobs::eligible(model, Balance::MAX, &JobNeeds::SMALLEST, &[]);
-		return Err(if any.is_empty() {
-			QueryError::NoEligibleProvider
-		} else {
+	// The same rule as `submit_job` (for an empty prompt: the estimate knows no prompt), over
+	// a bounded number of providers: the windows a draw can read (see `Jobs::quote`).
+	let quote = Jobs::quote(model, &Jobs::needs(0, max_tokens));
+	let (Some(lowest_ask), Some(quoted)) = (quote.lowest_ask(), quote.bid) else {
+		return Err(if quote.any {
 			QueryError::NoProviderCovers
+		} else {
+			QueryError::NoEligibleProvider
 		});
 	};
-	let bid = bid.unwrap_or(lowest_ask);
+	let bid = bid.unwrap_or(quoted);
 	if bid == 0 {
 		return Err(QueryError::ZeroBid);
 	}
-	let eligible = asks.iter().filter(|ask| **ask <= bid).count() as u32;
+	let eligible = quote.eligible_at(bid);
 	if eligible == 0 {
 		return Err(QueryError::BidBelowEveryAsk { lowest_ask });
 	}

@@ -187,11 +187,13 @@ pub struct ProviderView<AccountId, Balance> {
 	serde(rename_all = "camelCase", bound(serialize = "Balance: core::fmt::Display"))
 )]
 pub struct Estimate<Balance> {
-	/// The bid per token used: the one given, or the lowest at which enough providers are
-	/// eligible.
+	/// The bid per token used: the one given, or the quote: the lowest at which every window
+	/// of the model's index a draw may read (of those looked at) has a provider for the job
+	/// (`pallet_mosaic_jobs::quote`).
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
 	pub bid: Balance,
-	/// Providers eligible at that bid.
+	/// Providers eligible at that bid, among those looked at (all in a market of up to
+	/// `pallet_mosaic_jobs::QUOTE_SLOTS`).
 	pub eligible: u32,
 	/// Held on submission: `max_tokens × bid`.
 	#[cfg_attr(feature = "std", serde(serialize_with = "decimal"))]
@@ -471,8 +473,9 @@ sp_api::decl_runtime_apis! {
 			from: u32,
 			limit: u32,
 		) -> Result<ProvidersPage<AccountId, Balance>, QueryError>;
-		/// What a job would hold and cost. `bid: None` finds the lowest bid at which a
-		/// provider is eligible.
+		/// What a job would hold and cost. `bid: None` uses the quote: the lowest bid at
+		/// which a provider can take the job wherever the draw looks (bounded reads, see
+		/// `pallet_mosaic_jobs::quote`).
 		fn estimate(
 			model: ModelId,
 			max_tokens: u32,

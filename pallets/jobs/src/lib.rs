@@ -99,12 +99,14 @@ pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
+mod quote;
 mod submission;
 #[cfg(test)]
 mod tests;
 pub mod types;
 pub mod weights;
 
+pub use quote::{Quote, QUOTE_SLOTS, QUOTE_WINDOWS};
 pub use types::*;
 pub use weights::WeightInfo;
 

@@ -1,13 +1,13 @@
 //! Submission: which providers may take a job, and how long they get; `submit_job`.
 //!
-//! [`Pallet::eligible`] and [`Pallet::answer_blocks`] are the rule, used by the call, by every
-//! later draw (declines, reassignment, tie-breaker) and by the runtime API's estimate.
+//! [`Pallet::candidate`] and [`Pallet::answer_blocks`] are the rule, used by the call, by every
+//! later draw (declines, reassignment, audits) and by the runtime API's quote
+//! ([`Pallet::quote`]).
 
 use crate::{
 	pallet::BalanceOf, Config, Error, Event, Job, JobStatus, Jobs, NextJobId, Pallet, Requests,
 	Role,
 };
-use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{pallet_prelude::*, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -73,25 +73,9 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The providers that may take (or audit) a job for `model` at `bid` with these `needs`: the
-	/// registry's candidates (serving on covering terms, active, bonded, ask ≤ bid, under
-	/// their concurrency limit) whose declared speed answers within [`Config::JobTimeout`].
-	/// Reads every provider of the model: for runtime APIs; calls draw with
-	/// [`Pallet::draw_one`].
-	pub fn eligible(
-		model: ModelId,
-		bid: BalanceOf<T>,
-		needs: &JobNeeds,
-		exclude: &[T::AccountId],
-	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
-		let timing = Self::timing();
-		T::Providers::candidates(model, bid, needs, exclude)
-			.into_iter()
-			.filter(|c| timing.answers_in_time(c, needs))
-			.collect()
-	}
-
-	/// `who`, if it is one of [`Pallet::eligible`].
+	/// `who`, if it may take (or audit) a job for `model` at `bid` with these `needs`: the
+	/// registry's candidate (serving on covering terms, active, bonded, ask ≤ bid, under its
+	/// concurrency limit) whose declared speed answers within [`Config::JobTimeout`].
 	pub fn candidate(
 		model: ModelId,
 		who: &T::AccountId,

@@ -2,7 +2,7 @@
 //! proportion to bond × reputation score, however many providers serve the model.
 
 use super::*;
-use crate::{assignment::WINDOW, Error};
+use crate::{assignment::WINDOW, Error, QUOTE_SLOTS};
 use frame_support::{assert_noop, traits::fungible::Mutate};
 use mosaic_primitives::{JobNeeds, ProviderRegistry};
 use pallet_mosaic_providers::Providers as ProviderRecords;
@@ -135,4 +135,62 @@ fn a_draw_through_the_index_is_charged_for_the_tries_it_made() {
 		}
 		assert!(tries_seen.contains(&1), "tries made: {tries_seen:?}");
 	});
+}
+
+/// How many of `seeds` draws for a job of `needs` at `bid` find nobody.
+fn refused(model: ModelId, bid: Balance, needs: &JobNeeds, seeds: u32) -> u32 {
+	(0..seeds)
+		.filter(|s| {
+			Jobs::draw_one(model, bid, needs, &[], &s.to_le_bytes(), &Jobs::timing()).is_err()
+		})
+		.count() as u32
+}
+
+#[test]
+fn a_job_bid_at_the_quote_is_assigned_wherever_the_draw_looks() {
+	new_test_ext(|| {
+		// 40 providers, more than a draw's window: one asks a third of what the others ask.
+		let model = register_model(1_000);
+		add_extra(0, model, MIN_BOND, 1);
+		for i in 1..40 {
+			add_extra(i, model, MIN_BOND, ASK);
+		}
+		let needs = Jobs::needs(0, 10);
+		let quote = Jobs::quote(model, &needs);
+		assert_eq!(quote.read, 40, "a market this small is read whole");
+		assert_eq!(quote.lowest_ask(), Some(1));
+		assert_eq!(quote.bid, Some(ASK), "a window without the cheap provider needs ASK");
+		assert_eq!((quote.eligible_at(1), quote.eligible_at(ASK)), (1, 40));
+		// A bid at the market's lowest ask (what the estimate used to give) is refused by
+		// every draw whose window misses that provider and whose tries do not find it; a bid
+		// at the quote by none.
+		let at_lowest = refused(model, 1, &needs, 100);
+		println!("a bid at the lowest ask: {at_lowest} of 100 draws refused");
+		assert!(at_lowest >= 30, "{at_lowest} of 100");
+		assert_eq!(refused(model, ASK, &needs, 100), 0);
+	})
+}
+
+#[test]
+fn a_quote_reads_a_bounded_number_of_providers_and_holds_in_a_large_market() {
+	new_test_ext(|| {
+		// 2,000 providers asking between 1 and 1,000, in no order.
+		let model = register_model(1_000);
+		let ask = |i: u32| 1 + Balance::from(i) * 2_654_435_761 % 1_000;
+		for i in 0..2_000 {
+			add_extra(i, model, MIN_BOND, ask(i));
+		}
+		let needs = Jobs::needs(0, 10);
+		let quote = Jobs::quote(model, &needs);
+		assert_eq!(quote.read, QUOTE_SLOTS, "64 windows of 16, not 2,000 providers");
+		let (lowest, bid) = (quote.lowest_ask().unwrap(), quote.bid.unwrap());
+		assert!(lowest < bid);
+		let (at_lowest, at_quote) =
+			(refused(model, lowest, &needs, 400), refused(model, bid, &needs, 400));
+		println!(
+			"lowest ask read {lowest}, quote {bid}: {at_lowest} and {at_quote} of 400 draws refused"
+		);
+		assert!(at_quote * 20 <= 400, "at most 5 % refused at the quote: {at_quote}");
+		assert!(at_lowest > 10 * at_quote.max(1), "{at_lowest} vs {at_quote}");
+	})
 }
