@@ -76,8 +76,12 @@ impl<T: Config> Pallet<T> {
 		} else if count <= QUOTE_SLOTS {
 			((0..count).collect(), WINDOW)
 		} else {
-			let spread =
-				|k: u32| (u64::from(k) * u64::from(count) / u64::from(QUOTE_WINDOWS)) as u32;
+			// Window k starts k/QUOTE_WINDOWS of the way through the index.
+			let spread = |k: u32| {
+				let at = u64::from(k).saturating_mul(u64::from(count));
+				let at = at.checked_div(u64::from(QUOTE_WINDOWS)).unwrap_or(0);
+				u32::try_from(at).unwrap_or(0)
+			};
 			((0..QUOTE_WINDOWS).map(spread).collect(), WINDOW)
 		};
 		let mut read: BTreeMap<u32, Read<BalanceOf<T>>> = BTreeMap::new();
