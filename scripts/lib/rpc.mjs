@@ -26,7 +26,7 @@ export const rpc = {
       type: 'Json',
     },
     estimate: {
-      description: 'Escrow and expected split of a job; bid (planck per token, decimal string) defaults to the chain's quote: the lowest bid at which a provider can take the job wherever the draw looks.',
+      description: 'Escrow and expected split of a job; bid (planck per token, decimal string) defaults to the chain quote: the lowest bid at which a provider can take the job wherever the draw looks.',
       params: [
         { name: 'model', type: 'u32' },
         { name: 'maxTokens', type: 'u32' },

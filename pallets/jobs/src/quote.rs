@@ -8,7 +8,8 @@
 //! which **every window it reads** has a provider that can take the job:
 //! - in a market of at most [`WINDOW`] providers, the lowest ask (the draw reads them all);
 //! - in one of at most [`QUOTE_SLOTS`], it reads every slot once and looks at every window the
-//!   draw can read, so a job bid at the quote is assigned whatever the draw's seed;
+//!   draw can read, so a job bid at the quote is assigned whatever the draw's seed (while the
+//!   providers stay as they were read, and for a prompt their terms cover);
 //! - in a larger one, it reads [`QUOTE_WINDOWS`] windows spread evenly over the index: a
 //!   sample of the windows the draw can read (a job bid at the quote is then refused only when
 //!   the draw's window is dearer than every window sampled and its tries find nobody).
