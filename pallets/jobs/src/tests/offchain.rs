@@ -620,6 +620,18 @@ fn audited_by_the_worker(node: &Node, model: ModelId, answer: &[u8]) -> JobId {
 	job
 }
 
+/// The one transaction in the pool is the worker's audit report, and applied it settles `job`.
+fn assert_pooled_report_settles(node: &Node, job: JobId) {
+	let txs = pool(node);
+	let [tx] = &txs[..] else { panic!("one transaction pooled, got {}", txs.len()) };
+	let RuntimeCall::Jobs(JobsCall::submit_audit { auditor, .. }) = &tx.function else {
+		panic!("a submit_audit, got {:?}", tx.function)
+	};
+	assert_eq!(auditor, &provider(WORKER));
+	assert_ok!(apply(tx));
+	assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+}
+
 #[test]
 fn the_executor_of_a_job_on_an_abandoned_fork_audits_it_on_the_chain_that_stays() {
 	with_node(true, |node| {
@@ -640,13 +652,7 @@ fn the_executor_of_a_job_on_an_abandoned_fork_audits_it_on_the_chain_that_stays(
 		let job = audited_by_the_worker(node, model, b"their answer");
 		run_worker();
 		assert_eq!(node.engine.audit_requests.lock().unwrap().len(), 1, "audited");
-		let txs = pool(node);
-		let [tx] = &txs[..] else { panic!("one transaction pooled, got {}", txs.len()) };
-		let RuntimeCall::Jobs(JobsCall::submit_audit { .. }) = &tx.function else {
-			panic!("a submit_audit, got {:?}", tx.function)
-		};
-		assert_ok!(apply(tx));
-		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		assert_pooled_report_settles(node, job);
 	})
 }
 
@@ -668,10 +674,7 @@ fn an_auditor_audits_the_answer_of_the_chain_that_stays_not_of_an_abandoned_fork
 		let requests = node.engine.audit_requests.lock().unwrap().clone();
 		assert_eq!(requests.len(), 2, "audited again");
 		assert_eq!(requests[1].output, b"another answer".to_vec());
-		let txs = pool(node);
-		let [tx] = &txs[..] else { panic!("one transaction pooled, got {}", txs.len()) };
-		assert_ok!(apply(tx));
-		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		assert_pooled_report_settles(node, job);
 	})
 }
 
