@@ -190,12 +190,8 @@ impl<T: Config> Pallet<T> {
 			.filter(|who| !exclude.contains(who))
 			.collect();
 		// One read of each: who could take any job at any price, then this job at this bid.
-		let any: Vec<_> = window
-			.iter()
-			.filter_map(|who| {
-				Self::candidate_in(timing, model, who, Bounded::max_value(), &JobNeeds::SMALLEST)
-			})
-			.collect();
+		let any: Vec<_> =
+			window.iter().filter_map(|who| Self::available(timing, model, who)).collect();
 		let covers = |c: &Candidate<T::AccountId, BalanceOf<T>>| timing.covers(c, needs);
 		let pool: Vec<_> = any.iter().filter(|c| c.ask <= bid && covers(c)).cloned().collect();
 		if let Some(c) = weighted_sample(pool, 1, seed).pop() {
@@ -210,6 +206,16 @@ impl<T: Config> Pallet<T> {
 			DrawError::BidTooLow
 		};
 		(Err(why), spent)
+	}
+
+	/// `who` as a draw's window (and a quote) reads it: a candidate if it can take some job now
+	/// at any ask; whether it takes a given job is then `timing.covers` and its ask.
+	pub(crate) fn available(
+		timing: &Timing,
+		model: ModelId,
+		who: &T::AccountId,
+	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
+		Self::candidate_in(timing, model, who, Bounded::max_value(), &JobNeeds::SMALLEST)
 	}
 
 	/// Draws the executor of a new job.

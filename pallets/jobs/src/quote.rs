@@ -21,7 +21,6 @@
 use crate::{assignment::WINDOW, pallet::BalanceOf, Config, Pallet};
 use alloc::{collections::BTreeMap, vec::Vec};
 use mosaic_primitives::{JobNeeds, ModelId, ProviderRegistry};
-use sp_runtime::traits::Bounded;
 
 /// Windows a quote reads in a market of more than [`QUOTE_SLOTS`] providers.
 pub const QUOTE_WINDOWS: u32 = 64;
@@ -91,8 +90,7 @@ impl<T: Config> Pallet<T> {
 				let Some(who) = T::Providers::at_slot(model, slot) else {
 					return Read::Unavailable;
 				};
-				let any = Bounded::max_value();
-				match Self::candidate_in(&timing, model, &who, any, &JobNeeds::SMALLEST) {
+				match Self::available(&timing, model, &who) {
 					None => Read::Unavailable,
 					Some(c) if timing.covers(&c, needs) => Read::Takes(c.ask),
 					Some(_) => Read::NotCovering,
