@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Mosaic: format, lints (clippy, -D warnings), the workspace's unit tests,
-# then a dev node with the polkadot.js tests against it. Exits non-zero on the first failure.
+# then the end-to-end tests: the polkadot.js tests on two dev nodes and the network tests on six
+# nodes, all at once. Exits non-zero on the first failing stage.
 # This is the README's test command, and CI (.ci/run) runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,24 +20,61 @@ cargo fmt --all --check
 step "cargo test --workspace (release, clippy -D warnings)"
 cargo test --release --locked --workspace --no-fail-fast
 
-step "dev node (provider of the tiny model) + polkadot.js tests"
+step "end to end, at once: two dev nodes with the polkadot.js tests, and a six-node network"
+# The end-to-end tests spend their time waiting for blocks, finality and deadlines, not
+# computing (the machine's load stays under 1 of its 2 cores), so three chains run at once:
+#  - two dev chains (//Alice validates and provides the genesis models), each running its share
+#    of scripts/tests/ in file order, one file at a time (the tests account balances of the same
+#    dev accounts to the unit): the files named in `first` on one, every other file on the
+#    other (the two shares take about as long);
+#  - the network tests: four validators and two provider nodes (zombienet, native).
+# Each writes its own log; they are printed once all have finished.
+first=(gateway governance onboard restart smoke)
 log_dir="$(mktemp -d)"
-rpc_port=19944
-export MOSAIC_NODE_LOG="$log_dir/node.log"
-export MOSAIC_PROMETHEUS="http://127.0.0.1:19615/metrics"
-start_node "$MOSAIC_NODE_LOG" "$rpc_port" --dev --tmp --port 30533 --prometheus-port 19615 \
-	--no-telemetry --no-mdns --models-dir "$MOSAIC_MODELS"
-# One file at a time: the tests account balances of the same dev accounts to the unit.
-if ! MOSAIC_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 scripts/tests/; then
-	echo "polkadot.js tests failed; the node's log ends:" >&2
-	tail -n 60 "$log_dir/node.log" >&2
-	exit 1
-fi
-stop_node
-
-step "network tests: four validators and two provider nodes (zombienet, native)"
-if ! scripts/network.sh --test; then
-	echo "network tests failed; node logs are in the directory printed above" >&2
+files_a=() files_b=()
+for f in scripts/tests/*.test.mjs; do
+	name="$(basename "$f" .test.mjs)"
+	if [[ " ${first[*]} " == *" $name "* ]]; then files_a+=("$f"); else files_b+=("$f"); fi
+done
+# Each dev node dies with its subshell (start_node's trap) or, if this script is stopped first,
+# with this script.
+trap 'kill $(cat "$log_dir"/pid-* 2>/dev/null) 2>/dev/null || true' EXIT INT TERM
+# chain NAME INDEX FILES...: a dev node on ports offset by INDEX, then the files against it.
+chain() {
+	local name="$1" i="$2"
+	shift 2
+	local rpc=$((19944 + 4 * i)) prometheus=$((19615 + i))
+	local log="$log_dir/node-$name.log" out="$log_dir/tests-$name.log"
+	start_node "$log" "$rpc" --dev --tmp --port $((30533 + i)) --prometheus-port "$prometheus" \
+		--no-telemetry --no-mdns --models-dir "$MOSAIC_MODELS" >"$out" 2>&1 || return 1
+	echo "$NODE_PID" >"$log_dir/pid-$name"
+	local status=0
+	MOSAIC_WS="ws://127.0.0.1:$rpc" MOSAIC_NODE_LOG="$log" \
+		MOSAIC_PROMETHEUS="http://127.0.0.1:$prometheus/metrics" \
+		node --test --test-concurrency=1 "$@" >>"$out" 2>&1 || status=$?
+	kill "$NODE_PID" 2>/dev/null || true
+	if [ "$status" -ne 0 ]; then
+		echo "polkadot.js tests on dev chain $name failed; its node's log ends:" >>"$out"
+		tail -n 60 "$log" >>"$out"
+	fi
+	return "$status"
+}
+chain a 0 "${files_a[@]}" &
+pid_a=$!
+chain b 1 "${files_b[@]}" &
+pid_b=$!
+scripts/network.sh --test >"$log_dir/tests-network.log" 2>&1 &
+pid_network=$!
+failed=()
+wait "$pid_a" || failed+=("polkadot.js tests on dev chain a")
+wait "$pid_b" || failed+=("polkadot.js tests on dev chain b")
+wait "$pid_network" || failed+=("network tests (node logs: the directory printed above them)")
+for part in a b network; do
+	printf '\n--- %s ---\n' "$([ "$part" = network ] && echo "network tests" || echo "polkadot.js tests on dev chain $part")"
+	cat "$log_dir/tests-$part.log"
+done
+if [ "${#failed[@]}" -gt 0 ]; then
+	printf 'failed: %s\n' "${failed[@]}" >&2
 	exit 1
 fi
 echo "all tests passed"
