@@ -52,7 +52,8 @@ chain() {
 	MOSAIC_WS="ws://127.0.0.1:$rpc" MOSAIC_NODE_LOG="$log" \
 		MOSAIC_PROMETHEUS="http://127.0.0.1:$prometheus/metrics" \
 		node --test --test-concurrency=1 "$@" >>"$out" 2>&1 || status=$?
-	kill "$NODE_PID" 2>/dev/null || true
+	stop_node
+	rm -f "$log_dir/pid-$name"
 	if [ "$status" -ne 0 ]; then
 		echo "polkadot.js tests on dev chain $name failed; its node's log ends:" >>"$out"
 		tail -n 60 "$log" >>"$out"
