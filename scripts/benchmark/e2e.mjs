@@ -2,6 +2,7 @@
 // provider node's Prometheus metrics (MOSAIC_PROMETHEUS) report for the same jobs. Prints a
 // table; asserts nothing. Run by scripts/bench-inference.sh.
 import { connect, devAccount } from '../lib/chain.mjs';
+import { jobTx } from '../lib/jobs.mjs';
 
 const JOBS = Number(process.env.JOBS ?? 5);
 const MAX_TOKENS = Number(process.env.MAX_TOKENS ?? 32);
@@ -36,7 +37,7 @@ for (let i = 0; i < JOBS; i += 1) {
   const job = (await api.query.jobs.nextJobId()).toString();
   const before = await inferenceSeconds();
   const sent = Date.now();
-  await api.tx.jobs.submitJob(0, `Job number ${i}: once upon a time`, MAX_TOKENS, ask, 1).signAndSend(bob);
+  await jobTx(api, { model: 0, prompt: `Job number ${i}: once upon a time`, maxTokens: MAX_TOKENS, bid: ask }).signAndSend(bob);
   const included = await waitSeen(`${job}:JobSubmitted`);
   const answered = await waitSeen(`${job}:ResultSubmitted`);
   await waitSeen(`${job}:JobSettled`);
