@@ -24,7 +24,7 @@
 // funded account (it pays the bond and the test job); MOSAIC_OPERATOR_SURI is the operator
 // key, which the script puts in the node's keystore. Make one with
 // `mosaic-node key generate --scheme sr25519`. Keys come from the environment only.
-import { spawnSync } from 'node:child_process';
+import { runProgram } from './lib/process.mjs';
 import { statSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname } from 'node:path';
@@ -64,9 +64,9 @@ function parse(argv) {
  * (spec as `models.registerModel` takes it). Throws with the tool's own message on a file
  * llama.cpp refuses (truncated, not GGUF).
  */
-function inspectModel(path) {
+async function inspectModel(path) {
   const bin = process.env.MOSAIC_NODE || 'mosaic-node';
-  const r = spawnSync(bin, ['inspect-model', path], { encoding: 'utf8' });
+  const r = await runProgram(bin, ['inspect-model', path]);
   if (r.error) throw new Error(`cannot run ${bin} (set MOSAIC_NODE to the mosaic-node binary): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${path} is not a model llama.cpp can load: ${(r.stderr || '').trim().split('\n').pop()}`);
   return JSON.parse(r.stdout);
@@ -134,7 +134,7 @@ async function main() {
 
     await run('model file', async () => {
       statSync(o.file);
-      header = inspectModel(o.file);
+      header = await inspectModel(o.file);
       hash = header.contentHash;
       const { spec } = header;
       if (o.fileType && o.fileType !== spec.fileType) throw new Error(`--file-type ${o.fileType}, but the GGUF header says ${spec.fileType}: nothing registered`);

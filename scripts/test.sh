@@ -12,6 +12,17 @@ step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%T)"; }
 step "prepare the machine"
 scripts/prepare.sh
 
+step "the scripts: node --check, and no synchronous child process"
+mapfile -t scripts_js < <(find scripts zombienet -name node_modules -prune -o -type f \( -name '*.mjs' -o -name '*.js' \) -print | sort)
+for f in "${scripts_js[@]}"; do node --check "$f"; done
+# A synchronous child stops the event loop, and @polkadot/api then fails its requests in flight
+# (scripts/lib/process.mjs says how): scripts run children with its runProgram.
+if grep -nE '\b(spawnSync|execFileSync|execSync)\(' "${scripts_js[@]}"; then
+	echo "a script above runs a child synchronously: use runProgram (scripts/lib/process.mjs)" >&2
+	exit 1
+fi
+echo "${#scripts_js[@]} files"
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
@@ -60,18 +71,18 @@ chain() {
 	fi
 	return "$status"
 }
+declare -A title=([a]="polkadot.js tests on dev chain a" [b]="polkadot.js tests on dev chain b"
+	[network]="network tests (node logs: the directory printed in them)") pid=()
 chain a 0 "${files_a[@]}" &
-pid_a=$!
+pid[a]=$!
 chain b 1 "${files_b[@]}" &
-pid_b=$!
+pid[b]=$!
 scripts/network.sh --test >"$log_dir/tests-network.log" 2>&1 &
-pid_network=$!
+pid[network]=$!
 failed=()
-wait "$pid_a" || failed+=("polkadot.js tests on dev chain a")
-wait "$pid_b" || failed+=("polkadot.js tests on dev chain b")
-wait "$pid_network" || failed+=("network tests (node logs: the directory printed above them)")
+for part in a b network; do wait "${pid[$part]}" || failed+=("${title[$part]}"); done
 for part in a b network; do
-	printf '\n--- %s ---\n' "$([ "$part" = network ] && echo "network tests" || echo "polkadot.js tests on dev chain $part")"
+	printf '\n--- %s ---\n' "${title[$part]}"
 	cat "$log_dir/tests-$part.log"
 done
 if [ "${#failed[@]}" -gt 0 ]; then

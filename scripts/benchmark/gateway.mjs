@@ -6,7 +6,7 @@
 // MOSAIC_BENCH_MODEL).
 //
 //   node scripts/benchmark/gateway.mjs [N=20] [max_tokens=128]
-import { spawnSync } from 'node:child_process';
+import { runProgram } from '../lib/process.mjs';
 
 const N = Number(process.argv[2] ?? 20);
 const MAX = Number(process.argv[3] ?? 128);
@@ -73,7 +73,7 @@ for (const [name, k] of [['first chunk', 'first'], ['last chunk', 'last'], ['[DO
 }
 if (streamed.length) console.log(`  streamed tokens/s after the first chunk: p50 ${pct(streamed, 50).toFixed(1)} (${streamed.length} of ${N} runs streamed in more than one chunk)`);
 if (process.env.MOSAIC_NODE && process.env.MOSAIC_BENCH_MODEL) {
-  const r = spawnSync(process.env.MOSAIC_NODE, ['infer', '--model', process.env.MOSAIC_BENCH_MODEL, '--chat', '--prompt', QUESTION, '--max-tokens', String(MAX)], { encoding: 'utf8' });
+  const r = await runProgram(process.env.MOSAIC_NODE, ['infer', '--model', process.env.MOSAIC_BENCH_MODEL, '--chat', '--prompt', QUESTION, '--max-tokens', String(MAX)]);
   const j = JSON.parse(r.stdout);
   console.log(`raw engine, same request: ${j.tokens} tokens, first token after ${j.time_to_first_token_ms.toFixed(1)} ms, ${j.tokens_per_second.toFixed(1)} tokens/s`);
 }

@@ -1,5 +1,5 @@
 // Jobs from polkadot.js: submit, follow to the end, check the split.
-import { spawnSync } from 'node:child_process';
+import { runProgram } from './process.mjs';
 import { bnToU8a, compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
 import { sendAndFinalize } from './chain.mjs';
@@ -196,8 +196,8 @@ export function expectedSplit(cost, royaltyBps, protocolFeePerMill) {
  * Runs the engine directly (`mosaic-node infer`) on `modelPath`; returns its JSON, whose
  * `output_hex` is the output bytes.
  */
-export function inferDirectly(nodeBinary, modelPath, prompt, maxTokens) {
-  const run = spawnSync(nodeBinary, ['infer', '--model', modelPath, '--prompt', prompt, '--max-tokens', String(maxTokens)], { encoding: 'utf8' });
+export async function inferDirectly(nodeBinary, modelPath, prompt, maxTokens) {
+  const run = await runProgram(nodeBinary, ['infer', '--model', modelPath, '--prompt', prompt, '--max-tokens', String(maxTokens)]);
   if (run.status !== 0) throw new Error(`mosaic-node infer failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop());
 }

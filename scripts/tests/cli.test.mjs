@@ -2,11 +2,11 @@
 // scripts/test.sh (MOSAIC_WS): every command, their --json output, and their errors.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { readFileSync } from 'node:fs';
 import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
+import { runProgram } from '../lib/process.mjs';
 import { RPC_ERRORS } from '../lib/rpc.mjs';
 
 const CLI = fileURLToPath(new URL('../mosaic.mjs', import.meta.url));
@@ -14,10 +14,10 @@ const alice = devAccount('//Alice');
 const bob = devAccount('//Bob');
 
 /** Runs the CLI; returns { status, stdout, stderr, json }. */
-function cli(args, { suri = '//Bob' } = {}) {
+async function cli(args, { suri = '//Bob' } = {}) {
   const env = { ...process.env, MOSAIC_WS: DEFAULT_WS };
   if (suri) env.MOSAIC_SURI = suri; else delete env.MOSAIC_SURI;
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 240_000 });
+  const r = await runProgram(process.execPath, [CLI, ...args], { env, timeout: 240_000 });
   let json;
   try { json = JSON.parse(r.stdout); } catch { /* text output */ }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
@@ -31,8 +31,8 @@ before(async () => {
 });
 after(async () => { await api?.disconnect(); });
 
-test('models lists the tiny model from genesis', () => {
-  const { status, json } = cli(['models', '--json']);
+test('models lists the tiny model from genesis', async () => {
+  const { status, json } = await cli(['models', '--json']);
   assert.equal(status, 0);
   const tiny = json.find((m) => m.id === 0);
   assert.equal(Buffer.from(tiny.name.slice(2), 'hex').toString(), 'mosaic-tiny-llama-q8_0');
@@ -43,12 +43,12 @@ test('models lists the tiny model from genesis', () => {
   assert.equal(tiny.architecture, 'llama');
   assert.ok(tiny.chatTemplate, 'the tiny model has a chat template');
   assert.ok(tiny.providers >= 1);
-  const text = cli(['models']);
+  const text = await cli(['models']);
   assert.match(text.stdout, /mosaic-tiny-llama-q8_0/);
 });
 
-test('providers shows Alice with her ask, bond and reputation', () => {
-  const { status, json } = cli(['providers', '0', '--json']);
+test('providers shows Alice with her ask, bond and reputation', async () => {
+  const { status, json } = await cli(['providers', '0', '--json']);
   assert.equal(status, 0);
   const p = json.find((x) => x.provider === alice.address);
   assert.equal(BigInt(p.ask), ask);
@@ -56,26 +56,26 @@ test('providers shows Alice with her ask, bond and reputation', () => {
   assert.ok(p.score > 0 && p.score <= 1000);
 });
 
-test('estimate gives the escrow and a split that adds up', () => {
-  const { status, json } = cli(['estimate', '0', '10', '--json']);
+test('estimate gives the escrow and a split that adds up', async () => {
+  const { status, json } = await cli(['estimate', '0', '10', '--json']);
   assert.equal(status, 0);
   assert.equal(BigInt(json.bid), ask, 'the lowest bid that finds a provider is its ask');
   assert.equal(BigInt(json.escrow), 10n * ask);
   assert.equal(BigInt(json.maxCost), 10n * ask);
   assert.equal(BigInt(json.royalty) + BigInt(json.protocolFee) + BigInt(json.providers), BigInt(json.maxCost));
   assert.equal(BigInt(json.royalty), (10n * ask * 1000n) / 10_000n, '10 % royalty');
-  const higher = cli(['estimate', '0', '10', '--bid', `${3n * ask}`, '--json']).json;
+  const higher = (await cli(['estimate', '0', '10', '--bid', `${3n * ask}`, '--json'])).json;
   assert.equal(BigInt(higher.escrow), 30n * ask);
 });
 
-test('submit pays for a job and shows its receipt and output; job shows it afterwards', () => {
-  const run = cli(['submit', '0', 'Once upon a time', '--max-tokens', '8']);
+test('submit pays for a job and shows its receipt and output; job shows it afterwards', async () => {
+  const run = await cli(['submit', '0', 'Once upon a time', '--max-tokens', '8']);
   assert.equal(run.status, 0, run.stderr);
   for (const stage of ['submitted', 'assigned', 'answered', 'settled', 'receipt:', 'output:']) {
     assert.match(run.stdout, new RegExp(`^${stage}`, 'm'), `shows ${stage}`);
   }
   const id = /job (\d+) in/.exec(run.stdout)[1];
-  const { status, json } = cli(['job', id, '--json']);
+  const { status, json } = await cli(['job', id, '--json']);
   assert.equal(status, 0);
   assert.equal(json.state, 'settled');
   assert.equal(json.owner, bob.address);
@@ -85,8 +85,8 @@ test('submit pays for a job and shows its receipt and output; job shows it after
   assert.equal(BigInt(json.escrow), 0n, 'nothing stays held');
 });
 
-test('there is no cancel: a submitted job cannot be taken back for a free answer', () => {
-  const run = cli(['cancel', '0']);
+test('there is no cancel: a submitted job cannot be taken back for a free answer', async () => {
+  const run = await cli(['cancel', '0']);
   assert.equal(run.status, 2, 'an unknown command is a usage error');
   assert.equal(api.tx.jobs.cancelJob, undefined, 'the chain has no such call');
 });
@@ -96,17 +96,17 @@ test('the chain refuses a job that cannot fit the model context', async () => {
     /jobs\.ExceedsContext/);
 });
 
-test('balance shows free, held and frozen funds', () => {
-  const mine = cli(['balance', '--json']);
+test('balance shows free, held and frozen funds', async () => {
+  const mine = await cli(['balance', '--json']);
   assert.equal(mine.status, 0);
   assert.equal(mine.json.address, bob.address);
   assert.ok(BigInt(mine.json.free) > 0n);
-  const alices = cli(['balance', alice.address, '--json'], { suri: null });
+  const alices = await cli(['balance', alice.address, '--json'], { suri: null });
   assert.equal(alices.status, 0);
   assert.ok(alices.json.holds.some((h) => /ProviderBond/.test(h.reason)), 'the bond is held');
 });
 
-test('bad input gets a clear error and a non-zero exit', () => {
+test('bad input gets a clear error and a non-zero exit', async () => {
   const cases = [
     [['providers', '999'], 1, /no model has this id/],
     [['estimate', '0', '0'], 1, /max_tokens must be at least 1/],
@@ -121,11 +121,11 @@ test('bad input gets a clear error and a non-zero exit', () => {
     [['submit', '0', 'hi', '--suri', '//Alice'], 2, /never from a flag/],
   ];
   for (const [args, code, message] of cases) {
-    const r = cli(args);
+    const r = await cli(args);
     assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(' '));
   }
-  const unsigned = cli(['submit', '0', 'hi'], { suri: null });
+  const unsigned = await cli(['submit', '0', 'hi'], { suri: null });
   assert.equal(unsigned.status, 2);
   assert.match(unsigned.stderr, /set MOSAIC_SURI/);
 });
@@ -183,10 +183,10 @@ test('the mosaic_* RPC methods answer with typed errors', async () => {
   assert.equal(bid.error.code, RPC_ERRORS.BAD_BID);
 });
 
-test('every client has --help and says within seconds that it cannot reach a node', () => {
+test('every client has --help and says within seconds that it cannot reach a node', async () => {
   const scripts = ['mosaic.mjs', 'onboard-provider.mjs', 'demo.mjs', 'gateway.mjs'].map((f) => fileURLToPath(new URL(`../${f}`, import.meta.url)));
   for (const script of scripts) {
-    const help = spawnSync(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 30_000 });
+    const help = await runProgram(process.execPath, [script, '--help'], { timeout: 30_000 });
     assert.equal(help.status, 0, `${script} --help: ${help.stderr}`);
     assert.match(help.stdout, /usage:/, script);
   }
@@ -200,7 +200,7 @@ test('every client has --help and says within seconds that it cannot reach a nod
   ];
   for (const args of runs) {
     const started = Date.now();
-    const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 30_000 });
+    const r = await runProgram(process.execPath, args, { env, timeout: 30_000 });
     assert.notEqual(r.status, 0, `${args.join(' ')} exits non-zero`);
     assert.match(r.stderr, /cannot reach a Mosaic node at ws:\/\/127\.0\.0\.1:9/, `${args[0]}: ${r.stderr}`);
     assert.ok(Date.now() - started < 10_000, `${args[0]} gave up within seconds`);

@@ -5,12 +5,13 @@
 import { u8aToString } from '@polkadot/util';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
+import { runProgram } from '../lib/process.mjs';
 import { jobHolds, rawSpec } from '../lib/jobs.mjs';
 
 const GATEWAY = fileURLToPath(new URL('../gateway.mjs', import.meta.url));
@@ -67,7 +68,7 @@ test('the openai Python client works against the gateway, streaming included, wi
   const unanswered = await registerModel('gw-unanswered', true);
   try {
     const python = process.env.MOSAIC_PYTHON;
-    const r = spawnSync(python, [PYTHON_TEST], {
+    const r = await runProgram(python, [PYTHON_TEST], {
       env: {
         ...process.env,
         MOSAIC_GATEWAY_URL: url,
@@ -77,7 +78,6 @@ test('the openai Python client works against the gateway, streaming included, wi
         MOSAIC_NO_PROVIDER_MODEL: String(nobody),
         MOSAIC_UNANSWERED_MODEL: String(unanswered),
       },
-      encoding: 'utf8',
       timeout: 600_000,
     });
     console.log(r.stdout);
@@ -87,9 +87,9 @@ test('the openai Python client works against the gateway, streaming included, wi
   }
 
   // Raw SSE framing, as curl sees it.
-  const curl = spawnSync('curl', ['-sN', '-H', `Authorization: Bearer ${KEY}`, '-H', 'Content-Type: application/json',
+  const curl = await runProgram('curl', ['-sN', '-H', `Authorization: Bearer ${KEY}`, '-H', 'Content-Type: application/json',
     '-d', JSON.stringify({ model: MODEL, stream: true, max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] }),
-    `${url}/chat/completions`], { encoding: 'utf8', timeout: 300_000 });
+    `${url}/chat/completions`], { timeout: 300_000 });
   const events = curl.stdout.split('\n\n').filter(Boolean);
   assert.ok(events.length >= 2, curl.stdout);
   const data = events.filter((e) => !e.startsWith(':')); // comments keep the connection alive

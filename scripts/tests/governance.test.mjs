@@ -5,9 +5,9 @@
 // is removed), so the test leaves the dev accounts as it found them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connect, devAccount, sendAndInclude, DEFAULT_WS, until as untilBlock } from '../lib/chain.mjs';
+import { runProgram } from '../lib/process.mjs';
 import { expectedSplit, followJob, submitJob, treasuryAddress } from '../lib/jobs.mjs';
 import * as gov from '../lib/governance.mjs';
 
@@ -16,9 +16,9 @@ const MOS = 10n ** 12n;
 const VOTERS = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map(devAccount);
 const [alice, bob] = VOTERS;
 
-function cli(args, suri = '//Alice') {
+async function cli(args, suri = '//Alice') {
   const env = { ...process.env, MOSAIC_WS: DEFAULT_WS, MOSAIC_SURI: suri };
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  const r = await runProgram(process.execPath, [CLI, ...args], { env, timeout: 120_000 });
   let json;
   try { json = JSON.parse(r.stdout); } catch { /* text */ }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
@@ -33,7 +33,7 @@ const until = (what, check) => untilBlock(api, what, check, 240_000);
 
 const info = async (index) => (await api.query.referenda.referendumInfoFor(index)).unwrap();
 
-test('the tracks and the origins decode from metadata, with no custom types', () => {
+test('the tracks and the origins decode from metadata, with no custom types', async () => {
   const tracks = gov.tracks(api);
   assert.deepEqual(tracks.map((t) => [t.id, t.name]), [
     [0, 'root'], [1, 'referendum_canceller'], [10, 'parameter_admin'], [11, 'validator_admin'], [20, 'treasurer'],
@@ -45,10 +45,10 @@ test('the tracks and the origins decode from metadata, with no custom types', ()
   assert.deepEqual([...api.createType(gov.originType(api), gov.ORIGINS.treasurer).toU8a()], [45, 3]);
   assert.deepEqual([...api.createType(gov.originType(api), gov.ORIGINS.parameter_admin).toU8a()], [45, 1]);
   assert.deepEqual([...api.createType(gov.originType(api), gov.ORIGINS.root).toU8a()], [0, 0]);
-  const cliTracks = cli(['tracks', '--json']);
+  const cliTracks = await cli(['tracks', '--json']);
   assert.equal(cliTracks.status, 0, cliTracks.stderr);
   assert.equal(cliTracks.json[2].name, 'parameter_admin', 'names come without their NUL padding');
-  const params = cli(['parameters', '--json']);
+  const params = await cli(['parameters', '--json']);
   assert.equal(params.status, 0, params.stderr);
   assert.deepEqual(params.json.find((p) => p.name === 'ProtocolFee'), { name: 'ProtocolFee', type: 'Permill', value: null });
 });
@@ -60,14 +60,14 @@ test('referenda change the protocol fee and spend from the treasury; a rejected 
   await sendAndInclude(api, api.tx.balances.transferKeepAlive(treasuryAddress(), 2_000n * MOS), bob);
 
   // 1. Through the CLI: a parameter referendum, 5 % → 8 %.
-  const proposed = cli(['propose-parameter', 'ProtocolFee', '8%', '--json']);
+  const proposed = await cli(['propose-parameter', 'ProtocolFee', '8%', '--json']);
   assert.equal(proposed.status, 0, proposed.stderr);
   const fee = proposed.json.index;
   // 2. A treasury spend, and 3. a parameter change that everyone rejects.
   const pay = (await gov.propose(api, alice, 'treasurer', api.tx.treasury.spend(null, spend, beneficiary.address, null))).index;
   const rejected = (await gov.propose(api, bob, 'parameter_admin', gov.setParameterCall(api, 'MinJobTimeout', 9n))).index;
   // The CLI lists them, with their tracks, deposits placed, before anyone voted.
-  const listed = cli(['referenda', '--json']);
+  const listed = await cli(['referenda', '--json']);
   assert.equal(listed.status, 0, listed.stderr);
   const ours = listed.json.filter((r) => [fee, pay, rejected].includes(r.index));
   assert.deepEqual(ours.map((r) => r.track), ['parameter_admin', 'treasurer', 'parameter_admin']);
@@ -126,10 +126,10 @@ test('referenda change the protocol fee and spend from the treasury; a rejected 
   ]), v));
   await gov.removeVote(api, alice, rejected);
   for (const index of [fee, pay]) {
-    const r = cli(['remove-vote', String(index), '--json']);
+    const r = await cli(['remove-vote', String(index), '--json']);
     assert.equal(r.status, 0, r.stderr);
   }
-  for (const track of ['10', '20']) assert.equal(cli(['unlock', track, '--json']).status, 0);
+  for (const track of ['10', '20']) assert.equal((await cli(['unlock', track, '--json'])).status, 0);
   await Promise.all(back);
   for (const v of VOTERS) assert.equal((await api.query.balances.locks(v.address)).length, 0, `${v.address} has no lock left`);
 
@@ -146,7 +146,7 @@ test('a parameter outside its bounds is refused with a typed error', async () =>
   const err = api.registry.findMetaError(sudid.asErr.asModule);
   assert.equal(`${err.section}.${err.name}`, 'governance.ParameterAboveMaximum');
   assert.ok((await api.query.parameters.parameters({ Marketplace: 'ProtocolFee' })).isNone);
-  const cliErr = cli(['propose-parameter', 'ProtocolFee', 'lots']);
+  const cliErr = await cli(['propose-parameter', 'ProtocolFee', 'lots']);
   assert.equal(cliErr.status, 2);
   assert.match(cliErr.stderr, /ProtocolFee is a percentage/);
 });

@@ -88,7 +88,7 @@ test('a paid job is answered by the provider node, attested and settled to the u
 
   // The attested output is what the engine produces for the same prompt, run directly.
   const output = await outputOf(api, submitted.job, endHash);
-  const direct = inferDirectly(NODE_BINARY, TINY_MODEL, prompt, maxTokens);
+  const direct = await inferDirectly(NODE_BINARY, TINY_MODEL, prompt, maxTokens);
   assert.equal(u8aToHex(output), direct.output_hex, 'the output (from its block) equals a direct run');
   assert.equal(BigInt(direct.tokens), tokens);
   assert.equal(end.data.outputHash.toHex(), blake2AsHex(output, 256));

@@ -3,21 +3,21 @@
 // there and ends with a test job answered by the node, a third finds everything done.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
+import { runProgram } from '../lib/process.mjs';
 
 const SCRIPT = fileURLToPath(new URL('../onboard-provider.mjs', import.meta.url));
 const MODEL = process.env.MOSAIC_TINY_MODEL;
 const dave = devAccount('//Dave');
 
-function onboard(env, file = MODEL, extra = []) {
-  const r = spawnSync(process.execPath, [SCRIPT, file, '--url', DEFAULT_WS, '--bond', '200000MOS', ...extra], {
-    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 600_000,
+async function onboard(env, file = MODEL, extra = []) {
+  const r = await runProgram(process.execPath, [SCRIPT, file, '--url', DEFAULT_WS, '--bond', '200000MOS', ...extra], {
+    env: { ...process.env, ...env }, timeout: 600_000,
   });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
@@ -36,7 +36,7 @@ test('a provider is onboarded in one script, resumable after a failure', async (
   assert.ok(MODEL, 'MOSAIC_TINY_MODEL is set');
   const operator = devAccount('//Dave//operator');
 
-  const first = onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '' });
+  const first = await onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '' });
   assert.equal(first.status, 1);
   assert.match(first.out, /\[1\/7\] model file: 0x[0-9a-f]{64} \(.*\): llama, 0\.2 M parameters, Q8_0, context 256, chat template/);
   assert.match(first.out, /\[2\/7\] model registered: already, as model 0/);
@@ -44,7 +44,7 @@ test('a provider is onboarded in one script, resumable after a failure', async (
   assert.match(first.err, /\[4\/7\] provider registered: FAILED — set MOSAIC_OPERATOR_SURI/);
   assert.ok((await api.query.providers.providers(dave.address)).isNone, 'nothing half-done');
 
-  const second = onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '//Dave//operator' });
+  const second = await onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '//Dave//operator' });
   assert.equal(second.status, 0, second.err);
   assert.match(second.out, /\[4\/7\] provider registered: registered: bond 200000\.0+ MOS/);
   assert.match(second.out, /\[5\/7\] serving the model: now serving model 0/);
@@ -55,31 +55,31 @@ test('a provider is onboarded in one script, resumable after a failure', async (
   assert.equal(p.reputation.completed.toNumber(), 1);
   assert.equal(p.profile.engine.toHex(), (await api.rpc.mosaic.engine()).toJSON().engine);
 
-  const third = onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '//Dave//operator' });
+  const third = await onboard({ MOSAIC_SURI: '//Dave', MOSAIC_OPERATOR_SURI: '//Dave//operator' });
   assert.equal(third.status, 0, third.err);
   for (const n of [2, 4, 5, 6, 7]) assert.match(third.out, new RegExp(`\\[${n}/7\\] [^:]+: already`));
 });
 
-test('a file that does not exist stops the first step', () => {
-  const r = spawnSync(process.execPath, [SCRIPT, '/nonexistent/model.gguf', '--url', DEFAULT_WS], {
-    env: { ...process.env, MOSAIC_SURI: '//Eve' }, encoding: 'utf8',
+test('a file that does not exist stops the first step', async () => {
+  const r = await runProgram(process.execPath, [SCRIPT, '/nonexistent/model.gguf', '--url', DEFAULT_WS], {
+    env: { ...process.env, MOSAIC_SURI: '//Eve' },
   });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /\[1\/7\] model file: FAILED — ENOENT/);
 });
 
-test('a flag that contradicts the GGUF header stops onboarding before anything is registered', () => {
-  const r = onboard({ MOSAIC_SURI: '//Eve' }, MODEL, ['--file-type', 'Q4_0']);
+test('a flag that contradicts the GGUF header stops onboarding before anything is registered', async () => {
+  const r = await onboard({ MOSAIC_SURI: '//Eve' }, MODEL, ['--file-type', 'Q4_0']);
   assert.equal(r.status, 1);
   assert.match(r.err, /\[1\/7\] model file: FAILED — --file-type Q4_0, but the GGUF header says Q8_0: nothing registered/);
 });
 
-test('a truncated file is refused at the first step', () => {
+test('a truncated file is refused at the first step', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mosaic-onboard-'));
   const cut = join(dir, 'cut.gguf');
   const bytes = readFileSync(MODEL);
   writeFileSync(cut, bytes.subarray(0, bytes.length - 1000));
-  const r = onboard({ MOSAIC_SURI: '//Eve' }, cut);
+  const r = await onboard({ MOSAIC_SURI: '//Eve' }, cut);
   assert.equal(r.status, 1);
   assert.match(r.err, /\[1\/7\] model file: FAILED — .*is not a model llama\.cpp can load/);
 });
@@ -89,13 +89,13 @@ test('a registration that disagrees with the file\'s header is not served', asyn
   // its header does not have.
   const dir = mkdtempSync(join(tmpdir(), 'mosaic-onboard-'));
   const file = join(dir, 'tiny-seed7.gguf');
-  const gen = spawnSync(process.env.MOSAIC_PYTHON, [fileURLToPath(new URL('../model/gen_llama_gguf.py', import.meta.url)), file, '--size', 'tiny', '--seed', '7'], { encoding: 'utf8' });
+  const gen = await runProgram(process.env.MOSAIC_PYTHON, [fileURLToPath(new URL('../model/gen_llama_gguf.py', import.meta.url)), file, '--size', 'tiny', '--seed', '7']);
   assert.equal(gen.status, 0, gen.stderr);
   const hash = blake2AsHex(readFileSync(file), 256);
   const eve = devAccount('//Eve');
   const spec = { architecture: 'llama', parameters: 224_064, fileType: 'Q8_0', contextLength: 32_768, chatTemplate: null };
   await sendAndFinalize(api, api.tx.models.registerModel('liar', hash, readFileSync(file).length, spec, 0), eve);
-  const r = onboard({ MOSAIC_SURI: '//Eve' }, file);
+  const r = await onboard({ MOSAIC_SURI: '//Eve' }, file);
   assert.equal(r.status, 1);
   assert.match(r.err, /\[2\/7\] model registered: FAILED — model \d+ is registered with context 32768 \(the file has 256\), chat template none \(the file has 0x[0-9a-f]{64}\): its registration disagrees with the file's header; not serving it/);
   assert.ok((await api.query.providers.providers(eve.address)).isNone, 'Eve did not become a provider');

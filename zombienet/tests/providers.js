@@ -4,13 +4,13 @@
 // test job answered by its own node; the operator key (//Eve, //Ferdie) is in each node's
 // keystore already (network.toml). Checks both serve model 0 with different engines.
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo) {
   const model = path.basename(process.env.MOSAIC_TINY_MODEL);
   const api = await connectTo(networkInfo, nodeName);
   const { devAccount, sendAndInclude } = await import(path.join(ROOT, 'scripts/lib/chain.mjs'));
+  const { runProgram } = await import(path.join(ROOT, 'scripts/lib/process.mjs'));
   try {
     // Onboarding ends with a test job that must be drawn for the new provider: the providers
     // onboarded before it pause meanwhile (providers.pause), as an operator would.
@@ -18,11 +18,12 @@ async function run(nodeName, networkInfo) {
     for (const [node, suri] of Object.entries(PROVIDERS)) {
       for (const d of done) await sendAndInclude(api, api.tx.providers.pause(), devAccount(d));
       const file = path.join(process.env.MOSAIC_NETWORK_DIR, `models-${node}`, model);
-      execFileSync(process.execPath, [path.join(ROOT, 'scripts/onboard-provider.mjs'), file, '--url', networkInfo.nodesByName[node].wsUri, '--bond', '2000MOS'], {
+      const r = await runProgram(process.execPath, [path.join(ROOT, 'scripts/onboard-provider.mjs'), file, '--url', networkInfo.nodesByName[node].wsUri, '--bond', '2000MOS'], {
         env: { ...process.env, MOSAIC_SURI: suri, MOSAIC_OPERATOR_SURI: suri.replace('//stash', '') },
-        stdio: 'inherit',
+        inherit: true,
         timeout: 360_000,
       });
+      if (r.status !== 0) throw new Error(`onboarding ${suri} on ${node} failed (exit ${r.status}${r.error ? `: ${r.error.message}` : ''})`);
       for (const d of done) await sendAndInclude(api, api.tx.providers.resume(), devAccount(d));
       done.push(suri);
     }
