@@ -214,6 +214,9 @@ async function main() {
         },
       };
     });
+    // Awaited below, after the stream is set up: until then a rejection has nobody to take it
+    // and would end the gateway (an unhandled rejection), so it is marked handled here.
+    verdict.catch(() => {});
     const failed = (v) => {
       const refund = v.end.data.amount ? `; ${fmt(v.end.data.amount.toBigInt())} refunded on chain` : '';
       const declined = v.events.filter((e) => e.name === 'ProviderDeclined').map((e) => e.data.reason.toString());

@@ -31,7 +31,7 @@ import { basename, dirname } from 'node:path';
 import { Keyring } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
+import { connect, DEFAULT_WS, sendAndFinalize, sendAndInclude as send } from './lib/chain.mjs';
 import { fmt, followJob, parseAmount as amount } from './lib/jobs.mjs';
 import { allModels } from './lib/rpc.mjs';
 
@@ -223,7 +223,8 @@ async function main() {
       const p = (await api.query.providers.providers(account.address)).unwrap();
       if (p.reputation.completed.toNumber() > 0) return `already (${p.reputation.completed} jobs completed)`;
       for (let attempt = 1; attempt <= 8; attempt += 1) {
-        const { blockHash, events } = await send(api, api.tx.jobs.submitJob(modelId, 'Hello', 4, p.ask), account);
+        // Final before it is read: on a network a block can be replaced, and with it the draw.
+        const { blockHash, events } = await sendAndFinalize(api, api.tx.jobs.submitJob(modelId, 'Hello', 4, p.ask), account);
         const job = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data.job.toBigInt();
         const ours = events.some(({ event }) => api.events.jobs.ProviderAssigned.is(event) && event.data.provider.toString() === account.address);
         const number = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();

@@ -13,13 +13,18 @@ export const DEFAULT_WS = process.env.MOSAIC_WS ?? 'ws://127.0.0.1:9944';
 export async function connect(url = DEFAULT_WS, timeoutMs = 30_000, probeMs = 5_000) {
   await probe(url, probeMs);
   const provider = new WsProvider(url, 1_000);
-  const timer = setTimeout(() => provider.disconnect(), timeoutMs);
+  // `isReady` waits out a dropped connection (the provider reconnects) and never rejects: the
+  // timer is what ends a wait for a node that answers but does not become ready.
+  const api = new ApiPromise({ provider, rpc, noInitWarn: true });
+  api.isReadyOrError.catch(() => {});
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the node at ${url} answered but its API was not ready within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
   try {
-    const api = await ApiPromise.create({ provider, rpc, throwOnConnect: false, noInitWarn: true });
-    await api.isReadyOrError;
-    return api;
+    return await Promise.race([api.isReady, late]);
   } catch (e) {
-    await provider.disconnect().catch(() => {});
+    await api.disconnect().catch(() => {});
     throw e;
   } finally {
     clearTimeout(timer);

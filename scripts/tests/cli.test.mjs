@@ -203,6 +203,8 @@ test('every client has --help and says within seconds that it cannot reach a nod
     const r = await runProgram(process.execPath, args, { env, timeout: 30_000 });
     assert.notEqual(r.status, 0, `${args.join(' ')} exits non-zero`);
     assert.match(r.stderr, /cannot reach a Mosaic node at ws:\/\/127\.0\.0\.1:9/, `${args[0]}: ${r.stderr}`);
-    assert.ok(Date.now() - started < 10_000, `${args[0]} gave up within seconds`);
+    // Node's start and the imports count too: 20 s leaves room for a loaded machine, far
+    // below the 30 s after which runProgram would have killed a client that kept retrying.
+    assert.ok(Date.now() - started < 20_000, `${args[0]} gave up within seconds`);
   }
 });

@@ -9,12 +9,14 @@
 // Timing: `submitJob` returns once the job's block is final (two or three blocks under BABE,
 // more when a validator is down), and the job's deadline is MinJobTimeout + 1 blocks after it.
 // With the default 4 the made-up answer once arrived after Eve had timed out (CI, stop 19), so
-// the test raises MinJobTimeout to its bound (10) with the audit chance and answers before
-// Ferdie steps back in.
+// the test raises MinJobTimeout to its bound (10) with the audit chance. The parameters and
+// Ferdie's pause are final before the job is submitted (a block replaced on this network could
+// otherwise put them after it), and Ferdie is back before the answer lands: the auditors are
+// drawn two blocks after it, among the providers active then.
 const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo) {
-  const { devAccount, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
+  const { devAccount, sendAndFinalize, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
   const { submitJob, followJob, submitMadeUpAnswer } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const gov = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
@@ -29,13 +31,17 @@ async function run(nodeName, networkInfo) {
     gov.setParameterCall(api, 'MinJobTimeout', timeout),
   ]));
   try {
-    await sendAndInclude(api, setBoth(1_000_000_000n, 10), alice);
-    await sendAndInclude(api, api.tx.providers.pause(), ferdie);
+    await sendAndFinalize(api, setBoth(1_000_000_000n, 10), alice);
+    await sendAndFinalize(api, api.tx.providers.pause(), ferdie);
     const bondBefore = await bond(eve);
-    const s = await submitJob(api, user, { model: 0, prompt: 'Answer me honestly', maxTokens: 16, bid: 10n ** 6n });
+    let s;
+    try {
+      s = await submitJob(api, user, { model: 0, prompt: 'Answer me honestly', maxTokens: 16, bid: 10n ** 6n });
+    } finally {
+      await sendAndInclude(api, api.tx.providers.resume(), ferdie);
+    }
     if (s.assigned[0].provider !== eve.address) throw new Error(`job ${s.job} went to ${s.assigned[0].provider}, not Eve`);
     await submitMadeUpAnswer(api, s.job, eve.address, eveOperator);
-    await sendAndInclude(api, api.tx.providers.resume(), ferdie);
 
     const names = [];
     const { end } = await followJob(api, s.job, s.blockNumber, {
