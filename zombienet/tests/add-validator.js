@@ -20,6 +20,8 @@ async function run(nodeName, networkInfo) {
     '--rpc-port', String(port), '--port', String(port + 1), '--rpc-methods', 'unsafe',
     '--bootnodes', zombie.nodesByName.alice.multiAddress, '--no-mdns', '--no-telemetry', '--no-prometheus',
   ], { stdio: ['ignore', log, log] });
+  // Without a listener, a node that cannot start (MOSAIC_NODE wrong) would end zombienet itself.
+  child.on('error', (e) => console.error(`the new validator node ("one") did not start: ${e.message}`));
   const { connect, waitForRpc, devAccount, sendAndInclude } = await lib('chain.mjs');
   const gov = await lib('governance.mjs');
   const api = await connectTo(networkInfo, nodeName);

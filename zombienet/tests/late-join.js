@@ -16,6 +16,8 @@ async function run(nodeName, networkInfo) {
     '--rpc-port', String(port), '--port', String(port + 1), '--bootnodes', bootnode,
     '--no-mdns', '--no-telemetry', '--no-prometheus',
   ], { stdio: ['ignore', log, log] });
+  // Without a listener, a node that cannot start (MOSAIC_NODE wrong) would end zombienet itself.
+  child.on('error', (e) => console.error(`the late node did not start: ${e.message}`));
   const alice = await connectTo(networkInfo, nodeName);
   let late;
   try {
