@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Mosaic: the scripts' syntax (and no synchronous child process in them),
-# format, lints (clippy, -D warnings), the workspace's unit tests, then the end-to-end tests: the polkadot.js tests on two dev nodes and the network tests on six
-# nodes, all at once. Exits non-zero on the first failing stage.
+# format, lints (clippy, -D warnings), the workspace's unit tests, then the end-to-end tests:
+# the polkadot.js tests on two dev nodes and the network tests on six nodes, all at once.
+# Exits non-zero on the first failing stage.
 # This is the README's test command, and CI (.ci/run) runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,7 +2,7 @@
 import { runProgram } from './process.mjs';
 import { bnToU8a, compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
-import { sendAndFinalize } from './chain.mjs';
+import { sendAndFinalize, sendAndInclude } from './chain.mjs';
 
 export const MOS = 10n ** 12n;
 export const fmt = (planck) => `${planck / MOS}.${(planck % MOS).toString().padStart(12, '0')} MOS`;
@@ -102,6 +102,21 @@ export async function submitJob(api, signer, job) {
       .filter(({ event }) => api.events.jobs.ProviderAssigned.is(event))
       .map(({ event }) => ({ provider: event.data.provider.toString(), price: event.data.price.toBigInt() })),
   };
+}
+
+/**
+ * [`submitJob`] while the providers `aside` (accounts) step aside on chain, so that the job is
+ * drawn among the others; they are back before this returns, also when the submission fails.
+ * Their pauses are final before the job is sent (on a network, a replaced block could otherwise
+ * put them after it); their return is only included, to keep the job's deadline for its answer.
+ */
+export async function submitJobAside(api, signer, job, aside) {
+  for (const p of aside) await sendAndFinalize(api, api.tx.providers.pause(), p);
+  try {
+    return await submitJob(api, signer, job);
+  } finally {
+    for (const p of aside) await sendAndInclude(api, api.tx.providers.resume(), p);
+  }
 }
 
 const END = new Set(['JobSettled', 'JobRefunded']);

@@ -11,7 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, devAccount, sendAndInclude } from '../lib/chain.mjs';
-import { followJob, submitJob, submitMadeUpAnswer } from '../lib/jobs.mjs';
+import { followJob, submitJobAside, submitMadeUpAnswer } from '../lib/jobs.mjs';
 import { setParameterCall } from '../lib/governance.mjs';
 
 const MOS = 10n ** 12n;
@@ -37,14 +37,8 @@ test('a made-up answer is audited by the dev node, found fraudulent and slashed;
     } else if ((await api.query.providers.providers(mallory.address)).unwrap().status.isPaused) {
       await sendAndInclude(api, api.tx.providers.resume(), mallory);
     }
-    await sendAndInclude(api, api.tx.providers.pause(), alice);
     const before = await bond();
-    let s;
-    try {
-      s = await submitJob(api, user, { model: 0, prompt: 'Answer me honestly', maxTokens: 16, bid: 10n ** 6n });
-    } finally {
-      await sendAndInclude(api, api.tx.providers.resume(), alice);
-    }
+    const s = await submitJobAside(api, user, { model: 0, prompt: 'Answer me honestly', maxTokens: 16, bid: 10n ** 6n }, [alice]);
     assert.equal(s.assigned[0].provider, mallory.address, 'the job is Mallory\'s');
 
     await submitMadeUpAnswer(api, s.job, mallory.address, operator);

@@ -17,7 +17,7 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo) {
   const { devAccount, sendAndFinalize, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
-  const { submitJob, followJob, submitMadeUpAnswer } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { submitJobAside, followJob, submitMadeUpAnswer } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const gov = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
   const alice = devAccount('//Alice');
@@ -32,14 +32,8 @@ async function run(nodeName, networkInfo) {
   ]));
   try {
     await sendAndFinalize(api, setBoth(1_000_000_000n, 10), alice);
-    await sendAndFinalize(api, api.tx.providers.pause(), ferdie);
     const bondBefore = await bond(eve);
-    let s;
-    try {
-      s = await submitJob(api, user, { model: 0, prompt: 'Answer me honestly', maxTokens: 16, bid: 10n ** 6n });
-    } finally {
-      await sendAndInclude(api, api.tx.providers.resume(), ferdie);
-    }
+    const s = await submitJobAside(api, user, { model: 0, prompt: 'Answer me honestly', maxTokens: 16, bid: 10n ** 6n }, [ferdie]);
     if (s.assigned[0].provider !== eve.address) throw new Error(`job ${s.job} went to ${s.assigned[0].provider}, not Eve`);
     await submitMadeUpAnswer(api, s.job, eve.address, eveOperator);
 

@@ -16,7 +16,7 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 async function run(nodeName, networkInfo, args) {
   const stopped = args[0];
   const { devAccount, sendAndFinalize, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
-  const { submitJob, followJob, jobHolds } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { submitJobAside, followJob, jobHolds } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const { setParameterCall } = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
   const sudo = devAccount('//Alice');
@@ -26,13 +26,7 @@ async function run(nodeName, networkInfo, args) {
   const timeout = (blocks) => api.tx.sudo.sudo(setParameterCall(api, 'MinJobTimeout', blocks));
   try {
     await sendAndFinalize(api, timeout(10), sudo);
-    await sendAndFinalize(api, api.tx.providers.pause(), running);
-    let s;
-    try {
-      s = await submitJob(api, user, { model: 0, prompt: 'Crash', maxTokens: 8, bid: 10n ** 6n });
-    } finally {
-      await sendAndInclude(api, api.tx.providers.resume(), running);
-    }
+    const s = await submitJobAside(api, user, { model: 0, prompt: 'Crash', maxTokens: 8, bid: 10n ** 6n }, [running]);
     if (s.assigned[0].provider !== down) throw new Error(`job ${s.job} went to ${s.assigned[0].provider}, not the stopped ${stopped}`);
     const { end, events } = await followJob(api, s.job, s.blockNumber, { timeoutMs: 300_000 });
     const names = events.map((e) => `${e.name}${e.data.provider ? `(${e.data.provider.toString().slice(0, 6)})` : ''}`);
