@@ -3,7 +3,7 @@
 use crate::{
 	chain_spec,
 	cli::{Cli, Subcommand},
-	service,
+	ports, service,
 };
 use sc_cli::SubstrateCli;
 use sc_service::PartialComponents;
@@ -125,7 +125,9 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let provider = cli.provider.clone();
-			runner.run_node_until_exit(|config| async move {
+			let named = ports::Named::of(&cli.run);
+			runner.run_node_until_exit(|mut config| async move {
+				ports::keep(&mut config, named)?;
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<

@@ -14,6 +14,7 @@ mod command;
 mod inference;
 mod job_bytes;
 mod marketplace_rpc;
+mod ports;
 mod rpc;
 mod service;
 mod streams;

@@ -30,9 +30,15 @@ fi
 
 # Starts `mosaic-node` with the given arguments in the background, logging to $1, and waits
 # until its RPC answers on port $2. Sets NODE_PID. The node dies with the calling script.
+# Refuses a port something already listens on: the probe below would take that listener's
+# answer (an earlier node's, say) for the new node's.
 start_node() {
 	local log="$1" port="$2"
 	shift 2
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		echo "port $port is in use on 127.0.0.1 (another mosaic-node?): stop it, or free the port" >&2
+		return 1
+	fi
 	"$MOSAIC_NODE" --rpc-port "$port" "$@" >"$log" 2>&1 &
 	NODE_PID=$!
 	trap 'stop_node' EXIT INT TERM
