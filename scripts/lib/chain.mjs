@@ -116,6 +116,20 @@ export const sendAndFinalize = (api, tx, signer) => sendAndWait(api, tx, signer,
 /** [`sendAndWait`] until the extrinsic is in a block. */
 export const sendAndInclude = (api, tx, signer) => sendAndWait(api, tx, signer, 'inBlock');
 
+/**
+ * A test's clean-up step: awaits `action` (a promise) and, when it fails, says so on stderr with
+ * `what` it was to undo instead of throwing, so that it never hides the test's own failure. A
+ * clean-up that failed leaves the chain as the test changed it, and later tests may fail for
+ * that reason: this line is where to look.
+ */
+export async function undo(what, action) {
+  try {
+    await action;
+  } catch (e) {
+    console.error(`clean-up failed (${what}): ${e?.message ?? e}`);
+  }
+}
+
 /** Free balance of `who` at block `at`. */
 export async function freeAt(api, at, who) {
   const apiAt = await api.at(at);

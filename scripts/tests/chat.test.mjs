@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, devAccount, sendAndFinalize } from '../lib/chain.mjs';
+import { connect, devAccount, sendAndFinalize, undo } from '../lib/chain.mjs';
 import { followJob, jobTx, outputOf, rawSpec, submitJob } from '../lib/jobs.mjs';
 
 const REAL = existsSync(join(process.env.MOSAIC_MODELS ?? '', 'SmolLM2-135M-Instruct.Q4_1.gguf'));
@@ -82,7 +82,7 @@ test('bad requests are refused with typed errors and nothing is held', async () 
       sendAndFinalize(api, jobTx(api, { model, maxTokens: 8, bid, messages: QUESTION }), bob),
       /jobs\.NoChatTemplate/);
   } finally {
-    await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
+    await undo('Alice stops serving the template-less model', sendAndFinalize(api, api.tx.providers.stopServing(model), alice));
   }
   assert.equal(await holds(), before, 'no escrow was held for any of them');
 });

@@ -10,7 +10,7 @@
 // away, time enough for this test to answer for it after the job is final.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, devAccount, sendAndInclude } from '../lib/chain.mjs';
+import { connect, devAccount, sendAndInclude, undo } from '../lib/chain.mjs';
 import { followJob, submitJobAside, submitMadeUpAnswer } from '../lib/jobs.mjs';
 import { setParameterCall } from '../lib/governance.mjs';
 
@@ -57,7 +57,7 @@ test('a made-up answer is audited by the dev node, found fraudulent and slashed;
     assert.equal(end.data.amount.toBigInt(), s.escrow, 'the whole escrow is refunded');
     assert.equal(await bond(), before / 2n, 'Mallory loses half its bond');
   } finally {
-    await sendAndInclude(api, api.tx.sudo.sudo(setParameterCall(api, 'AuditChance', null)), alice).catch(() => {});
-    await sendAndInclude(api, api.tx.providers.pause(), mallory).catch(() => {});
+    await undo('AuditChance back to its default', sendAndInclude(api, api.tx.sudo.sudo(setParameterCall(api, 'AuditChance', null)), alice));
+    await undo('Mallory pauses', sendAndInclude(api, api.tx.providers.pause(), mallory));
   }
 });

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
+import { connect, devAccount, sendAndFinalize, DEFAULT_WS, undo } from '../lib/chain.mjs';
 import { runProgram } from '../lib/process.mjs';
 import { jobHolds, rawSpec } from '../lib/jobs.mjs';
 
@@ -83,7 +83,7 @@ test('the openai Python client works against the gateway, streaming included, wi
     console.log(r.stdout);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}\ngateway log:\n${log()}`);
   } finally {
-    await sendAndFinalize(api, api.tx.providers.stopServing(unanswered), alice).catch(() => {});
+    await undo('Alice stops serving the unanswered model', sendAndFinalize(api, api.tx.providers.stopServing(unanswered), alice));
   }
 
   // Raw SSE framing, as curl sees it.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { connect, devAccount, sendAndFinalize } from '../lib/chain.mjs';
+import { connect, devAccount, sendAndFinalize, undo } from '../lib/chain.mjs';
 import { RPC_ERRORS } from '../lib/rpc.mjs';
 import {
   balancesAt, expectedSplit, followJob, inferDirectly, jobHolds, outputOf, rawSpec, submitJob, treasuryAddress,
@@ -146,7 +146,7 @@ test('a job for a model the provider does not have is declined and refunded in f
     assert.ok(value(/^mosaic_inference_seconds_count(?:\{[^}]*\})? (\S+)$/m) >= 1, 'inference seconds histogram');
   }
   // Leave the dev chain as we found it.
-  await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
+  await undo('Alice stops serving the test model', sendAndFinalize(api, api.tx.providers.stopServing(model), alice));
 });
 
 test('a job longer than any provider declares it can run is refused at submission; no bond moves', async () => {
@@ -168,6 +168,6 @@ test('a job longer than any provider declares it can run is refused at submissio
     assert.equal(page.total, 1);
     assert.equal(page.next, null);
   } finally {
-    await sendAndFinalize(api, api.tx.providers.stopServing(model), alice).catch(() => {});
+    await undo('Alice stops serving the test model', sendAndFinalize(api, api.tx.providers.stopServing(model), alice));
   }
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { connect, devAccount, sendAndFinalize, DEFAULT_WS } from '../lib/chain.mjs';
+import { connect, devAccount, sendAndFinalize, DEFAULT_WS, undo } from '../lib/chain.mjs';
 import { runProgram } from '../lib/process.mjs';
 
 const SCRIPT = fileURLToPath(new URL('../onboard-provider.mjs', import.meta.url));
@@ -27,7 +27,7 @@ before(async () => { api = await connect(); });
 after(async () => {
   // Leave Alice the only active provider of the tiny model for the tests that follow.
   if ((await api.query.providers.providers(dave.address)).isSome) {
-    await sendAndFinalize(api, api.tx.providers.pause(), dave).catch(() => {});
+    await undo('Dave pauses', sendAndFinalize(api, api.tx.providers.pause(), dave));
   }
   await api?.disconnect();
 });

@@ -7,7 +7,7 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo, args) {
   const count = Number(args[0] ?? 3);
-  const { devAccount, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
+  const { devAccount, sendAndInclude, undo } = await import(`${ROOT}/scripts/lib/chain.mjs`);
   const { submitJob, followJob } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const gov = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
@@ -44,7 +44,7 @@ async function run(nodeName, networkInfo, args) {
     if (after.some((b, i) => b !== before[i])) throw new Error(`a bond moved: ${before} -> ${after}`);
     return count;
   } finally {
-    await sendAndInclude(api, api.tx.sudo.sudo(gov.setParameterCall(api, 'AuditChance', null)), alice).catch(() => {});
+    await undo('AuditChance back to its default', sendAndInclude(api, api.tx.sudo.sudo(gov.setParameterCall(api, 'AuditChance', null)), alice));
     await api.disconnect();
   }
 }

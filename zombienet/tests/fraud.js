@@ -16,7 +16,7 @@
 const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo) {
-  const { devAccount, sendAndFinalize, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
+  const { devAccount, sendAndFinalize, sendAndInclude, undo } = await import(`${ROOT}/scripts/lib/chain.mjs`);
   const { submitJobAside, followJob, submitMadeUpAnswer } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const gov = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
@@ -55,7 +55,7 @@ async function run(nodeName, networkInfo) {
     console.log(`job ${s.job}: ${names.join(', ')}; Eve's bond ${bondBefore} -> ${bondAfter}`);
     return 1;
   } finally {
-    await sendAndInclude(api, setBoth(null, null), alice).catch(() => {});
+    await undo('the fraud parameters back to their defaults', sendAndInclude(api, setBoth(null, null), alice));
     await api.disconnect();
   }
 }

@@ -15,7 +15,7 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo, args) {
   const stopped = args[0];
-  const { devAccount, sendAndFinalize, sendAndInclude } = await import(`${ROOT}/scripts/lib/chain.mjs`);
+  const { devAccount, sendAndFinalize, sendAndInclude, undo } = await import(`${ROOT}/scripts/lib/chain.mjs`);
   const { submitJobAside, followJob, jobHolds } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const { setParameterCall } = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
@@ -47,7 +47,7 @@ async function run(nodeName, networkInfo, args) {
     console.log(`job ${s.job}: ${names.join(' → ')}`);
     return 1;
   } finally {
-    await sendAndInclude(api, timeout(null), sudo).catch(() => {});
+    await undo('MinJobTimeout back to its default', sendAndInclude(api, timeout(null), sudo));
     await api.disconnect();
   }
 }
