@@ -158,6 +158,18 @@ export function followJob(api, job, fromBlock, { timeoutMs = 300_000, onEvent = 
   });
 }
 
+/**
+ * The shares of `job`'s protocol fee paid to its auditors in block `at` (where it settled):
+ * `[{ to, amount }]`, empty for an answer nobody audited (its fee is the treasury's).
+ */
+export async function auditorShares(api, job, at) {
+  const events = await (await api.at(at)).query.system.events();
+  return events
+    .filter(({ event }) => api.events.settlement.Paid.is(event) && event.data.job.toBigInt() === BigInt(job)
+      && event.data.payee.isAuditor)
+    .map(({ event }) => ({ to: event.data.to.toString(), amount: event.data.amount.toBigInt() }));
+}
+
 /** Free balances of `addresses` at block `at`, as bigints. */
 export async function balancesAt(api, at, addresses) {
   const apiAt = await api.at(at);

@@ -6,7 +6,7 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 async function run(nodeName, networkInfo, args) {
   const count = Number(args[0] ?? 4);
   const { devAccount } = await import(`${ROOT}/scripts/lib/chain.mjs`);
-  const { submitJob, followJob, expectedSplit, balancesAt, treasuryAddress } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { submitJob, followJob, expectedSplit, balancesAt, treasuryAddress, auditorShares } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
   const api = await connectTo(networkInfo, nodeName);
   const user = devAccount('//Bob');
   const providers = Object.values(PROVIDERS).map((s) => devAccount(s).address);
@@ -27,16 +27,22 @@ async function run(nodeName, networkInfo, args) {
       const who = [user.address, provider, terms.creator.toString(), treasuryAddress()];
       const [u0, p0, c0, t0] = await balancesAt(api, s.parentHash, who);
       const [u1, p1, c1, t1] = await balancesAt(api, endHash, who);
+      // A newcomer's answer may be audited (25 %): its fee then pays the auditors that upheld it.
+      const shares = await auditorShares(api, s.job, endHash);
+      const toAuditors = shares.reduce((sum, { amount }) => sum + amount, 0n);
+      for (const { to } of shares) {
+        if (!providers.includes(to) || to === provider) throw new Error(`job ${s.job}: fee share paid to ${to}, not another provider node`);
+      }
       const checks = [
         [u0 - u1, paid + s.fee + s.deposit, 'the user paid the cost and the fee (the state deposit held)'],
         [p1 - p0, split.provider, 'the provider got its share'],
         [c1 - c0, split.royalty, 'the creator got the royalty'],
-        [t1 - t0, split.protocolFee, 'the treasury got the protocol fee'],
+        [t1 - t0 + toAuditors, split.protocolFee, 'the treasury and the auditors got the protocol fee'],
         [r.refund.toBigInt(), s.escrow - paid, 'the rest was refunded'],
       ];
       for (const [got, want, what] of checks) if (got !== want) throw new Error(`job ${s.job}: ${what}: ${got} != ${want}`);
       answeredBy.add(provider);
-      console.log(`job ${s.job}: ${end.data.tokens} tokens by ${provider}, paid ${paid}`);
+      console.log(`job ${s.job}: ${end.data.tokens} tokens by ${provider}, paid ${paid}${shares.length ? `, audited: ${toAuditors} of the fee to ${shares.length} auditor(s)` : ''}`);
     }
     return answeredBy.size;
   } finally {

@@ -108,12 +108,15 @@ impl<T: Config> Pallet<T> {
 				.unwrap_or_else(|_| Zero::zero());
 			T::Providers::job_ended(&executor, JobOutcome::Outvoted);
 			Self::deposit_event(Event::FraudConfirmed { job: job_id, executor, slashed });
+			// The owner is refunded in full: no fee to share (the first to find the fraud has its
+			// share of the slash).
 			Self::end_auditors(job_id, job, false);
 			Self::refund(job_id, job);
 		} else if honest > fraud || reports.is_empty() {
-			// Honest, or nobody could audit it: the answer is paid.
-			Self::end_auditors(job_id, job, true);
-			Self::settle(job_id, job);
+			// Honest, or nobody could audit it: the answer is paid, and the protocol fee pays the
+			// auditors that upheld it.
+			let upheld = Self::end_auditors(job_id, job, true);
+			Self::settle_upheld(job_id, job, &upheld);
 		} else {
 			// As many findings each way: nobody is judged; the owner gets its money back and the
 			// executor is not paid.
@@ -137,11 +140,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends every reporting auditor's part: those whose finding agrees with the verdict
-	/// (`honest`: the answer stood) completed it; the others are slashed. With three reports
-	/// or more, so is an auditor whose statistics agree with fewer than half of the others'
-	/// (it reported without running the model).
-	fn end_auditors(job_id: JobId, job: &JobOf<T>, honest: bool) {
+	/// (`honest`: the answer stood) completed it, and are returned; the others are slashed.
+	/// With three reports or more, so is an auditor whose statistics agree with fewer than half
+	/// of the others' (it reported without running the model).
+	fn end_auditors(job_id: JobId, job: &JobOf<T>, honest: bool) -> Vec<T::AccountId> {
 		let reports = Self::reports(job);
+		let mut completed = Vec::with_capacity(reports.len());
 		for (auditor, report, finding) in &reports {
 			let others = reports.len().saturating_sub(1);
 			let agreeing = reports
@@ -152,6 +156,7 @@ impl<T: Config> Pallet<T> {
 			let lazy = reports.len() >= 3 && agreeing.saturating_mul(2) < others;
 			if finding.is_honest() == honest && !lazy {
 				T::Providers::job_ended(auditor, JobOutcome::Completed);
+				completed.push(auditor.clone());
 			} else {
 				let slashed = T::Providers::slash(auditor, T::OutvotedSlash::get(), None)
 					.unwrap_or_else(|_| Zero::zero());
@@ -163,6 +168,7 @@ impl<T: Config> Pallet<T> {
 				});
 			}
 		}
+		completed
 	}
 
 	/// The executor whose answer the job holds.

@@ -11,6 +11,15 @@ impl<T: Config> Pallet<T> {
 	/// Pays the executor for the tokens of its answer; the rest of the escrow returns to the
 	/// owner. Without an answer, refunds. Charged `WeightInfo::settle()`.
 	pub(crate) fn settle(job_id: JobId, job: &mut JobOf<T>) {
+		Self::settle_upheld(job_id, job, &[])
+	}
+
+	/// [`Self::settle`] an answer that audits upheld: the protocol fee pays `auditors` (those
+	/// whose reports upheld it) instead of the treasury. Charged `WeightInfo::settle()`, which
+	/// measured one fee payment; the up to three more for more auditors (one account each) are
+	/// covered by the decision's charge before it, `WeightInfo::decide()`, whose worst case —
+	/// five slashes and a refund — an upheld answer never takes.
+	pub(crate) fn settle_upheld(job_id: JobId, job: &mut JobOf<T>, auditors: &[T::AccountId]) {
 		Self::charge_end(T::WeightInfo::settle());
 		let answer = job.assignments.iter().find_map(|a| match a.state {
 			AssignmentState::Answered { output_hash, tokens } if a.role == Role::Executor => {
@@ -23,7 +32,7 @@ impl<T: Config> Pallet<T> {
 			return Self::refund(job_id, job);
 		};
 		let payments = vec![Payment { provider: provider.clone(), tokens, price }];
-		match Self::settle_escrow(job_id, job, &payments) {
+		match Self::settle_escrow(job_id, job, &payments, auditors) {
 			Ok(receipt) => {
 				T::Providers::job_ended(&provider, JobOutcome::Completed);
 				job.status = JobStatus::Settled;

@@ -25,11 +25,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pays `payments` from the job's escrow through the settlement pallet, which releases the
-	/// rest to the owner.
+	/// rest to the owner; the protocol fee pays `auditors` (those who upheld the answer), if any.
 	pub(crate) fn settle_escrow(
 		job_id: JobId,
 		job: &mut JobOf<T>,
 		payments: &[Payment<T::AccountId, BalanceOf<T>>],
+		auditors: &[T::AccountId],
 	) -> Result<Receipt<BalanceOf<T>>, DispatchError> {
 		let receipt = T::Settlement::settle(
 			&HoldReason::Job.into(),
@@ -40,6 +41,7 @@ impl<T: Config> Pallet<T> {
 			job.royalty_bps,
 			job.protocol_fee,
 			payments,
+			auditors,
 		)?;
 		job.escrow = Zero::zero();
 		Ok(receipt)

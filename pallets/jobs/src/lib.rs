@@ -35,7 +35,8 @@
 //! 5. **Audit** — one auditor (a share of audits: two) is drawn among the other providers
 //!    eligible for the job, any engine; its node re-scores the answer and sends
 //!    [`Pallet::submit_audit`] with the statistics it measured; the chain judges them with
-//!    `mosaic_primitives::audit::judge`. All honest: the executor is paid. A finding of
+//!    `mosaic_primitives::audit::judge`. All honest: the executor is paid, and the job's
+//!    protocol fee pays the auditors that upheld the answer (not the treasury). A finding of
 //!    fraud, or two reports whose statistics disagree, draws a committee of two more
 //!    auditors; then the majority decides: fraud slashes the executor [`Config::FraudSlash`]
 //!    (a share to the first auditor that found it) and refunds the owner in full; every
@@ -44,8 +45,8 @@
 //!    nobody. Silent auditors lose [`Config::AbsentSlash`]; with no report at all the answer
 //!    is paid.
 //! 6. **Settlement** — `tokens × the executor's ask` is split between the creator's royalty,
-//!    the protocol fee and the executor (see `pallet_mosaic_settlement`); the rest of the
-//!    escrow returns to the user.
+//!    the protocol fee (the treasury's, or an upheld audit's auditors') and the executor (see
+//!    `pallet_mosaic_settlement`); the rest of the escrow returns to the user.
 //! 7. **Retention** — a job closes when it is settled or refunded: its request and answer
 //!    leave state at once (the receipt keeps their hashes and the blocks whose bodies carry
 //!    the bytes, which the node's `mosaic_job` reads back); the record itself is pruned

@@ -250,7 +250,7 @@ pub struct Receipt<Balance> {
 	pub paid: Balance,
 	/// To the model's creator.
 	pub royalty: Balance,
-	/// To the treasury.
+	/// The protocol fee: to the treasury, or, for an answer that audits upheld, to its auditors.
 	pub protocol_fee: Balance,
 	/// To the providers, together.
 	pub providers: Balance,
@@ -262,6 +262,8 @@ pub struct Receipt<Balance> {
 /// held escrow and releases the rest to its owner.
 pub trait Settle<AccountId, Balance, Reason> {
 	/// Settles `escrow` (held from `owner` under `reason`). Never moves more than `escrow`.
+	/// `auditors`: those whose reports upheld the answer, who share its protocol fee (none: the
+	/// fee is the treasury's).
 	fn settle(
 		reason: &Reason,
 		job: JobId,
@@ -271,6 +273,7 @@ pub trait Settle<AccountId, Balance, Reason> {
 		royalty_bps: BasisPoints,
 		protocol_fee: Permill,
 		payments: &[Payment<AccountId, Balance>],
+		auditors: &[AccountId],
 	) -> Result<Receipt<Balance>, DispatchError>;
 }
 

@@ -6,9 +6,13 @@
 //!
 //! For each provider whose output stood, `cost = tokens × price` (its ask, never above the
 //! user's bid) is split by [`split::split`] into the model creator's royalty, the protocol fee
-//! (the job's own rate, fixed when it was submitted, to [`Config::TreasuryAccount`]) and the provider's share. Whatever
-//! is left of the escrow is released to the user. A [`Event::Paid`] or [`Event::Refunded`]
-//! event records every movement, and [`Event::Settled`] the receipt.
+//! (the job's own rate, fixed when it was submitted) and the provider's share. The protocol fee
+//! goes to [`Config::TreasuryAccount`], except for an answer that audits upheld: then it pays
+//! the auditors whose reports upheld it, in equal shares (what the division leaves, to the
+//! treasury), so that the work the chain asks of auditors is paid out of the protocol's own
+//! fee, at no cost to the user. Whatever is left of the escrow is released to the user. A
+//! [`Event::Paid`] or [`Event::Refunded`] event records every movement, and [`Event::Settled`]
+//! the receipt.
 //!
 //! A share that cannot be credited because its recipient would stay below the existential
 //! deposit (a reaped creator account receiving a few units, say) goes to the treasury instead,
@@ -37,7 +41,7 @@ pub mod pallet {
 	};
 	use mosaic_primitives::{BasisPoints, JobId, Payment, Receipt, Settle};
 	use sp_runtime::{
-		traits::{CheckedMul, Saturating, Zero},
+		traits::{CheckedDiv, CheckedMul, Saturating, Zero},
 		Permill,
 	};
 
@@ -81,6 +85,8 @@ pub mod pallet {
 		Creator,
 		/// The treasury (protocol fee).
 		Treasury,
+		/// An auditor whose report upheld the answer (its share of the protocol fee).
+		Auditor,
 		/// The treasury, for a share its recipient could not receive.
 		TreasuryInPlaceOf(PayeeKind),
 	}
@@ -101,6 +107,7 @@ pub mod pallet {
 	pub enum PayeeKind {
 		Provider,
 		Creator,
+		Auditor,
 	}
 
 	#[pallet::event]
@@ -148,6 +155,48 @@ pub mod pallet {
 				.is_ok()
 		}
 
+		/// Pays the protocol fee `fee`: in equal shares to `auditors` if there are any (each share
+		/// an auditor cannot receive, and what the division leaves, to the treasury), else to
+		/// the treasury. Returns what was moved; what could not be stays in escrow, for the owner.
+		fn pay_fee(
+			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
+			job: JobId,
+			owner: &T::AccountId,
+			auditors: &[T::AccountId],
+			fee: BalanceOf<T>,
+		) -> BalanceOf<T> {
+			let share = u32::try_from(auditors.len())
+				.ok()
+				.and_then(|n| fee.checked_div(&BalanceOf::<T>::from(n)))
+				.unwrap_or_else(Zero::zero);
+			let mut moved = BalanceOf::<T>::zero();
+			let mut rest = fee;
+			if !share.is_zero() {
+				for auditor in auditors {
+					moved.saturating_accrue(Self::pay_or_treasury(
+						reason,
+						job,
+						owner,
+						auditor,
+						PayeeKind::Auditor,
+						share,
+					));
+					rest.saturating_reduce(share);
+				}
+			}
+			let treasury = T::TreasuryAccount::get();
+			if !rest.is_zero() && Self::pay(reason, owner, &treasury, rest) {
+				Self::deposit_event(Event::Paid {
+					job,
+					to: treasury,
+					payee: Payee::Treasury,
+					amount: rest,
+				});
+				moved.saturating_accrue(rest);
+			}
+			moved
+		}
+
 		/// Pays `amount` to `to`, or to the treasury in its place. Returns what was moved.
 		fn pay_or_treasury(
 			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
@@ -166,6 +215,7 @@ pub mod pallet {
 					match payee {
 						PayeeKind::Provider => Payee::Provider,
 						PayeeKind::Creator => Payee::Creator,
+						PayeeKind::Auditor => Payee::Auditor,
 					},
 				)
 			} else {
@@ -197,6 +247,7 @@ pub mod pallet {
 			royalty_bps: BasisPoints,
 			fee_rate: Permill,
 			payments: &[Payment<T::AccountId, BalanceOf<T>>],
+			auditors: &[T::AccountId],
 		) -> Result<Receipt<BalanceOf<T>>, DispatchError> {
 			// Check everything before moving anything: settlement is all or nothing.
 			let mut total = BalanceOf::<T>::zero();
@@ -211,7 +262,6 @@ pub mod pallet {
 			}
 			ensure!(total <= escrow, Error::<T>::EscrowExceeded);
 
-			let treasury = T::TreasuryAccount::get();
 			let mut receipt = Receipt::<BalanceOf<T>>::default();
 			for (p, cost) in payments.iter().zip(costs) {
 				let s = crate::split::split(cost, royalty_bps, fee_rate);
@@ -223,19 +273,7 @@ pub mod pallet {
 					PayeeKind::Creator,
 					s.royalty,
 				);
-				let fee = if !s.protocol_fee.is_zero()
-					&& Self::pay(reason, owner, &treasury, s.protocol_fee)
-				{
-					Self::deposit_event(Event::Paid {
-						job,
-						to: treasury.clone(),
-						payee: Payee::Treasury,
-						amount: s.protocol_fee,
-					});
-					s.protocol_fee
-				} else {
-					Zero::zero()
-				};
+				let fee = Self::pay_fee(reason, job, owner, auditors, s.protocol_fee);
 				let provider = Self::pay_or_treasury(
 					reason,
 					job,

@@ -38,9 +38,17 @@ fn auditors_waiting(job: JobId) -> Vec<u8> {
 /// A job of `market(providers)` answered by its executor with "four" (4 tokens) and audited
 /// (the audit chance raised to 100 %): the job, its executor, its first auditors.
 fn audited_job(providers: u8) -> (JobId, u8, Vec<u8>) {
+	audited_job_asking(providers, ASK)
+}
+
+/// [`audited_job`] in a market whose providers all ask `ask` (the job bids it).
+fn audited_job_asking(providers: u8, ask: Balance) -> (JobId, u8, Vec<u8>) {
 	AuditChance::set(Perbill::one());
-	let model = market(providers);
-	let job = submit(USER, model, 10, 5).unwrap();
+	let model = register_model(1_000);
+	for n in 0..providers {
+		add_provider_with(n, model, ask, ENGINE);
+	}
+	let job = submit(USER, model, 10, ask.max(5)).unwrap();
 	let e = executor(job);
 	assert_ok!(submit_answer(e, job, b"four", 4));
 	close_window(job);
@@ -161,10 +169,52 @@ fn a_fraud_the_committee_confirms_slashes_the_executor_and_refunds_the_owner() {
 	});
 }
 
+/// The protocol fee of a 4-token answer at [`FEE_ASK`]: 5 % of 4 × 1,005 = 201, which two
+/// auditors cannot share evenly.
+const FEE_ASK: Balance = 1_005;
+const FEE: Balance = 201;
+
+/// The free balance each of `accounts` gained while `f` ran.
+fn gained(accounts: &[AccountId], f: impl FnOnce()) -> Vec<i128> {
+	diff(accounts, f).1.into_iter().map(|(free, _, _)| free).collect()
+}
+
+#[test]
+fn an_upheld_answer_pays_its_protocol_fee_to_its_auditors_not_the_treasury() {
+	new_test_ext(|| {
+		let (job, _, auditors) = audited_job_asking(4, FEE_ASK);
+		let k = auditors.len() as Balance;
+		let mut accounts: Vec<AccountId> = auditors.iter().map(|a| provider(*a)).collect();
+		accounts.push(treasury());
+		let got = gained(&accounts, || {
+			for a in &auditors {
+				assert_ok!(audit(*a, job, honest()));
+			}
+		});
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		let share = (FEE / k) as i128;
+		for (i, a) in auditors.iter().enumerate() {
+			assert_eq!(got[i], share, "auditor {a} is paid its share of the fee");
+			System::assert_has_event(
+				pallet_mosaic_settlement::Event::<Test>::Paid {
+					job,
+					to: provider(*a),
+					payee: pallet_mosaic_settlement::Payee::Auditor,
+					amount: FEE / k,
+				}
+				.into(),
+			);
+		}
+		assert_eq!(got[auditors.len()], (FEE % k) as i128, "the treasury gets what is left over");
+		let receipt = JobsStorage::<Test>::get(job).unwrap().receipt.unwrap();
+		assert_eq!(receipt.protocol_fee, FEE, "the receipt counts the whole fee");
+	});
+}
+
 #[test]
 fn an_auditor_the_committee_contradicts_is_slashed_and_the_answer_paid() {
 	new_test_ext(|| {
-		let (job, e, auditors) = audited_job(6);
+		let (job, e, auditors) = audited_job_asking(6, FEE_ASK);
 		let liar = auditors[0];
 		assert_ok!(audit(liar, job, fraud()));
 		for a in auditors.iter().skip(1) {
@@ -172,9 +222,14 @@ fn an_auditor_the_committee_contradicts_is_slashed_and_the_answer_paid() {
 		}
 		let committee = auditors_waiting(job);
 		assert_eq!(committee.len(), 2);
-		for c in &committee {
-			assert_ok!(audit(*c, job, honest()));
-		}
+		let upheld: Vec<u8> = auditors.iter().skip(1).chain(&committee).copied().collect();
+		let mut accounts: Vec<AccountId> = upheld.iter().map(|a| provider(*a)).collect();
+		accounts.push(provider(liar));
+		let got = gained(&accounts, || {
+			for c in &committee {
+				assert_ok!(audit(*c, job, honest()));
+			}
+		});
 		let j = JobsStorage::<Test>::get(job).unwrap();
 		assert_eq!(j.status, JobStatus::Settled);
 		assert_eq!(bond(e), MIN_BOND, "an honest executor keeps its bond");
@@ -183,6 +238,10 @@ fn an_auditor_the_committee_contradicts_is_slashed_and_the_answer_paid() {
 		System::assert_has_event(
 			Event::AuditorOverruled { job, auditor: provider(liar), slashed: MIN_BOND / 10 }.into(),
 		);
+		// The fee is shared by those who upheld the answer; the contradicted auditor gets none.
+		let share = (FEE / upheld.len() as Balance) as i128;
+		assert_eq!(&got[..upheld.len()], vec![share; upheld.len()].as_slice());
+		assert_eq!(got[upheld.len()], 0, "the contradicted auditor is not paid");
 	});
 }
 
