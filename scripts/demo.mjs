@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, devAccount, waitFinalized } from './lib/chain.mjs';
-import { fmt, followJob, outputOf, submitJob } from './lib/jobs.mjs';
+import { followJob, outputOf, submitJob } from './lib/jobs.mjs';
+import { fmt } from './lib/units.mjs';
 
 const SMOLLM2_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 if (process.argv.includes('--help') || process.argv.includes('-h')) {

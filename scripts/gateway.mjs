@@ -15,11 +15,11 @@
 // output hash the provider attested on chain.
 import Fastify from 'fastify';
 import { createSession } from 'better-sse';
-import { Keyring } from '@polkadot/api';
 import { u8aConcat, stringToU8a, u8aToHex, u8aToString, hexToU8a, bnToU8a } from '@polkadot/util';
-import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { connect, DEFAULT_WS, sendAndInclude } from './lib/chain.mjs';
-import { fmt, followJob, jobTx } from './lib/jobs.mjs';
+import { blake2AsHex } from '@polkadot/util-crypto';
+import { connect, DEFAULT_WS, keyFromEnv, sendAndInclude } from './lib/chain.mjs';
+import { followJob, jobTx } from './lib/jobs.mjs';
+import { fmt } from './lib/units.mjs';
 import { allModels, allProviders, RPC_ERRORS } from './lib/rpc.mjs';
 import { ApiError, chunk, completion, jobFromBody, modelEntry } from './lib/openai.mjs';
 
@@ -82,8 +82,7 @@ async function main() {
   if (!process.env.MOSAIC_SURI) { console.error(`set MOSAIC_SURI to the paying account\n\n${USAGE}`); return 2; }
   const key = process.env.MOSAIC_GATEWAY_KEY;
   if (!key) { console.error(`set MOSAIC_GATEWAY_KEY to the bearer key clients must send\n\n${USAGE}`); return 2; }
-  await cryptoWaitReady();
-  const payer = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(process.env.MOSAIC_SURI);
+  const payer = await keyFromEnv('MOSAIC_SURI');
   let api;
   try { api = await connect(o.url); } catch (e) { console.error(`error: ${e.message}`); return 1; }
   const genesis = api.genesisHash.toHex();

@@ -5,13 +5,12 @@
 // Keys: MOSAIC_SURI, a dev URI (//Bob) or a mnemonic, from the environment only — never a flag,
 // so it stays out of shell history and process lists.
 // --json prints one JSON document per command instead of text.
-import { connect, DEFAULT_WS, sendAndInclude as send } from './lib/chain.mjs';
-import { fmt, followJob, feeOf, jobTx, parseAmount, standingAnswer } from './lib/jobs.mjs';
+import { connect, DEFAULT_WS, keyFromEnv, sendAndInclude as send } from './lib/chain.mjs';
+import { followJob, feeOf, jobTx, standingAnswer } from './lib/jobs.mjs';
+import { fmt, parseAmount } from './lib/units.mjs';
 import * as gov from './lib/governance.mjs';
 import { allModels, allProviders } from './lib/rpc.mjs';
-import { Keyring } from '@polkadot/api';
 import { hexToU8a, u8aToString } from '@polkadot/util';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 
 const USAGE = `usage: mosaic.mjs [--url ws://…] [--json] <command>
 
@@ -95,10 +94,9 @@ function amount(s) {
 }
 
 async function signer() {
-  const suri = process.env.MOSAIC_SURI;
-  if (!suri) throw new UsageError('set MOSAIC_SURI to a dev URI (//Bob) or a mnemonic to sign');
-  await cryptoWaitReady();
-  return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(suri);
+  const key = await keyFromEnv('MOSAIC_SURI');
+  if (!key) throw new UsageError('set MOSAIC_SURI to a dev URI (//Bob) or a mnemonic to sign');
+  return key;
 }
 
 const text = (hex) => u8aToString(hexToU8a(hex));

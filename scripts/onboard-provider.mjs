@@ -28,11 +28,10 @@ import { runProgram } from './lib/process.mjs';
 import { statSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname } from 'node:path';
-import { Keyring } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { connect, DEFAULT_WS, sendAndFinalize, sendAndInclude as send } from './lib/chain.mjs';
-import { fmt, followJob, parseAmount as amount } from './lib/jobs.mjs';
+import { connect, DEFAULT_WS, keyFromEnv, sendAndFinalize, sendAndInclude as send } from './lib/chain.mjs';
+import { followJob } from './lib/jobs.mjs';
+import { fmt, parseAmount as amount } from './lib/units.mjs';
 import { allModels } from './lib/rpc.mjs';
 
 const MOS = 10n ** 12n;
@@ -120,10 +119,8 @@ async function main() {
     console.log(HELP);
     return;
   }
-  await cryptoWaitReady();
-  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  if (!process.env.MOSAIC_SURI) throw new Error('set MOSAIC_SURI to the funded provider account (dev URI or mnemonic)');
-  const account = keyring.addFromUri(process.env.MOSAIC_SURI);
+  const account = await keyFromEnv('MOSAIC_SURI');
+  if (!account) throw new Error('set MOSAIC_SURI to the funded provider account (dev URI or mnemonic)');
   const api = await connect(o.url);
   try {
     let hash;
@@ -168,8 +165,8 @@ async function main() {
     });
 
     await run('provider registered', async () => {
-      if (!process.env.MOSAIC_OPERATOR_SURI) throw new Error('set MOSAIC_OPERATOR_SURI to the operator key (make one: mosaic-node key generate --scheme sr25519)');
-      operator = keyring.addFromUri(process.env.MOSAIC_OPERATOR_SURI);
+      operator = await keyFromEnv('MOSAIC_OPERATOR_SURI');
+      if (!operator) throw new Error('set MOSAIC_OPERATOR_SURI to the operator key (make one: mosaic-node key generate --scheme sr25519)');
       const existing = await api.query.providers.providers(account.address);
       const profile = {
         cpuCores: os.cpus().length,

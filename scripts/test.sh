@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of Mosaic: the scripts' syntax (and no synchronous child process in them),
+# Runs every test of Mosaic: the scripts' syntax and imports (and no synchronous child process),
 # format, lints (clippy, -D warnings), the workspace's unit tests, then the end-to-end tests:
 # the polkadot.js tests on two dev nodes and the network tests on six nodes, all at once.
 # Exits non-zero on the first failing stage.
@@ -13,9 +13,12 @@ step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%T)"; }
 step "prepare the machine"
 scripts/prepare.sh
 
-step "the scripts: node --check, and no synchronous child process"
+step "the scripts: node --check, their imports, and no synchronous child process"
 mapfile -t scripts_js < <(find scripts zombienet -name node_modules -prune -o -type f \( -name '*.mjs' -o -name '*.js' \) -print | sort)
 for f in "${scripts_js[@]}"; do node --check "$f"; done
+# Every name taken from our own modules exists (the network tests' dynamic imports would
+# otherwise give undefined, found only when a test calls it).
+node scripts/check-imports.mjs "${scripts_js[@]}"
 # A synchronous child stops the event loop, and @polkadot/api then fails its requests in flight
 # (scripts/lib/process.mjs says how): scripts run children with its runProgram.
 if grep -nE '\b(spawnSync|execFileSync|execSync)\(' "${scripts_js[@]}"; then

@@ -1,5 +1,6 @@
 // Shared helpers for Mosaic's polkadot.js scripts and tests.
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { rpc } from './rpc.mjs';
 
 /** The node to talk to: MOSAIC_WS, or a local dev node. */
@@ -74,6 +75,18 @@ export async function waitForRpc(url = DEFAULT_WS, timeoutMs = 120_000) {
 /** An sr25519 keyring pair from a dev URI such as `//Alice`. */
 export function devAccount(uri) {
   return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(uri);
+}
+
+/**
+ * The sr25519 key whose dev URI or mnemonic is in the environment variable `name` (keys are
+ * read from the environment only, never from a flag: a flag shows in `ps` and shell history);
+ * `null` when it is unset, for the caller to say what it needs.
+ */
+export async function keyFromEnv(name = 'MOSAIC_SURI') {
+  const suri = process.env[name];
+  if (!suri) return null;
+  await cryptoWaitReady();
+  return devAccount(suri);
 }
 
 /** Decodes a DispatchError into `pallet.Error: docs`. */

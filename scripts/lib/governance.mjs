@@ -1,7 +1,7 @@
 // Governance through polkadot.js: tracks, referenda, parameter changes, treasury spends,
 // votes. Everything is read from the chain's metadata (no custom types): track names, the
 // origins of the tracks and the type of each marketplace parameter.
-import { fmt, parseAmount } from './jobs.mjs';
+import { fmt, parseAmount } from './units.mjs';
 import { sendAndInclude } from './chain.mjs';
 
 /** A track's name without the NUL padding of its `[u8; 25]` field. */

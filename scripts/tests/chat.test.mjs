@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, devAccount, sendAndFinalize, undo } from '../lib/chain.mjs';
-import { followJob, jobTx, outputOf, rawSpec, submitJob } from '../lib/jobs.mjs';
+import { followJob, jobTx, outputOf, submitJob } from '../lib/jobs.mjs';
+import { rawSpec } from '../lib/testing.mjs';
 
 const REAL = existsSync(join(process.env.MOSAIC_MODELS ?? '', 'SmolLM2-135M-Instruct.Q4_1.gguf'));
 const MODEL = REAL ? 1 : 0;

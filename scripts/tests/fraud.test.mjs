@@ -11,7 +11,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, devAccount, sendAndInclude, undo } from '../lib/chain.mjs';
-import { followJob, submitJobAside, submitMadeUpAnswer } from '../lib/jobs.mjs';
+import { followJob } from '../lib/jobs.mjs';
+import { submitJobAside, submitMadeUpAnswer } from '../lib/testing.mjs';
 import { setParameterCall } from '../lib/governance.mjs';
 
 const MOS = 10n ** 12n;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { connect, devAccount, sendAndFinalize, DEFAULT_WS, undo } from '../lib/chain.mjs';
 import { runProgram } from '../lib/process.mjs';
-import { jobHolds, rawSpec } from '../lib/jobs.mjs';
+import { jobHolds, rawSpec } from '../lib/testing.mjs';
 
 const GATEWAY = fileURLToPath(new URL('../gateway.mjs', import.meta.url));
 const PYTHON_TEST = fileURLToPath(new URL('./gateway_openai.py', import.meta.url));

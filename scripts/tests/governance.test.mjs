@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { connect, devAccount, sendAndInclude, DEFAULT_WS, until as untilBlock } from '../lib/chain.mjs';
 import { runProgram } from '../lib/process.mjs';
-import { expectedSplit, followJob, submitJob, treasuryAddress } from '../lib/jobs.mjs';
+import { followJob, submitJob } from '../lib/jobs.mjs';
+import { expectedSplit, treasuryAddress } from '../lib/testing.mjs';
 import * as gov from '../lib/governance.mjs';
 
 const CLI = fileURLToPath(new URL('../mosaic.mjs', import.meta.url));

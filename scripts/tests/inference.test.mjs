@@ -7,9 +7,8 @@ import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { connect, devAccount, sendAndFinalize, undo } from '../lib/chain.mjs';
 import { RPC_ERRORS } from '../lib/rpc.mjs';
-import {
-  balancesAt, expectedSplit, followJob, inferDirectly, jobHolds, outputOf, rawSpec, submitJob, treasuryAddress,
-} from '../lib/jobs.mjs';
+import { followJob, outputOf, submitJob } from '../lib/jobs.mjs';
+import { balancesAt, expectedSplit, inferDirectly, jobHolds, rawSpec, treasuryAddress } from '../lib/testing.mjs';
 
 const NODE_BINARY = process.env.MOSAIC_NODE;
 const TINY_MODEL = process.env.MOSAIC_TINY_MODEL;

@@ -17,7 +17,8 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 
 async function run(nodeName, networkInfo) {
   const { devAccount, sendAndFinalize, sendAndInclude, undo } = await import(`${ROOT}/scripts/lib/chain.mjs`);
-  const { submitJobAside, followJob, submitMadeUpAnswer } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { followJob } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { submitJobAside, submitMadeUpAnswer } = await import(`${ROOT}/scripts/lib/testing.mjs`);
   const gov = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
   const alice = devAccount('//Alice');

@@ -6,7 +6,8 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 async function run(nodeName, networkInfo, args) {
   const count = Number(args[0] ?? 4);
   const { devAccount } = await import(`${ROOT}/scripts/lib/chain.mjs`);
-  const { submitJob, followJob, expectedSplit, balancesAt, treasuryAddress, auditorShares } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { submitJob, followJob } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { expectedSplit, balancesAt, treasuryAddress, auditorShares } = await import(`${ROOT}/scripts/lib/testing.mjs`);
   const api = await connectTo(networkInfo, nodeName);
   const user = devAccount('//Bob');
   const providers = Object.values(PROVIDERS).map((s) => devAccount(s).address);

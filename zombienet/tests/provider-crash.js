@@ -16,7 +16,8 @@ const { ROOT, connectTo, PROVIDERS } = require('./common.js');
 async function run(nodeName, networkInfo, args) {
   const stopped = args[0];
   const { devAccount, sendAndFinalize, sendAndInclude, undo } = await import(`${ROOT}/scripts/lib/chain.mjs`);
-  const { submitJobAside, followJob, jobHolds } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { followJob } = await import(`${ROOT}/scripts/lib/jobs.mjs`);
+  const { submitJobAside, jobHolds } = await import(`${ROOT}/scripts/lib/testing.mjs`);
   const { setParameterCall } = await import(`${ROOT}/scripts/lib/governance.mjs`);
   const api = await connectTo(networkInfo, nodeName);
   const sudo = devAccount('//Alice');
