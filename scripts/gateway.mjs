@@ -79,10 +79,10 @@ async function main() {
   let o;
   try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error(`${e.message}\n\n${USAGE}`); return 2; }
   if (o.help) { console.log(USAGE); return 0; }
-  if (!process.env.MOSAIC_SURI) { console.error(`set MOSAIC_SURI to the paying account\n\n${USAGE}`); return 2; }
+  const payer = await keyFromEnv('MOSAIC_SURI');
+  if (!payer) { console.error(`set MOSAIC_SURI to the paying account\n\n${USAGE}`); return 2; }
   const key = process.env.MOSAIC_GATEWAY_KEY;
   if (!key) { console.error(`set MOSAIC_GATEWAY_KEY to the bearer key clients must send\n\n${USAGE}`); return 2; }
-  const payer = await keyFromEnv('MOSAIC_SURI');
   let api;
   try { api = await connect(o.url); } catch (e) { console.error(`error: ${e.message}`); return 1; }
   const genesis = api.genesisHash.toHex();

@@ -31,10 +31,8 @@ import { basename, dirname } from 'node:path';
 import { u8aToHex } from '@polkadot/util';
 import { connect, DEFAULT_WS, keyFromEnv, sendAndFinalize, sendAndInclude as send } from './lib/chain.mjs';
 import { followJob } from './lib/jobs.mjs';
-import { fmt, parseAmount as amount } from './lib/units.mjs';
+import { fmt, MOS, parseAmount as amount } from './lib/units.mjs';
 import { allModels } from './lib/rpc.mjs';
-
-const MOS = 10n ** 12n;
 
 function parse(argv) {
   const o = { url: DEFAULT_WS, bond: 1_000n * MOS, ask: MOS / 1_000_000n, fileType: null, context: null, royalty: 0, speed: 20, maxOutput: null, file: null };

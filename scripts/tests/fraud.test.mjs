@@ -14,8 +14,8 @@ import { connect, devAccount, sendAndInclude, undo } from '../lib/chain.mjs';
 import { followJob } from '../lib/jobs.mjs';
 import { submitJobAside, submitMadeUpAnswer } from '../lib/testing.mjs';
 import { setParameterCall } from '../lib/governance.mjs';
+import { MOS } from '../lib/units.mjs';
 
-const MOS = 10n ** 12n;
 let api;
 before(async () => { api = await connect(); });
 after(async () => { await api?.disconnect(); });

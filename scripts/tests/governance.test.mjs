@@ -11,9 +11,9 @@ import { runProgram } from '../lib/process.mjs';
 import { followJob, submitJob } from '../lib/jobs.mjs';
 import { expectedSplit, treasuryAddress } from '../lib/testing.mjs';
 import * as gov from '../lib/governance.mjs';
+import { MOS } from '../lib/units.mjs';
 
 const CLI = fileURLToPath(new URL('../mosaic.mjs', import.meta.url));
-const MOS = 10n ** 12n;
 const VOTERS = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map(devAccount);
 const [alice, bob] = VOTERS;
 

@@ -10,9 +10,9 @@ import { u8aToHex } from '@polkadot/util';
 import { connect, devAccount, sendAndInclude, until as untilBlock } from '../lib/chain.mjs';
 import { followJob, submitJob } from '../lib/jobs.mjs';
 import * as gov from '../lib/governance.mjs';
+import { MOS } from '../lib/units.mjs';
 
 const WASM = process.env.MOSAIC_UPGRADE_WASM;
-const MOS = 10n ** 12n;
 const VOTERS = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map(devAccount);
 const [alice, bob] = VOTERS;
 
