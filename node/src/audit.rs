@@ -15,6 +15,7 @@ pub fn tolerances() -> Tolerances {
 	Tolerances {
 		greedy_nats: audit::GREEDY_TOLERANCE_MILLI as f32 / 1_000.0,
 		sampled_nats: audit::SAMPLED_TOLERANCE_MILLI as f32 / 1_000.0,
+		deviation_clip_sigmas: f64::from(audit::DEVIATION_CLIP_MILLI) / 1_000.0,
 	}
 }
 
@@ -187,7 +188,7 @@ impl CalibrateCmd {
 				for (scenario, output, ids) in variants {
 					let claimed = ids.len() as u32;
 					let score = auditor
-						.score(&audit_hash, &request, &output, &ids, &tol)
+						.score(&audit_hash, &request, &output, &ids, None, &tol)
 						.map_err(|e| format!("{scenario}: {e}"))?;
 					let report = report(&score);
 					let finding = judge(&report, sampled);

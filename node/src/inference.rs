@@ -297,7 +297,6 @@ fn classify(error: &EngineError) -> InferenceError {
 		EngineError::Backend(_) | EngineError::EmptyPrompt | EngineError::Inference(_) => {
 			InferenceError::EngineFailure
 		}
-		EngineError::OutputTooLong { .. } => InferenceError::OutputTooLong,
 		EngineError::OutOfTime { .. } => InferenceError::OutOfTime,
 	}
 }
@@ -419,7 +418,14 @@ impl EngineHost {
 		let ids: Vec<i32> = request.token_ids.iter().map(|t| *t as i32).collect();
 		let score = self
 			.engine
-			.score(&hash, &engine_request, &request.output, &ids, &crate::audit::tolerances())
+			.score(
+				&hash,
+				&engine_request,
+				&request.output,
+				&ids,
+				Some(request.max_output_bytes as usize),
+				&crate::audit::tolerances(),
+			)
 			.map_err(|e| {
 				log::warn!(target: LOG_TARGET, "audit of job {}: {e}", request.job);
 				self.fail(classify(&e))

@@ -88,15 +88,17 @@ impl Generation {
 			return Ok(Next::Done);
 		}
 		let piece = vocab.token_to_piece(token, false, None);
+		if self.limits.max_output_bytes.is_some_and(|l| self.output.len() + piece.len() > l) {
+			// The output ends at the chain's byte limit as at `max_tokens`: what was generated
+			// (and streamed) is the answer, paid per token; this token is not part of it.
+			return Ok(Next::Done);
+		}
 		self.output.extend_from_slice(&piece);
 		self.token_ids.push(token.0);
 		self.generated += 1;
 		if let Some(at) = self.sampling.find_stop(&self.output, piece.len()) {
 			self.output.truncate(at);
 			return Ok(Next::Done);
-		}
-		if let Some(limit) = self.limits.max_output_bytes.filter(|l| self.output.len() > *l) {
-			return Err(EngineError::OutputTooLong { limit });
 		}
 		if let Some(budget) = self.limits.time_budget.filter(|b| self.start.elapsed() > *b) {
 			return Err(EngineError::OutOfTime {

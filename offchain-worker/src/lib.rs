@@ -62,9 +62,6 @@ pub enum EngineError {
 	/// llama.cpp failed while decoding.
 	#[error("llama.cpp: {0}")]
 	Inference(String),
-	/// The output passed the byte limit: generation stopped there.
-	#[error("the output passed {limit} bytes")]
-	OutputTooLong { limit: usize },
 	/// Chat messages for a model without a chat template.
 	#[error("the model has no chat template: it takes raw prompts only")]
 	NoChatTemplate,
@@ -79,10 +76,11 @@ pub enum EngineError {
 	OutOfTime { budget_ms: u128, tokens: u32 },
 }
 
-/// Bounds on one run besides `max_tokens`; each stops generation as soon as it is passed.
+/// Bounds on one run besides `max_tokens`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Limits {
-	/// Most output bytes.
+	/// Most output bytes: the output ends before the token that would pass them, as it ends
+	/// at `max_tokens` (an answer, not an error: what was streamed is paid for).
 	pub max_output_bytes: Option<usize>,
 	/// Most wall-clock time, prompt processing included.
 	pub time_budget: Option<std::time::Duration>,

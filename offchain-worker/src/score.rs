@@ -19,6 +19,9 @@ pub struct Tolerances {
 	/// Sampled jobs: tokens less than this many nats likelier than a token count as ties
 	/// with it when deciding whether it lies inside the top-k and the nucleus.
 	pub sampled_nats: f32,
+	/// Sampled jobs: the most standard deviations one token's deviation from its expected
+	/// log-probability may count below zero towards `z` (larger ones are clipped).
+	pub deviation_clip_sigmas: f64,
 }
 
 /// What [`Engine::score`] measured.
@@ -135,13 +138,15 @@ impl Engine {
 	/// Scores `output`, which another engine generated for `request` as the tokens
 	/// `token_ids`, against this engine's model `hash` (see the module docs). The end of an
 	/// output that stopped before `max_tokens` is checked only when the request has no stop
-	/// sequences (the output ends before a stop, whose tokens are gone).
+	/// sequences (the output ends before a stop, whose tokens are gone), and it did not end
+	/// within one token of `max_output_bytes` (where the executor's engine ends it).
 	pub fn score(
 		&self,
 		hash: &[u8; 32],
 		request: &Request,
 		output: &[u8],
 		token_ids: &[i32],
+		max_output_bytes: Option<usize>,
 		tol: &Tolerances,
 	) -> Result<Score, EngineError> {
 		let model = self.model(hash)?;
@@ -153,7 +158,10 @@ impl Engine {
 		let out: Vec<LlamaToken> = token_ids.iter().map(|t| LlamaToken(*t)).collect();
 		let spelled = token_ids.iter().all(|t| (0..n_vocab).contains(t))
 			&& spells(&model, &out, output, &request.sampling.stop);
-		let check_end = (out.len() as u32) < request.max_tokens && request.sampling.stop.is_empty();
+		// An output within one token of the byte limit ended there, as at `max_tokens`.
+		let check_end = (out.len() as u32) < request.max_tokens
+			&& request.sampling.stop.is_empty()
+			&& max_output_bytes.is_none_or(|l| output.len() + longest_piece(&model) <= l);
 		let Settings { n_ctx, .. } = self.settings();
 		if prompt.len() + out.len() > n_ctx as usize {
 			return Err(EngineError::ContextTooSmall {
@@ -188,7 +196,7 @@ impl Engine {
 				score.end_miss = p.miss;
 			}
 			if let Some((d, v)) = p.typicality {
-				deviation += d;
+				deviation += d.max(-tol.deviation_clip_sigmas * v.sqrt());
 				variance += v;
 			}
 		}
@@ -260,6 +268,15 @@ fn spells(model: &LlamaModel, tokens: &[LlamaToken], output: &[u8], stops: &[Vec
 	let Some(rest) = text.strip_prefix(output) else { return false };
 	let last = pieces.last().map(Vec::len).unwrap_or(0);
 	stops.iter().any(|s| rest.starts_with(s) && rest.len() < s.len() + last)
+}
+
+/// The most bytes one token of `model`'s vocabulary renders as.
+fn longest_piece(model: &LlamaModel) -> usize {
+	let vocab = model.vocab();
+	(0..vocab.n_tokens())
+		.map(|t| vocab.token_to_piece(LlamaToken(t), false, None).len())
+		.max()
+		.unwrap_or(0)
 }
 
 /// Every token that ends generation in `model`'s vocabulary.

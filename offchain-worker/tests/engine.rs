@@ -82,11 +82,13 @@ fn generation_stops_as_soon_as_a_limit_is_passed() {
 	let h = hash_of("tiny-q8_0.gguf");
 	let full = engine.run(&h, b"Once upon a time", 16).unwrap();
 	assert!(full.output.len() > 2, "the tiny model writes more than two bytes in 16 tokens");
-	let bytes = Limits { max_output_bytes: Some(2), ..Limits::default() };
-	match engine.complete(&h, &Request::text("Once upon a time", 16), bytes) {
-		Err(EngineError::OutputTooLong { limit: 2 }) => {}
-		other => panic!("expected OutputTooLong, got {other:?}"),
-	}
+	// The byte limit ends the output before the token that would pass it: an answer, paid
+	// per token, like max_tokens (review N4: an error there gave the streamed output away).
+	let limit = full.output.len() - 1;
+	let bytes = Limits { max_output_bytes: Some(limit), ..Limits::default() };
+	let cut = engine.complete(&h, &Request::text("Once upon a time", 16), bytes).unwrap();
+	assert!(cut.output.len() <= limit && full.output.starts_with(&cut.output));
+	assert!(cut.tokens < full.tokens && cut.token_ids[..] == full.token_ids[..cut.tokens as usize]);
 	let no_time = Limits { time_budget: Some(std::time::Duration::ZERO), ..Limits::default() };
 	match engine.complete(&h, &Request::text("Once upon a time", 16), no_time) {
 		Err(EngineError::OutOfTime { tokens: 1, .. }) => {}
@@ -101,6 +103,28 @@ fn generation_stops_as_soon_as_a_limit_is_passed() {
 		engine.complete(&h, &Request::text("Once upon a time", 16), roomy).unwrap().output,
 		full.output
 	);
+}
+
+/// Review N4: an output the byte limit ended is an answer; its auditor, told the limit, must
+/// not judge it cut short (the executor's engine ends it there, as at `max_tokens`).
+#[test]
+fn an_output_ended_at_the_byte_limit_is_not_judged_truncated() {
+	use mosaic_engine::{Limits, Tolerances};
+	let engine = engine();
+	let h = hash_of("tiny-q8_0.gguf");
+	let request = Request::text("Once upon a time", 16);
+	let full = engine.run(&h, b"Once upon a time", 16).unwrap();
+	let limit = full.output.len() - 1;
+	let bytes = Limits { max_output_bytes: Some(limit), ..Limits::default() };
+	let cut = engine.complete(&h, &request, bytes).unwrap();
+	assert!(cut.tokens < 16);
+	let tol = Tolerances { greedy_nats: 2.0, sampled_nats: 0.5, deviation_clip_sigmas: 4.0 };
+	let score = |limit| engine.score(&h, &request, &cut.output, &cut.token_ids, limit, &tol);
+	let at_limit = score(Some(limit)).unwrap();
+	assert!(at_limit.spelled && at_limit.misses == 0 && !at_limit.end_miss, "{at_limit:?}");
+	// Judged without the limit, the same output stops where the model goes on.
+	let unbounded = score(None).unwrap();
+	assert!(unbounded.end_miss, "{unbounded:?}");
 }
 
 #[test]

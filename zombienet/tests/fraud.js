@@ -1,10 +1,12 @@
-// A fraudulent result is caught across machines and slashed. Eve's node is paused (the DSL
-// pauses it before this runs) and Ferdie steps aside on chain, so the job goes to Eve; this
-// script then answers in Eve's place, with Eve's operator key, garbage text whose token ids do
-// not spell it — as a provider would that skips the work. The audit chance is raised to 100 %;
-// when the challenge window closes Ferdie's node (another machine) audits the answer, finds it
-// fraudulent, and with nobody left for a committee its finding stands: Eve loses FraudSlash of
-// her bond and the user gets the whole escrow back.
+// One auditor's finding of fraud convicts nobody, across machines (review N1). Eve's node is
+// paused (the DSL pauses it before this runs) and Ferdie steps aside on chain, so the job goes
+// to Eve; this script then answers in Eve's place, with Eve's operator key, garbage text whose
+// token ids do not spell it — as a provider would that skips the work. The audit chance is
+// raised to 100 %; when the challenge window closes Ferdie's node (another machine) audits the
+// answer and finds it fraudulent. With two providers nobody is left for a committee, and the
+// protocol judges nobody on fewer than three reports: the audit is inconclusive, Eve keeps her
+// bond, Ferdie gets no finder's share, and the answer is paid (conviction on three reports is
+// tested in the jobs pallet).
 //
 // Timing: `submitJob` returns once the job's block is final (two or three blocks under BABE,
 // more when a validator is down), and the job's deadline is MinJobTimeout + 1 blocks after it.
@@ -45,14 +47,14 @@ async function run(nodeName, networkInfo) {
         names.push(name === 'AuditReported' ? `${name}(${data.finding})` : name);
       },
     });
-    if (end.name !== 'JobRefunded') throw new Error(`job ${s.job} ended ${end.name}: ${names.join(', ')}`);
+    if (end.name !== 'JobSettled') throw new Error(`job ${s.job} ended ${end.name}: ${names.join(', ')}`);
     if (!names.includes('ResultSubmitted')) throw new Error(`the made-up answer did not land: ${names.join(', ')}`);
     const found = names.find((n) => n.startsWith('AuditReported'));
     if (!found || /Honest/.test(found)) throw new Error(`Ferdie's node did not find the fraud: ${names.join(', ')}`);
-    if (!names.includes('FraudConfirmed')) throw new Error(`no fraud confirmed: ${names.join(', ')}`);
+    if (!names.includes('AuditInconclusive')) throw new Error(`the audit was not inconclusive: ${names.join(', ')}`);
+    if (names.includes('FraudConfirmed')) throw new Error(`convicted on one report: ${names.join(', ')}`);
     const bondAfter = await bond(eve);
-    if (!(bondAfter < bondBefore)) throw new Error(`Eve's bond did not move: ${bondBefore} -> ${bondAfter}`);
-    if (end.data.amount.toBigInt() !== s.escrow) throw new Error(`refund ${end.data.amount} != escrow ${s.escrow}`);
+    if (bondAfter !== bondBefore) throw new Error(`Eve's bond moved on one report: ${bondBefore} -> ${bondAfter}`);
     console.log(`job ${s.job}: ${names.join(', ')}; Eve's bond ${bondBefore} -> ${bondAfter}`);
     return 1;
   } finally {

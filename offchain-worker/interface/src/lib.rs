@@ -38,10 +38,13 @@ pub struct InferenceRequest {
 	pub request: mosaic_primitives::JobRequest,
 	/// Most tokens to generate.
 	pub max_tokens: u32,
-	/// Most output bytes the chain accepts: a longer output is an error, not a truncation.
+	/// Most output bytes the chain accepts: the output ends before the token that would pass
+	/// them, as at `max_tokens` (an answer, paid per token, not an error: nothing streamed is
+	/// given away).
 	pub max_output_bytes: u32,
-	/// Milliseconds the answer must be ready in (the job's deadline, less a block for its
-	/// inclusion): generation stops with [`InferenceError::OutOfTime`] when they run out.
+	/// Milliseconds the answer must be ready in (until the last worker whose transaction
+	/// lands, see the jobs pallet's `time_budget_ms`): generation stops with
+	/// [`InferenceError::OutOfTime`] when they run out.
 	pub time_budget_ms: u64,
 }
 
@@ -61,6 +64,9 @@ pub struct AuditRequest {
 	pub output: Vec<u8>,
 	/// The ids of the tokens the executor generated (they must spell `output`).
 	pub token_ids: Vec<u32>,
+	/// Most output bytes the chain accepts: an output that ended within one token of them
+	/// ended at the limit, not early (its end is not checked).
+	pub max_output_bytes: u32,
 }
 
 /// A completed inference.
@@ -92,7 +98,7 @@ pub enum InferenceError {
 	ModelRejected,
 	/// Prompt plus `max_tokens` do not fit the engine's context.
 	ContextOverflow,
-	/// The output would exceed `max_output_bytes`.
+	/// The output would exceed `max_output_bytes` (engines before the limit ended outputs).
 	OutputTooLong,
 	/// The engine runs its maximum of concurrent jobs: ask again later.
 	Busy,

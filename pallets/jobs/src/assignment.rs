@@ -1,6 +1,9 @@
 //! Drawing providers for a job, weighted by bond × reputation, without replacement, among
-//! the providers eligible for it ([`Pallet::candidate`]): its executor (whose ask is within
-//! the bid), and its auditors (any engine; they are not paid by the job).
+//! the providers eligible for its [`Seat`]: its executor ([`Pallet::candidate`]: ask within
+//! the bid, terms and declared speed that cover the job, a free slot), and its auditors
+//! (`ProviderRegistry::auditor`: serving the model with a context that holds the job, active
+//! and bonded; any engine, ask, speed or load, so that a job only one provider could run is
+//! auditable too). The job's owner is never drawn for its own job.
 //!
 //! A draw reads a bounded number of providers whatever the size of the market:
 //! - In a market of more than [`WINDOW`] providers it makes up to [`TRIES`] draws in the
@@ -49,6 +52,15 @@ fn numbers(seed: &[u8], label: &[u8], i: u32) -> (u128, u128) {
 pub(crate) struct DrawCost {
 	pub(crate) tries: u32,
 	pub(crate) slots: u32,
+}
+
+/// What a draw fills: the executor's seat at the job's bid, or an auditor's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Seat<B> {
+	/// An executor, whose ask is within `bid`.
+	Executor { bid: B },
+	/// An auditor (see the module docs).
+	Auditor,
 }
 
 /// Why no provider could be drawn.
@@ -108,19 +120,19 @@ impl<T: Config> Pallet<T> {
 		sp_io::hashing::blake2_256(&(block, job, purpose).encode())
 	}
 
-	/// Draws one provider for a job of `model` at `bid` with `needs`, leaving out `exclude`
+	/// Draws one provider for `seat` in a job of `model` with `needs`, leaving out `exclude`
 	/// (see the module docs), and adds what it read to [`crate::PathWeight`].
 	/// `timing` is [`Pallet::timing`], read once by the caller for all its draws.
 	pub(crate) fn draw_one(
 		model: ModelId,
-		bid: BalanceOf<T>,
+		seat: Seat<BalanceOf<T>>,
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 		seed: &[u8],
 		timing: &Timing,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
 		let most = DrawCost { tries: TRIES, slots: WINDOW };
-		Self::draw_with(model, bid, needs, exclude, seed, timing, most)
+		Self::draw_with(model, seat, needs, exclude, seed, timing, most)
 	}
 
 	/// [`Pallet::draw_one`] with up to `most.tries` tries in the index and a window of
@@ -128,14 +140,14 @@ impl<T: Config> Pallet<T> {
 	/// slots read)` to [`crate::PathWeight`].
 	pub(crate) fn draw_with(
 		model: ModelId,
-		bid: BalanceOf<T>,
+		seat: Seat<BalanceOf<T>>,
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 		seed: &[u8],
 		timing: &Timing,
 		most: DrawCost,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
-		let (drawn, spent) = Self::draw_counted(model, bid, needs, exclude, seed, timing, most);
+		let (drawn, spent) = Self::draw_counted(model, seat, needs, exclude, seed, timing, most);
 		let weight = T::WeightInfo::draw(spent.tries, spent.slots);
 		crate::PathWeight::<T>::mutate(|w| w.draws = w.draws.saturating_add(weight));
 		drawn
@@ -144,7 +156,7 @@ impl<T: Config> Pallet<T> {
 	/// The draw itself, within `most`; with what it read.
 	fn draw_counted(
 		model: ModelId,
-		bid: BalanceOf<T>,
+		seat: Seat<BalanceOf<T>>,
 		needs: &JobNeeds,
 		exclude: &[T::AccountId],
 		seed: &[u8],
@@ -167,7 +179,7 @@ impl<T: Config> Pallet<T> {
 				if exclude.contains(&who) {
 					continue;
 				}
-				let Some(c) = Self::candidate_in(timing, model, &who, bid, needs) else {
+				let Some(c) = Self::seated(timing, model, &who, seat, needs) else {
 					continue;
 				};
 				// `c.weight` is bond × score, at most `indexed × MAX_SCORE`.
@@ -189,6 +201,17 @@ impl<T: Config> Pallet<T> {
 			})
 			.filter(|who| !exclude.contains(who))
 			.collect();
+		let bid = match seat {
+			Seat::Executor { bid } => bid,
+			Seat::Auditor => {
+				let pool: Vec<_> = window
+					.iter()
+					.filter_map(|who| T::Providers::auditor(model, who, needs))
+					.collect();
+				let drawn = weighted_sample(pool, 1, seed).pop().ok_or(DrawError::NoneEligible);
+				return (drawn, spent);
+			}
+		};
 		// One read of each: who could take any job at any price, then this job at this bid.
 		let any: Vec<_> =
 			window.iter().filter_map(|who| Self::available(timing, model, who)).collect();
@@ -208,6 +231,20 @@ impl<T: Config> Pallet<T> {
 		(Err(why), spent)
 	}
 
+	/// `who`, if it may take `seat` in a job of `model` with `needs`.
+	fn seated(
+		timing: &Timing,
+		model: ModelId,
+		who: &T::AccountId,
+		seat: Seat<BalanceOf<T>>,
+		needs: &JobNeeds,
+	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
+		match seat {
+			Seat::Executor { bid } => Self::candidate_in(timing, model, who, bid, needs),
+			Seat::Auditor => T::Providers::auditor(model, who, needs),
+		}
+	}
+
 	/// `who` as a draw's window (and a quote) reads it: a candidate if it can take some job now
 	/// at any ask; whether it takes a given job is then `timing.covers` and its ask.
 	pub(crate) fn available(
@@ -218,20 +255,23 @@ impl<T: Config> Pallet<T> {
 		Self::candidate_in(timing, model, who, Bounded::max_value(), &JobNeeds::SMALLEST)
 	}
 
-	/// Draws the executor of a new job.
+	/// Draws the executor of a new job of `owner` (who is not drawn).
 	pub(crate) fn draw_executor(
 		job: JobId,
+		owner: &T::AccountId,
 		model: ModelId,
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
 		timing: &Timing,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
-		Self::draw_one(model, bid, needs, &[], &Self::seed(job, b"initial"), timing)
+		let seat = Seat::Executor { bid };
+		let exclude = core::slice::from_ref(owner);
+		Self::draw_one(model, seat, needs, exclude, &Self::seed(job, b"initial"), timing)
 	}
 
 	/// Draws up to `n` more eligible providers for `job` in `role`, excluding everyone
-	/// already assigned, and assigns them: executors whose ask is within the bid, auditors at
-	/// any ask. Returns the deadline the drawn need, or `None` when nobody was assigned.
+	/// already assigned and the job's owner, and assigns them (see [`Seat`]). Returns the
+	/// deadline the drawn need, or `None` when nobody was assigned.
 	pub(crate) fn draw_more(
 		job_id: JobId,
 		job: &mut JobOf<T>,
@@ -252,17 +292,18 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut exclude: Vec<T::AccountId> =
 			job.assignments.iter().map(|a| a.provider.clone()).collect();
+		exclude.push(job.owner.clone());
 		let needs = Self::needs(Self::prompt_tokens(job_id), job.max_tokens);
-		let bid = match role {
-			Role::Executor => job.bid,
-			Role::Auditor { .. } => Bounded::max_value(),
+		let seat = match role {
+			Role::Executor => Seat::Executor { bid: job.bid },
+			Role::Auditor { .. } => Seat::Auditor,
 		};
 		let seed = Self::seed(job_id, purpose);
 		let timing = Self::timing();
 		let mut added = Vec::new();
 		for k in 0..n as u32 {
 			let seed = if k == 0 { seed } else { sp_io::hashing::blake2_256(&(seed, k).encode()) };
-			let Ok(c) = Self::draw_one(job.model, bid, &needs, &exclude, &seed, &timing) else {
+			let Ok(c) = Self::draw_one(job.model, seat, &needs, &exclude, &seed, &timing) else {
 				break;
 			};
 			exclude.push(c.provider.clone());
@@ -270,7 +311,11 @@ impl<T: Config> Pallet<T> {
 				added.push(c);
 			}
 		}
-		(!added.is_empty()).then(|| Self::deadline_for(&timing, &added, job.max_tokens))
+		(!added.is_empty()).then(|| match role {
+			Role::Executor => Self::deadline_for(&timing, &added, &needs),
+			// Declared speeds do not bound an auditor's seat: it gets what an executor could.
+			Role::Auditor { .. } => Self::audit_deadline(&timing, &added, &needs),
+		})
 	}
 
 	/// Records `c` as assigned to the job and counts the job against its concurrency.
@@ -280,7 +325,10 @@ impl<T: Config> Pallet<T> {
 		c: Candidate<T::AccountId, BalanceOf<T>>,
 		role: Role,
 	) -> DispatchResult {
-		T::Providers::job_assigned(&c.provider)?;
+		match role {
+			Role::Executor => T::Providers::job_assigned(&c.provider)?,
+			Role::Auditor { .. } => T::Providers::audit_assigned(&c.provider)?,
+		}
 		let price = match role {
 			Role::Executor => c.ask.min(job.bid),
 			Role::Auditor { .. } => Zero::zero(),

@@ -75,8 +75,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// No auditor is waiting any more (all reported, declined or timed out): a finding of
-	/// fraud draws a committee once; otherwise the majority of the reports decides. Charged
-	/// `WeightInfo::decide()`, its worst (absent auditors slashed before it included).
+	/// fraud, or reports that disagree, draw a committee once; then the reports decide, if
+	/// there are enough of them to judge anybody ([`MIN_JUDGING_REPORTS`]) and they do not
+	/// split evenly:
+	/// - a majority finding fraud convicts the executor (slashed, the owner refunded, the first
+	///   finder rewarded) and slashes the auditors it contradicts;
+	/// - a majority upholding the answer pays it, the protocol fee to the auditors that
+	///   upheld it, and slashes those it contradicts: a fraud report's challenge bond is its
+	///   provider's bond, of which it loses [`Config::OutvotedSlash`];
+	/// - otherwise (no committee could be drawn, its members stayed away, or the findings
+	///   split evenly) nobody is judged — no slash, no reward — and the answer is paid, for
+	///   the owner has its output ([`Event::AuditInconclusive`]).
+	///
+	/// Reports that all uphold the answer and agree need no committee and judge nobody: the
+	/// answer is paid, the fee to those auditors.
+	///
+	/// Charged `WeightInfo::decide()`, its worst (absent auditors slashed before it included).
 	pub(crate) fn decide_audit(job_id: JobId, job: &mut JobOf<T>) {
 		Self::charge_end(T::WeightInfo::decide());
 		let reports = Self::reports(job);
@@ -101,7 +115,18 @@ impl<T: Config> Pallet<T> {
 			Self::release_auditors(job);
 			return Self::refund(job_id, job);
 		};
-		if fraud > honest {
+		let contested = fraud > 0 || split;
+		let judged = reports.len() >= MIN_JUDGING_REPORTS as usize && fraud != honest;
+		if contested && !judged {
+			// Too little evidence to judge anybody either way.
+			Self::release_auditors(job);
+			Self::deposit_event(Event::AuditInconclusive {
+				job: job_id,
+				reports: reports.len() as u32,
+				fraud: fraud as u32,
+			});
+			Self::settle(job_id, job);
+		} else if fraud > honest {
 			let reporter =
 				reports.iter().find(|(_, _, f)| !f.is_honest()).map(|(who, _, _)| who.clone());
 			let slashed = T::Providers::slash(&executor, T::FraudSlash::get(), reporter.as_ref())
@@ -112,17 +137,11 @@ impl<T: Config> Pallet<T> {
 			// share of the slash).
 			Self::end_auditors(job_id, job, false);
 			Self::refund(job_id, job);
-		} else if honest > fraud || reports.is_empty() {
-			// Honest, or nobody could audit it: the answer is paid, and the protocol fee pays the
-			// auditors that upheld it.
+		} else {
+			// Upheld by a judging majority, or by every report (all agreeing), or nobody could
+			// audit it: the answer is paid, the protocol fee to the auditors that upheld it.
 			let upheld = Self::end_auditors(job_id, job, true);
 			Self::settle_upheld(job_id, job, &upheld);
-		} else {
-			// As many findings each way: nobody is judged; the owner gets its money back and the
-			// executor is not paid.
-			T::Providers::job_ended(&executor, JobOutcome::Released);
-			Self::release_auditors(job);
-			Self::refund(job_id, job);
 		}
 	}
 
@@ -141,19 +160,17 @@ impl<T: Config> Pallet<T> {
 
 	/// Ends every reporting auditor's part: those whose finding agrees with the verdict
 	/// (`honest`: the answer stood) completed it, and are returned; the others are slashed.
-	/// With three reports or more, so is an auditor whose statistics agree with fewer than half
-	/// of the others' (it reported without running the model).
+	/// So is an auditor whose statistics agree with no member of a majority cluster
+	/// ([`majority_cluster`]): it reported without running the model.
 	fn end_auditors(job_id: JobId, job: &JobOf<T>, honest: bool) -> Vec<T::AccountId> {
 		let reports = Self::reports(job);
+		let stats: Vec<AuditReport> = reports.iter().map(|(_, r, _)| *r).collect();
+		let cluster = majority_cluster(&stats);
 		let mut completed = Vec::with_capacity(reports.len());
 		for (auditor, report, finding) in &reports {
-			let others = reports.len().saturating_sub(1);
-			let agreeing = reports
-				.iter()
-				.filter(|(_, b, _)| audit::agree(report, b))
-				.count()
-				.saturating_sub(1);
-			let lazy = reports.len() >= 3 && agreeing.saturating_mul(2) < others;
+			let lazy = cluster.as_ref().is_some_and(|members| {
+				!members.iter().any(|m| stats.get(*m).is_some_and(|s| audit::agree(report, s)))
+			});
 			if finding.is_honest() == honest && !lazy {
 				T::Providers::job_ended(auditor, JobOutcome::Completed);
 				completed.push(auditor.clone());
@@ -185,4 +202,32 @@ impl<T: Config> Pallet<T> {
 			T::Providers::job_ended(&auditor, JobOutcome::Released);
 		}
 	}
+}
+
+/// Reports needed to judge anybody: to convict an executor, reward a finder, or slash an
+/// auditor. With fewer, nobody is judged: one colluding auditor must not convict alone.
+pub const MIN_JUDGING_REPORTS: u32 = 3;
+
+/// The largest set of reports that all agree with one another ([`audit::agree`]), if it holds
+/// at least [`MIN_JUDGING_REPORTS`] and more than half of all reports: the statistics of a
+/// model that was run. As indices into `reports`.
+///
+/// Reports agree on the same tokens and spelling and mean log-probabilities within a
+/// tolerance, so a set agrees exactly when, within one (tokens, spelled) group, its
+/// log-probabilities span at most the tolerance: each report is tried as the lowest of a span.
+pub fn majority_cluster(reports: &[AuditReport]) -> Option<Vec<usize>> {
+	let mut best: Vec<usize> = Vec::new();
+	for low in reports {
+		let span: Vec<usize> = reports
+			.iter()
+			.enumerate()
+			.filter(|(_, r)| r.mean_logprob_milli >= low.mean_logprob_milli && audit::agree(low, r))
+			.map(|(i, _)| i)
+			.collect();
+		if span.len() > best.len() {
+			best = span;
+		}
+	}
+	let enough = best.len() >= MIN_JUDGING_REPORTS as usize;
+	(enough && best.len().saturating_mul(2) > reports.len()).then_some(best)
 }

@@ -201,8 +201,15 @@ mod benchmarks {
 		{
 			let timing = Pallet::<T>::timing();
 			let most = crate::assignment::DrawCost { tries: t, slots: s };
-			result =
-				Pallet::<T>::draw_with(model, 0u32.into(), &needs, &[], b"seed", &timing, most);
+			result = Pallet::<T>::draw_with(
+				model,
+				crate::assignment::Seat::Executor { bid: 0u32.into() },
+				&needs,
+				&[],
+				b"seed",
+				&timing,
+				most,
+			);
 		}
 		let expected = if s == 0 {
 			crate::assignment::DrawError::NoneEligible

@@ -83,7 +83,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod assignment;
-mod audit;
+pub mod audit;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod block;
@@ -441,6 +441,11 @@ pub mod pallet {
 		/// The audits' majority found the answer fraudulent: the executor was slashed, the
 		/// owner refunded in full.
 		FraudConfirmed { job: JobId, executor: T::AccountId, slashed: BalanceOf<T> },
+		/// The audits could judge nobody: fewer than [`audit::MIN_JUDGING_REPORTS`] reports
+		/// (no committee could be drawn, or its members stayed away), or as many findings of
+		/// fraud as not. No slash, no reward; the answer is paid. `reports`: how many reported,
+		/// `fraud`: how many of them found fraud.
+		AuditInconclusive { job: JobId, reports: u32, fraud: u32 },
 		/// The audits' majority contradicted this auditor's finding: it was slashed.
 		AuditorOverruled { job: JobId, auditor: T::AccountId, slashed: BalanceOf<T> },
 		/// The job was decided and paid; `receipt` sums up the settlement.
@@ -1009,6 +1014,28 @@ pub mod pallet {
 			}
 			for (id, _, _) in Results::<T>::iter() {
 				ensure!(Jobs::<T>::contains_key(id), "an answer of no job");
+			}
+			// Each provider's jobs in flight are the open jobs' assignments that hold it: waiting,
+			// or answered or reported until the job is decided.
+			let mut in_flight: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+			for (_, job) in Jobs::<T>::iter().filter(|(_, j)| j.status.is_open()) {
+				for a in &job.assignments {
+					if matches!(
+						a.state,
+						AssignmentState::Waiting
+							| AssignmentState::Answered { .. }
+							| AssignmentState::Audited { .. }
+					) {
+						let n = in_flight.entry(a.provider.clone()).or_default();
+						*n = n.saturating_add(1);
+					}
+				}
+			}
+			for (who, n) in in_flight {
+				ensure!(
+					T::Providers::jobs_in_flight(&who) == n,
+					"a provider's jobs in flight differ from its open assignments"
+				);
 			}
 			let due_from = DueFrom::<T>::get();
 			for (at, id, ()) in Deadlines::<T>::iter() {

@@ -297,6 +297,17 @@ pub fn check_invariants() {
 	Models::do_try_state().expect("models invariants");
 	Providers::do_try_state().expect("providers invariants");
 	Jobs::do_try_state().expect("jobs invariants");
+	// Across the pallets: a provider in no open job has no job in flight (try_state checks
+	// those in one).
+	for (who, p) in pallet_mosaic_providers::Providers::<Test>::iter() {
+		let holds = crate::Jobs::<Test>::iter()
+			.any(|(_, j)| j.status.is_open() && j.assignments.iter().any(|a| a.provider == who));
+		assert!(
+			holds || p.active_jobs == 0,
+			"{who:?} has {} jobs in flight in no open job",
+			p.active_jobs
+		);
+	}
 }
 
 /// Moves to block `n`, ending each block with the jobs pallet's `on_finalize` and starting the

@@ -14,7 +14,9 @@
 //! **Off the worker's thread.** The worker only starts an inference ([`inference::start`],
 //! under a ticket derived from the claim) and collects the result with
 //! [`inference::finished`]: within [`QUICK_WAIT_MS`] if the job is short, else in a later
-//! block's worker. So one long job never holds up the others.
+//! block's worker. Every new job of a block is started before the worker waits on any, and
+//! it waits once for them all: so one long job never holds up the others, nor do many short
+//! ones delay each other's start.
 //!
 //! **Once per job.** Before running a job the worker claims it in the node's persistent
 //! off-chain storage with a compare-and-set; the claim survives restarts. A claimed job is
@@ -176,12 +178,13 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		let instance = inference::instance().unwrap_or_default();
+		let mut started: Vec<Started> = Vec::new();
 		for job_id in Self::pending_jobs(now) {
 			let Some(job) = Jobs::<T>::get(job_id) else { continue };
 			if !matches!(job.status, JobStatus::Pending | JobStatus::Auditing) {
 				continue;
 			}
-			for (provider, account) in &operators {
+			for (k, (provider, account)) in operators.iter().enumerate() {
 				let waiting = job
 					.assignments
 					.iter()
@@ -196,11 +199,56 @@ impl<T: Config> Pallet<T> {
 						operator: account,
 						role: assignment.role,
 					};
-					work.step(engine);
+					if let Some(key) = work.step(engine) {
+						started.push(Started { job_id, operator: k, key });
+					}
 				}
 			}
 		}
+		Self::collect_started(now, instance, &operators, started);
 	}
+
+	/// Waits up to [`QUICK_WAIT_MS`] in all for the inferences this block's worker started, and
+	/// sends what finished (a short job is answered in the block that assigned it).
+	fn collect_started(
+		now: BlockNumberFor<T>,
+		instance: u64,
+		operators: &[(T::AccountId, Account<T>)],
+		mut started: Vec<Started>,
+	) {
+		use sp_io::offchain::{sleep_until, timestamp};
+		let until = timestamp().add(Duration::from_millis(QUICK_WAIT_MS));
+		while !started.is_empty() {
+			started.retain(|s| {
+				let (Some((provider, operator)), Some(job)) =
+					(operators.get(s.operator), Jobs::<T>::get(s.job_id))
+				else {
+					return false;
+				};
+				let Some(role) =
+					job.assignments.iter().find(|a| &a.provider == provider).map(|a| a.role)
+				else {
+					return false;
+				};
+				let work =
+					Work { now, instance, job_id: s.job_id, job: &job, provider, operator, role };
+				!work.try_collect(&s.key)
+			});
+			let at = timestamp();
+			if at >= until {
+				return;
+			}
+			sleep_until(at.add(Duration::from_millis(POLL_MS)));
+		}
+	}
+}
+
+/// An inference this block's worker started: its job, which of the node's operators runs it,
+/// and its claim's key.
+struct Started {
+	job_id: JobId,
+	operator: usize,
+	key: Vec<u8>,
 }
 
 /// One job waiting for one of this node's providers, at one block.
@@ -216,12 +264,13 @@ struct Work<'a, T: Config> {
 
 impl<T: Config> Work<'_, T> {
 	/// Does what the job's claim calls for: start it, collect its finished inference, send
-	/// again what did not land, hand on a job a restart interrupted, or nothing.
-	fn step(&self, engine: [u8; 32]) {
+	/// again what did not land, hand on a job a restart interrupted, or nothing. Returns the
+	/// claim's key when it started an inference, to be collected once all are started.
+	fn step(&self, engine: [u8; 32]) -> Option<Vec<u8>> {
 		let key = claim_key::<T>(self.job_id, self.provider, self.role, self.job);
 		let claim = StorageValueRef::persistent(&key).get::<ClaimOf<T>>().ok().flatten();
 		match claim {
-			None => self.claim_and_run(&key, engine),
+			None => return self.claim_and_run(&key, engine).then_some(key),
 			Some(Claim::Running { instance, .. }) if instance != self.instance => {
 				self.hand_on_interrupted(&key)
 			}
@@ -233,11 +282,12 @@ impl<T: Config> Work<'_, T> {
 			}
 			_ => {} // Sent recently, or abandoned.
 		}
+		None
 	}
 
-	/// Claims the job (compare-and-set) and starts its inference in the background (collected
-	/// at once if it is already done), or declines it.
-	fn claim_and_run(&self, key: &[u8], engine: [u8; 32]) {
+	/// Claims the job (compare-and-set) and starts its inference in the background, or
+	/// declines it. Whether it started one.
+	fn claim_and_run(&self, key: &[u8], engine: [u8; 32]) -> bool {
 		let (now, instance) = (self.now, self.instance);
 		let claimed =
 			StorageValueRef::persistent(key).mutate::<ClaimOf<T>, (), _>(
@@ -247,7 +297,7 @@ impl<T: Config> Work<'_, T> {
 				},
 			);
 		if claimed.is_err() {
-			return; // Claimed by a concurrent worker.
+			return false; // Claimed by a concurrent worker.
 		}
 		let (job_id, job) = (self.job_id, self.job);
 		if matches!(self.role, Role::Auditor { .. }) {
@@ -261,21 +311,24 @@ impl<T: Config> Work<'_, T> {
 				job.engine,
 				sp_core::H256(engine),
 			);
-			return self.decline(key, DeclineReason::EngineMismatch);
+			self.decline(key, DeclineReason::EngineMismatch);
+			return false;
 		}
-		// The answer must be ready a block before the deadline, to be included in time.
-		let blocks_left: u64 =
-			job.deadline.saturating_sub(now).saturating_sub(1u32.into()).unique_saturated_into();
-		let time_budget_ms = blocks_left.saturating_mul(T::MillisecsPerBlock::get());
+		let time_budget_ms = time_budget_ms(
+			job.deadline.saturating_sub(now).unique_saturated_into(),
+			T::MillisecsPerBlock::get(),
+		);
 		if time_budget_ms == 0 {
 			log::warn!(target: LOG_TARGET, "job {job_id}: too late to start; declining");
-			return self.decline(key, DeclineReason::OutOfTime);
+			self.decline(key, DeclineReason::OutOfTime);
+			return false;
 		}
 		let Some(job_request) = Pallet::<T>::request(job_id) else {
 			// Stored by `submit_job` from a request it encoded: absent only if the state is
 			// not this runtime's.
 			log::warn!(target: LOG_TARGET, "job {job_id}: its request does not decode; declining");
-			return self.decline(key, DeclineReason::EngineFailure);
+			self.decline(key, DeclineReason::EngineFailure);
+			return false;
 		};
 		let request = InferenceRequest {
 			job: job_id,
@@ -293,13 +346,17 @@ impl<T: Config> Work<'_, T> {
 			job.max_tokens,
 		);
 		match inference::start(ticket(key), request) {
-			Ok(()) => self.collect_within(key, QUICK_WAIT_MS),
-			Err(error) => self.failed(key, error),
+			Ok(()) => true,
+			Err(error) => {
+				self.failed(key, error);
+				false
+			}
 		}
 	}
 
 	/// Starts re-scoring the executor's answer (this node audits the job), or declines.
-	fn start_audit(&self, key: &[u8]) {
+	/// Whether it started.
+	fn start_audit(&self, key: &[u8]) -> bool {
 		let (job_id, job) = (self.job_id, self.job);
 		let answer = job
 			.assignments
@@ -308,7 +365,8 @@ impl<T: Config> Work<'_, T> {
 			.and_then(|a| Results::<T>::get(job_id, &a.provider));
 		let (Some(answer), Some(job_request)) = (answer, Pallet::<T>::request(job_id)) else {
 			log::warn!(target: LOG_TARGET, "job {job_id}: nothing to audit; declining");
-			return self.decline(key, DeclineReason::EngineFailure);
+			self.decline(key, DeclineReason::EngineFailure);
+			return false;
 		};
 		let request = AuditRequest {
 			job: job_id,
@@ -317,6 +375,7 @@ impl<T: Config> Work<'_, T> {
 			max_tokens: job.max_tokens,
 			output: answer.output.into_inner(),
 			token_ids: answer.token_ids.into_inner(),
+			max_output_bytes: T::MaxOutputLen::get(),
 		};
 		log::info!(
 			target: LOG_TARGET,
@@ -325,25 +384,11 @@ impl<T: Config> Work<'_, T> {
 			self.provider,
 		);
 		match inference::start_audit(ticket(key), request) {
-			Ok(()) => self.collect_within(key, QUICK_WAIT_MS),
-			Err(error) => self.failed(key, error),
-		}
-	}
-
-	/// [`Self::collect`], waiting up to `wait_ms` for the inference to finish: a short job is
-	/// answered in the block that assigned it; a long one is left to a later block's worker.
-	fn collect_within(&self, key: &[u8], wait_ms: u64) {
-		use sp_io::offchain::{sleep_until, timestamp};
-		let until = timestamp().add(Duration::from_millis(wait_ms));
-		loop {
-			if self.try_collect(key) {
-				return;
+			Ok(()) => true,
+			Err(error) => {
+				self.failed(key, error);
+				false
 			}
-			let now = timestamp();
-			if now >= until {
-				return;
-			}
-			sleep_until(now.add(Duration::from_millis(POLL_MS)));
 		}
 	}
 
@@ -557,4 +602,14 @@ impl<T: Config> Work<'_, T> {
 		StorageValueRef::persistent(key)
 			.set(&ClaimOf::<T>::Abandoned { at: self.now, reason: Abandon::SigningFailed });
 	}
+}
+
+/// How long the engine may run on a job whose deadline is `blocks_left` blocks after the block
+/// whose worker starts it, with blocks of `block_ms`: until the worker of block `deadline − 2`
+/// collects its answer, or its decline for lack of time — the pool checks a transaction
+/// against the next block, and the chain takes a result only before the deadline, so that
+/// worker is the last whose transaction lands. Less a quarter block for the worker to pick it
+/// up; 0 (decline now) when not even that is left.
+pub fn time_budget_ms(blocks_left: u64, block_ms: u64) -> u64 {
+	blocks_left.saturating_sub(2).saturating_mul(block_ms).saturating_sub(block_ms / 4)
 }

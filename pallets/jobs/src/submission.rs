@@ -28,15 +28,15 @@ pub(crate) struct Timing {
 
 impl Timing {
 	/// See [`Pallet::answer_blocks`].
-	pub(crate) fn answer_blocks(&self, terms: &ServingTerms, max_tokens: u32) -> u32 {
-		let decode = terms.decode_millis(max_tokens).div_ceil(self.millis_per_block);
-		u32::try_from(decode).unwrap_or(u32::MAX).saturating_add(self.min)
+	pub(crate) fn answer_blocks(&self, terms: &ServingTerms, needs: &JobNeeds) -> u32 {
+		let work = terms.job_millis(needs).div_ceil(self.millis_per_block);
+		u32::try_from(work).unwrap_or(u32::MAX).saturating_add(self.min)
 	}
 
 	/// Whether a candidate's declared speed answers a job of these `needs` within
 	/// [`Config::JobTimeout`].
 	pub(crate) fn answers_in_time<A, B>(&self, c: &Candidate<A, B>, needs: &JobNeeds) -> bool {
-		self.answer_blocks(&c.terms, needs.max_tokens) <= self.cap
+		self.answer_blocks(&c.terms, needs) <= self.cap
 	}
 
 	/// Whether a candidate (eligible for some job) may take one of these `needs`: its terms
@@ -58,10 +58,11 @@ impl<T: Config> Pallet<T> {
 		JobNeeds { prompt_tokens, max_tokens }
 	}
 
-	/// Blocks a provider serving on `terms` gets to answer a job of `max_tokens`:
-	/// [`Config::MinJobTimeout`] plus its declared decode time in blocks, rounded up.
-	pub fn answer_blocks(terms: &ServingTerms, max_tokens: u32) -> u32 {
-		Self::timing().answer_blocks(terms, max_tokens)
+	/// Blocks a provider serving on `terms` gets to answer a job of `needs`:
+	/// [`Config::MinJobTimeout`] plus the time its declared speed needs for the prompt's bound
+	/// and `max_tokens` ([`ServingTerms::job_millis`]) in blocks, rounded up.
+	pub fn answer_blocks(terms: &ServingTerms, needs: &JobNeeds) -> u32 {
+		Self::timing().answer_blocks(terms, needs)
 	}
 
 	/// The parameters of how long a provider gets, read once for a draw or a submission.
@@ -96,15 +97,29 @@ impl<T: Config> Pallet<T> {
 		T::Providers::candidate(model, who, bid, needs).filter(|c| timing.answers_in_time(c, needs))
 	}
 
-	/// The block by which the slowest of `drawn` must have answered a job of `max_tokens`.
+	/// The block by which the slowest of `drawn` must have answered a job of `needs`.
 	pub(crate) fn deadline_for(
 		timing: &Timing,
 		drawn: &[Candidate<T::AccountId, BalanceOf<T>>],
-		max_tokens: u32,
+		needs: &JobNeeds,
+	) -> BlockNumberFor<T> {
+		let blocks =
+			drawn.iter().map(|c| timing.answer_blocks(&c.terms, needs)).max().unwrap_or(timing.min);
+		frame_system::Pallet::<T>::block_number().saturating_add(blocks.into())
+	}
+
+	/// The block by which the slowest of the auditors `drawn` must have reported on an answer
+	/// to a job of `needs`: as [`Self::deadline_for`], but at most [`Config::JobTimeout`]
+	/// away — an auditor is drawn whatever its declared speed (re-scoring is one forward pass,
+	/// faster than generating), and one that cannot finish in time declines unpunished.
+	pub(crate) fn audit_deadline(
+		timing: &Timing,
+		drawn: &[Candidate<T::AccountId, BalanceOf<T>>],
+		needs: &JobNeeds,
 	) -> BlockNumberFor<T> {
 		let blocks = drawn
 			.iter()
-			.map(|c| timing.answer_blocks(&c.terms, max_tokens))
+			.map(|c| timing.answer_blocks(&c.terms, needs).min(timing.cap.max(timing.min)))
 			.max()
 			.unwrap_or(timing.min);
 		frame_system::Pallet::<T>::block_number().saturating_add(blocks.into())
@@ -138,13 +153,13 @@ impl<T: Config> Pallet<T> {
 		let next = job_id.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
 		let needs = Self::needs(prompt_tokens, max_tokens);
 		let timing = Self::timing();
-		let executor =
-			Self::draw_executor(job_id, model, bid, &needs, &timing).map_err(Error::<T>::from)?;
+		let executor = Self::draw_executor(job_id, &owner, model, bid, &needs, &timing)
+			.map_err(Error::<T>::from)?;
 		let escrow = Self::escrow_for(max_tokens, bid)?;
 		let deposit = Self::deposit_for(max_tokens);
 		Self::hold_for_job(&owner, escrow, deposit)?;
 
-		let at = Self::deadline_for(&timing, core::slice::from_ref(&executor), max_tokens);
+		let at = Self::deadline_for(&timing, core::slice::from_ref(&executor), &needs);
 		let deadline = Self::schedule(job_id, at);
 		let mut job = Job {
 			owner: owner.clone(),

@@ -44,6 +44,16 @@ pub const GREEDY_MISSES_PER_MILLE: u32 = 40;
 pub const SAMPLED_MISSES_PER_MILLE: u32 = 10;
 /// Sampled jobs: the lowest typicality `z` (× 1000) an honest sample is allowed.
 pub const MIN_Z_MILLI: i32 = -5_000;
+/// Sampled jobs: the fewest scored tokens whose typicality is judged. `z` is a sum of
+/// per-token deviations scaled to unit variance; over a few tokens it is one or two draws of
+/// a heavy-tailed variable, not about N(0, 1), and an honest far-tail sample of a short
+/// answer would read as fraud. Below this, a sampled answer is judged on its misses alone.
+pub const MIN_TYPICAL_TOKENS: u32 = 32;
+/// Sampled jobs: a single token's deviation counts at most this many of its standard
+/// deviations (× 1000) below its mean, so one honest far-tail token cannot by itself move `z`
+/// past [`MIN_Z_MILLI`]: text another model wrote is found by many moderately unlikely
+/// tokens, not by one.
+pub const DEVIATION_CLIP_MILLI: u32 = 4_000;
 /// Two auditors' reports on the same output agree when they scored the same tokens and their
 /// mean log-probabilities differ by at most this (milli-nats). Measured on SmolLM2: 1 vs 2
 /// threads and Q4_1 vs its Q8_0 requantization differ by at most 25; an auditor that reports
@@ -145,7 +155,7 @@ pub fn judge(report: &AuditReport, sampled: bool) -> Finding {
 	if report.misses > allowed_misses(report.tokens, sampled) {
 		return Finding::Misses;
 	}
-	if sampled && report.z_milli < MIN_Z_MILLI {
+	if sampled && report.tokens >= MIN_TYPICAL_TOKENS && report.z_milli < MIN_Z_MILLI {
 		return Finding::Atypical;
 	}
 	Finding::Honest
@@ -178,10 +188,22 @@ mod tests {
 		assert_eq!(judge(&misspelled, false), Finding::Misspelled);
 		let truncated = AuditReport { end_miss: true, ..report(100, 0, 0) };
 		assert_eq!(judge(&truncated, false), Finding::Truncated);
-		// Typicality counts for sampled jobs only.
+		// Typicality counts for sampled jobs only, of at least MIN_TYPICAL_TOKENS tokens.
 		assert_eq!(judge(&report(100, 0, MIN_Z_MILLI - 1), false), Finding::Honest);
+		assert_eq!(judge(&report(MIN_TYPICAL_TOKENS, 0, MIN_Z_MILLI - 1), true), Finding::Atypical);
 		assert_eq!(judge(&report(100, 0, MIN_Z_MILLI - 1), true), Finding::Atypical);
 		assert_eq!(judge(&report(100, 0, MIN_Z_MILLI), true), Finding::Honest);
+	}
+
+	/// Review N2: a 1-token sampled answer whose honest sample fell in the far tail (z = -7)
+	/// was judged Atypical, and the honest executor lost half its bond.
+	#[test]
+	fn a_short_sampled_answer_is_not_judged_on_typicality() {
+		for tokens in [1, 2, 16, MIN_TYPICAL_TOKENS - 1] {
+			assert_eq!(judge(&report(tokens, 0, -7_000), true), Finding::Honest, "{tokens} tokens");
+		}
+		// Its misses are still judged.
+		assert_eq!(judge(&report(1, 3, -7_000), true), Finding::Misses);
 	}
 
 	#[test]

@@ -132,6 +132,13 @@ impl ServingTerms {
 			.saturating_mul(1_000)
 			.div_ceil(u64::from(self.tokens_per_second.max(1)))
 	}
+
+	/// Milliseconds a job of `needs` may take on these terms: its prompt's bound processed,
+	/// then `max_tokens` decoded, both at the declared decode speed — prompt processing is
+	/// never slower than decoding on llama.cpp, so this bounds it whatever the hardware.
+	pub fn job_millis(&self, needs: &JobNeeds) -> u64 {
+		self.decode_millis(needs.prompt_tokens).saturating_add(self.decode_millis(needs.max_tokens))
+	}
 }
 
 /// A provider that may take a job, with the weight of its chance in the draw.
@@ -190,6 +197,16 @@ pub trait ProviderRegistry<AccountId, Balance> {
 		bid: Balance,
 		needs: &JobNeeds,
 	) -> Option<Candidate<AccountId, Balance>>;
+	/// `who` as an auditor of a job for `model` with `needs`, if it may audit one now: serving
+	/// the model with a context window that holds the job, active, bonded at least the
+	/// minimum. Not its ask, output bound, declared speed or free slots: an auditor re-scores an
+	/// answer, it does not generate one, and a job only one provider's terms cover must be
+	/// auditable by the others.
+	fn auditor(
+		model: ModelId,
+		who: &AccountId,
+		needs: &JobNeeds,
+	) -> Option<Candidate<AccountId, Balance>>;
 	/// How many providers serve `model`: the slots `0..slot_count` of its draw index.
 	fn slot_count(model: ModelId) -> u32;
 	/// The provider in `slot` of `model`'s draw index.
@@ -207,6 +224,11 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	fn provider_of(operator: &AccountId) -> Option<AccountId>;
 	/// Counts a job against the provider's concurrency limit.
 	fn job_assigned(provider: &AccountId) -> DispatchResult;
+	/// Counts an audit among the provider's jobs in flight, whatever its concurrency limit
+	/// (an audit is drawn whatever the auditor's load; [`Self::job_ended`] releases it).
+	fn audit_assigned(provider: &AccountId) -> DispatchResult;
+	/// The jobs and audits counted against the provider now (0 for none).
+	fn jobs_in_flight(provider: &AccountId) -> u32;
 	/// Releases the job from the provider's concurrency limit and records `outcome`.
 	fn job_ended(provider: &AccountId, outcome: JobOutcome);
 	/// The provider's record: jobs completed and reputation score in (0, 1000] (audits are

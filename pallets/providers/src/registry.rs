@@ -52,17 +52,20 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			&& p.ask <= bid
 			&& p.active_jobs < u32::from(p.profile.max_concurrent_jobs)
 			&& terms.covers(needs);
-		eligible.then(|| {
-			let bond: u128 = p.bond.unique_saturated_into();
-			Candidate {
-				provider: who.clone(),
-				operator: p.operator,
-				ask: p.ask,
-				engine: p.profile.engine,
-				weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
-				terms,
-			}
-		})
+		eligible.then(|| Self::as_candidate(who, p, terms))
+	}
+
+	fn auditor(
+		model: ModelId,
+		who: &T::AccountId,
+		needs: &JobNeeds,
+	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
+		let terms = Offers::<T>::get(model, who)?;
+		let p = Providers::<T>::get(who)?;
+		let eligible = p.status == ProviderStatus::Active
+			&& p.bond >= T::MinProviderBond::get()
+			&& needs.context_tokens() <= u64::from(terms.context_length);
+		eligible.then(|| Self::as_candidate(who, p, terms))
 	}
 
 	fn operator(provider: &T::AccountId) -> Option<T::AccountId> {
@@ -85,6 +88,18 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			p.active_jobs = p.active_jobs.saturating_add(1);
 			Ok(())
 		})
+	}
+
+	fn audit_assigned(provider: &T::AccountId) -> DispatchResult {
+		Providers::<T>::try_mutate(provider, |maybe| {
+			let p = maybe.as_mut().ok_or(Error::<T>::NotProvider)?;
+			p.active_jobs = p.active_jobs.saturating_add(1);
+			Ok(())
+		})
+	}
+
+	fn jobs_in_flight(provider: &T::AccountId) -> u32 {
+		Providers::<T>::get(provider).map(|p| p.active_jobs).unwrap_or_default()
 	}
 
 	fn track_record(provider: &T::AccountId) -> (u32, u32) {
@@ -120,5 +135,24 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		reporter: Option<&T::AccountId>,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		Self::do_slash(provider, fraction, reporter)
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// `who`, whose record is `p`, as a candidate serving on `terms`: weighted bond × score.
+	fn as_candidate(
+		who: &T::AccountId,
+		p: crate::pallet::ProviderOf<T>,
+		terms: mosaic_primitives::ServingTerms,
+	) -> Candidate<T::AccountId, BalanceOf<T>> {
+		let bond: u128 = p.bond.unique_saturated_into();
+		Candidate {
+			provider: who.clone(),
+			operator: p.operator,
+			ask: p.ask,
+			engine: p.profile.engine,
+			weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
+			terms,
+		}
 	}
 }

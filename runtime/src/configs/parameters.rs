@@ -136,16 +136,22 @@ pub fn check_bounds(p: &RuntimeParameters) -> Result<(), BoundsError> {
 		P::MaxRoyaltyBps(_, Some(v)) => within(v, 0, 5_000),
 		P::ProtocolFee(_, Some(v)) => within(v, Permill::zero(), Permill::from_percent(50)),
 		P::JobTimeout(_, Some(v)) => within(v, 2 * MINUTES, HOURS),
-		P::MinJobTimeout(_, Some(v)) => within(v, 1, 10),
+		// At least 4: a worker starts a job in the block that assigned it and its answer must land
+		// by the deadline's block less one, with the pool checking against the next block.
+		P::MinJobTimeout(_, Some(v)) => within(v, 4, 10),
 		P::AbsentSlash(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(10)),
-		P::OutvotedSlash(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(50)),
+		// Above zero: a fraud report the majority contradicts loses it (its challenge bond).
+		P::OutvotedSlash(_, Some(v)) => {
+			within(v, Perbill::from_perthousand(1), Perbill::from_percent(50))
+		}
 		P::ReporterShare(_, Some(v)) => within(v, Perbill::zero(), Perbill::from_percent(50)),
 		P::AuditChance(_, Some(v)) | P::NewcomerAuditChance(_, Some(v)) => {
 			within(v, Perbill::zero(), Perbill::one())
 		}
 		P::FraudSlash(_, Some(v)) => within(v, Perbill::from_percent(10), Perbill::one()),
-		P::JobDepositBase(_, Some(v)) => within(v, 0, 10 * MOS),
-		P::JobDepositPerByte(_, Some(v)) => within(v, 0, MILLI_MOS),
+		// Above zero: stored jobs are paid for.
+		P::JobDepositBase(_, Some(v)) => within(v, MICRO_MOS, 10 * MOS),
+		P::JobDepositPerByte(_, Some(v)) => within(v, 1, MILLI_MOS),
 		_ => Ok(()),
 	}
 }

@@ -222,6 +222,14 @@ fn parameters_outside_their_bounds_are_refused() {
 		(m(Parameters::ProtocolFee(ProtocolFee, Some(Permill::one()))), BoundsError::AboveMaximum),
 		(m(Parameters::JobTimeout(JobTimeout, Some(0))), BoundsError::BelowMinimum),
 		(m(Parameters::MinJobTimeout(MinJobTimeout, Some(0))), BoundsError::BelowMinimum),
+		// Review N12: each of these passed, and broke an invariant of the protocol.
+		(m(Parameters::MinJobTimeout(MinJobTimeout, Some(3))), BoundsError::BelowMinimum),
+		(m(Parameters::JobDepositBase(JobDepositBase, Some(0))), BoundsError::BelowMinimum),
+		(m(Parameters::JobDepositPerByte(JobDepositPerByte, Some(0))), BoundsError::BelowMinimum),
+		(
+			m(Parameters::OutvotedSlash(OutvotedSlash, Some(Perbill::zero()))),
+			BoundsError::BelowMinimum,
+		),
 		(m(Parameters::MinProviderBond(MinProviderBond, Some(0))), BoundsError::BelowMinimum),
 		(m(Parameters::UnbondingPeriod(UnbondingPeriod, Some(10))), BoundsError::BelowMinimum),
 		(m(Parameters::MaxRoyaltyBps(MaxRoyaltyBps, Some(10_000))), BoundsError::AboveMaximum),

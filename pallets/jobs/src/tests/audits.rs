@@ -331,9 +331,8 @@ fn an_auditor_that_reports_without_running_the_model_is_found_out() {
 }
 
 #[test]
-fn an_even_split_refunds_the_owner_and_judges_nobody_who_reported() {
+fn an_even_split_pays_the_answer_and_judges_nobody_who_reported() {
 	new_test_ext(|| {
-		let before = funds(&account(USER));
 		let (job, e, auditors) = audited_job(5);
 		for a in &auditors {
 			assert_ok!(audit(*a, job, fraud()));
@@ -341,7 +340,7 @@ fn an_even_split_refunds_the_owner_and_judges_nobody_who_reported() {
 		let committee = auditors_waiting(job);
 		assert_eq!(committee.len(), 2);
 		// As many honest findings as fraud ones: with one first auditor, the second committee
-		// member stays silent.
+		// member stays silent (2 reports: too few to judge); with two, 2 against 2.
 		assert_ok!(audit(committee[0], job, honest()));
 		let silent = if auditors.len() == 2 {
 			assert_ok!(audit(committee[1], job, honest()));
@@ -351,12 +350,163 @@ fn an_even_split_refunds_the_owner_and_judges_nobody_who_reported() {
 			Some(committee[1])
 		};
 		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(j.status, JobStatus::Refunded);
-		assert_eq!(funds(&account(USER)), before);
+		assert_eq!(j.status, JobStatus::Settled, "the owner has its output: it pays for it");
+		let reports = 2 * auditors.len() as u32;
+		let fraud = auditors.len() as u32;
+		System::assert_has_event(Event::AuditInconclusive { job, reports, fraud }.into());
 		for n in 0..5 {
 			let expected = if Some(n) == silent { MIN_BOND - MIN_BOND / 100 } else { MIN_BOND };
 			assert_eq!(bond(n), expected, "provider {n} (executor {e})");
 		}
+	});
+}
+
+/// Review N1: a model served by honest E and Mallory's M only. M, the one auditor there can
+/// be, reports fraud; no committee can be drawn. Before, its report decided alone: E lost half
+/// its bond, M took the finder's share and the owner got its output for free.
+#[test]
+fn one_auditor_alone_convicts_nobody() {
+	new_test_ext(|| {
+		let before = funds(&account(USER));
+		let (job, e, auditors) = audited_job(2);
+		let m = auditors[0];
+		let free_m = funds(&provider(m)).free;
+		assert_ok!(audit(m, job, fraud()));
+		assert!(auditors_waiting(job).is_empty(), "nobody is left for a committee");
+		let j = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(j.status, JobStatus::Settled, "the answer is paid");
+		assert_eq!(bond(e), MIN_BOND, "the executor keeps its bond");
+		assert_eq!((bond(m), funds(&provider(m)).free), (MIN_BOND, free_m), "no slash, no reward");
+		let paid = j.receipt.unwrap().paid;
+		assert_eq!(funds(&account(USER)).free, before.free - paid as Balance);
+		System::assert_has_event(Event::AuditInconclusive { job, reports: 1, fraud: 1 }.into());
+	});
+}
+
+/// Review N1, with three providers: one first auditor finding fraud, and a committee of the
+/// one provider left. Before, the 1–1 tie refunded the owner in full (free output); a double
+/// audit's two findings of fraud, with nobody left for a committee, convicted.
+#[test]
+fn fewer_than_three_reports_judge_nobody() {
+	new_test_ext(|| {
+		let (job, e, auditors) = audited_job(3);
+		for a in &auditors {
+			assert_ok!(audit(*a, job, fraud()));
+		}
+		for c in auditors_waiting(job) {
+			assert_ok!(audit(c, job, honest()));
+		}
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		for n in 0..3 {
+			assert_eq!(bond(n), MIN_BOND, "provider {n} (executor {e})");
+		}
+	});
+}
+
+/// Review N7: a double audit [H1, M1], where M1 upholds the answer with a log-probability
+/// 0.2 nats off; the committee [M2, H2], M2 copying M1. Each report agreed with exactly one
+/// other, so the "lazy" rule slashed all four — the honest auditors with the attackers.
+#[test]
+fn no_auditor_is_slashed_as_lazy_without_a_majority_that_agrees() {
+	new_test_ext(|| {
+		AuditChance::set(Perbill::one());
+		let model = market(7);
+		let mut tries = 0;
+		let (job, auditors) = loop {
+			tries += 1;
+			assert!(tries < 60, "no audit was drawn twice");
+			let job = submit(USER, model, 10, 5).unwrap();
+			assert_ok!(submit_answer(executor(job), job, b"four", 4));
+			close_window(job);
+			let auditors = auditors_waiting(job);
+			if auditors.len() == 2 {
+				break (job, auditors);
+			}
+			for a in auditors {
+				assert_ok!(audit(a, job, honest()));
+			}
+		};
+		let off = AuditReport { mean_logprob_milli: honest().mean_logprob_milli + 200, ..honest() };
+		assert_ok!(audit(auditors[0], job, honest()));
+		assert_ok!(audit(auditors[1], job, off));
+		let committee = auditors_waiting(job);
+		assert_eq!(committee.len(), 2);
+		assert_ok!(audit(committee[0], job, off));
+		assert_ok!(audit(committee[1], job, honest()));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		for a in auditors.iter().chain(&committee) {
+			assert_eq!(bond(*a), MIN_BOND, "auditor {a}");
+		}
+	});
+}
+
+#[test]
+fn a_majority_cluster_needs_three_reports_that_all_agree() {
+	use crate::audit::majority_cluster;
+	let at = |lp: i32| AuditReport { mean_logprob_milli: lp, ..honest() };
+	assert_eq!(majority_cluster(&[at(0), at(50), at(100), at(500)]), Some(vec![0, 1, 2]));
+	// Two and two: no majority.
+	assert_eq!(majority_cluster(&[at(0), at(0), at(500), at(500)]), None);
+	// Two against one: too few to judge.
+	assert_eq!(majority_cluster(&[at(0), at(0), at(500)]), None);
+	// 0 agrees with 100 and 100 with 200, but 0 not with 200: not one cluster.
+	assert_eq!(majority_cluster(&[at(0), at(100), at(200)]), None);
+	let other_tokens = AuditReport { tokens: 5, ..at(0) };
+	assert_eq!(majority_cluster(&[at(0), at(0), other_tokens]), None);
+}
+
+/// Review N5: E declares terms and a speed nobody else matches, so jobs of its size can go to
+/// E alone; the others declare smaller outputs, a slow speed, and are busy. Before, auditors
+/// had to pass the executor's filter, nobody did, and E's answers were never audited.
+#[test]
+fn a_job_only_its_executor_could_run_is_audited_by_the_others() {
+	new_test_ext(|| {
+		AuditChance::set(Perbill::one());
+		let model = register_model(1_000);
+		add_provider(0, model);
+		let small =
+			mosaic_primitives::ServingTerms { max_output_tokens: 5, tokens_per_second: 1, ..TERMS };
+		for n in 1..4 {
+			add_provider_on(n, model, ASK, ENGINE, small);
+		}
+		let job = submit(USER, model, 100, 5).unwrap();
+		assert_eq!(executor(job), 0, "only provider 0's terms cover 100 tokens");
+		assert_ok!(submit_answer(0, job, b"four", 4));
+		close_window(job);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Auditing);
+		let auditors = auditors_waiting(job);
+		assert!(!auditors.is_empty() && auditors.iter().all(|a| (1..4).contains(a)));
+		// Given what an executor could have (JobTimeout), not what its declared speed needs.
+		let deadline = JobsStorage::<Test>::get(job).unwrap().deadline;
+		assert!(deadline <= System::block_number() + MAX_TIMEOUT, "deadline {deadline}");
+		for a in auditors {
+			assert_ok!(audit(a, job, honest()));
+		}
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+	});
+}
+
+/// Review N20: an owner that serves the model was drawn for its own jobs (20 self-dealt
+/// jobs ended its newcomer audits, and repaired its score, for fees only).
+#[test]
+fn the_owner_is_never_drawn_for_its_own_job() {
+	new_test_ext(|| {
+		AuditChance::set(Perbill::one());
+		let model = market(2);
+		// Provider 0's own account submits: only provider 1 may execute, and nobody audits.
+		let owner_account = 10u8;
+		assert_eq!(account(owner_account), provider(0));
+		for _ in 0..6 {
+			let job = submit(owner_account, model, 10, 5).unwrap();
+			assert_eq!(executor(job), 1);
+			assert_ok!(submit_answer(1, job, b"four", 4));
+			close_window(job);
+			assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+		}
+		// Alone in a market, it cannot take its own job.
+		let alone = register_model(1_000);
+		assert_ok!(Providers::serve_model(RuntimeOrigin::signed(provider(0)), alone, TERMS));
+		assert_noop!(submit(owner_account, alone, 10, 5), Error::<Test>::NoEligibleProvider);
 	});
 }
 

@@ -88,15 +88,16 @@ fn a_replacement_that_needs_longer_extends_the_deadline() {
 		add_provider(0, model);
 		let job = submit(USER, model, 10, 5).unwrap();
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + TIMEOUT);
-		// A slower provider joins: 2 tokens per second, so 10 tokens take 5 blocks + 4.
+		// A slower provider joins: 2 tokens per second, so the prompt's 16 tokens (bound) and
+		// 10 tokens take 8 + 5 blocks, + 4.
 		let slow = ServingTerms { tokens_per_second: 2, ..TERMS };
 		add_provider_on(1, model, ASK, ENGINE, slow);
 		run_to_block(3);
 		assert_ok!(decline(0, job));
 		assert_eq!(waiting(job), vec![1]);
 		let j = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(j.deadline, 3 + 9);
-		System::assert_has_event(Event::DeadlineExtended { job, deadline: 3 + 9 }.into());
+		assert_eq!(j.deadline, 3 + 17);
+		System::assert_has_event(Event::DeadlineExtended { job, deadline: 3 + 17 }.into());
 		// The old deadline passes without a slash.
 		let (_, d) = diff(&[provider(1)], || run_to_block(1 + TIMEOUT + 1));
 		assert_eq!(d, vec![(0, 0, 0)]);

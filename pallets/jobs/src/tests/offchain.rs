@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::{
-	offchain::{claim_key, Claim, RESEND_AFTER},
+	offchain::{claim_key, Claim, QUICK_WAIT_MS, RESEND_AFTER},
 	Call as JobsCall, DeclineReason, JobStatus, Role,
 };
 use codec::{Decode, Encode};
@@ -221,8 +221,9 @@ fn answers_an_assigned_job_with_a_result_that_settles_it() {
 				request: mosaic_primitives::JobRequest::text(b"Once upon a time".to_vec()),
 				max_tokens: 8,
 				max_output_bytes: 64,
-				// Deadline at 1 + TIMEOUT, one block kept for inclusion, one-second blocks.
-				time_budget_ms: (TIMEOUT - 1) * BLOCK_MS,
+				// Deadline at 1 + TIMEOUT; the worker of block deadline − 2 sends the last
+				// transaction that lands, a quarter block to pick it up; one-second blocks.
+				time_budget_ms: (TIMEOUT - 2) * BLOCK_MS - BLOCK_MS / 4,
 			}]
 		);
 		let txs = pool(node);
@@ -384,6 +385,38 @@ fn every_engine_failure_becomes_a_decline_never_a_slash() {
 	}
 }
 
+/// Review N3: the engine's budget ran until the deadline's block less one, but the last
+/// transaction that lands is sent by the worker of the block before that (the pool checks it
+/// against the next block), so an answer or decline for lack of time could never land: the
+/// provider was slashed. A job first seen then is declined at once, and the decline lands.
+#[test]
+fn a_job_with_no_time_left_is_declined_while_the_decline_still_lands() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let job = submit(USER, model, 8, 10).unwrap();
+		let deadline = JobsStorage::<Test>::get(job).unwrap().deadline;
+		run_to_block(deadline - 2);
+		run_worker();
+		assert_eq!(node.engine.runs(), 0, "not started without time to answer");
+		let tx = assert_pooled_decline(node, job, DeclineReason::OutOfTime);
+		let (r, d) = diff(&[provider(WORKER)], || apply(&tx));
+		assert_ok!(r);
+		assert_eq!(d, vec![(0, 0, 0)], "no slash");
+	})
+}
+
+#[test]
+fn the_engines_budget_ends_when_the_last_landing_worker_runs() {
+	use crate::offchain::time_budget_ms;
+	// Started with 5 blocks left: the worker of the third block after collects it.
+	assert_eq!(time_budget_ms(5, 6_000), 3 * 6_000 - 1_500);
+	assert_eq!(time_budget_ms(3, 6_000), 4_500);
+	for left in [0, 1, 2] {
+		assert_eq!(time_budget_ms(left, 6_000), 0, "{left} blocks left: decline at once");
+	}
+}
+
 #[test]
 fn a_job_beyond_the_engines_queue_is_declined_not_retried() {
 	with_node(true, |node| {
@@ -439,6 +472,25 @@ fn only_jobs_assigned_to_the_keystores_providers_are_run() {
 		run_worker();
 		assert_eq!(node.engine.runs(), 0);
 		assert!(pool(node).is_empty());
+	})
+}
+
+/// Review N16: the worker waited up to QUICK_WAIT_MS on each job it started before starting
+/// the next, so under load later jobs started seconds late.
+#[test]
+fn every_new_job_is_started_before_the_worker_waits_on_any() {
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		*node.engine.hold.lock().unwrap() = true;
+		for _ in 0..3 {
+			submit(USER, model, 8, 10).unwrap();
+		}
+		let before = sp_io::offchain::timestamp();
+		run_worker();
+		assert_eq!(node.engine.runs(), 3);
+		let waited = sp_io::offchain::timestamp().diff(&before).millis();
+		assert!(waited <= QUICK_WAIT_MS + 10, "waited {waited} ms for three jobs");
 	})
 }
 
@@ -579,6 +631,7 @@ fn audits_the_answer_it_is_drawn_for_with_the_executors_output_and_tokens() {
 				max_tokens: 8,
 				output: b"their answer".to_vec(),
 				token_ids: vec![0, 1, 2],
+				max_output_bytes: 64,
 			}]
 		);
 		assert_eq!(node.engine.runs(), 0, "an audit is not a run");

@@ -2,6 +2,7 @@
 //! proportion to bond × reputation score, however many providers serve the model.
 
 use super::*;
+use crate::assignment::Seat;
 use crate::{assignment::WINDOW, Error, QUOTE_SLOTS};
 use frame_support::{assert_noop, traits::fungible::Mutate};
 use mosaic_primitives::{JobNeeds, ProviderRegistry};
@@ -28,9 +29,16 @@ fn times_drawn(model: ModelId, who: &AccountId, seeds: u32) -> usize {
 	let needs = JobNeeds { prompt_tokens: 8, max_tokens: 8 };
 	(0..seeds)
 		.filter(|s| {
-			&Jobs::draw_one(model, Balance::MAX, &needs, &[], &s.to_le_bytes(), &Jobs::timing())
-				.expect("someone is drawn")
-				.provider == who
+			&Jobs::draw_one(
+				model,
+				Seat::Executor { bid: Balance::MAX },
+				&needs,
+				&[],
+				&s.to_le_bytes(),
+				&Jobs::timing(),
+			)
+			.expect("someone is drawn")
+			.provider == who
 		})
 		.count()
 }
@@ -141,7 +149,15 @@ fn a_draw_through_the_index_is_charged_for_the_tries_it_made() {
 fn refused(model: ModelId, bid: Balance, needs: &JobNeeds, seeds: u32) -> u32 {
 	(0..seeds)
 		.filter(|s| {
-			Jobs::draw_one(model, bid, needs, &[], &s.to_le_bytes(), &Jobs::timing()).is_err()
+			Jobs::draw_one(
+				model,
+				Seat::Executor { bid },
+				needs,
+				&[],
+				&s.to_le_bytes(),
+				&Jobs::timing(),
+			)
+			.is_err()
 		})
 		.count() as u32
 }

@@ -199,11 +199,11 @@ fn a_job_no_provider_declares_it_can_run_is_refused_and_holds_nothing() {
 fn a_job_too_long_for_every_providers_speed_is_refused() {
 	new_test_ext(|| {
 		let model = register_model(0);
-		// One token per second, one-second blocks: 20 tokens need 20 blocks plus the minimum,
-		// beyond `MAX_TIMEOUT`.
-		let slow = ServingTerms { tokens_per_second: 1, ..TERMS };
+		// Two tokens per second, one-second blocks: the prompt's 16 tokens (bound) take 8
+		// blocks, and what fits of the output the rest up to `MAX_TIMEOUT` with the minimum.
+		let slow = ServingTerms { tokens_per_second: 2, ..TERMS };
 		add_provider_on(0, model, ASK, ENGINE, slow);
-		let fits = (MAX_TIMEOUT as u32) - MIN_TIMEOUT;
+		let fits = 2 * ((MAX_TIMEOUT as u32) - MIN_TIMEOUT - 8);
 		assert_noop!(submit(USER, model, fits + 1, 5), Error::<Test>::NoProviderCovers);
 		let job = submit(USER, model, fits, 5).unwrap();
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + MAX_TIMEOUT);
@@ -231,13 +231,41 @@ fn only_providers_whose_terms_cover_the_job_are_drawn() {
 fn the_deadline_follows_the_executors_declared_speed() {
 	new_test_ext(|| {
 		let model = register_model(0);
-		// 2 tokens per second: 10 tokens take 5 one-second blocks, plus the minimum 4.
+		// 2 tokens per second: the prompt's 16 tokens (bound) take 8 one-second blocks, 10
+		// tokens 5 more, plus the minimum 4.
 		let slow = ServingTerms { tokens_per_second: 2, ..TERMS };
 		add_provider_on(0, model, ASK, ENGINE, slow);
 		let job = submit(USER, model, 10, 5).unwrap();
-		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + 4 + 5);
-		assert_eq!(Jobs::answer_blocks(&slow, 10), 9);
-		assert_eq!(Jobs::answer_blocks(&TERMS, 10), TIMEOUT as u32);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + 4 + 8 + 5);
+		let needs = Jobs::needs(16, 10);
+		assert_eq!(Jobs::answer_blocks(&slow, &needs), 17);
+		assert_eq!(Jobs::answer_blocks(&TERMS, &needs), TIMEOUT as u32);
+	});
+}
+
+/// Review N3: the deadline ignored prompt processing, so a long prompt with `max_tokens` 1
+/// left a slow provider the minimum 4 blocks for all of it — and slashed it when it could
+/// not. Now the prompt counts, at the declared speed; a job nobody can finish in JobTimeout
+/// is refused at submission, before any money moves.
+#[test]
+fn a_long_prompt_gets_the_time_its_processing_takes_or_is_refused() {
+	new_test_ext(|| {
+		let model = register_model(0);
+		let slow = ServingTerms { tokens_per_second: 1, ..TERMS };
+		add_provider_on(0, model, ASK, ENGINE, slow);
+		let submit_prompt = |bytes: usize| {
+			Jobs::submit_job(RuntimeOrigin::signed(account(USER)), model, vec![b'7'; bytes], 1, 5)
+				.map_err(|e| e.error)
+		};
+		// 12 prompt tokens and 1 output token at 1 token/s: 13 blocks and the minimum 4.
+		let job = crate::NextJobId::<Test>::get();
+		assert_ok!(submit_prompt(12));
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().deadline, 1 + 4 + 13);
+		// 20 prompt tokens and 1 need 21 s: with the minimum 4, beyond JobTimeout (20 blocks).
+		// Refused, nothing held.
+		let before = funds(&account(USER));
+		assert_noop!(submit_prompt(20), Error::<Test>::NoProviderCovers);
+		assert_eq!(funds(&account(USER)), before);
 	});
 }
 
