@@ -217,9 +217,14 @@ async function main() {
     await run('a test job answered by this node', async () => {
       const p = (await api.query.providers.providers(account.address)).unwrap();
       if (p.reputation.completed.toNumber() > 0) return `already (${p.reputation.completed} jobs completed)`;
-      for (let attempt = 1; attempt <= 8; attempt += 1) {
+      // The chain never draws a job's owner for it, so the test jobs are paid by an account
+      // derived from the provider's (SURI//onboarding-test), funded here with what they need.
+      const tester = account.derive('//onboarding-test');
+      const testJob = () => api.tx.jobs.submitJob(modelId, 'Hello', TEST_TOKENS, p.ask);
+      await fundTester(api, account, tester, testJob, modelId, p.ask.toBigInt(), ATTEMPTS);
+      for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
         // Final before it is read: on a network a block can be replaced, and with it the draw.
-        const { blockHash, events } = await sendAndFinalize(api, api.tx.jobs.submitJob(modelId, 'Hello', 4, p.ask), account);
+        const { blockHash, events } = await sendAndFinalize(api, testJob(), tester);
         const job = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data.job.toBigInt();
         const ours = events.some(({ event }) => api.events.jobs.ProviderAssigned.is(event) && event.data.provider.toString() === account.address);
         const number = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
@@ -229,12 +234,31 @@ async function main() {
         if (!answered) throw new Error(`job ${job} was assigned to this provider but not answered (${end.name}); see the node's log (target mosaic::worker)`);
         return `job ${job} answered and ${end.name === 'JobSettled' ? 'settled' : end.name}`;
       }
-      throw new Error('8 test jobs were drawn for other providers; run again');
+      throw new Error(`${ATTEMPTS} test jobs were drawn for other providers; run again`);
     });
     console.log(`provider ${account.address} is serving model ${modelId}`);
   } finally {
     await api.disconnect().catch(() => {});
   }
+}
+
+/** Test jobs tried before onboarding gives up (each drawn among all the model's providers). */
+const ATTEMPTS = 8;
+/** The test job's max_tokens. */
+const TEST_TOKENS = 4;
+
+/**
+ * Tops `tester` up from `account` to what `attempts` test jobs of `modelId` at `bid` can cost
+ * it: one job's escrow and deposit at a time (the chain's `mosaic_estimate`; refunded as it
+ * ends), each one's transaction fee, and the existential deposit; nothing when it holds that.
+ */
+async function fundTester(api, account, tester, job, modelId, bid, attempts) {
+  const fee = (await job().paymentInfo(tester.address)).partialFee.toBigInt();
+  const e = (await api.rpc.mosaic.estimate(modelId, TEST_TOKENS, bid.toString())).toJSON();
+  const ed = api.consts.balances.existentialDeposit.toBigInt();
+  const need = ed + BigInt(e.escrow) + BigInt(e.deposit) + BigInt(attempts) * 2n * fee;
+  const free = (await api.query.system.account(tester.address)).data.free.toBigInt();
+  if (free < need) await send(api, api.tx.balances.transferKeepAlive(tester.address, need - free), account);
 }
 
 try {

@@ -81,6 +81,11 @@ pub struct CalibrateCmd {
 	#[arg(long, default_value_t = 64)]
 	pub max_tokens: u32,
 
+	/// Sampled runs per prompt, each with its own seed: more honest samples, for the tail of
+	/// the typicality test.
+	#[arg(long, default_value_t = 1)]
+	pub seeds: u32,
+
 	#[clap(flatten)]
 	pub engine: EngineParams,
 }
@@ -130,14 +135,16 @@ impl CalibrateCmd {
 		);
 		let tol = tolerances();
 		let mut cases = Vec::new();
+		let seeds = self.seeds.max(1);
+		let runs = [(false, 0)].into_iter().chain((0..seeds).map(|s| (true, s)));
 		for (i, prompt) in PROMPTS.iter().enumerate() {
-			for sampled in [false, true] {
+			for (sampled, s) in runs.clone() {
 				let sampling = if sampled {
 					Sampling {
 						temperature: 80,
 						top_p: 9_500,
 						top_k: 40,
-						seed: i as u32,
+						seed: (i as u32).saturating_mul(seeds).saturating_add(s),
 						stop: vec![],
 					}
 				} else {

@@ -226,6 +226,20 @@ fn serve(
 				}
 			}
 		}
+
+		// A prompt still being processed when its time budget runs out ends there, before its
+		// first token: the job can then still be declined in time.
+		for (seq, slot) in slots.iter_mut().enumerate() {
+			let late = slot
+				.as_ref()
+				.filter(|a| a.fed < a.prompt.len())
+				.and_then(|a| a.generation.out_of_time());
+			let Some(late) = late else { continue };
+			if let Some(a) = slot.take() {
+				let _ = ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+				(a.done)(Err(late));
+			}
+		}
 	}
 }
 

@@ -240,9 +240,15 @@ impl Engine {
 		let tokens = request::prompt_within(&model, request, n_ctx)?;
 
 		let start = Instant::now();
+		let mut generation = Generation::new(request, limits, start, None);
 		let mut batch = LlamaBatch::new(n_batch as usize, 1);
 		let mut pos: i32 = 0;
 		for chunk in tokens.chunks(n_batch as usize) {
+			// The time budget counts the prompt too (the first token checks it after the last
+			// chunk).
+			if let Some(late) = (pos > 0).then(|| generation.out_of_time()).flatten() {
+				return Err(late);
+			}
 			batch.clear();
 			for t in chunk {
 				let last = pos as usize + 1 == tokens.len();
@@ -252,7 +258,6 @@ impl Engine {
 			ctx.decode(&mut batch).map_err(|e| inference(&e))?;
 		}
 
-		let mut generation = Generation::new(request, limits, start, None);
 		if generation.is_empty() {
 			return Ok(generation.finish());
 		}

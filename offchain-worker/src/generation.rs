@@ -100,17 +100,21 @@ impl Generation {
 			self.output.truncate(at);
 			return Ok(Next::Done);
 		}
-		if let Some(budget) = self.limits.time_budget.filter(|b| self.start.elapsed() > *b) {
-			return Err(EngineError::OutOfTime {
-				budget_ms: budget.as_millis(),
-				tokens: self.generated,
-			});
+		if let Some(late) = self.out_of_time() {
+			return Err(late);
 		}
 		if self.generated >= self.max_tokens {
 			return Ok(Next::Done);
 		}
 		self.flush(self.output.len().saturating_sub(self.hold));
 		Ok(Next::Feed(token))
+	}
+
+	/// The error to end with if the time budget has run out: checked after every token, and
+	/// while the prompt is still being processed (a long prompt must not run past it).
+	pub(crate) fn out_of_time(&self) -> Option<EngineError> {
+		let budget = self.limits.time_budget.filter(|b| self.start.elapsed() > *b)?;
+		Some(EngineError::OutOfTime { budget_ms: budget.as_millis(), tokens: self.generated })
 	}
 
 	/// Streams the output up to byte `upto`.

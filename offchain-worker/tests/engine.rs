@@ -94,6 +94,13 @@ fn generation_stops_as_soon_as_a_limit_is_passed() {
 		Err(EngineError::OutOfTime { tokens: 1, .. }) => {}
 		other => panic!("expected OutOfTime after the first token, got {other:?}"),
 	}
+	// A prompt of several batches is checked between them (review N3: a long prompt ran past
+	// the budget, and the decline came too late): no token is generated.
+	let long = "x".repeat(100); // 100 single-character tokens: two batches of 64
+	match engine.complete(&h, &Request::text(long.as_str(), 8), no_time) {
+		Err(EngineError::OutOfTime { tokens: 0, .. }) => {}
+		other => panic!("expected OutOfTime while the prompt was processed, got {other:?}"),
+	}
 	// Within generous limits the output is the unbounded one.
 	let roomy = Limits {
 		max_output_bytes: Some(1 << 20),

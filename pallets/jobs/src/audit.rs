@@ -41,6 +41,30 @@ impl<T: Config> Pallet<T> {
 		chance.max(distrust)
 	}
 
+	/// The chance that `executor`'s answer of `job` is audited: [`Self::audit_chance`], and at
+	/// least the answer's payment over what a fraud costs the executor (`FraudSlash` of its
+	/// bond), so that an answer is never worth more than the expected cost of faking it: one
+	/// worth that much or more is always audited.
+	pub fn answer_audit_chance(job: &JobOf<T>, executor: &T::AccountId) -> Perbill {
+		let paid = job
+			.assignments
+			.iter()
+			.find_map(|a| match a.state {
+				AssignmentState::Answered { tokens, .. } if &a.provider == executor => {
+					Some(a.price.saturating_mul(tokens.into()))
+				}
+				_ => None,
+			})
+			.unwrap_or_else(Zero::zero);
+		let at_risk = T::FraudSlash::get().mul_floor(T::Providers::bond_of(executor));
+		let value = if at_risk.is_zero() {
+			Perbill::one()
+		} else {
+			Perbill::from_rational(paid.min(at_risk), at_risk)
+		};
+		Self::audit_chance(executor).max(value)
+	}
+
 	/// Whether a draw seeded for `job` and `purpose` falls within `chance`.
 	pub(crate) fn roll(job_id: JobId, purpose: &[u8], chance: Perbill) -> bool {
 		let seed = Self::seed(job_id, purpose);
@@ -55,8 +79,9 @@ impl<T: Config> Pallet<T> {
 	/// is [`Due::Window`]; one whose auditors were drawn (or tried) is [`Due::Open`].
 	pub(crate) fn end_challenge(job_id: JobId, job: &mut JobOf<T>) -> Due {
 		let executor = Self::answerer(job);
-		let audited =
-			executor.as_ref().is_some_and(|e| Self::roll(job_id, b"audit", Self::audit_chance(e)));
+		let audited = executor
+			.as_ref()
+			.is_some_and(|e| Self::roll(job_id, b"audit", Self::answer_audit_chance(job, e)));
 		if !audited {
 			Self::settle(job_id, job);
 			return Due::Window;

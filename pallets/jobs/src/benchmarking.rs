@@ -290,7 +290,9 @@ mod benchmarks {
 			answer::<T>(job, &executor, &output);
 			assert_eq!(Jobs::<T>::get(job).map(|j| j.deadline), Some(closes));
 			frame_system::Pallet::<T>::set_block_number(closes);
-			let audited = Pallet::<T>::roll(job, b"audit", Pallet::<T>::audit_chance(&executor));
+			let record = Jobs::<T>::get(job).expect("submitted");
+			let chance = Pallet::<T>::answer_audit_chance(&record, &executor);
+			let audited = Pallet::<T>::roll(job, b"audit", chance);
 			frame_system::Pallet::<T>::set_block_number(now);
 			if audited {
 				crate::Deadlines::<T>::remove(closes, job);

@@ -227,6 +227,8 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	/// Counts an audit among the provider's jobs in flight, whatever its concurrency limit
 	/// (an audit is drawn whatever the auditor's load; [`Self::job_ended`] releases it).
 	fn audit_assigned(provider: &AccountId) -> DispatchResult;
+	/// The provider's bond (0 for none): what its slashes take from.
+	fn bond_of(provider: &AccountId) -> Balance;
 	/// The jobs and audits counted against the provider now (0 for none).
 	fn jobs_in_flight(provider: &AccountId) -> u32;
 	/// Releases the job from the provider's concurrency limit and records `outcome`.

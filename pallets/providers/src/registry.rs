@@ -5,7 +5,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
-use mosaic_primitives::{Candidate, JobNeeds, JobOutcome, ModelId, ProviderRegistry};
+use mosaic_primitives::{Candidate, JobNeeds, JobOutcome, ModelId, ProviderRegistry, ServingTerms};
 use sp_runtime::{traits::UniqueSaturatedInto, Perbill};
 
 impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
@@ -45,14 +45,11 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
 	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
-		let terms = Offers::<T>::get(model, who)?;
-		let p = Providers::<T>::get(who)?;
-		let eligible = p.status == ProviderStatus::Active
-			&& p.bond >= T::MinProviderBond::get()
-			&& p.ask <= bid
-			&& p.active_jobs < u32::from(p.profile.max_concurrent_jobs)
-			&& terms.covers(needs);
-		eligible.then(|| Self::as_candidate(who, p, terms))
+		Self::serving(model, who, |p, terms| {
+			p.ask <= bid
+				&& p.active_jobs < u32::from(p.profile.max_concurrent_jobs)
+				&& terms.covers(needs)
+		})
 	}
 
 	fn auditor(
@@ -60,12 +57,9 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		who: &T::AccountId,
 		needs: &JobNeeds,
 	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
-		let terms = Offers::<T>::get(model, who)?;
-		let p = Providers::<T>::get(who)?;
-		let eligible = p.status == ProviderStatus::Active
-			&& p.bond >= T::MinProviderBond::get()
-			&& needs.context_tokens() <= u64::from(terms.context_length);
-		eligible.then(|| Self::as_candidate(who, p, terms))
+		Self::serving(model, who, |_, terms| {
+			needs.context_tokens() <= u64::from(terms.context_length)
+		})
 	}
 
 	fn operator(provider: &T::AccountId) -> Option<T::AccountId> {
@@ -96,6 +90,10 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			p.active_jobs = p.active_jobs.saturating_add(1);
 			Ok(())
 		})
+	}
+
+	fn bond_of(provider: &T::AccountId) -> BalanceOf<T> {
+		Providers::<T>::get(provider).map(|p| p.bond).unwrap_or_default()
 	}
 
 	fn jobs_in_flight(provider: &T::AccountId) -> u32 {
@@ -139,20 +137,28 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// `who`, whose record is `p`, as a candidate serving on `terms`: weighted bond × score.
-	fn as_candidate(
+	/// `who` as a candidate (weighted bond × score) if it serves `model`, is active, bonded at
+	/// least the minimum, and its record and terms pass `and`.
+	fn serving(
+		model: ModelId,
 		who: &T::AccountId,
-		p: crate::pallet::ProviderOf<T>,
-		terms: mosaic_primitives::ServingTerms,
-	) -> Candidate<T::AccountId, BalanceOf<T>> {
-		let bond: u128 = p.bond.unique_saturated_into();
-		Candidate {
-			provider: who.clone(),
-			operator: p.operator,
-			ask: p.ask,
-			engine: p.profile.engine,
-			weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
-			terms,
-		}
+		and: impl FnOnce(&crate::pallet::ProviderOf<T>, &ServingTerms) -> bool,
+	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
+		let terms = Offers::<T>::get(model, who)?;
+		let p = Providers::<T>::get(who)?;
+		let eligible = p.status == ProviderStatus::Active
+			&& p.bond >= T::MinProviderBond::get()
+			&& and(&p, &terms);
+		eligible.then(|| {
+			let bond: u128 = p.bond.unique_saturated_into();
+			Candidate {
+				provider: who.clone(),
+				operator: p.operator,
+				ask: p.ask,
+				engine: p.profile.engine,
+				weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
+				terms,
+			}
+		})
 	}
 }

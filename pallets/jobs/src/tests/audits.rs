@@ -56,6 +56,26 @@ fn audited_job_asking(providers: u8, ask: Balance) -> (JobId, u8, Vec<u8>) {
 	(job, e, auditors_waiting(job))
 }
 
+/// A job of `market(7)` answered with "four" whose audit was drawn twice (audits drawn twice
+/// compare statistics): jobs are tried until one is. The job and its two auditors.
+fn double_audited_job() -> (JobId, Vec<u8>) {
+	AuditChance::set(Perbill::one());
+	let model = market(7);
+	for _ in 0..60 {
+		let job = submit(USER, model, 10, 5).unwrap();
+		assert_ok!(submit_answer(executor(job), job, b"four", 4));
+		close_window(job);
+		let auditors = auditors_waiting(job);
+		if auditors.len() == 2 {
+			return (job, auditors);
+		}
+		for a in auditors {
+			assert_ok!(audit(a, job, honest()));
+		}
+	}
+	panic!("no audit was drawn twice")
+}
+
 fn bond(n: u8) -> Balance {
 	funds(&provider(n)).bond
 }
@@ -297,24 +317,7 @@ fn only_a_waiting_auditor_reports_and_only_with_its_operator_key() {
 #[test]
 fn an_auditor_that_reports_without_running_the_model_is_found_out() {
 	new_test_ext(|| {
-		// Audits drawn twice compare statistics: try jobs until one is.
-		AuditChance::set(Perbill::one());
-		let model = market(7);
-		let mut tries = 0;
-		let (job, auditors) = loop {
-			tries += 1;
-			assert!(tries < 60, "no audit was drawn twice");
-			let job = submit(USER, model, 10, 5).unwrap();
-			assert_ok!(submit_answer(executor(job), job, b"four", 4));
-			close_window(job);
-			let auditors = auditors_waiting(job);
-			if auditors.len() == 2 {
-				break (job, auditors);
-			}
-			for a in auditors {
-				assert_ok!(audit(a, job, honest()));
-			}
-		};
+		let (job, auditors) = double_audited_job();
 		let (careful, lazy) = (auditors[0], auditors[1]);
 		assert_ok!(audit(careful, job, honest()));
 		// "Honest", with a made-up log-probability.
@@ -409,23 +412,7 @@ fn fewer_than_three_reports_judge_nobody() {
 #[test]
 fn no_auditor_is_slashed_as_lazy_without_a_majority_that_agrees() {
 	new_test_ext(|| {
-		AuditChance::set(Perbill::one());
-		let model = market(7);
-		let mut tries = 0;
-		let (job, auditors) = loop {
-			tries += 1;
-			assert!(tries < 60, "no audit was drawn twice");
-			let job = submit(USER, model, 10, 5).unwrap();
-			assert_ok!(submit_answer(executor(job), job, b"four", 4));
-			close_window(job);
-			let auditors = auditors_waiting(job);
-			if auditors.len() == 2 {
-				break (job, auditors);
-			}
-			for a in auditors {
-				assert_ok!(audit(a, job, honest()));
-			}
-		};
+		let (job, auditors) = double_audited_job();
 		let off = AuditReport { mean_logprob_milli: honest().mean_logprob_milli + 200, ..honest() };
 		assert_ok!(audit(auditors[0], job, honest()));
 		assert_ok!(audit(auditors[1], job, off));
@@ -530,6 +517,35 @@ fn newcomers_and_providers_of_low_reputation_are_audited_more() {
 		let (_, score) = Providers::track_record(&provider(0));
 		assert!(score < 950, "score {score}");
 		assert_eq!(Jobs::audit_chance(&provider(0)), Perbill::from_rational(1000 - score, 1000));
+	});
+}
+
+/// Review N11: a fraud slash is a fraction of the bond, not of the value at risk, and the
+/// audit chance was the same for every answer: an answer worth more than what faking it
+/// costs (FraudSlash of the bond) was worth faking. Now its audit chance is at least its
+/// payment over that cost.
+#[test]
+fn an_answer_worth_more_than_its_fraud_costs_is_always_audited() {
+	new_test_ext(|| {
+		// No audit chance at all, but for the answer's value.
+		let model = register_model(1_000);
+		// FraudSlash 50 % of a 10,000 bond: 5,000 at risk; 4 tokens at 1,250 are worth it.
+		for n in 0..3 {
+			add_provider_with(n, model, 1_250, ENGINE);
+		}
+		let job = submit(USER, model, 10, 1_250).unwrap();
+		let e = executor(job);
+		assert_ok!(submit_answer(e, job, b"four", 4));
+		let record = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(Jobs::answer_audit_chance(&record, &provider(e)), Perbill::one());
+		close_window(job);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Auditing);
+		// Half that value: half the chance.
+		let job = submit(USER, model, 10, 1_250).unwrap();
+		let e = executor(job);
+		assert_ok!(submit_answer(e, job, b"fo", 2));
+		let record = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!(Jobs::answer_audit_chance(&record, &provider(e)), Perbill::from_percent(50));
 	});
 }
 
