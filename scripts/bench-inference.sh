@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The inference benchmark (prints figures, asserts nothing):
-#  1. mosaic-engine against a direct llama.h decode loop (offchain-worker/examples/bench.rs) on
+#  1. mosaic-engine against a direct llama.h decode loop (engine/examples/bench.rs) on
 #     the tiny model, on a ~98 M-parameter generated model (Q8_0 and Q4_0), on the real
 #     SmolLM2-135M-Instruct (when scripts/prepare.sh installed it) and on any GGUF files given
 #     as arguments; one thread, then two; then the batched engine with 1, 2, 4 and 8 jobs at

@@ -5,7 +5,7 @@
 //!
 //! The rule is written once, here: the auditor's engine counts misses with the tolerances
 //! below, the chain judges the report with [`judge`], and the calibration benchmark
-//! (`offchain-worker/examples/calibrate.rs`, figures in the README) measures both on honest
+//! (`mosaic-node calibrate`, `scripts/calibrate.sh`; figures in docs/protocol.md) measures both on honest
 //! and dishonest outputs.
 //!
 //! For each output token the auditor asks its own model what it would have produced there,
