@@ -6,7 +6,7 @@
 #     as arguments; one thread, then two; then the batched engine with 1, 2, 4 and 8 jobs at
 #     once, on one thread and on two, on SmolLM2 (as shipped, Q4_1, and an F16 copy of it made
 #     by scripts/model/to_f16_gguf.py) and on the generated 98 M model in Q8_0, Q4_0, F16 and
-#     F32 (llama.cpp's CPU kernels gain from batching by type: see the README);
+#     F32 (llama.cpp's CPU kernels gain from batching by type: see docs/benchmarks.md);
 #  2. the end-to-end latency of jobs on a dev chain beside their raw inference time.
 # Uses the test build (no second compilation).
 set -euo pipefail

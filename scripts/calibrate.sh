@@ -6,7 +6,7 @@
 # half the output billed as max_tokens) by teacher forcing. Each run prints a table: cases
 # judged honest by the chain's rule (`mosaic_primitives::audit::judge`), misses per token,
 # typicality z (sampled), claimed/re-counted tokens, the largest gap seen.
-# Uses the test build (no second compilation). The README's calibration table comes from here.
+# Uses the test build (no second compilation). The calibration tables of docs/protocol.md come from here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
