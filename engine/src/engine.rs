@@ -55,7 +55,7 @@ pub struct Inference {
 /// llama.cpp's context parameters for `settings` with `sequences` sequences: one KV cache of
 /// `n_ctx × sequences` cells that the sequences share (unified), so each job has its whole
 /// `n_ctx` (a job's prompt and `max_tokens` never exceed it) and the cache never runs out.
-/// Measured against a cache split per sequence (README, "Inference benchmark"): 4 jobs at
+/// Measured against a cache split per sequence (docs/benchmarks.md): 4 jobs at
 /// once on one thread gave 2.25 × one job's throughput on a 98 M Q4_0 model unified, 1.41 ×
 /// split.
 pub(crate) fn context_params(settings: Settings, sequences: u32) -> LlamaContextParams {
