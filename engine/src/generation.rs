@@ -84,7 +84,9 @@ impl Generation {
 			self.first_token_at = Some(self.start.elapsed());
 		}
 		let vocab = model.vocab();
-		if vocab.is_eog(token) {
+		// A control token renders as nothing: it ends the output like end-of-generation, so
+		// an answer's tokens never hold one (auditors refuse them: they would pad a count).
+		if vocab.is_eog(token) || vocab.is_control(token) {
 			return Ok(Next::Done);
 		}
 		let piece = vocab.token_to_piece(token, false, None);

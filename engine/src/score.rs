@@ -156,11 +156,16 @@ impl Engine {
 		}
 		let n_vocab = model.vocab().n_tokens();
 		let out: Vec<LlamaToken> = token_ids.iter().map(|t| LlamaToken(*t)).collect();
-		let spelled = token_ids.iter().all(|t| (0..n_vocab).contains(t))
-			&& spells(&model, &out, output, &request.sampling.stop);
-		// An output within one token of the byte limit ended there, as at `max_tokens`.
+		let spelling = if token_ids.iter().all(|t| (0..n_vocab).contains(t)) {
+			spelling(&model, &out, output, &request.sampling.stop)
+		} else {
+			Spelling::No
+		};
+		let spelled = spelling != Spelling::No;
+		// The end is checked unless a stop sequence ended the output (its tokens are the
+		// stop's), or it ended within one token of the byte limit (as at `max_tokens`).
 		let check_end = (out.len() as u32) < request.max_tokens
-			&& request.sampling.stop.is_empty()
+			&& spelling == Spelling::Exact
 			&& max_output_bytes.is_none_or(|l| output.len() + longest_piece(&model) <= l);
 		let Settings { n_ctx, .. } = self.settings();
 		if prompt.len() + out.len() > n_ctx as usize {
@@ -254,20 +259,43 @@ impl Engine {
 	}
 }
 
-/// Whether `tokens` spell `output`: exactly, or (with stop sequences) `output` followed by a
-/// stop sequence that the last token completes — generation ends at the token that completes
-/// a stop, and the output is cut before the stop.
-fn spells(model: &LlamaModel, tokens: &[LlamaToken], output: &[u8], stops: &[Vec<u8>]) -> bool {
+/// How an executor's tokens spell its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Spelling {
+	/// They do not: another text, or a control token among them (control tokens render as
+	/// nothing, so they would pad a count for free; generation ends at one).
+	No,
+	/// Exactly.
+	Exact,
+	/// `output` followed by a stop sequence that the last token completes: generation ends at
+	/// the token that completes a stop, and the output is cut before the stop.
+	ThenStop,
+}
+
+/// How `tokens` spell `output` (see [`Spelling`]).
+fn spelling(
+	model: &LlamaModel,
+	tokens: &[LlamaToken],
+	output: &[u8],
+	stops: &[Vec<u8>],
+) -> Spelling {
 	let vocab = model.vocab();
+	if tokens.iter().any(|t| vocab.is_control(*t) || vocab.is_eog(*t)) {
+		return Spelling::No;
+	}
 	let pieces: Vec<Vec<u8>> =
 		tokens.iter().map(|t| vocab.token_to_piece(*t, false, None)).collect();
 	let text: Vec<u8> = pieces.concat();
 	if text == output {
-		return true;
+		return Spelling::Exact;
 	}
-	let Some(rest) = text.strip_prefix(output) else { return false };
+	let Some(rest) = text.strip_prefix(output) else { return Spelling::No };
 	let last = pieces.last().map(Vec::len).unwrap_or(0);
-	stops.iter().any(|s| rest.starts_with(s) && rest.len() < s.len() + last)
+	if stops.iter().any(|s| rest.starts_with(s) && rest.len() < s.len() + last) {
+		Spelling::ThenStop
+	} else {
+		Spelling::No
+	}
 }
 
 /// The most bytes one token of `model`'s vocabulary renders as.
@@ -279,10 +307,14 @@ fn longest_piece(model: &LlamaModel) -> usize {
 		.unwrap_or(0)
 }
 
-/// Every token that ends generation in `model`'s vocabulary.
+/// Every token that ends generation in `model`'s vocabulary: end-of-generation and control
+/// tokens (see `Generation::step`).
 fn end_tokens(model: &LlamaModel) -> Vec<LlamaToken> {
 	let vocab = model.vocab();
-	(0..vocab.n_tokens()).map(LlamaToken).filter(|t| vocab.is_eog(*t)).collect()
+	(0..vocab.n_tokens())
+		.map(LlamaToken)
+		.filter(|t| vocab.is_eog(*t) || vocab.is_control(*t))
+		.collect()
 }
 
 /// Writes `src` requantized to llama.cpp file type `file_type` (e.g. 7 = Q8_0, 2 = Q4_0) at

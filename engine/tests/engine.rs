@@ -134,6 +134,38 @@ fn an_output_ended_at_the_byte_limit_is_not_judged_truncated() {
 	assert!(unbounded.end_miss, "{unbounded:?}");
 }
 
+/// Review N15: control tokens render as nothing, so they "spelled" an output while padding
+/// its count; and with stop sequences the end was never checked, so an output cut short
+/// passed.
+#[test]
+fn control_tokens_do_not_spell_and_a_cut_stays_a_cut_with_stop_sequences() {
+	use mosaic_engine::Tolerances;
+	let engine = engine();
+	let h = hash_of("tiny-q8_0.gguf");
+	let tol = Tolerances { greedy_nats: 2.0, sampled_nats: 0.5, deviation_clip_sigmas: 4.0 };
+	let plain = Request::text("Once upon a time", 16);
+	let full = engine.complete(&h, &plain, Default::default()).unwrap();
+	assert!(full.tokens >= 8, "{} tokens", full.tokens);
+	let (start, _) = marker_tokens(&engine, &h);
+	let mut padded = full.token_ids.clone();
+	padded.push(start);
+	let score = engine.score(&h, &plain, &full.output, &padded, None, &tol).unwrap();
+	assert!(!score.spelled, "a control token spelled nothing: {score:?}");
+
+	// A request with a stop sequence that never occurs: the same output, cut at half.
+	let stopped = Request {
+		sampling: Sampling { stop: vec![b"@@@".to_vec()], ..Sampling::default() },
+		..plain
+	};
+	let half = &full.token_ids[..full.token_ids.len() / 2];
+	let text = engine.detokenize(&h, half).unwrap();
+	let cut = engine.score(&h, &stopped, &text, half, None, &tol).unwrap();
+	assert!(cut.spelled && cut.end_miss, "the cut is found with stop sequences too: {cut:?}");
+	// Whole, it passes.
+	let whole = engine.score(&h, &stopped, &full.output, &full.token_ids, None, &tol).unwrap();
+	assert!(whole.spelled && !whole.end_miss && whole.misses == 0, "{whole:?}");
+}
+
 #[test]
 fn q4_0_models_work_too() {
 	let engine = engine();

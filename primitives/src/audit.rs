@@ -18,13 +18,15 @@
 //!   tokens within [`SAMPLED_TOLERANCE_MILLI`] of it as ties; and the output's log-likelihood under the job's sampling distribution must be typical:
 //!   `z = Σ(log q(t) + H) / √Σ Var` is about N(0, 1) for an honest sample, and far below
 //!   zero for text another model wrote ([`MIN_Z_MILLI`]);
-//! - where the output ended before `max_tokens` without a stop sequence, the model's
-//!   end-of-generation token must pass the same test there: a truncated output fails it,
-//!   and that alone decides;
+//! - where the output ended before `max_tokens` (and not by a stop sequence, nor within one
+//!   token of the chain's byte limit), the model's end-of-generation token must pass the same
+//!   test there: a truncated output fails it, and that alone decides — with stop sequences
+//!   too, unless the tokens end with the stop;
 //! - the executor posts the ids of the tokens it generated (what the user pays for); they
 //!   must spell the output exactly (or the output and then the stop sequence that ended it,
-//!   completed by the last token). The auditor scores those very tokens, so no tokenizer
-//!   round trip is assumed, and an inflated count cannot spell the output.
+//!   completed by the last token), and hold no control token (they render as nothing, and
+//!   generation ends at one). The auditor scores those very tokens, so no tokenizer round trip
+//!   is assumed, and an inflated count cannot spell the output.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
