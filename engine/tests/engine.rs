@@ -112,11 +112,16 @@ fn generation_stops_as_soon_as_a_limit_is_passed() {
 	);
 }
 
+/// The chain's tolerances (`mosaic_primitives::audit`, as the node passes them).
+fn tolerances() -> mosaic_engine::Tolerances {
+	mosaic_engine::Tolerances { greedy_nats: 2.0, sampled_nats: 0.5, deviation_clip_sigmas: 4.0 }
+}
+
 /// Review N4: an output the byte limit ended is an answer; its auditor, told the limit, must
 /// not judge it cut short (the executor's engine ends it there, as at `max_tokens`).
 #[test]
 fn an_output_ended_at_the_byte_limit_is_not_judged_truncated() {
-	use mosaic_engine::{Limits, Tolerances};
+	use mosaic_engine::Limits;
 	let engine = engine();
 	let h = hash_of("tiny-q8_0.gguf");
 	let request = Request::text("Once upon a time", 16);
@@ -125,7 +130,7 @@ fn an_output_ended_at_the_byte_limit_is_not_judged_truncated() {
 	let bytes = Limits { max_output_bytes: Some(limit), ..Limits::default() };
 	let cut = engine.complete(&h, &request, bytes).unwrap();
 	assert!(cut.tokens < 16);
-	let tol = Tolerances { greedy_nats: 2.0, sampled_nats: 0.5, deviation_clip_sigmas: 4.0 };
+	let tol = tolerances();
 	let score = |limit| engine.score(&h, &request, &cut.output, &cut.token_ids, limit, &tol);
 	let at_limit = score(Some(limit)).unwrap();
 	assert!(at_limit.spelled && at_limit.misses == 0 && !at_limit.end_miss, "{at_limit:?}");
@@ -139,10 +144,9 @@ fn an_output_ended_at_the_byte_limit_is_not_judged_truncated() {
 /// passed.
 #[test]
 fn control_tokens_do_not_spell_and_a_cut_stays_a_cut_with_stop_sequences() {
-	use mosaic_engine::Tolerances;
 	let engine = engine();
 	let h = hash_of("tiny-q8_0.gguf");
-	let tol = Tolerances { greedy_nats: 2.0, sampled_nats: 0.5, deviation_clip_sigmas: 4.0 };
+	let tol = tolerances();
 	let plain = Request::text("Once upon a time", 16);
 	let full = engine.complete(&h, &plain, Default::default()).unwrap();
 	assert!(full.tokens >= 8, "{} tokens", full.tokens);

@@ -41,28 +41,20 @@ impl<T: Config> Pallet<T> {
 		chance.max(distrust)
 	}
 
-	/// The chance that `executor`'s answer of `job` is audited: [`Self::audit_chance`], and at
-	/// least the answer's payment over what a fraud costs the executor (`FraudSlash` of its
-	/// bond), so that an answer is never worth more than the expected cost of faking it: one
-	/// worth that much or more is always audited.
-	pub fn answer_audit_chance(job: &JobOf<T>, executor: &T::AccountId) -> Perbill {
-		let paid = job
-			.assignments
-			.iter()
-			.find_map(|a| match a.state {
-				AssignmentState::Answered { tokens, .. } if &a.provider == executor => {
-					Some(a.price.saturating_mul(tokens.into()))
-				}
-				_ => None,
-			})
-			.unwrap_or_else(Zero::zero);
-		let at_risk = T::FraudSlash::get().mul_floor(T::Providers::bond_of(executor));
+	/// The chance that the answer `job` holds is audited (`None` without one):
+	/// [`Self::audit_chance`] of its executor, and at least the answer's payment over what a
+	/// fraud costs the executor (`FraudSlash` of its bond), so that an answer is never worth
+	/// more than the expected cost of faking it: one worth that much or more is always audited.
+	pub fn answer_audit_chance(job: &JobOf<T>) -> Option<Perbill> {
+		let answer = Self::answer(job)?;
+		let paid = answer.price.saturating_mul(answer.tokens.into());
+		let at_risk = T::FraudSlash::get().mul_floor(T::Providers::bond_of(&answer.provider));
 		let value = if at_risk.is_zero() {
 			Perbill::one()
 		} else {
 			Perbill::from_rational(paid.min(at_risk), at_risk)
 		};
-		Self::audit_chance(executor).max(value)
+		Some(Self::audit_chance(&answer.provider).max(value))
 	}
 
 	/// Whether a draw seeded for `job` and `purpose` falls within `chance`.
@@ -78,10 +70,8 @@ impl<T: Config> Pallet<T> {
 	/// the auditors, or pays the answer. Says which, for the hook's weight: a job paid here
 	/// is [`Due::Window`]; one whose auditors were drawn (or tried) is [`Due::Open`].
 	pub(crate) fn end_challenge(job_id: JobId, job: &mut JobOf<T>) -> Due {
-		let executor = Self::answerer(job);
-		let audited = executor
-			.as_ref()
-			.is_some_and(|e| Self::roll(job_id, b"audit", Self::answer_audit_chance(job, e)));
+		let audited =
+			Self::answer_audit_chance(job).is_some_and(|c| Self::roll(job_id, b"audit", c));
 		if !audited {
 			Self::settle(job_id, job);
 			return Due::Window;
@@ -135,7 +125,7 @@ impl<T: Config> Pallet<T> {
 		}
 
 		Self::unschedule(job_id, job.deadline);
-		let Some(executor) = Self::answerer(job) else {
+		let Some(executor) = Self::answer(job).map(|a| a.provider) else {
 			frame_support::defensive!("an audited job without an answer");
 			Self::release_auditors(job);
 			return Self::refund(job_id, job);
@@ -211,14 +201,6 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		completed
-	}
-
-	/// The executor whose answer the job holds.
-	fn answerer(job: &JobOf<T>) -> Option<T::AccountId> {
-		job.assignments
-			.iter()
-			.find(|a| matches!(a.state, AssignmentState::Answered { .. }))
-			.map(|a| a.provider.clone())
 	}
 
 	/// Ends every reporting auditor's part without judging it.

@@ -291,7 +291,7 @@ mod benchmarks {
 			assert_eq!(Jobs::<T>::get(job).map(|j| j.deadline), Some(closes));
 			frame_system::Pallet::<T>::set_block_number(closes);
 			let record = Jobs::<T>::get(job).expect("submitted");
-			let chance = Pallet::<T>::answer_audit_chance(&record, &executor);
+			let chance = Pallet::<T>::answer_audit_chance(&record).expect("answered");
 			let audited = Pallet::<T>::roll(job, b"audit", chance);
 			frame_system::Pallet::<T>::set_block_number(now);
 			if audited {

@@ -2,7 +2,9 @@
 //! refunded in full; either way it closes (see [`Pallet::close`]).
 
 use crate::{
-	pallet::JobOf, weights::WeightInfo, AssignmentState, Config, Event, JobStatus, Pallet, Role,
+	pallet::{BalanceOf, JobOf},
+	weights::WeightInfo,
+	AssignmentState, Config, Event, JobStatus, Pallet, Role,
 };
 use alloc::vec;
 use mosaic_primitives::{JobId, JobOutcome, Payment, ProviderRegistry};
@@ -21,13 +23,7 @@ impl<T: Config> Pallet<T> {
 	/// five slashes and a refund — an upheld answer never takes.
 	pub(crate) fn settle_upheld(job_id: JobId, job: &mut JobOf<T>, auditors: &[T::AccountId]) {
 		Self::charge_end(T::WeightInfo::settle());
-		let answer = job.assignments.iter().find_map(|a| match a.state {
-			AssignmentState::Answered { output_hash, tokens } if a.role == Role::Executor => {
-				Some((a.provider.clone(), a.price, output_hash, tokens))
-			}
-			_ => None,
-		});
-		let Some((provider, price, output_hash, tokens)) = answer else {
+		let Some(Answered { provider, price, output_hash, tokens }) = Self::answer(job) else {
 			frame_support::defensive!("settling a job without an answer");
 			return Self::refund(job_id, job);
 		};
@@ -55,6 +51,17 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// The executor's answer the job holds, if any.
+	pub(crate) fn answer(job: &JobOf<T>) -> Option<Answered<T>> {
+		job.assignments.iter().find_map(|a| match a.state {
+			AssignmentState::Answered { output_hash, tokens } if a.role == Role::Executor => {
+				let provider = a.provider.clone();
+				Some(Answered { provider, price: a.price, output_hash, tokens })
+			}
+			_ => None,
+		})
+	}
+
 	/// Refunds all that is left of the escrow: the job ends unpaid. Charged as a settlement
 	/// (`WeightInfo::settle()`: one payment more than a refund).
 	pub(crate) fn refund(job_id: JobId, job: &mut JobOf<T>) {
@@ -64,4 +71,13 @@ impl<T: Config> Pallet<T> {
 		Self::close(job_id, job);
 		Self::deposit_event(Event::JobRefunded { job: job_id, owner: job.owner.clone(), amount });
 	}
+}
+
+/// The executor's answer a job holds: who answered, at what price per token, the output's
+/// hash and its tokens.
+pub(crate) struct Answered<T: Config> {
+	pub(crate) provider: T::AccountId,
+	pub(crate) price: BalanceOf<T>,
+	pub(crate) output_hash: sp_core::H256,
+	pub(crate) tokens: u32,
 }

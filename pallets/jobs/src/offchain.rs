@@ -200,7 +200,7 @@ impl<T: Config> Pallet<T> {
 						role: assignment.role,
 					};
 					if let Some(key) = work.step(engine) {
-						started.push(Started { job_id, operator: k, key });
+						started.push(Started { job_id, operator: k, role: assignment.role, key });
 					}
 				}
 			}
@@ -214,24 +214,20 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		instance: u64,
 		operators: &[(T::AccountId, Account<T>)],
-		mut started: Vec<Started>,
+		started: Vec<Started>,
 	) {
 		use sp_io::offchain::{sleep_until, timestamp};
 		let until = timestamp().add(Duration::from_millis(QUICK_WAIT_MS));
+		// Each job read once, not at every poll.
+		let mut started: Vec<(Started, JobOf<T>)> = started
+			.into_iter()
+			.filter_map(|s| Jobs::<T>::get(s.job_id).map(|job| (s, job)))
+			.collect();
 		while !started.is_empty() {
-			started.retain(|s| {
-				let (Some((provider, operator)), Some(job)) =
-					(operators.get(s.operator), Jobs::<T>::get(s.job_id))
-				else {
-					return false;
-				};
-				let Some(role) =
-					job.assignments.iter().find(|a| &a.provider == provider).map(|a| a.role)
-				else {
-					return false;
-				};
-				let work =
-					Work { now, instance, job_id: s.job_id, job: &job, provider, operator, role };
+			started.retain(|(s, job)| {
+				let Some((provider, operator)) = operators.get(s.operator) else { return false };
+				let (job_id, role) = (s.job_id, s.role);
+				let work = Work { now, instance, job_id, job, provider, operator, role };
 				!work.try_collect(&s.key)
 			});
 			let at = timestamp();
@@ -243,11 +239,12 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-/// An inference this block's worker started: its job, which of the node's operators runs it,
-/// and its claim's key.
+/// An inference this block's worker started: its job, which of the node's operators runs it
+/// in which role, and its claim's key.
 struct Started {
 	job_id: JobId,
 	operator: usize,
+	role: Role,
 	key: Vec<u8>,
 }
 

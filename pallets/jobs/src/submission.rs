@@ -103,9 +103,7 @@ impl<T: Config> Pallet<T> {
 		drawn: &[Candidate<T::AccountId, BalanceOf<T>>],
 		needs: &JobNeeds,
 	) -> BlockNumberFor<T> {
-		let blocks =
-			drawn.iter().map(|c| timing.answer_blocks(&c.terms, needs)).max().unwrap_or(timing.min);
-		frame_system::Pallet::<T>::block_number().saturating_add(blocks.into())
+		Self::deadline_within(timing, drawn, needs, u32::MAX)
 	}
 
 	/// The block by which the slowest of the auditors `drawn` must have reported on an answer
@@ -117,9 +115,19 @@ impl<T: Config> Pallet<T> {
 		drawn: &[Candidate<T::AccountId, BalanceOf<T>>],
 		needs: &JobNeeds,
 	) -> BlockNumberFor<T> {
+		Self::deadline_within(timing, drawn, needs, timing.cap.max(timing.min))
+	}
+
+	/// [`Self::deadline_for`], each of `drawn` given at most `most` blocks.
+	fn deadline_within(
+		timing: &Timing,
+		drawn: &[Candidate<T::AccountId, BalanceOf<T>>],
+		needs: &JobNeeds,
+		most: u32,
+	) -> BlockNumberFor<T> {
 		let blocks = drawn
 			.iter()
-			.map(|c| timing.answer_blocks(&c.terms, needs).min(timing.cap.max(timing.min)))
+			.map(|c| timing.answer_blocks(&c.terms, needs).min(most))
 			.max()
 			.unwrap_or(timing.min);
 		frame_system::Pallet::<T>::block_number().saturating_add(blocks.into())

@@ -537,7 +537,7 @@ fn an_answer_worth_more_than_its_fraud_costs_is_always_audited() {
 		let e = executor(job);
 		assert_ok!(submit_answer(e, job, b"four", 4));
 		let record = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(Jobs::answer_audit_chance(&record, &provider(e)), Perbill::one());
+		assert_eq!(Jobs::answer_audit_chance(&record), Some(Perbill::one()));
 		close_window(job);
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Auditing);
 		// Half that value: half the chance.
@@ -545,7 +545,7 @@ fn an_answer_worth_more_than_its_fraud_costs_is_always_audited() {
 		let e = executor(job);
 		assert_ok!(submit_answer(e, job, b"fo", 2));
 		let record = JobsStorage::<Test>::get(job).unwrap();
-		assert_eq!(Jobs::answer_audit_chance(&record, &provider(e)), Perbill::from_percent(50));
+		assert_eq!(Jobs::answer_audit_chance(&record), Some(Perbill::from_percent(50)));
 	});
 }
 
