@@ -152,6 +152,8 @@ pub struct Candidate<AccountId, Balance> {
 	pub ask: Balance,
 	/// The engine fingerprint it declared (see [`AttestationPayload::engine`]).
 	pub engine: H256,
+	/// Its active bond: what its slashes take from.
+	pub bond: Balance,
 	/// Its weight in the draw (bond × reputation).
 	pub weight: u128,
 	/// What it declared it runs for the model.
@@ -172,6 +174,17 @@ pub enum JobOutcome {
 	Declined,
 	/// The job ended without judging it (cancelled or refunded).
 	Released,
+}
+
+impl JobOutcome {
+	/// Whether a part that ended so had been answered (a result or a report posted): its
+	/// concurrency slot was freed then ([`ProviderRegistry::job_answered`]). An assignment
+	/// that times out or declines never answered; one completed, outvoted or released after
+	/// the job was decided did (the jobs pallet releases only answered parts: a waiting one
+	/// times out or declines).
+	pub fn follows_answer(self) -> bool {
+		matches!(self, Self::Completed | Self::Outvoted | Self::Released)
+	}
 }
 
 /// The provider registry, as seen by the jobs pallet.
@@ -222,7 +235,7 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	fn operator(provider: &AccountId) -> Option<AccountId>;
 	/// The provider whose current operator key is `operator`.
 	fn provider_of(operator: &AccountId) -> Option<AccountId>;
-	/// Counts a job against the provider's concurrency limit.
+	/// Counts a job against the provider's concurrency limit and among its jobs in flight.
 	fn job_assigned(provider: &AccountId) -> DispatchResult;
 	/// Counts an audit among the provider's jobs in flight, whatever its concurrency limit
 	/// (an audit is drawn whatever the auditor's load; [`Self::job_ended`] releases it).
@@ -231,7 +244,14 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	fn bond_of(provider: &AccountId) -> Balance;
 	/// The jobs and audits counted against the provider now (0 for none).
 	fn jobs_in_flight(provider: &AccountId) -> u32;
-	/// Releases the job from the provider's concurrency limit and records `outcome`.
+	/// How many of those it has answered ([`Self::job_answered`]).
+	fn jobs_answered(provider: &AccountId) -> u32;
+	/// The provider answered (or reported on) one of its jobs: the job no longer counts
+	/// against its concurrency limit — its node is free for the next — but stays in flight
+	/// (the provider cannot leave, its bond answers for the job) until [`Self::job_ended`].
+	fn job_answered(provider: &AccountId);
+	/// Ends the job's part in the provider's jobs in flight (and its concurrency limit, unless
+	/// it answered: [`JobOutcome::follows_answer`]) and records `outcome`.
 	fn job_ended(provider: &AccountId, outcome: JobOutcome);
 	/// The provider's record: jobs completed and reputation score in (0, 1000] (audits are
 	/// drawn more often for new and low-reputation providers).

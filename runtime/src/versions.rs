@@ -18,12 +18,20 @@ use std::collections::BTreeMap;
 
 /// Each release's versions and the hashes of what its transactions and its storage encode:
 /// `(spec_version, transaction_version, transactions, storage)`, oldest first.
-const HISTORY: &[(u32, u32, &str, &str)] = &[(
-	109,
-	3,
-	"aad71f376d801548cf95b5448f6bcabd74ae2474eae7d9bff6392c3c7a714c94",
-	"38058af59c37e1dddcdf6d7ed9e1e8a780ccdb0627188a5da839930e02e5ddcf",
-)];
+const HISTORY: &[(u32, u32, &str, &str)] = &[
+	(
+		109,
+		3,
+		"aad71f376d801548cf95b5448f6bcabd74ae2474eae7d9bff6392c3c7a714c94",
+		"38058af59c37e1dddcdf6d7ed9e1e8a780ccdb0627188a5da839930e02e5ddcf",
+	),
+	(
+		110,
+		3,
+		"aad71f376d801548cf95b5448f6bcabd74ae2474eae7d9bff6392c3c7a714c94",
+		"4ca3efec81d27a6f7aec2c4ccb445819cdb46a7fd1cc34a1a6f2f787f8396eb4",
+	),
+];
 
 /// Writes `ty` and every type it reaches, as they encode, numbering types in the order first
 /// seen (so the hash does not depend on the registry's ids).

@@ -24,15 +24,14 @@
 use crate::{
 	pallet::{BalanceOf, JobOf, MAX_ASSIGNMENTS, MAX_EXECUTOR_REPLACEMENTS},
 	submission::Timing,
-	weights::WeightInfo,
-	Config, Error, Event, Pallet, Role,
+	Config, Error, Event, Exposure, Pallet, Role,
 };
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use mosaic_primitives::{Candidate, JobId, JobNeeds, ModelId, ProviderRegistry, MAX_SCORE};
-use sp_runtime::traits::{Bounded, Zero};
+use sp_runtime::traits::{Bounded, Saturating, Zero};
 
 /// Draws in the providers pallet's index before the window is read.
 pub const TRIES: u32 = 4;
@@ -148,7 +147,7 @@ impl<T: Config> Pallet<T> {
 		most: DrawCost,
 	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
 		let (drawn, spent) = Self::draw_counted(model, seat, needs, exclude, seed, timing, most);
-		let weight = T::WeightInfo::draw(spent.tries, spent.slots);
+		let weight = Self::draw_weight(spent.tries, spent.slots);
 		crate::PathWeight::<T>::mutate(|w| w.draws = w.draws.saturating_add(weight));
 		drawn
 	}
@@ -216,12 +215,19 @@ impl<T: Config> Pallet<T> {
 		let any: Vec<_> =
 			window.iter().filter_map(|who| Self::available(timing, model, who)).collect();
 		let covers = |c: &Candidate<T::AccountId, BalanceOf<T>>| timing.covers(c, needs);
-		let pool: Vec<_> = any.iter().filter(|c| c.ask <= bid && covers(c)).cloned().collect();
+		let affordable = |c: &&Candidate<T::AccountId, BalanceOf<T>>| c.ask <= bid && covers(c);
+		let pool: Vec<_> = any
+			.iter()
+			.filter(affordable)
+			.filter(|c| Self::exposure_allows(c, bid, needs))
+			.cloned()
+			.collect();
 		if let Some(c) = weighted_sample(pool, 1, seed).pop() {
 			return (Ok(c), spent);
 		}
-		// Say why, for the providers read: none at all, none covering the job, or all too dear.
-		let why = if any.is_empty() {
+		// Say why, for the providers read: none at all (or none with room for what this job
+		// could pay them), none covering the job, or all too dear.
+		let why = if any.is_empty() || any.iter().any(|c| affordable(&c)) {
 			DrawError::NoneEligible
 		} else if !any.iter().any(&covers) {
 			DrawError::NotCovered
@@ -325,6 +331,11 @@ impl<T: Config> Pallet<T> {
 		c: Candidate<T::AccountId, BalanceOf<T>>,
 		role: Role,
 	) -> DispatchResult {
+		if job.assignments.is_full() {
+			// `draw_more` leaves room for every assignment it makes.
+			frame_support::defensive!("a job's assignments overflowed their bound");
+			return Err(Error::<T>::TooManyAssignments.into());
+		}
 		match role {
 			Role::Executor => T::Providers::job_assigned(&c.provider)?,
 			Role::Auditor { .. } => T::Providers::audit_assigned(&c.provider)?,
@@ -333,18 +344,19 @@ impl<T: Config> Pallet<T> {
 			Role::Executor => c.ask.min(job.bid),
 			Role::Auditor { .. } => Zero::zero(),
 		};
+		if role == Role::Executor {
+			// The draw checked it fits ([`Self::exposure_allows`]); released at the close.
+			let at_stake = Self::at_stake(price, job.max_tokens);
+			Exposure::<T>::mutate(&c.provider, |e| e.saturating_accrue(at_stake));
+		}
 		let assignment = crate::Assignment {
 			provider: c.provider.clone(),
 			price,
 			state: crate::AssignmentState::Waiting,
 			role,
 		};
-		if job.assignments.try_push(assignment).is_err() {
-			// `draw_more` leaves room for every assignment it makes.
-			frame_support::defensive!("a job's assignments overflowed their bound");
-			T::Providers::job_ended(&c.provider, mosaic_primitives::JobOutcome::Released);
-			return Err(Error::<T>::TooManyAssignments.into());
-		}
+		// Room was checked above.
+		let _ = job.assignments.try_push(assignment);
 		if role == Role::Executor {
 			// The attestation names the engine of the executor that answers.
 			job.engine = c.engine;
@@ -376,7 +388,8 @@ mod tests {
 			max_output_tokens: 1,
 			tokens_per_second: 1,
 		};
-		Candidate { provider: id, operator: id + 100, ask: 1, engine: H256::zero(), weight, terms }
+		let engine = H256::zero();
+		Candidate { provider: id, operator: id + 100, ask: 1, engine, bond: 1, weight, terms }
 	}
 
 	#[test]

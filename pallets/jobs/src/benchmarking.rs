@@ -3,8 +3,8 @@
 //! slashes and reassignment. Paths measured on their own and charged where taken
 //! (`PathWeights`): drawing providers (`draw(t, s)`: `t` failing tries in the index, a window
 //! of `s` slots read and the error worked out; charged up front at the worst,
-//! `Pallet::draws_weight`), settling a job (`settle`) and deciding an audited one at its
-//! worst (`decide`). `c` is the size of a market within one window.
+//! `Pallet::draws_weight`), settling a job (`settle(a)`, `a` auditors paid) and deciding an
+//! audited one at its worst (`decide`). `c` is the size of a market within one window.
 
 // Set-up code: a failure is a bug in the benchmark and must abort it.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::arithmetic_side_effects)]
@@ -17,7 +17,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use mosaic_primitives::{JobId, ModelId, ProviderRegistry};
-use sp_runtime::traits::Saturating;
+use sp_runtime::traits::{Saturating, Zero};
 
 /// What the runtime provides the benchmarks: a market, and operator signatures.
 pub trait BenchmarkHelper<AccountId, Signature> {
@@ -43,16 +43,46 @@ fn funded<T: Config>(i: u32) -> T::AccountId {
 }
 
 fn submit<T: Config>(user: &T::AccountId, model: ModelId, prompt_len: u32) -> JobId {
+	submit_for::<T>(user, model, prompt_len, max_tokens::<T>())
+}
+
+/// [`submit`] with `tokens` as the job's `max_tokens`.
+fn submit_for<T: Config>(
+	user: &T::AccountId,
+	model: ModelId,
+	prompt_len: u32,
+	tokens: u32,
+) -> JobId {
 	let id = NextJobId::<T>::get();
 	Pallet::<T>::submit_job(
 		RawOrigin::Signed(user.clone()).into(),
 		model,
 		vec![b'p'; prompt_len.max(1) as usize],
-		max_tokens::<T>(),
+		tokens,
 		1_000u32.into(),
 	)
 	.expect("submitting works");
 	id
+}
+
+/// Makes `to` the executor of `job` in place of the one drawn, with the registry's counts
+/// and the exposure moved along: so that a benchmark's jobs have distinct executors, whose
+/// records are read cold (review N14).
+fn move_executor<T: Config>(job: JobId, to: &T::AccountId) {
+	let mut record = Jobs::<T>::get(job).expect("job exists");
+	let a = record.assignments.first_mut().expect("an executor assigned");
+	if &a.provider == to {
+		return;
+	}
+	T::Providers::job_ended(&a.provider, mosaic_primitives::JobOutcome::Released);
+	T::Providers::job_assigned(to).expect("room for the job");
+	let at_stake = Pallet::<T>::at_stake(a.price, record.max_tokens);
+	crate::Exposure::<T>::mutate_exists(&a.provider, |e| {
+		*e = e.map(|e| e.saturating_sub(at_stake)).filter(|e| !e.is_zero());
+	});
+	crate::Exposure::<T>::mutate(to, |e| *e = e.saturating_add(at_stake));
+	a.provider = to.clone();
+	Jobs::<T>::insert(job, record);
 }
 
 /// Runs the hook that starts every block (the block's seed worked out, the hot keys read), as
@@ -113,16 +143,20 @@ mod benchmarks {
 		assert!(Jobs::<T>::contains_key(0));
 	}
 
+	/// An answer of `o` bytes and `i` token ids (its job asks for the most tokens allowed).
 	#[benchmark]
-	fn submit_result(o: Linear<0, { T::MaxOutputLen::get() }>) {
+	fn submit_result(
+		o: Linear<0, { T::MaxOutputLen::get() }>,
+		i: Linear<0, { T::MaxOutputTokens::get() }>,
+	) {
 		let model = T::BenchmarkHelper::setup_market(WINDOW);
 		let user = funded_user::<T>();
-		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+		let job = submit_for::<T>(&user, model, T::MaxPromptLen::get(), T::MaxOutputTokens::get());
 		let output = vec![b'o'; o as usize];
 		let providers = assigned::<T>(job);
 		let executor = providers.first().expect("an executor assigned");
 		let record = Jobs::<T>::get(job).expect("job exists");
-		let ids = token_ids::<T>();
+		let ids: Vec<u32> = (0..i).collect();
 		let payload = Pallet::<T>::attestation_payload(job, &record, &output, &ids);
 		let (_, signature) = T::BenchmarkHelper::sign(executor, &payload.signing_bytes());
 		#[extrinsic_call]
@@ -219,13 +253,16 @@ mod benchmarks {
 		assert_eq!(result.map(|c| c.provider).err(), Some(expected));
 	}
 
+	/// `n` open jobs due, each of another owner and executed by another provider (so nothing
+	/// is read warm, review N14): each executor absent, slashed and replaced.
 	#[benchmark]
 	fn on_initialize(n: Linear<0, { T::MaxJobsPerBlock::get() }>) {
-		let model = T::BenchmarkHelper::setup_market(WINDOW);
-		let user = funded_user::<T>();
+		let model = T::BenchmarkHelper::setup_market(n.max(WINDOW));
 		let mut deadline: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
-		for _ in 0..n {
-			let job = submit::<T>(&user, model, T::MaxPromptLen::get());
+		for i in 0..n {
+			let job = submit::<T>(&funded::<T>(i.saturating_add(1)), model, T::MaxPromptLen::get());
+			let executor = T::Providers::at_slot(model, i).expect("a provider in each slot");
+			move_executor::<T>(job, &executor);
 			deadline = Jobs::<T>::get(job).map(|j| j.deadline).unwrap_or(deadline);
 		}
 		assert_eq!(Pallet::<T>::due_at(deadline).len() as u32, n);
@@ -372,17 +409,25 @@ mod benchmarks {
 	/// the treasury, the rest of the escrow refunded to the owner, and the job closed (its
 	/// request and the longest answer removed). Refunds, one payment less, are charged the
 	/// same.
+	/// With `a` auditors that upheld the answer, each paid a share of the protocol fee
+	/// instead of the treasury (review N14).
 	#[benchmark]
-	fn settle() {
-		let model = T::BenchmarkHelper::setup_market(1);
+	fn settle(a: Linear<0, { crate::pallet::MAX_ASSIGNMENTS - 1 }>) {
+		let model = T::BenchmarkHelper::setup_market(1 + a);
 		let user = funded_user::<T>();
 		let job = submit::<T>(&user, model, T::MaxPromptLen::get());
 		let executor = assigned::<T>(job).first().cloned().expect("an executor assigned");
 		answer::<T>(job, &executor, &vec![b'o'; T::MaxOutputLen::get() as usize]);
+		let auditors: Vec<T::AccountId> = (0..1 + a)
+			.filter_map(|slot| T::Providers::at_slot(model, slot))
+			.filter(|p| *p != executor)
+			.take(a as usize)
+			.collect();
+		assert_eq!(auditors.len() as u32, a);
 		let mut record = Jobs::<T>::get(job).expect("job exists");
 		#[block]
 		{
-			Pallet::<T>::settle(job, &mut record);
+			Pallet::<T>::settle_upheld(job, &mut record, &auditors);
 			Jobs::<T>::insert(job, &record);
 		}
 		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Settled));

@@ -10,8 +10,8 @@
 use crate::{
 	pallet::{JobOf, MAX_ASSIGNMENTS},
 	weights::WeightInfo,
-	AssignmentState, Config, Deadlines, DueFrom, Event, JobStatus, Jobs, Pallet, Requests, Results,
-	Role,
+	AssignmentState, Config, Deadlines, DueFrom, Event, Exposure, JobStatus, Jobs, Pallet,
+	Requests, Results, Role,
 };
 use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
@@ -193,10 +193,17 @@ impl<T: Config> Pallet<T> {
 		Deadlines::<T>::remove(at, job_id);
 	}
 
-	/// The job was just settled or refunded: its request and answer leave state (the record
-	/// keeps their hashes, and the blocks whose bodies carry them), and the record is queued
-	/// for pruning [`Config::ReceiptRetention`] blocks from now.
+	/// The job was just settled or refunded: its executors' exposure is released, its request
+	/// and answer leave state (the record keeps their hashes, and the blocks whose bodies
+	/// carry them), and the record is queued for pruning [`Config::ReceiptRetention`] blocks
+	/// from now.
 	pub(crate) fn close(job_id: JobId, job: &mut JobOf<T>) {
+		for a in job.assignments.iter().filter(|a| a.role == Role::Executor) {
+			let at_stake = Self::at_stake(a.price, job.max_tokens);
+			Exposure::<T>::mutate_exists(&a.provider, |e| {
+				*e = e.map(|e| e.saturating_sub(at_stake)).filter(|e| !e.is_zero());
+			});
+		}
 		Requests::<T>::remove(job_id);
 		let _ = Results::<T>::clear_prefix(job_id, MAX_ASSIGNMENTS, None);
 		let retention = T::ReceiptRetention::get().max(One::one());
@@ -206,12 +213,13 @@ impl<T: Config> Pallet<T> {
 
 	/// What `n` challenge windows closed without an audit cost beyond the settlements they
 	/// paid: the slope of the `close_window` benchmark (which settles each job as it closes)
-	/// less `n` settlements, which [`Pallet::settle`] charges where it runs. A job whose
-	/// window closes is thus charged the larger of the two benchmarks, never both.
+	/// less `n` settlements, which [`Pallet::settle`] charges where it runs (with what closing
+	/// writes beyond its benchmark, [`Pallet::settle_weight`]). A job whose window closes is
+	/// thus charged the larger of the two benchmarks, never both.
 	pub(crate) fn window_weight(n: u32) -> Weight {
 		T::WeightInfo::close_window(n)
 			.saturating_sub(T::WeightInfo::close_window(0))
-			.saturating_sub(T::WeightInfo::settle().saturating_mul(n.into()))
+			.saturating_sub(T::WeightInfo::settle(0).saturating_mul(n.into()))
 	}
 
 	/// Adds `weight`, the benchmarked weight of ending a job the way it just ended, to the

@@ -114,6 +114,8 @@ impl<T: Config> Pallet<T> {
 		for a in job.assignments.iter_mut().filter(|a| a.provider == provider) {
 			a.state = AssignmentState::Answered { output_hash, tokens };
 		}
+		// Its node is free for the next job while the answer waits (review N9).
+		T::Providers::job_answered(&provider);
 		Results::<T>::insert(
 			job_id,
 			&provider,
@@ -146,6 +148,7 @@ impl<T: Config> Pallet<T> {
 		for a in job.assignments.iter_mut().filter(|a| a.provider == auditor) {
 			a.state = AssignmentState::Audited { report, finding };
 		}
+		T::Providers::job_answered(&auditor);
 		Self::deposit_event(Event::AuditReported { job: job_id, auditor, finding, report });
 		if !job.assignments.iter().any(|a| a.state == AssignmentState::Waiting) {
 			Self::decide_audit(job_id, &mut job);

@@ -73,6 +73,11 @@
 //! 4. A job's assignments name distinct providers, each paid at most the bid.
 //! 5. Only open jobs have a request in [`Requests`] and an answer in [`Results`]; neither
 //!    exists without its job.
+//! 6. Each provider's jobs in flight (the registry's count) are its assignments in open jobs
+//!    that are waiting, answered or reported; those answered or reported are the registry's
+//!    answered count (they no longer hold a concurrency slot).
+//! 7. Each provider's [`Exposure`] is its price × `max_tokens` summed over the open jobs it
+//!    was drawn to execute, and at most `FraudSlash` of its bond when each was drawn.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Tests may index and do plain arithmetic; runtime code may not.
@@ -310,6 +315,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxJobsPerBlock: Get<u32>;
 
+		/// The most jobs one block accepts (`submit_job`s beyond fail with
+		/// [`Error::BlockFullOfJobs`], to be sent again in the next block). A job comes due at
+		/// least twice (its answer's window closes, its record is pruned), three or four times
+		/// when it is reassigned or audited: at most `MaxJobsPerBlock / 3` jobs a block keep
+		/// the queue from growing however most jobs end (the runtime asserts it at compile
+		/// time).
+		#[pallet::constant]
+		type MaxSubmissionsPerBlock: Get<u32>;
+
 		/// The share of its stake an absent provider loses.
 		#[pallet::constant]
 		type AbsentSlash: Get<Perbill>;
@@ -396,6 +410,22 @@ pub mod pallet {
 	#[pallet::storage]
 	#[pallet::whitelist_storage]
 	pub type DueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// How many jobs the block being built has accepted (see
+	/// [`Config::MaxSubmissionsPerBlock`]). Cleared at the end of the block, so it never
+	/// reaches the state (whitelisted).
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub(crate) type Submitted<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// What each provider could still be paid from the escrow of the open jobs it executes
+	/// (its price × their `max_tokens`), at most `FraudSlash` of its bond: nobody can take
+	/// more in flight than a conviction costs it (see [`Pallet::exposure_allows`]). Released
+	/// when the job closes. Absent for none. `Blake2_128Concat`: keys are user-chosen
+	/// accounts.
+	#[pallet::storage]
+	pub type Exposure<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
 
 	/// The randomness of the block being built, as [`Config::Randomness`] gives it: worked
 	/// out once by the hook at the start of the block, and every draw of the block seeded
@@ -533,6 +563,8 @@ pub mod pallet {
 		BadStop,
 		/// The model has no chat template: send a raw prompt, not chat messages.
 		NoChatTemplate,
+		/// This block has accepted `MaxSubmissionsPerBlock` jobs: send it again in the next.
+		BlockFullOfJobs,
 	}
 
 	impl<T> From<mosaic_primitives::RequestError> for Error<T> {
@@ -586,7 +618,12 @@ pub mod pallet {
 		/// neither reaches the state.
 		fn on_finalize(_n: BlockNumberFor<T>) {
 			PathWeight::<T>::kill();
+			Submitted::<T>::kill();
 			BlockSeed::<T>::kill();
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxSubmissionsPerBlock::get() > 0, "no job could ever be submitted");
 		}
 
 		/// On a provider's node: answers the jobs assigned to it (see [`crate::offchain`]).
@@ -674,10 +711,13 @@ pub mod pallet {
 		///   [`Error::WrongRole`], [`Error::DuplicateResult`], [`Error::LateResult`],
 		///   [`Error::OutputTooLong`], [`Error::TooManyTokens`], [`Error::BadAttestation`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
+		#[pallet::weight(Pallet::<T>::submit_result_weight(output.len(), token_ids.len()))]
 		#[pallet::authorize(Pallet::<T>::authorize_result)]
 		// Checking is a subset of dispatching: the dispatch's worst case bounds it.
-		#[pallet::weight_of_authorize(T::WeightInfo::submit_result(T::MaxOutputLen::get()))]
+		#[pallet::weight_of_authorize(Pallet::<T>::submit_result_weight(
+			T::MaxOutputLen::get() as usize,
+			T::MaxOutputTokens::get() as usize,
+		))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -718,8 +758,10 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			ensure_authorized(origin)?;
 			// Benchmarked in a market of three: the committee's two draws read three slots each.
-			let committee = T::WeightInfo::draw(0, 3).saturating_mul(COMMITTEE_SIZE.into());
-			Self::charging_paths(T::WeightInfo::submit_audit(3), committee, || {
+			let committee = Self::draw_weight(0, 3).saturating_mul(COMMITTEE_SIZE.into());
+			let benchmarked =
+				T::WeightInfo::submit_audit(3).saturating_add(Self::answered_weight());
+			Self::charging_paths(benchmarked, committee, || {
 				Self::do_submit_audit(auditor, job, report, signature)
 			})
 		}
@@ -750,7 +792,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			ensure_authorized(origin)?;
 			// Benchmarked in a market of two: the replacement's draw read both slots.
-			Self::charging_paths(T::WeightInfo::decline_job(2), T::WeightInfo::draw(0, 2), || {
+			Self::charging_paths(T::WeightInfo::decline_job(2), Self::draw_weight(0, 2), || {
 				Self::do_decline_job(provider, job, reason, signature)
 			})
 		}
@@ -762,7 +804,40 @@ pub mod pallet {
 		/// charged this up front and refunded down to what their draws read; the call
 		/// benchmarks themselves run in a market of one to three providers.
 		pub fn draws_weight(n: u32) -> Weight {
-			T::WeightInfo::draw(TRIES, WINDOW).saturating_mul(n.into())
+			Self::draw_weight(TRIES, WINDOW).saturating_mul(n.into())
+		}
+
+		/// A draw of `tries` tries in the index and a window of `slots`: its benchmark, and
+		/// what the benchmark predates (review N9, N11), at the database's weight until the
+		/// weights are next regenerated: each provider looked at is also read for its answered
+		/// jobs and its [`Exposure`], and the drawn executor's exposure written.
+		pub fn draw_weight(tries: u32, slots: u32) -> Weight {
+			let looked_at = u64::from(tries.saturating_add(slots));
+			T::WeightInfo::draw(tries, slots)
+				.saturating_add(T::DbWeight::get().reads_writes(looked_at.saturating_mul(2), 0))
+				.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+		}
+
+		/// What an answer or report adds to its benchmark (predating it, as
+		/// [`Self::draw_weight`]): the registry's answered count read and written, and the
+		/// provider's record read.
+		pub fn answered_weight() -> Weight {
+			T::DbWeight::get().reads_writes(2, 1)
+		}
+
+		/// A settlement paying `auditors` the protocol fee (a refund: 0), as charged where it
+		/// runs: its benchmark, and what closing the job adds that the benchmark predates (as
+		/// [`Self::draw_weight`]): the exposure of its at most two executors read and written.
+		pub fn settle_weight(auditors: u32) -> Weight {
+			T::WeightInfo::settle(auditors).saturating_add(T::DbWeight::get().reads_writes(2, 2))
+		}
+
+		/// `submit_result` of `output_bytes` and `ids` token ids: its benchmark, and
+		/// [`Self::answered_weight`].
+		pub fn submit_result_weight(output_bytes: usize, ids: usize) -> Weight {
+			let bytes = u32::try_from(output_bytes).unwrap_or(u32::MAX);
+			let ids = u32::try_from(ids).unwrap_or(u32::MAX);
+			T::WeightInfo::submit_result(bytes, ids).saturating_add(Self::answered_weight())
 		}
 
 		/// Runs a call that may draw providers or end a job. On success its weight is its
@@ -797,24 +872,27 @@ pub mod pallet {
 			call: impl FnOnce() -> DispatchResult,
 		) -> DispatchResultWithPostInfo {
 			let benchmarked = T::WeightInfo::submit_job(text_bytes, 1);
-			Self::charging_paths(benchmarked, T::WeightInfo::draw(0, 1), call)
+			Self::charging_paths(benchmarked, Self::draw_weight(0, 1), call)
 		}
 
 		/// A first-round audit report that finds fraud draws the committee; if nobody can sit
 		/// on it, the job is decided at once.
 		pub fn submit_audit_weight() -> Weight {
 			T::WeightInfo::submit_audit(3)
+				.saturating_add(Self::answered_weight())
 				.saturating_add(Pallet::<T>::draws_weight(COMMITTEE_SIZE))
 				.saturating_add(T::WeightInfo::decide())
-				.saturating_add(T::WeightInfo::settle())
+				.saturating_add(Self::settle_weight(MAX_ASSIGNMENTS - 1))
 		}
 
-		/// A decline draws a replacement; if there is none, the job is decided at once.
+		/// A decline draws a replacement; if there is none, the job is decided at once — and a
+		/// decision on reports that disagree first draws the committee (review N14: charged
+		/// up front, as the call's weight after it runs is never above this).
 		pub fn decline_job_weight() -> Weight {
 			T::WeightInfo::decline_job(2)
-				.saturating_add(Pallet::<T>::draws_weight(1))
+				.saturating_add(Pallet::<T>::draws_weight(1 + COMMITTEE_SIZE))
 				.saturating_add(T::WeightInfo::decide())
-				.saturating_add(T::WeightInfo::settle())
+				.saturating_add(Self::settle_weight(MAX_ASSIGNMENTS - 1))
 		}
 
 		/// The attestation payload a provider signs for `job` with this output and tokens.
@@ -1016,27 +1094,49 @@ pub mod pallet {
 				ensure!(Jobs::<T>::contains_key(id), "an answer of no job");
 			}
 			// Each provider's jobs in flight are the open jobs' assignments that hold it: waiting,
-			// or answered or reported until the job is decided.
-			let mut in_flight: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+			// or answered or reported until the job is decided (those answered no longer count
+			// against its concurrency). What it could be paid from them is its exposure.
+			let mut in_flight: BTreeMap<T::AccountId, (u32, u32)> = BTreeMap::new();
+			let mut exposure: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			for (_, job) in Jobs::<T>::iter().filter(|(_, j)| j.status.is_open()) {
 				for a in &job.assignments {
-					if matches!(
-						a.state,
-						AssignmentState::Waiting
-							| AssignmentState::Answered { .. }
-							| AssignmentState::Audited { .. }
-					) {
-						let n = in_flight.entry(a.provider.clone()).or_default();
-						*n = n.saturating_add(1);
-					}
+					let answered = match a.state {
+						AssignmentState::Waiting => false,
+						AssignmentState::Answered { .. } | AssignmentState::Audited { .. } => true,
+						AssignmentState::TimedOut | AssignmentState::Declined => continue,
+					};
+					let (n, done) = in_flight.entry(a.provider.clone()).or_default();
+					*n = n.saturating_add(1);
+					*done = done.saturating_add(u32::from(answered));
+				}
+				for a in job.assignments.iter().filter(|a| a.role == Role::Executor) {
+					exposure
+						.entry(a.provider.clone())
+						.or_default()
+						.saturating_accrue(Self::at_stake(a.price, job.max_tokens));
 				}
 			}
-			for (who, n) in in_flight {
+			for (who, (n, answered)) in in_flight {
 				ensure!(
 					T::Providers::jobs_in_flight(&who) == n,
 					"a provider's jobs in flight differ from its open assignments"
 				);
+				ensure!(
+					T::Providers::jobs_answered(&who) == answered,
+					"a provider's answered jobs differ from its open answers and reports"
+				);
 			}
+			for (who, stored) in Exposure::<T>::iter() {
+				ensure!(!stored.is_zero(), "an empty exposure is stored");
+				ensure!(
+					exposure.remove(&who) == Some(stored),
+					"a provider's exposure differs from what its open jobs could pay it"
+				);
+			}
+			ensure!(
+				exposure.values().all(|e| e.is_zero()),
+				"a provider's open jobs could pay it more than its exposure"
+			);
 			let due_from = DueFrom::<T>::get();
 			for (at, id, ()) in Deadlines::<T>::iter() {
 				ensure!(at >= due_from, "a job is queued before the block processing resumes at");

@@ -104,6 +104,8 @@ parameter_types! {
 	/// No hot keys unless a test sets some.
 	pub static HotKeys: Vec<Vec<u8>> = Vec::new();
 	pub static ReceiptRetention: u64 = 1_000;
+	/// Jobs a block accepts: more than the tests submit in one, unless a test lowers it.
+	pub static MaxSubmissions: u32 = 64;
 	pub static NewcomerAuditChance: Perbill = Perbill::zero();
 }
 
@@ -172,6 +174,7 @@ impl pallet_mosaic_jobs::Config for Test {
 	type MillisecsPerBlock = ConstU64<BLOCK_MS>;
 	type HotKeys = HotKeys;
 	type MaxJobsPerBlock = ConstU32<4>;
+	type MaxSubmissionsPerBlock = MaxSubmissions;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;
 	type DepositBase = DepositBase;

@@ -63,7 +63,7 @@ use mosaic_primitives::{AuditReport, JobId, ProviderRegistry, OPERATOR_KEY_TYPE}
 use sp_core::offchain::Duration;
 use sp_runtime::{
 	offchain::storage::StorageValueRef,
-	traits::{Saturating, UniqueSaturatedInto},
+	traits::{CheckedSub, Saturating, UniqueSaturatedInto},
 };
 
 /// Log target of the off-chain worker.
@@ -81,6 +81,16 @@ pub const RESEND_AFTER: u32 = 3;
 pub const QUICK_WAIT_MS: u64 = 2_000;
 /// How often that worker looks while it waits.
 const POLL_MS: u64 = 5;
+
+/// Prefix of the lists of claims made in each span of [`FORGET_SPAN`] blocks: what
+/// [`Pallet::forget_old_claims`] removes once no part they claim can still be waiting.
+pub const MADE_PREFIX: &[u8] = b"mosaic/jobs/made/";
+/// The first span of [`FORGET_SPAN`] blocks whose claims are not yet forgotten.
+pub const FORGOTTEN_KEY: &[u8] = b"mosaic/jobs/forgotten";
+/// Blocks of claims listed together, and forgotten together.
+pub const FORGET_SPAN: u32 = 64;
+/// Spans one worker forgets at most (a node that was down catches up over a few blocks).
+const SPANS_PER_BLOCK: u32 = 2;
 
 /// What this node did with a job, kept in persistent off-chain storage.
 #[derive(Clone, Encode, Decode, Debug, PartialEq, Eq)]
@@ -177,6 +187,7 @@ impl<T: Config> Pallet<T> {
 			);
 			return;
 		}
+		Self::forget_old_claims(now);
 		let instance = inference::instance().unwrap_or_default();
 		let mut started: Vec<Started> = Vec::new();
 		for job_id in Self::pending_jobs(now) {
@@ -206,6 +217,63 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Self::collect_started(now, instance, &operators, started);
+	}
+
+	/// How long a claim made at some block is kept: while the part it claims may still be
+	/// waiting. A part waits until its job's deadline, at most [`Config::JobTimeout`] away and
+	/// moved on (by at most as much) only when someone is drawn into the job, at most
+	/// `MAX_ASSIGNMENTS` times; so every part claimed is decided within that many timeouts
+	/// and one more. A fork that old was finalised away long before.
+	pub fn claim_retention() -> BlockNumberFor<T> {
+		let timeout = T::JobTimeout::get();
+		timeout.saturating_mul((crate::pallet::MAX_ASSIGNMENTS.saturating_add(1)).into())
+	}
+
+	/// The span of [`FORGET_SPAN`] blocks block `at` is in.
+	fn span_of(at: BlockNumberFor<T>) -> u32 {
+		let at: u32 = at.unique_saturated_into();
+		at.checked_div(FORGET_SPAN).unwrap_or_default()
+	}
+
+	/// Lists the claim at `key`, first made at `now`, for forgetting (review N13).
+	fn list_claim(now: BlockNumberFor<T>, key: &[u8]) {
+		let mut list_key = MADE_PREFIX.to_vec();
+		Self::span_of(now).encode_to(&mut list_key);
+		// A list a concurrent worker changed loses this entry: its claim stays behind (a few
+		// bytes), never the other way round.
+		let _ = StorageValueRef::persistent(&list_key).mutate::<Vec<Vec<u8>>, (), _>(|list| {
+			let mut list = list.ok().flatten().unwrap_or_default();
+			list.push(key.to_vec());
+			Ok(list)
+		});
+	}
+
+	/// Removes the claims, and the transactions kept with them (each answer's whole output
+	/// and token ids), of the spans whose every part is decided ([`Self::claim_retention`]),
+	/// at most [`SPANS_PER_BLOCK`] spans a block: a provider's disk holds the work of the last
+	/// hours, not of every job it ever ran (review N13). Claims made before this node listed
+	/// them are not found.
+	pub fn forget_old_claims(now: BlockNumberFor<T>) {
+		let marker = StorageValueRef::persistent(FORGOTTEN_KEY);
+		let stored = marker.get::<u32>().ok().flatten();
+		// A node's first worker lists from its own block on: there is nothing before.
+		let from = stored.unwrap_or_else(|| Self::span_of(now));
+		// The spans entirely older than the retention.
+		let old = now.checked_sub(&Self::claim_retention()).map(Self::span_of);
+		let to = old.map_or(from, |old| old.min(from.saturating_add(SPANS_PER_BLOCK))).max(from);
+		for span in from..to {
+			let mut list_key = MADE_PREFIX.to_vec();
+			span.encode_to(&mut list_key);
+			let mut list = StorageValueRef::persistent(&list_key);
+			for key in list.get::<Vec<Vec<u8>>>().ok().flatten().unwrap_or_default() {
+				StorageValueRef::persistent(&tx_key(&key)).clear();
+				StorageValueRef::persistent(&key).clear();
+			}
+			list.clear();
+		}
+		if stored != Some(to) {
+			marker.set(&to);
+		}
 	}
 
 	/// Waits up to [`QUICK_WAIT_MS`] in all for the inferences this block's worker started, and
@@ -267,7 +335,10 @@ impl<T: Config> Work<'_, T> {
 		let key = claim_key::<T>(self.job_id, self.provider, self.role, self.job);
 		let claim = StorageValueRef::persistent(&key).get::<ClaimOf<T>>().ok().flatten();
 		match claim {
-			None => return self.claim_and_run(&key, engine).then_some(key),
+			None => {
+				Pallet::<T>::list_claim(self.now, &key);
+				return self.claim_and_run(&key, engine).then_some(key);
+			}
 			Some(Claim::Running { instance, .. }) if instance != self.instance => {
 				self.hand_on_interrupted(&key)
 			}

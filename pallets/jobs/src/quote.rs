@@ -92,7 +92,11 @@ impl<T: Config> Pallet<T> {
 				};
 				match Self::available(&timing, model, &who) {
 					None => Read::Unavailable,
-					Some(c) if timing.covers(&c, needs) => Read::Takes(c.ask),
+					Some(c)
+						if timing.covers(&c, needs) && Self::exposure_allows(&c, c.ask, needs) =>
+					{
+						Read::Takes(c.ask)
+					}
 					Some(_) => Read::NotCovering,
 				}
 			})

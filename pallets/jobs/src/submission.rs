@@ -5,8 +5,8 @@
 //! ([`Pallet::quote`]).
 
 use crate::{
-	pallet::BalanceOf, Config, Error, Event, Job, JobStatus, Jobs, NextJobId, Pallet, Requests,
-	Role,
+	pallet::BalanceOf, Config, Error, Event, Exposure, Job, JobStatus, Jobs, NextJobId, Pallet,
+	Requests, Role, Submitted,
 };
 use codec::Encode;
 use frame_support::{pallet_prelude::*, BoundedVec};
@@ -74,9 +74,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// `who`, if it may take (or audit) a job for `model` at `bid` with these `needs`: the
-	/// registry's candidate (serving on covering terms, active, bonded, ask ≤ bid, under its
-	/// concurrency limit) whose declared speed answers within [`Config::JobTimeout`].
+	/// `who`, if it may take a job for `model` at `bid` with these `needs`: the registry's
+	/// candidate (serving on covering terms, active, bonded, ask ≤ bid, under its concurrency
+	/// limit) whose declared speed answers within [`Config::JobTimeout`] and whose exposure
+	/// allows it ([`Self::exposure_allows`]).
 	pub fn candidate(
 		model: ModelId,
 		who: &T::AccountId,
@@ -94,7 +95,8 @@ impl<T: Config> Pallet<T> {
 		bid: BalanceOf<T>,
 		needs: &JobNeeds,
 	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
-		T::Providers::candidate(model, who, bid, needs).filter(|c| timing.answers_in_time(c, needs))
+		T::Providers::candidate(model, who, bid, needs)
+			.filter(|c| timing.answers_in_time(c, needs) && Self::exposure_allows(c, bid, needs))
 	}
 
 	/// The block by which the slowest of `drawn` must have answered a job of `needs`.
@@ -133,6 +135,33 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_number().saturating_add(blocks.into())
 	}
 
+	/// What an executor at `price` per token could be paid for a job of `max_tokens`.
+	pub(crate) fn at_stake(price: BalanceOf<T>, max_tokens: u32) -> BalanceOf<T> {
+		price.saturating_mul(max_tokens.into())
+	}
+
+	/// Whether `c` may be drawn to execute a job of `needs` at `bid` without what its open
+	/// jobs could pay it ([`Exposure`]) passing `FraudSlash` of its bond (review N11): a
+	/// provider that answers everything in flight with garbage loses more to one conviction
+	/// than it can be paid.
+	pub(crate) fn exposure_allows(
+		c: &Candidate<T::AccountId, BalanceOf<T>>,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+	) -> bool {
+		let added = Self::at_stake(c.ask.min(bid), needs.max_tokens);
+		let limit = T::FraudSlash::get().mul_floor(c.bond);
+		Exposure::<T>::get(&c.provider).saturating_add(added) <= limit
+	}
+
+	/// Counts a job accepted by this block against [`Config::MaxSubmissionsPerBlock`].
+	fn count_submission() -> DispatchResult {
+		let n = Submitted::<T>::get();
+		ensure!(n < T::MaxSubmissionsPerBlock::get(), Error::<T>::BlockFullOfJobs);
+		Submitted::<T>::put(n.saturating_add(1));
+		Ok(())
+	}
+
 	pub(crate) fn do_submit_job(
 		owner: T::AccountId,
 		model: ModelId,
@@ -140,6 +169,7 @@ impl<T: Config> Pallet<T> {
 		max_tokens: u32,
 		bid: BalanceOf<T>,
 	) -> DispatchResult {
+		Self::count_submission()?;
 		request.check(T::MaxPromptLen::get()).map_err(Error::<T>::from)?;
 		let stored: BoundedVec<u8, _> =
 			request.encode().try_into().map_err(|_| Error::<T>::PromptTooLong)?;

@@ -52,7 +52,7 @@ use core::marker::PhantomData;
 /// Weight functions needed for `pallet_mosaic_jobs`.
 pub trait WeightInfo {
 	fn submit_job(p: u32, c: u32, ) -> Weight;
-	fn submit_result(o: u32, ) -> Weight;
+	fn submit_result(o: u32, i: u32, ) -> Weight;
 	fn submit_audit(c: u32, ) -> Weight;
 	fn decline_job(c: u32, ) -> Weight;
 	fn draw(t: u32, s: u32, ) -> Weight;
@@ -60,7 +60,7 @@ pub trait WeightInfo {
 	fn prune_due(n: u32, ) -> Weight;
 	fn close_window(n: u32, ) -> Weight;
 	fn decide() -> Weight;
-	fn settle() -> Weight;
+	fn settle(a: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_mosaic_jobs` using the Mosaic node and recommended hardware.
@@ -115,7 +115,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 16384]`.
-	fn submit_result(o: u32, ) -> Weight {
+	fn submit_result(o: u32, _i: u32, ) -> Weight {
 		//  Measured:  `1185`
 		//  Estimated: `4795`
 		// Minimum execution time: 121_311_000 picoseconds.
@@ -336,7 +336,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
-	fn settle() -> Weight {
+	fn settle(_a: u32, ) -> Weight {
 		//  Measured:  `1329`
 		//  Estimated: `36409`
 		// Minimum execution time: 217_693_000 picoseconds.
@@ -397,7 +397,7 @@ impl WeightInfo for () {
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 16384]`.
-	fn submit_result(o: u32, ) -> Weight {
+	fn submit_result(o: u32, _i: u32, ) -> Weight {
 		//  Measured:  `1185`
 		//  Estimated: `4795`
 		// Minimum execution time: 121_311_000 picoseconds.
@@ -618,7 +618,7 @@ impl WeightInfo for () {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Requests` (r:0 w:1)
 	/// Proof: `Jobs::Requests` (`max_values`: None, `max_size`: Some(4626), added: 7101, mode: `MaxEncodedLen`)
-	fn settle() -> Weight {
+	fn settle(_a: u32, ) -> Weight {
 		//  Measured:  `1329`
 		//  Estimated: `36409`
 		// Minimum execution time: 217_693_000 picoseconds.

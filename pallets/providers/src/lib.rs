@@ -46,6 +46,8 @@
 //! 4. A leaving provider has no bond, no job in flight, serves nothing and has no operator.
 //! 5. Every declared [`Endpoints`] entry belongs to a provider that is not leaving, and is a
 //!    valid endpoint.
+//! 6. A provider's [`Answered`] jobs are among its jobs in flight; no other account has an
+//!    entry.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Tests may index and do plain arithmetic; runtime code may not.
@@ -210,6 +212,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Offers<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, ModelId, Blake2_128Concat, T::AccountId, ServingTerms>;
+
+	/// How many of each provider's jobs in flight ([`ProviderInfo::active_jobs`]) it has
+	/// answered: those no longer count against its `max_concurrent_jobs` (its node is free
+	/// for the next job while the answer waits for its challenge window and audits), but still
+	/// keep it from leaving. Absent for none. Apart from the record because it changes with
+	/// every answer; an entry absent where jobs were answered before this map existed only
+	/// counts them against the limit a little longer.
+	#[pallet::storage]
+	pub type Answered<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// The public RPC endpoint each provider declared, where owners of its jobs subscribe to
 	/// their output as it is generated (`mosaic_streamJob`). `Blake2_128Concat`: keys are
@@ -782,6 +793,11 @@ pub mod pallet {
 						);
 					}
 				}
+			}
+			for (who, answered) in Answered::<T>::iter() {
+				let p = Providers::<T>::get(&who).ok_or("answered jobs of no provider")?;
+				ensure!(answered > 0, "an empty answered count is stored");
+				ensure!(answered <= p.active_jobs, "more jobs answered than in flight");
 			}
 			for (op, who) in Operators::<T>::iter() {
 				let p = Providers::<T>::get(&who).ok_or("an operator points to no provider")?;

@@ -1,7 +1,8 @@
 //! What the jobs pallet sees of providers: candidates, concurrency, reputation, slashing.
 
 use crate::{
-	pallet::BalanceOf, Config, Error, Offers, Pallet, ProviderStatus, Providers, SlotCount, Slots,
+	pallet::BalanceOf, Answered, Config, Error, Offers, Pallet, ProviderStatus, Providers,
+	SlotCount, Slots,
 };
 use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
@@ -46,9 +47,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		needs: &JobNeeds,
 	) -> Option<Candidate<T::AccountId, BalanceOf<T>>> {
 		Self::serving(model, who, |p, terms| {
-			p.ask <= bid
-				&& p.active_jobs < u32::from(p.profile.max_concurrent_jobs)
-				&& terms.covers(needs)
+			p.ask <= bid && Self::has_room(who, p) && terms.covers(needs)
 		})
 	}
 
@@ -75,10 +74,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn job_assigned(provider: &T::AccountId) -> DispatchResult {
 		Providers::<T>::try_mutate(provider, |maybe| {
 			let p = maybe.as_mut().ok_or(Error::<T>::NotProvider)?;
-			ensure!(
-				p.active_jobs < u32::from(p.profile.max_concurrent_jobs),
-				Error::<T>::AtCapacity
-			);
+			ensure!(Self::has_room(provider, p), Error::<T>::AtCapacity);
 			p.active_jobs = p.active_jobs.saturating_add(1);
 			Ok(())
 		})
@@ -92,12 +88,26 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		})
 	}
 
+	fn job_answered(provider: &T::AccountId) {
+		let in_flight = Providers::<T>::get(provider).map(|p| p.active_jobs).unwrap_or_default();
+		let answered = Answered::<T>::get(provider);
+		if answered >= in_flight {
+			frame_support::defensive!("a job answered that was not in flight");
+			return;
+		}
+		Answered::<T>::insert(provider, answered.saturating_add(1));
+	}
+
 	fn bond_of(provider: &T::AccountId) -> BalanceOf<T> {
 		Providers::<T>::get(provider).map(|p| p.bond).unwrap_or_default()
 	}
 
 	fn jobs_in_flight(provider: &T::AccountId) -> u32 {
 		Providers::<T>::get(provider).map(|p| p.active_jobs).unwrap_or_default()
+	}
+
+	fn jobs_answered(provider: &T::AccountId) -> u32 {
+		Answered::<T>::get(provider)
 	}
 
 	fn track_record(provider: &T::AccountId) -> (u32, u32) {
@@ -116,6 +126,12 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				frame_support::defensive!("a job ended for a provider with no job in flight");
 			}
 			p.active_jobs = p.active_jobs.saturating_sub(1);
+			if outcome.follows_answer() {
+				// Absent (0) for jobs answered before answers were counted: nothing to free.
+				Answered::<T>::mutate_exists(provider, |n| {
+					*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+				});
+			}
 			let r = &mut p.reputation;
 			match outcome {
 				JobOutcome::Completed => r.completed = r.completed.saturating_add(1),
@@ -137,6 +153,13 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Whether `who` (record `p`) is under its concurrency limit: its jobs in flight less
+	/// those it has answered ([`Answered`]).
+	fn has_room(who: &T::AccountId, p: &crate::pallet::ProviderOf<T>) -> bool {
+		let running = p.active_jobs.saturating_sub(Answered::<T>::get(who));
+		running < u32::from(p.profile.max_concurrent_jobs)
+	}
+
 	/// `who` as a candidate (weighted bond × score) if it serves `model`, is active, bonded at
 	/// least the minimum, and its record and terms pass `and`.
 	fn serving(
@@ -156,6 +179,7 @@ impl<T: Config> Pallet<T> {
 				operator: p.operator,
 				ask: p.ask,
 				engine: p.profile.engine,
+				bond: p.bond,
 				weight: bond.saturating_mul(u128::from(p.reputation.score())).max(1),
 				terms,
 			}

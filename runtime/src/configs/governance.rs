@@ -173,7 +173,9 @@ impl pallet_mosaic_validators::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type AdminOrigin = EitherOf<EnsureRoot<AccountId>, origins::ValidatorAdmin>;
 	type HasSessionKeys = HasSessionKeys;
-	type MinValidators = ConstU32<1>;
+	/// Four at production pace: GRANDPA finalises with more than two thirds, and four is the
+	/// smallest set that survives the loss of one (review N21); one on development chains.
+	type MinValidators = crate::governance::ByPace<ConstU32<4>, ConstU32<1>>;
 	type MaxValidators = super::consensus::MaxAuthorities;
 	type WeightInfo = pallet_mosaic_validators::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

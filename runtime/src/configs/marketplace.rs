@@ -67,6 +67,14 @@ impl pallet_mosaic_settlement::Config for Runtime {
 	type TreasuryAccount = TreasuryAccount;
 }
 
+/// Due jobs the jobs pallet's hook processes a block.
+const MAX_JOBS_PER_BLOCK: u32 = 256;
+/// Jobs a block accepts.
+const MAX_SUBMISSIONS_PER_BLOCK: u32 = MAX_JOBS_PER_BLOCK / 3;
+// Every job comes due two to four times (see `MaxSubmissionsPerBlock`): a block may not
+// accept more than the queue processes while they all come due three times.
+const _: () = assert!(MAX_SUBMISSIONS_PER_BLOCK * 3 <= MAX_JOBS_PER_BLOCK);
+
 impl pallet_mosaic_jobs::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
@@ -94,7 +102,9 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MillisecsPerBlock = ConstU64<{ crate::MILLI_SECS_PER_BLOCK }>;
 	/// Due jobs decided per block (a challenge window closing, a deadline passing); the rest
 	/// wait a block. Its weight is charged as it is used; 256 is about a tenth of a block.
-	type MaxJobsPerBlock = ConstU32<256>;
+	type MaxJobsPerBlock = ConstU32<MAX_JOBS_PER_BLOCK>;
+	/// A third of the due jobs a block decides (see the assertion below).
+	type MaxSubmissionsPerBlock = ConstU32<MAX_SUBMISSIONS_PER_BLOCK>;
 	type HotKeys = crate::configs::parameters::SubmissionParameterKeys;
 	type AbsentSlash = AbsentSlash;
 	type OutvotedSlash = OutvotedSlash;

@@ -41,7 +41,7 @@ pub mod dynamic_params {
 		/// The longest any job may be given to be answered. Bounds: 2 minutes ..= 1 hour.
 		#[codec(index = 5)]
 		pub static JobTimeout: BlockNumber = 10 * MINUTES;
-		/// Blocks every job gets besides its decoding time. Bounds: 1 ..= 10 blocks.
+		/// Blocks every job gets besides its decoding time. Bounds: 4 ..= 10 blocks.
 		#[codec(index = 6)]
 		pub static MinJobTimeout: u32 = 4;
 		/// Share of its stake an absent provider loses. Bounds: 0 ..= 10 %.

@@ -110,6 +110,32 @@ fn tracks_are_sorted_and_named() {
 	});
 }
 
+/// Review N21: the validator set decides all draw randomness, so changing it needs at least
+/// the approval and support a parameter change needs at every point of the decision period,
+/// and a chain at production pace keeps at least four validators (the smallest set GRANDPA
+/// survives one loss of).
+#[test]
+fn changing_validators_is_as_hard_as_changing_parameters() {
+	use sp_runtime::Perbill;
+	dev(|| {
+		let track = |id| Tracks::tracks().find(|t| t.id == id).unwrap().into_owned();
+		let (validators, parameters) =
+			(track(tracks::VALIDATOR_ADMIN), track(tracks::PARAMETER_ADMIN));
+		for percent in (0..=100).step_by(5) {
+			let x = Perbill::from_percent(percent);
+			let (v, p) = (&validators.info, &parameters.info);
+			assert!(
+				v.min_approval.threshold(x) >= p.min_approval.threshold(x),
+				"approval at {x:?}"
+			);
+			assert!(v.min_support.threshold(x) >= p.min_support.threshold(x), "support at {x:?}");
+		}
+		assert_eq!(<Runtime as pallet_mosaic_validators::Config>::MinValidators::get(), 1);
+		GovernancePace::<Runtime>::put(Pace::Production);
+		assert_eq!(<Runtime as pallet_mosaic_validators::Config>::MinValidators::get(), 4);
+	});
+}
+
 #[test]
 fn fast_pace_changes_periods_only() {
 	dev(|| {

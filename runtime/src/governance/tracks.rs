@@ -15,17 +15,17 @@ const fn percent(x: u128) -> FixedI64 {
 	FixedI64::from_rational(x, 100)
 }
 
-/// Approval for the root, parameter and treasurer tracks: from 100 % down to 50 %.
+/// Approval for the root, parameter, validator and treasurer tracks: from 100 % down to 50 %.
 const APPROVAL_STRICT: Curve =
 	Curve::make_reciprocal(4, 28, percent(80), percent(50), percent(100));
-/// Approval for the canceller and validator tracks: a simple majority late in the period.
+/// Approval for the canceller track: a simple majority late in the period.
 const APPROVAL_MAJORITY: Curve = Curve::make_linear(17, 28, percent(50), percent(100));
 /// Support for root and the treasury: from 50 % of the active issuance down to none.
 const SUPPORT_LINEAR: Curve = Curve::make_linear(28, 28, percent(0), percent(50));
-/// Support for parameter changes: falls quickly to 10 %.
+/// Support for parameter and validator changes: falls quickly to 10 %.
 const SUPPORT_PARAMETERS: Curve =
 	Curve::make_reciprocal(7, 28, percent(10), percent(0), percent(50));
-/// Support for the canceller and validator tracks: falls quickly to 1 %.
+/// Support for the canceller track: falls quickly to 1 %.
 const SUPPORT_LOW: Curve = Curve::make_reciprocal(12, 28, percent(1), percent(0), percent(50));
 
 /// Root: anything, `system.set_code` included.
@@ -93,8 +93,10 @@ static TRACKS: [Track<TrackId, Balance, BlockNumber>; 5] = [
 			decision_period: 7 * DAYS,
 			confirm_period: DAYS,
 			min_enactment_period: HOURS,
-			min_approval: APPROVAL_MAJORITY,
-			min_support: SUPPORT_LOW,
+			// The validator set decides every draw's randomness (review N21): as strict as a
+			// parameter change, never a low-turnout majority.
+			min_approval: APPROVAL_STRICT,
+			min_support: SUPPORT_PARAMETERS,
 		},
 	},
 	Track {

@@ -48,7 +48,9 @@ fn audited_job_asking(providers: u8, ask: Balance) -> (JobId, u8, Vec<u8>) {
 	for n in 0..providers {
 		add_provider_with(n, model, ask, ENGINE);
 	}
-	let job = submit(USER, model, 10, ask.max(5)).unwrap();
+	// 4 tokens: what the answer has, and what a provider's exposure allows at the dearest
+	// ask the tests use (4 × 1,005 within half of MIN_BOND).
+	let job = submit(USER, model, 4, ask.max(5)).unwrap();
 	let e = executor(job);
 	assert_ok!(submit_answer(e, job, b"four", 4));
 	close_window(job);
@@ -529,11 +531,12 @@ fn an_answer_worth_more_than_its_fraud_costs_is_always_audited() {
 	new_test_ext(|| {
 		// No audit chance at all, but for the answer's value.
 		let model = register_model(1_000);
-		// FraudSlash 50 % of a 10,000 bond: 5,000 at risk; 4 tokens at 1,250 are worth it.
+		// FraudSlash 50 % of a 10,000 bond: 5,000 at risk; 4 tokens at 1,250 are worth it
+		// (and the most a provider's exposure allows it to be paid).
 		for n in 0..3 {
 			add_provider_with(n, model, 1_250, ENGINE);
 		}
-		let job = submit(USER, model, 10, 1_250).unwrap();
+		let job = submit(USER, model, 4, 1_250).unwrap();
 		let e = executor(job);
 		assert_ok!(submit_answer(e, job, b"four", 4));
 		let record = JobsStorage::<Test>::get(job).unwrap();
@@ -541,7 +544,7 @@ fn an_answer_worth_more_than_its_fraud_costs_is_always_audited() {
 		close_window(job);
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Auditing);
 		// Half that value: half the chance.
-		let job = submit(USER, model, 10, 1_250).unwrap();
+		let job = submit(USER, model, 4, 1_250).unwrap();
 		let e = executor(job);
 		assert_ok!(submit_answer(e, job, b"fo", 2));
 		let record = JobsStorage::<Test>::get(job).unwrap();
@@ -567,8 +570,9 @@ fn the_report_that_decides_a_job_is_charged_the_decision() {
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 		// No committee drawn (no draws beyond the benchmark's): the call and the decision.
 		let w = <() as WeightInfo>::submit_audit(3)
+			.saturating_add(Jobs::answered_weight())
 			.saturating_add(<() as WeightInfo>::decide())
-			.saturating_add(<() as WeightInfo>::settle());
+			.saturating_add(Jobs::settle_weight(1));
 		assert_eq!(post.actual_weight, Some(w));
 		assert!(w.all_lte(Jobs::submit_audit_weight()));
 	});

@@ -109,17 +109,16 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		assert_eq!(JobsStorage::<Test>::get(answered).unwrap().status, JobStatus::Settled);
 		// It was settled as its window closed: charged the `close_window` benchmark's slope
 		// (a settlement included), not a due open job of the heaviest kind and a settlement.
-		let window_closed = base
-			.saturating_add(Jobs::window_weight(1))
-			.saturating_add(<() as WeightInfo>::settle());
+		let window_closed =
+			base.saturating_add(Jobs::window_weight(1)).saturating_add(Jobs::settle_weight(0));
 		assert_eq!(without, window_closed);
 		let slope =
 			<() as WeightInfo>::close_window(1).saturating_sub(<() as WeightInfo>::close_window(0));
 		// Never less than the benchmark measured, nor than a settlement.
 		assert!(without.ref_time() >= base.ref_time() + slope.ref_time());
-		assert!(without.ref_time() >= base.ref_time() + <() as WeightInfo>::settle().ref_time());
+		assert!(without.ref_time() >= base.ref_time() + <() as WeightInfo>::settle(0).ref_time());
 		assert!(
-			without.ref_time() < one_job.saturating_add(<() as WeightInfo>::settle()).ref_time(),
+			without.ref_time() < one_job.saturating_add(<() as WeightInfo>::settle(0)).ref_time(),
 			"a window closed costs less than a due open job and a settlement"
 		);
 		Jobs::on_finalize(due);

@@ -770,3 +770,37 @@ fn a_job_handed_on_by_a_provider_of_another_engine_is_run() {
 		assert_ok!(apply(&txs[0]));
 	})
 }
+
+/// Review N13: every answer the worker sent (its whole output and token ids) and every claim
+/// stayed in the node's persistent storage forever. Once no part they claim can still be
+/// waiting ([`Pallet::claim_retention`] blocks on), the worker removes both.
+#[test]
+fn a_decided_jobs_claim_and_answer_leave_the_nodes_storage() {
+	use crate::offchain::{CLAIM_PREFIX, FORGET_SPAN, TX_PREFIX};
+	with_node(true, |node| {
+		let model = register_model(1_000);
+		add_worker(node, model, ENGINE);
+		let job = submit(USER, model, 8, 10).unwrap();
+		run_worker();
+		let record = JobsStorage::<Test>::get(job).unwrap();
+		let key = claim_key::<Test>(job, &provider(WORKER), Role::Executor, &record);
+		let mut tx = TX_PREFIX.to_vec();
+		tx.extend_from_slice(&key[CLAIM_PREFIX.len()..]);
+		let kept = |k: &[u8]| sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, k);
+		assert!(kept(&key).is_some() && kept(&tx).is_some());
+		assert_ok!(apply(&pool(node)[0]));
+		close_window(job);
+		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
+
+		// Within the retention, both stay (a reorg could still bring the part back).
+		let retention = Jobs::claim_retention();
+		System::set_block_number(retention);
+		run_worker();
+		assert!(kept(&key).is_some() && kept(&tx).is_some());
+		// Once the span of blocks the claim was made in is older than that, both are gone.
+		System::set_block_number(retention + u64::from(FORGET_SPAN));
+		run_worker();
+		assert_eq!(claim(job), None);
+		assert!(kept(&key).is_none() && kept(&tx).is_none(), "the answer stays on disk");
+	})
+}

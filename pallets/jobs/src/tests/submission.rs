@@ -301,3 +301,67 @@ fn a_job_that_cannot_fit_the_models_context_is_refused() {
 		assert!(Jobs::fits_context(0, u32::MAX - 2, u32::MAX));
 	});
 }
+
+/// Review N9: the hook decides `MaxJobsPerBlock` due jobs a block and each job comes due two
+/// to four times, so a block accepts at most `MaxSubmissionsPerBlock` jobs; one more is
+/// refused with nothing held, and the next block accepts again.
+#[test]
+fn a_block_accepts_at_most_max_submissions_per_block_jobs() {
+	new_test_ext(|| {
+		MaxSubmissions::set(2);
+		let model = market(2);
+		assert_ok!(submit(USER, model, 1, 5));
+		assert_ok!(submit(USER, model, 1, 5));
+		let before = funds(&account(USER));
+		assert_noop!(submit(USER, model, 1, 5), Error::<Test>::BlockFullOfJobs);
+		assert_eq!(funds(&account(USER)), before);
+		run_to_block(2);
+		assert_ok!(submit(USER, model, 1, 5));
+	});
+}
+
+/// Review N9: an answered job no longer holds its executor's slot (its node is free while
+/// the answer waits out its window), but it is still in flight: the provider cannot leave
+/// until it is decided.
+#[test]
+fn an_answer_frees_the_executors_slot_but_keeps_it_from_leaving() {
+	new_test_ext(|| {
+		let model = market(1); // max_concurrent_jobs = 4
+		let jobs: Vec<JobId> = (0..4).map(|_| submit(USER, model, 1, 5).unwrap()).collect();
+		assert_noop!(submit(USER, model, 1, 5), Error::<Test>::NoEligibleProvider);
+		assert_ok!(submit_answer(0, jobs[0], b"x", 1));
+		let fifth = submit(USER, model, 1, 5).expect("the answered job's slot is free");
+		assert_eq!(assigned(fifth), vec![0]);
+		assert_noop!(submit(USER, model, 1, 5), Error::<Test>::NoEligibleProvider);
+		assert_noop!(
+			Providers::deregister(RuntimeOrigin::signed(provider(0))),
+			pallet_mosaic_providers::Error::<Test>::JobsInFlight
+		);
+		close_window(jobs[0]);
+		assert_eq!(JobsStorage::<Test>::get(jobs[0]).unwrap().status, JobStatus::Settled);
+		assert_eq!(pallet_mosaic_providers::Answered::<Test>::get(provider(0)), 0);
+	});
+}
+
+/// Review N11: what a provider's open jobs could pay it (price × `max_tokens`) never passes
+/// what one conviction takes from it (`FraudSlash` of its bond), whatever its concurrency: a
+/// provider answering everything in flight with garbage loses more than it can be paid. The
+/// room returns when a job closes.
+#[test]
+fn nobody_executes_more_than_a_conviction_would_cost_it() {
+	new_test_ext(|| {
+		let model = register_model(0);
+		// 30 × 100 tokens = 3,000 a job; half of MIN_BOND (10,000) is 5,000: one job fits.
+		add_provider_with(0, model, 30, ENGINE);
+		let first = submit(USER, model, 100, 30).unwrap();
+		assert_eq!(crate::Exposure::<Test>::get(provider(0)), 3_000);
+		assert_noop!(submit(USER, model, 100, 30), Error::<Test>::NoEligibleProvider);
+		assert_eq!(Jobs::quote(model, &Jobs::needs(4, 100)).bid, None);
+		// A smaller job fits in what is left (30 × 60 = 1,800 ≤ 2,000).
+		assert_ok!(submit(USER, model, 60, 30));
+		assert_ok!(answer(0, first, b"x", 1));
+		assert_eq!(JobsStorage::<Test>::get(first).unwrap().status, JobStatus::Settled);
+		assert_eq!(crate::Exposure::<Test>::get(provider(0)), 1_800);
+		assert_ok!(submit(USER, model, 100, 30));
+	});
+}
