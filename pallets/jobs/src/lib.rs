@@ -759,9 +759,7 @@ pub mod pallet {
 			ensure_authorized(origin)?;
 			// Benchmarked in a market of three: the committee's two draws read three slots each.
 			let committee = Self::draw_weight(0, 3).saturating_mul(COMMITTEE_SIZE.into());
-			let benchmarked =
-				T::WeightInfo::submit_audit(3).saturating_add(Self::answered_weight());
-			Self::charging_paths(benchmarked, committee, || {
+			Self::charging_paths(T::WeightInfo::submit_audit(3), committee, || {
 				Self::do_submit_audit(auditor, job, report, signature)
 			})
 		}
@@ -808,9 +806,10 @@ pub mod pallet {
 		}
 
 		/// A draw of `tries` tries in the index and a window of `slots`: its benchmark, and
-		/// what the benchmark predates (review N9, N11), at the database's weight until the
-		/// weights are next regenerated: each provider looked at is also read for its answered
-		/// jobs and its [`Exposure`], and the drawn executor's exposure written.
+		/// what its benchmark's worst case (everyone asks more than the bid) never reaches, at
+		/// the database's weight: each provider looked at that could take the job is also read
+		/// for its answered jobs and its [`Exposure`], and the drawn executor's exposure
+		/// written.
 		pub fn draw_weight(tries: u32, slots: u32) -> Weight {
 			let looked_at = u64::from(tries.saturating_add(slots));
 			T::WeightInfo::draw(tries, slots)
@@ -818,26 +817,17 @@ pub mod pallet {
 				.saturating_add(T::DbWeight::get().reads_writes(1, 1))
 		}
 
-		/// What an answer or report adds to its benchmark (predating it, as
-		/// [`Self::draw_weight`]): the registry's answered count read and written, and the
-		/// provider's record read.
-		pub fn answered_weight() -> Weight {
-			T::DbWeight::get().reads_writes(2, 1)
-		}
-
 		/// A settlement paying `auditors` the protocol fee (a refund: 0), as charged where it
-		/// runs: its benchmark, and what closing the job adds that the benchmark predates (as
-		/// [`Self::draw_weight`]): the exposure of its at most two executors read and written.
+		/// runs.
 		pub fn settle_weight(auditors: u32) -> Weight {
-			T::WeightInfo::settle(auditors).saturating_add(T::DbWeight::get().reads_writes(2, 2))
+			T::WeightInfo::settle(auditors)
 		}
 
-		/// `submit_result` of `output_bytes` and `ids` token ids: its benchmark, and
-		/// [`Self::answered_weight`].
+		/// `submit_result` of `output_bytes` and `ids` token ids.
 		pub fn submit_result_weight(output_bytes: usize, ids: usize) -> Weight {
 			let bytes = u32::try_from(output_bytes).unwrap_or(u32::MAX);
 			let ids = u32::try_from(ids).unwrap_or(u32::MAX);
-			T::WeightInfo::submit_result(bytes, ids).saturating_add(Self::answered_weight())
+			T::WeightInfo::submit_result(bytes, ids)
 		}
 
 		/// Runs a call that may draw providers or end a job. On success its weight is its
@@ -879,7 +869,6 @@ pub mod pallet {
 		/// on it, the job is decided at once.
 		pub fn submit_audit_weight() -> Weight {
 			T::WeightInfo::submit_audit(3)
-				.saturating_add(Self::answered_weight())
 				.saturating_add(Pallet::<T>::draws_weight(COMMITTEE_SIZE))
 				.saturating_add(T::WeightInfo::decide())
 				.saturating_add(Self::settle_weight(MAX_ASSIGNMENTS - 1))

@@ -570,7 +570,6 @@ fn the_report_that_decides_a_job_is_charged_the_decision() {
 		assert_eq!(JobsStorage::<Test>::get(job).unwrap().status, JobStatus::Settled);
 		// No committee drawn (no draws beyond the benchmark's): the call and the decision.
 		let w = <() as WeightInfo>::submit_audit(3)
-			.saturating_add(Jobs::answered_weight())
 			.saturating_add(<() as WeightInfo>::decide())
 			.saturating_add(Jobs::settle_weight(1));
 		assert_eq!(post.actual_weight, Some(w));
