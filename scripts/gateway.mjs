@@ -72,6 +72,8 @@ function fromDispatch(e) {
   const m = e.message;
   if (/balances\.|InsufficientBalance|FundsUnavailable|Inability to pay/i.test(m)) return new ApiError(402, `the gateway's account cannot pay for this job: ${m}`, { code: 'insufficient_funds' });
   if (/NoEligibleProvider|NoProviderCovers|BidBelowEveryAsk/.test(m)) return new ApiError(503, m, { code: 'no_eligible_provider' });
+  // The block had taken all the jobs it accepts: no job was made, sending it again next block may land.
+  if (/BlockFullOfJobs/.test(m)) return new ApiError(429, `${m}: the chain took as many jobs as a block accepts; try again in a few seconds`, { code: 'rate_limit_exceeded' });
   return new ApiError(400, m);
 }
 
