@@ -24,14 +24,14 @@
 use crate::{
 	pallet::{BalanceOf, JobOf, MAX_ASSIGNMENTS, MAX_EXECUTOR_REPLACEMENTS},
 	submission::Timing,
-	Config, Error, Event, Exposure, Pallet, Role,
+	Config, Error, Event, Pallet, Role,
 };
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use mosaic_primitives::{Candidate, JobId, JobNeeds, ModelId, ProviderRegistry, MAX_SCORE};
-use sp_runtime::traits::{Bounded, Saturating, Zero};
+use sp_runtime::traits::{Bounded, Zero};
 
 /// Draws in the providers pallet's index before the window is read.
 pub const TRIES: u32 = 4;
@@ -346,8 +346,7 @@ impl<T: Config> Pallet<T> {
 		};
 		if role == Role::Executor {
 			// The draw checked it fits ([`Self::exposure_allows`]); released at the close.
-			let at_stake = Self::at_stake(price, job.max_tokens);
-			Exposure::<T>::mutate(&c.provider, |e| e.saturating_accrue(at_stake));
+			Self::add_exposure(&c.provider, Self::at_stake(price, job.max_tokens));
 		}
 		let assignment = crate::Assignment {
 			provider: c.provider.clone(),

@@ -17,7 +17,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use mosaic_primitives::{JobId, ModelId, ProviderRegistry};
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::traits::Saturating;
 
 /// What the runtime provides the benchmarks: a market, and operator signatures.
 pub trait BenchmarkHelper<AccountId, Signature> {
@@ -79,10 +79,8 @@ fn move_executor<T: Config>(job: JobId, to: &T::AccountId) {
 	T::Providers::job_ended(&a.provider, mosaic_primitives::JobOutcome::Released);
 	T::Providers::job_assigned(to).expect("room for the job");
 	let at_stake = Pallet::<T>::at_stake(a.price, record.max_tokens);
-	crate::Exposure::<T>::mutate_exists(&a.provider, |e| {
-		*e = e.map(|e| e.saturating_sub(at_stake)).filter(|e| !e.is_zero());
-	});
-	crate::Exposure::<T>::mutate(to, |e| *e = e.saturating_add(at_stake));
+	Pallet::<T>::release_exposure(&a.provider, at_stake);
+	Pallet::<T>::add_exposure(to, at_stake);
 	a.provider = to.clone();
 	Jobs::<T>::insert(job, record);
 }

@@ -10,8 +10,8 @@
 use crate::{
 	pallet::{JobOf, MAX_ASSIGNMENTS},
 	weights::WeightInfo,
-	AssignmentState, Config, Deadlines, DueFrom, Event, Exposure, JobStatus, Jobs, Pallet,
-	Requests, Results, Role,
+	AssignmentState, Config, Deadlines, DueFrom, Event, JobStatus, Jobs, Pallet, Requests, Results,
+	Role,
 };
 use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
@@ -199,10 +199,7 @@ impl<T: Config> Pallet<T> {
 	/// from now.
 	pub(crate) fn close(job_id: JobId, job: &mut JobOf<T>) {
 		for a in job.assignments.iter().filter(|a| a.role == Role::Executor) {
-			let at_stake = Self::at_stake(a.price, job.max_tokens);
-			Exposure::<T>::mutate_exists(&a.provider, |e| {
-				*e = e.map(|e| e.saturating_sub(at_stake)).filter(|e| !e.is_zero());
-			});
+			Self::release_exposure(&a.provider, Self::at_stake(a.price, job.max_tokens));
 		}
 		Requests::<T>::remove(job_id);
 		let _ = Results::<T>::clear_prefix(job_id, MAX_ASSIGNMENTS, None);
@@ -213,9 +210,8 @@ impl<T: Config> Pallet<T> {
 
 	/// What `n` challenge windows closed without an audit cost beyond the settlements they
 	/// paid: the slope of the `close_window` benchmark (which settles each job as it closes)
-	/// less `n` settlements, which [`Pallet::settle`] charges where it runs (with what closing
-	/// writes beyond its benchmark, [`Pallet::settle_weight`]). A job whose window closes is
-	/// thus charged the larger of the two benchmarks, never both.
+	/// less `n` settlements, which [`Pallet::settle`] charges where it runs. A job whose
+	/// window closes is thus charged the larger of the two benchmarks, never both.
 	pub(crate) fn window_weight(n: u32) -> Weight {
 		T::WeightInfo::close_window(n)
 			.saturating_sub(T::WeightInfo::close_window(0))

@@ -3,6 +3,7 @@
 
 use crate::{
 	pallet::{BalanceOf, JobOf},
+	weights::WeightInfo,
 	AssignmentState, Config, Event, JobStatus, Pallet, Role,
 };
 use alloc::vec;
@@ -10,16 +11,16 @@ use mosaic_primitives::{JobId, JobOutcome, Payment, ProviderRegistry};
 
 impl<T: Config> Pallet<T> {
 	/// Pays the executor for the tokens of its answer; the rest of the escrow returns to the
-	/// owner. Without an answer, refunds. Charged [`Self::settle_weight`]`(0)`.
+	/// owner. Without an answer, refunds. Charged `WeightInfo::settle(0)`.
 	pub(crate) fn settle(job_id: JobId, job: &mut JobOf<T>) {
 		Self::settle_upheld(job_id, job, &[])
 	}
 
 	/// [`Self::settle`] an answer that audits upheld: the protocol fee pays `auditors` (those
 	/// whose reports upheld it) instead of the treasury. Charged
-	/// [`Self::settle_weight`]`(auditors)`, benchmarked with that many auditors paid.
+	/// `WeightInfo::settle(auditors)`, benchmarked with that many auditors paid.
 	pub(crate) fn settle_upheld(job_id: JobId, job: &mut JobOf<T>, auditors: &[T::AccountId]) {
-		Self::charge_end(Self::settle_weight(auditors.len() as u32));
+		Self::charge_end(T::WeightInfo::settle(auditors.len() as u32));
 		let Some(Answered { provider, price, output_hash, tokens }) = Self::answer(job) else {
 			frame_support::defensive!("settling a job without an answer");
 			return Self::refund(job_id, job);
@@ -60,9 +61,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Refunds all that is left of the escrow: the job ends unpaid. Charged as a settlement
-	/// without auditors ([`Self::settle_weight`]`(0)`: one payment more than a refund).
+	/// without auditors (`WeightInfo::settle(0)`: one payment more than a refund).
 	pub(crate) fn refund(job_id: JobId, job: &mut JobOf<T>) {
-		Self::charge_end(Self::settle_weight(0));
+		Self::charge_end(T::WeightInfo::settle(0));
 		let amount = Self::refund_escrow(job);
 		job.status = JobStatus::Refunded;
 		Self::close(job_id, job);

@@ -817,12 +817,6 @@ pub mod pallet {
 				.saturating_add(T::DbWeight::get().reads_writes(1, 1))
 		}
 
-		/// A settlement paying `auditors` the protocol fee (a refund: 0), as charged where it
-		/// runs.
-		pub fn settle_weight(auditors: u32) -> Weight {
-			T::WeightInfo::settle(auditors)
-		}
-
 		/// `submit_result` of `output_bytes` and `ids` token ids.
 		pub fn submit_result_weight(output_bytes: usize, ids: usize) -> Weight {
 			let bytes = u32::try_from(output_bytes).unwrap_or(u32::MAX);
@@ -871,7 +865,7 @@ pub mod pallet {
 			T::WeightInfo::submit_audit(3)
 				.saturating_add(Pallet::<T>::draws_weight(COMMITTEE_SIZE))
 				.saturating_add(T::WeightInfo::decide())
-				.saturating_add(Self::settle_weight(MAX_ASSIGNMENTS - 1))
+				.saturating_add(T::WeightInfo::settle(MAX_ASSIGNMENTS - 1))
 		}
 
 		/// A decline draws a replacement; if there is none, the job is decided at once — and a
@@ -881,7 +875,7 @@ pub mod pallet {
 			T::WeightInfo::decline_job(2)
 				.saturating_add(Pallet::<T>::draws_weight(1 + COMMITTEE_SIZE))
 				.saturating_add(T::WeightInfo::decide())
-				.saturating_add(Self::settle_weight(MAX_ASSIGNMENTS - 1))
+				.saturating_add(T::WeightInfo::settle(MAX_ASSIGNMENTS - 1))
 		}
 
 		/// The attestation payload a provider signs for `job` with this output and tokens.

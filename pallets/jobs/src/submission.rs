@@ -154,6 +154,18 @@ impl<T: Config> Pallet<T> {
 		Exposure::<T>::get(&c.provider).saturating_add(added) <= limit
 	}
 
+	/// Adds `amount` to what `who`'s open jobs could pay it.
+	pub(crate) fn add_exposure(who: &T::AccountId, amount: BalanceOf<T>) {
+		Exposure::<T>::mutate(who, |e| *e = e.saturating_add(amount));
+	}
+
+	/// Takes `amount` off what `who`'s open jobs could pay it (the entry goes at zero).
+	pub(crate) fn release_exposure(who: &T::AccountId, amount: BalanceOf<T>) {
+		Exposure::<T>::mutate_exists(who, |e| {
+			*e = e.map(|e| e.saturating_sub(amount)).filter(|e| !e.is_zero());
+		});
+	}
+
 	/// Counts a job accepted by this block against [`Config::MaxSubmissionsPerBlock`].
 	fn count_submission() -> DispatchResult {
 		let n = Submitted::<T>::get();

@@ -84,7 +84,7 @@ pub enum AssignmentState {
 
 /// The weight of path-dependent work done by the running hook or call: `draws`, each draw of
 /// providers as it read (`WeightInfo::draw(tries, slots)`, counted by [`crate::assignment`]),
-/// and `ends`, each settlement or refund (`Pallet::settle_weight`) and each decision on audit
+/// and `ends`, each settlement or refund (`WeightInfo::settle(auditors)`) and each decision on audit
 /// reports (`WeightInfo::decide()`, its worst).
 #[derive(Clone, Copy, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
 pub struct PathWeights {

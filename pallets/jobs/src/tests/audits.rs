@@ -571,7 +571,7 @@ fn the_report_that_decides_a_job_is_charged_the_decision() {
 		// No committee drawn (no draws beyond the benchmark's): the call and the decision.
 		let w = <() as WeightInfo>::submit_audit(3)
 			.saturating_add(<() as WeightInfo>::decide())
-			.saturating_add(Jobs::settle_weight(1));
+			.saturating_add(<() as WeightInfo>::settle(1));
 		assert_eq!(post.actual_weight, Some(w));
 		assert!(w.all_lte(Jobs::submit_audit_weight()));
 	});

@@ -109,8 +109,9 @@ fn the_hook_charges_each_draw_it_makes_and_no_more() {
 		assert_eq!(JobsStorage::<Test>::get(answered).unwrap().status, JobStatus::Settled);
 		// It was settled as its window closed: charged the `close_window` benchmark's slope
 		// (a settlement included), not a due open job of the heaviest kind and a settlement.
-		let window_closed =
-			base.saturating_add(Jobs::window_weight(1)).saturating_add(Jobs::settle_weight(0));
+		let window_closed = base
+			.saturating_add(Jobs::window_weight(1))
+			.saturating_add(<() as WeightInfo>::settle(0));
 		assert_eq!(without, window_closed);
 		let slope =
 			<() as WeightInfo>::close_window(1).saturating_sub(<() as WeightInfo>::close_window(0));
