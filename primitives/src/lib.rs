@@ -12,7 +12,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::pallet_prelude::{DispatchError, DispatchResult};
+use frame_support::pallet_prelude::{DispatchError, DispatchResult, Weight};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::{Perbill, Permill};
@@ -29,6 +29,61 @@ pub use request::*;
 pub type ModelId = u32;
 /// A job's identifier.
 pub type JobId = u64;
+/// A session's identifier.
+pub type SessionId = u64;
+
+/// What an escrow pays for: one job, or the requests of a session.
+#[derive(
+	Clone,
+	Copy,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	PartialEq,
+	Eq,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum EscrowId {
+	/// A job of the jobs pallet.
+	Job(JobId),
+	/// A session of the sessions pallet.
+	Session(SessionId),
+}
+
+/// Why no provider could be drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoProvider {
+	/// Some serve the model, but all ask more than the bid.
+	BidBelowEveryAsk,
+	/// Nobody can take it now (none serves the model, or all are paused, under-bonded, busy,
+	/// or would have more in flight than a conviction costs them).
+	NoneEligible,
+	/// Some could at some price, but none declares terms that cover it.
+	NotCovered,
+}
+
+/// The executor draw of the jobs pallet, for other pallets (sessions draw their provider
+/// exactly as a job draws its executor).
+pub trait DrawProvider<AccountId, Balance> {
+	/// Draws a provider for work on `model` of `owner` (never drawn): among those whose ask is
+	/// within `bid` and whose declared terms cover `needs` in time, with free room, weighted
+	/// by bond × reputation, seeded by this block's randomness and `subject` (distinct for
+	/// every draw of a block).
+	fn draw_provider(
+		owner: &AccountId,
+		model: ModelId,
+		bid: Balance,
+		needs: &JobNeeds,
+		subject: &[u8],
+	) -> Result<Candidate<AccountId, Balance>, NoProvider>;
+	/// The weight of one draw at its worst: what a caller charges up front.
+	fn draw_weight() -> Weight;
+}
 /// Basis points: 10 000 = 100 %.
 pub type BasisPoints = u16;
 /// 10 000 basis points make the whole.
@@ -305,12 +360,12 @@ pub struct Receipt<Balance> {
 /// Settles a job's escrow: pays providers, the creator's royalty and the protocol fee from the
 /// held escrow and releases the rest to its owner.
 pub trait Settle<AccountId, Balance, Reason> {
-	/// Settles `escrow` (held from `owner` under `reason`). Never moves more than `escrow`.
-	/// `auditors`: those whose reports upheld the answer, who share its protocol fee (none: the
-	/// fee is the treasury's).
+	/// Settles `escrow` (held from `owner` under `reason`), paying for `what`. Never moves
+	/// more than `escrow`. `auditors`: those whose reports upheld the answer, who share its
+	/// protocol fee (none: the fee is the treasury's).
 	fn settle(
 		reason: &Reason,
-		job: JobId,
+		what: EscrowId,
 		owner: &AccountId,
 		escrow: Balance,
 		creator: &AccountId,

@@ -11,5 +11,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_mosaic_models, Models]
 	[pallet_mosaic_providers, Providers]
 	[pallet_mosaic_jobs, Jobs]
+	[pallet_mosaic_sessions, Sessions]
 	[pallet_mosaic_validators, Validators]
 );

@@ -72,10 +72,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 110,
+	spec_version: 111,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -87,10 +87,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 111,
+	spec_version: 112,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -243,6 +243,8 @@ mod runtime {
 	pub type Jobs = pallet_mosaic_jobs;
 	#[runtime::pallet_index(33)]
 	pub type Settlement = pallet_mosaic_settlement;
+	#[runtime::pallet_index(34)]
+	pub type Sessions = pallet_mosaic_sessions;
 
 	// Governance.
 	#[runtime::pallet_index(40)]

@@ -31,6 +31,12 @@ const HISTORY: &[(u32, u32, &str, &str)] = &[
 		"aad71f376d801548cf95b5448f6bcabd74ae2474eae7d9bff6392c3c7a714c94",
 		"4ca3efec81d27a6f7aec2c4ccb445819cdb46a7fd1cc34a1a6f2f787f8396eb4",
 	),
+	(
+		111,
+		4,
+		"05bf907de1ad1cb5927a8fff838a539b42123a22600d7681fa4ecc1fd4ae536b",
+		"6ff7d72429196042a313f99fb4ca9ff693121bcb17f9854524b4531728e631a6",
+	),
 ];
 
 /// Writes `ty` and every type it reaches, as they encode, numbering types in the order first

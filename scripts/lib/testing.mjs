@@ -38,7 +38,7 @@ export async function submitJobAside(api, signer, job, aside) {
 export async function auditorShares(api, job, at) {
   const events = await (await api.at(at)).query.system.events();
   return events
-    .filter(({ event }) => api.events.settlement.Paid.is(event) && event.data.job.toBigInt() === BigInt(job)
+    .filter(({ event }) => api.events.settlement.Paid.is(event) && event.data.escrow.isJob && event.data.escrow.asJob.toBigInt() === BigInt(job)
       && event.data.payee.isAuditor)
     .map(({ event }) => ({ to: event.data.to.toString(), amount: event.data.amount.toBigInt() }));
 }

@@ -62,21 +62,14 @@ pub(crate) enum Seat<B> {
 	Auditor,
 }
 
-/// Why no provider could be drawn.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum DrawError {
-	/// Some serve the model, but all ask more than the bid.
-	BidTooLow,
-	/// Nobody can take it.
-	NoneEligible,
-	/// Some could at some price, but none declares terms that cover the job.
-	NotCovered,
-}
+/// Why no provider could be drawn (shared with the pallets that draw through
+/// [`mosaic_primitives::DrawProvider`]).
+pub(crate) use mosaic_primitives::NoProvider as DrawError;
 
 impl<T: Config> From<DrawError> for Error<T> {
 	fn from(e: DrawError) -> Self {
 		match e {
-			DrawError::BidTooLow => Error::<T>::BidBelowEveryAsk,
+			DrawError::BidBelowEveryAsk => Error::<T>::BidBelowEveryAsk,
 			DrawError::NoneEligible => Error::<T>::NoEligibleProvider,
 			DrawError::NotCovered => Error::<T>::NoProviderCovers,
 		}
@@ -232,7 +225,7 @@ impl<T: Config> Pallet<T> {
 		} else if !any.iter().any(&covers) {
 			DrawError::NotCovered
 		} else {
-			DrawError::BidTooLow
+			DrawError::BidBelowEveryAsk
 		};
 		(Err(why), spent)
 	}
@@ -273,6 +266,22 @@ impl<T: Config> Pallet<T> {
 		let seat = Seat::Executor { bid };
 		let exclude = core::slice::from_ref(owner);
 		Self::draw_one(model, seat, needs, exclude, &Self::seed(job, b"initial"), timing)
+	}
+
+	/// Draws the provider of other work than a job (a session) for `owner` (not drawn),
+	/// exactly as a job's executor is drawn, seeded by this block's randomness and `subject`.
+	pub(crate) fn draw_for(
+		owner: &T::AccountId,
+		model: ModelId,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+		subject: &[u8],
+	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
+		let block = crate::BlockSeed::<T>::get().unwrap_or_else(Self::block_seed);
+		let seed = sp_io::hashing::blake2_256(&(block, b"other", subject).encode());
+		let seat = Seat::Executor { bid };
+		let exclude = core::slice::from_ref(owner);
+		Self::draw_one(model, seat, needs, exclude, &seed, &Self::timing())
 	}
 
 	/// Draws up to `n` more eligible providers for `job` in `role`, excluding everyone
@@ -373,6 +382,22 @@ impl<T: Config> Pallet<T> {
 			}),
 		}
 		Ok(())
+	}
+}
+
+impl<T: Config> mosaic_primitives::DrawProvider<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn draw_provider(
+		owner: &T::AccountId,
+		model: ModelId,
+		bid: BalanceOf<T>,
+		needs: &JobNeeds,
+		subject: &[u8],
+	) -> Result<Candidate<T::AccountId, BalanceOf<T>>, DrawError> {
+		Self::draw_for(owner, model, bid, needs, subject)
+	}
+
+	fn draw_weight() -> Weight {
+		Self::draws_weight(1)
 	}
 }
 

@@ -248,7 +248,7 @@ mod benchmarks {
 		let expected = if s == 0 {
 			crate::assignment::DrawError::NoneEligible
 		} else {
-			crate::assignment::DrawError::BidTooLow
+			crate::assignment::DrawError::BidBelowEveryAsk
 		};
 		assert_eq!(result.map(|c| c.provider).err(), Some(expected));
 	}

@@ -6,7 +6,7 @@ use crate::{
 	Config, Error, HoldReason, Pallet,
 };
 use frame_support::pallet_prelude::*;
-use mosaic_primitives::{JobId, Payment, Receipt, Settle};
+use mosaic_primitives::{EscrowId, JobId, Payment, Receipt, Settle};
 use sp_runtime::traits::{CheckedMul, Zero};
 
 impl<T: Config> Pallet<T> {
@@ -34,7 +34,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Receipt<BalanceOf<T>>, DispatchError> {
 		let receipt = T::Settlement::settle(
 			&HoldReason::Job.into(),
-			job_id,
+			EscrowId::Job(job_id),
 			&job.owner,
 			job.escrow,
 			&job.creator,

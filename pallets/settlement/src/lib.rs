@@ -1,8 +1,10 @@
 //! # Settlement
 //!
-//! Pays for finished jobs out of their escrow. The jobs pallet calls [`Pallet`] through
-//! [`mosaic_primitives::Settle`] when a job is decided; the escrow is held from the user under
-//! the jobs pallet's hold reason and every unit moves with `transfer_on_hold` or `release`.
+//! Pays for finished jobs and sessions out of their escrow. The jobs pallet calls [`Pallet`]
+//! through [`mosaic_primitives::Settle`] when a job is decided, the sessions pallet when a
+//! session is settled; the escrow is held from the user under the caller's hold reason and
+//! every unit moves with `transfer_on_hold` or `release`. Events name what was paid for
+//! ([`mosaic_primitives::EscrowId`]).
 //!
 //! For each provider whose output stood, `cost = tokens × price` (its ask, never above the
 //! user's bid) is split by [`split::split`] into the model creator's royalty, the protocol fee
@@ -39,7 +41,7 @@ pub mod pallet {
 			tokens::{Fortitude, Precision, Restriction},
 		},
 	};
-	use mosaic_primitives::{BasisPoints, JobId, Payment, Receipt, Settle};
+	use mosaic_primitives::{BasisPoints, EscrowId, Payment, Receipt, Settle};
 	use sp_runtime::{
 		traits::{CheckedDiv, CheckedMul, Saturating, Zero},
 		Permill,
@@ -113,12 +115,12 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// `amount` moved from the job's escrow to `to`.
-		Paid { job: JobId, to: T::AccountId, payee: Payee, amount: BalanceOf<T> },
-		/// `amount` of the escrow was released back to the job's owner.
-		Refunded { job: JobId, to: T::AccountId, amount: BalanceOf<T> },
-		/// The job is settled; the receipt sums up every movement.
-		Settled { job: JobId, receipt: Receipt<BalanceOf<T>> },
+		/// `amount` moved from the escrow (of a job or a session) to `to`.
+		Paid { escrow: EscrowId, to: T::AccountId, payee: Payee, amount: BalanceOf<T> },
+		/// `amount` of the escrow was released back to its owner.
+		Refunded { escrow: EscrowId, to: T::AccountId, amount: BalanceOf<T> },
+		/// The job or session is settled; the receipt sums up every movement.
+		Settled { escrow: EscrowId, receipt: Receipt<BalanceOf<T>> },
 	}
 
 	#[pallet::error]
@@ -160,7 +162,7 @@ pub mod pallet {
 		/// the treasury. Returns what was moved; what could not be stays in escrow, for the owner.
 		fn pay_fee(
 			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
-			job: JobId,
+			escrow: EscrowId,
 			owner: &T::AccountId,
 			auditors: &[T::AccountId],
 			fee: BalanceOf<T>,
@@ -175,7 +177,7 @@ pub mod pallet {
 				for auditor in auditors {
 					moved.saturating_accrue(Self::pay_or_treasury(
 						reason,
-						job,
+						escrow,
 						owner,
 						auditor,
 						PayeeKind::Auditor,
@@ -187,7 +189,7 @@ pub mod pallet {
 			let treasury = T::TreasuryAccount::get();
 			if !rest.is_zero() && Self::pay(reason, owner, &treasury, rest) {
 				Self::deposit_event(Event::Paid {
-					job,
+					escrow,
 					to: treasury,
 					payee: Payee::Treasury,
 					amount: rest,
@@ -200,7 +202,7 @@ pub mod pallet {
 		/// Pays `amount` to `to`, or to the treasury in its place. Returns what was moved.
 		fn pay_or_treasury(
 			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
-			job: JobId,
+			escrow: EscrowId,
 			owner: &T::AccountId,
 			to: &T::AccountId,
 			payee: PayeeKind,
@@ -226,7 +228,7 @@ pub mod pallet {
 				}
 				(treasury, Payee::TreasuryInPlaceOf(payee))
 			};
-			Self::deposit_event(Event::Paid { job, to, payee, amount });
+			Self::deposit_event(Event::Paid { escrow, to, payee, amount });
 			amount
 		}
 	}
@@ -240,7 +242,7 @@ pub mod pallet {
 	{
 		fn settle(
 			reason: &<T::Currency as frame_support::traits::fungible::InspectHold<T::AccountId>>::Reason,
-			job: JobId,
+			what: EscrowId,
 			owner: &T::AccountId,
 			escrow: BalanceOf<T>,
 			creator: &T::AccountId,
@@ -267,16 +269,16 @@ pub mod pallet {
 				let s = crate::split::split(cost, royalty_bps, fee_rate);
 				let royalty = Self::pay_or_treasury(
 					reason,
-					job,
+					what,
 					owner,
 					creator,
 					PayeeKind::Creator,
 					s.royalty,
 				);
-				let fee = Self::pay_fee(reason, job, owner, auditors, s.protocol_fee);
+				let fee = Self::pay_fee(reason, what, owner, auditors, s.protocol_fee);
 				let provider = Self::pay_or_treasury(
 					reason,
-					job,
+					what,
 					owner,
 					&p.provider,
 					PayeeKind::Provider,
@@ -297,12 +299,12 @@ pub mod pallet {
 			}
 			if !receipt.refund.is_zero() {
 				Self::deposit_event(Event::Refunded {
-					job,
+					escrow: what,
 					to: owner.clone(),
 					amount: receipt.refund,
 				});
 			}
-			Self::deposit_event(Event::Settled { job, receipt: receipt.clone() });
+			Self::deposit_event(Event::Settled { escrow: what, receipt: receipt.clone() });
 			Ok(receipt)
 		}
 	}

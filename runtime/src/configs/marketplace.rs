@@ -12,7 +12,8 @@ use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, MultiSignature};
 
 use crate::{
-	AccountId, Balances, Models, Providers, Runtime, RuntimeEvent, RuntimeHoldReason, Settlement,
+	AccountId, Balance, Balances, Jobs, Models, Providers, Runtime, RuntimeEvent,
+	RuntimeHoldReason, Settlement,
 };
 
 /// The treasury's account: receives protocol fees and slashed bonds.
@@ -67,6 +68,9 @@ impl pallet_mosaic_settlement::Config for Runtime {
 	type TreasuryAccount = TreasuryAccount;
 }
 
+/// Most tokens one job, or one request of a session, generates.
+const MAX_OUTPUT_TOKENS: u32 = 4096;
+
 /// Due jobs the jobs pallet's hook processes a block.
 const MAX_JOBS_PER_BLOCK: u32 = 256;
 /// Jobs a block accepts.
@@ -91,7 +95,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	/// 16 KiB of output.
 	type MaxOutputLen = ConstU32<16384>;
 	/// 4,096 tokens of output at most (their ids travel with the answer, for audits).
-	type MaxOutputTokens = ConstU32<4096>;
+	type MaxOutputTokens = ConstU32<MAX_OUTPUT_TOKENS>;
 	/// Two blocks (12 s) between an answer and its payment; the audit draw closes them.
 	type ChallengeWindow = ConstU32<2>;
 	type AuditChance = AuditChance;
@@ -114,6 +118,43 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	/// returned (its request and answer left state when it closed).
 	type ReceiptRetention = ConstU32<{ crate::DAYS }>;
 	type WeightInfo = pallet_mosaic_jobs::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_helpers::Market;
+}
+
+/// A session's state deposit: the jobs' deposit for as many bytes as a session record takes.
+pub struct SessionDeposit;
+impl frame_support::traits::Get<Balance> for SessionDeposit {
+	fn get() -> Balance {
+		use codec::MaxEncodedLen;
+		let bytes = pallet_mosaic_sessions::SessionOf::<Runtime>::max_encoded_len() as Balance;
+		JobDepositBase::get().saturating_add(JobDepositPerByte::get().saturating_mul(bytes))
+	}
+}
+
+impl pallet_mosaic_sessions::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Providers = Providers;
+	/// The jobs' executor draw.
+	type Draw = Jobs;
+	type Settlement = Settlement;
+	type ProtocolFee = ProtocolFee;
+	/// Session keys are sr25519, as a browser or the gateway generates them.
+	type SessionSignature = sp_core::sr25519::Signature;
+	type MaxOutputTokens = ConstU32<MAX_OUTPUT_TOKENS>;
+	/// A minute.
+	type MinLifetime = ConstU32<{ crate::MINUTES }>;
+	/// A week.
+	type MaxLifetime = ConstU32<{ 7 * crate::DAYS }>;
+	/// Ten minutes for the provider's node to answer a close with its latest voucher.
+	type ClosingWindow = ConstU32<{ 10 * crate::MINUTES }>;
+	/// An hour after an unclosed session's expiry.
+	type Grace = ConstU32<{ crate::HOURS }>;
+	type SessionDeposit = SessionDeposit;
+	type WeightInfo = pallet_mosaic_sessions::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helpers::Market;
 }
@@ -197,6 +238,26 @@ mod benchmark_helpers {
 			let signature = sp_io::crypto::sr25519_sign(OPERATOR_KEY_TYPE, &public, message)
 				.unwrap_or_else(|| sr25519::Signature::from_raw([0; 64]));
 			(operator, MultiSignature::Sr25519(signature))
+		}
+	}
+
+	/// The key type session keys are generated under in the benchmark keystore.
+	const SESSION_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"msss");
+
+	impl pallet_mosaic_sessions::BenchmarkHelper<AccountId, sr25519::Public, sr25519::Signature>
+		for Market
+	{
+		fn setup_market() -> ModelId {
+			<Self as pallet_mosaic_jobs::BenchmarkHelper<AccountId, MultiSignature>>::setup_market(1)
+		}
+
+		fn session_key() -> sr25519::Public {
+			sp_io::crypto::sr25519_generate(SESSION_KEY_TYPE, None)
+		}
+
+		fn sign(key: &sr25519::Public, message: &[u8]) -> sr25519::Signature {
+			sp_io::crypto::sr25519_sign(SESSION_KEY_TYPE, key, message)
+				.unwrap_or_else(|| sr25519::Signature::from_raw([0; 64]))
 		}
 	}
 }

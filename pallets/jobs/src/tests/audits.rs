@@ -219,7 +219,7 @@ fn an_upheld_answer_pays_its_protocol_fee_to_its_auditors_not_the_treasury() {
 			assert_eq!(got[i], share, "auditor {a} is paid its share of the fee");
 			System::assert_has_event(
 				pallet_mosaic_settlement::Event::<Test>::Paid {
-					job,
+					escrow: mosaic_primitives::EscrowId::Job(job),
 					to: provider(*a),
 					payee: pallet_mosaic_settlement::Payee::Auditor,
 					amount: FEE / k,

@@ -211,3 +211,38 @@ fn a_quote_reads_a_bounded_number_of_providers_and_holds_in_a_large_market() {
 		assert!(at_lowest > 10 * at_quote.max(1), "{at_lowest} vs {at_quote}");
 	})
 }
+
+#[test]
+fn other_pallets_draw_a_provider_as_a_job_draws_its_executor_never_the_owner() {
+	use mosaic_primitives::{DrawProvider, NoProvider};
+	new_test_ext(|| {
+		let model = market(2);
+		let needs = JobNeeds { prompt_tokens: 10, max_tokens: 4 };
+		// Provider 0 asks for its own work: only provider 1 can be drawn, every time.
+		for subject in 0u32..8 {
+			let c = <Jobs as DrawProvider<_, _>>::draw_provider(
+				&provider(0),
+				model,
+				ASK,
+				&needs,
+				&subject.to_le_bytes(),
+			)
+			.unwrap();
+			assert_eq!((c.provider, c.ask), (provider(1), ASK));
+		}
+		let draw = |bid, needs: &JobNeeds| {
+			<Jobs as DrawProvider<_, _>>::draw_provider(&account(USER), model, bid, needs, b"s")
+		};
+		assert_eq!(draw(ASK - 1, &needs).unwrap_err(), NoProvider::BidBelowEveryAsk);
+		let too_long = JobNeeds { prompt_tokens: 10, max_tokens: TERMS.max_output_tokens + 1 };
+		assert_eq!(draw(ASK, &too_long).unwrap_err(), NoProvider::NotCovered);
+		let empty = register_model(0);
+		assert_eq!(
+			<Jobs as DrawProvider<_, _>>::draw_provider(&account(USER), empty, ASK, &needs, b"s")
+				.unwrap_err(),
+			NoProvider::NoneEligible
+		);
+		// Drawing holds nothing and changes no count: a caller records what it drew.
+		assert_eq!(<Providers as ProviderRegistry<_, _>>::jobs_in_flight(&provider(1)), 0);
+	});
+}
