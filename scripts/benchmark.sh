@@ -22,7 +22,7 @@ cargo build --release --locked -p mosaic-node --features runtime-benchmarks
 node_bin="$CARGO_TARGET_DIR/release/mosaic-node"
 
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_mosaic_models pallet_mosaic_providers pallet_mosaic_jobs pallet_mosaic_validators)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_mosaic_models pallet_mosaic_providers pallet_mosaic_jobs pallet_mosaic_sessions pallet_mosaic_validators)
 for pallet in "${pallets[@]}"; do
 	dir="pallets/${pallet#pallet_mosaic_}"
 	echo "==> benchmark pallet $pallet -> $dir/src/weights.rs"
