@@ -334,6 +334,38 @@ impl BackgroundEngine {
 	}
 }
 
+impl BackgroundEngine {
+	/// The engine behind it, for session requests (`crate::sessions`).
+	pub fn host(&self) -> Arc<EngineHost> {
+		self.host.clone()
+	}
+}
+
+/// Called once with a session request's result, on the batcher's thread.
+pub type RequestDone = Box<dyn FnOnce(Result<InferenceOutput, InferenceError>) + Send>;
+
+impl EngineHost {
+	/// Runs a session request on the batcher of model `hash`, beside the jobs (the same
+	/// sequences and bounded queue): its output goes to `stream`, its result to `done`.
+	/// Refused at once, `done` never called, if the model is missing or the queue is full.
+	pub fn run_request(
+		self: &Arc<Self>,
+		hash: &[u8; 32],
+		request: mosaic_engine::Request,
+		stream: mosaic_engine::Stream,
+		done: RequestDone,
+	) -> Result<(), InferenceError> {
+		let (host, model) = (self.clone(), *hash);
+		let job = Job {
+			request,
+			limits: mosaic_engine::Limits { max_output_bytes: None, time_budget: None },
+			stream: Some(stream),
+			done: Box::new(move |result| done(host.completed(&model, result))),
+		};
+		self.submit(hash, job)
+	}
+}
+
 impl InferenceHost for BackgroundEngine {
 	fn fingerprint(&self) -> [u8; 32] {
 		self.host.fingerprint

@@ -17,6 +17,7 @@ mod marketplace_rpc;
 mod ports;
 mod rpc;
 mod service;
+mod sessions;
 mod streams;
 
 fn main() -> sc_cli::Result<()> {

@@ -1,5 +1,6 @@
 //! The node's RPC methods beyond the standard ones: account nonces (`system_accountNextIndex`),
-//! fee queries (`payment_*`) and the marketplace (`mosaic_*`, see `marketplace_rpc.rs`).
+//! fee queries (`payment_*`), the marketplace (`mosaic_*`, see `marketplace_rpc.rs`) and, on a
+//! provider's node, session requests (`sessions/`).
 
 use std::sync::Arc;
 
@@ -20,6 +21,8 @@ pub struct FullDeps<C, P> {
 	pub engine: Option<crate::marketplace_rpc::EngineInfo>,
 	/// The output streams of the jobs its engine runs (with the engine).
 	pub streams: Option<Arc<crate::streams::Streams>>,
+	/// Session requests (`mosaic_sessionRequest`), on a node with an engine.
+	pub sessions: Option<crate::sessions::Sessions<crate::service::OffchainDb>>,
 }
 
 /// Builds the RPC module with every Mosaic-specific method.
@@ -43,11 +46,15 @@ where
 	let mut module = RpcModule::new(());
 	use crate::marketplace_rpc::{Marketplace, MarketplaceRpcServer};
 
-	let FullDeps { client, pool, engine, streams } = deps;
+	let FullDeps { client, pool, engine, streams, sessions } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Marketplace::new(client, engine, streams).into_rpc())?;
+	if let Some(sessions) = sessions {
+		use crate::sessions::SessionRpcServer;
+		module.merge(sessions.into_rpc())?;
+	}
 
 	Ok(module)
 }

@@ -25,6 +25,9 @@ pub type HostFunctions =
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
 type FullBackend = sc_service::TFullBackend<Block>;
+/// The node's off-chain database (where session logs are kept).
+pub(crate) type OffchainDb =
+	<FullBackend as sc_client_api::backend::Backend<Block>>::OffchainStorage;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type GrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
@@ -228,17 +231,28 @@ pub fn new_full<
 
 	// A provider's engine; off-chain workers run wherever there is one.
 	let streams = Arc::new(crate::streams::Streams::default());
-	let (engine, engine_info): (Option<Arc<dyn InferenceHost>>, _) = match &provider.models_dir {
-		Some(dir) => {
-			let host = EngineHost::new(dir.clone(), provider, config.prometheus_registry())
-				.map_err(ServiceError::Other)?;
-			let info = host.info();
-			let host: Arc<dyn InferenceHost> =
-				Arc::new(BackgroundEngine::new(host, streams.clone()));
-			(Some(host), Some(info))
-		}
-		None => (None, None),
-	};
+	let (engine, engine_info, sessions): (Option<Arc<dyn InferenceHost>>, _, _) =
+		match &provider.models_dir {
+			Some(dir) => {
+				let host = EngineHost::new(dir.clone(), provider, config.prometheus_registry())
+					.map_err(ServiceError::Other)?;
+				let info = host.info();
+				let background = BackgroundEngine::new(host, streams.clone());
+				// Session requests run on the same engine; their logs go to the off-chain
+				// database, which a node with an engine always has.
+				let sessions = backend.offchain_storage().map(|db| {
+					crate::sessions::Sessions::new(
+						client.clone(),
+						keystore_container.keystore(),
+						background.host(),
+						db,
+					)
+				});
+				let host: Arc<dyn InferenceHost> = Arc::new(background);
+				(Some(host), Some(info), sessions)
+			}
+			None => (None, None, None),
+		};
 	if let Some(seed) = &config.dev_key_seed {
 		// Dev chains: the dev authority is also the provider of the tiny model.
 		keystore_container
@@ -295,6 +309,7 @@ pub fn new_full<
 				pool: pool.clone(),
 				engine: engine_info.clone(),
 				streams: engine_info.as_ref().map(|_| streams.clone()),
+				sessions: sessions.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

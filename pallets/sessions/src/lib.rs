@@ -18,14 +18,18 @@
 //!    in one hold under [`HoldReason::Session`]. `key` is the public key that will sign the
 //!    vouchers: the owner's wallet signs once, the key (in a browser or the gateway) signs
 //!    every request.
-//! 2. **Requests** (off chain) — the owner sends request `n` with a voucher for `n`: `(seq n,
-//!    tokens owed in all, hash of the log)` signed by the session key over
-//!    [`voucher_signing_bytes`]. The provider serves a request only with a voucher that covers
-//!    it at the request's limits, so the owner can lose at most one request's cost; the owner
-//!    signs `n + 1` only after the answer to `n`, so the provider can lose at most one.
-//!    The log is the provider's record of every request (request and output hashes, tokens,
-//!    cost, receipt) in order; its root, committed by the provider, is the session's
-//!    attestation. No prompt or output byte goes on chain.
+//! 2. **Requests** (off chain) — the owner sends request `n` to the provider's node
+//!    (`mosaic_sessionRequest`) with a voucher for it: `(seq n, tokens owed in all, log)`
+//!    signed by the session key over [`voucher_signing_bytes`]. The owner pre-pays: the voucher
+//!    owes every token of the receipts so far plus this request's `max_tokens` (and never less
+//!    than an earlier voucher), and names the log after receipt `n - 1`. The node runs the
+//!    request only with such a voucher, so the provider never works unpaid; the owner signs
+//!    `n + 1` only after receipt `n`, so it loses at most what one request left unused of its
+//!    `max_tokens`. The log is a hash chain of [`LogEntry`]s (request and output hashes,
+//!    tokens), from [`log_start`] by [`log_after`]; each receipt, signed by the operator key
+//!    over [`receipt_signing_bytes`], names the log after it, and the log's last value,
+//!    committed by the provider, is the session's attestation. No prompt or output byte goes
+//!    on chain.
 //! 3. **Top-up** — [`Pallet::top_up`] holds more budget while the session is open.
 //! 4. **Closing** — [`Pallet::close_session`] by the owner or the provider (its cold account or
 //!    operator key), with the latest voucher it has and, from the provider, the log's root.
@@ -40,9 +44,11 @@
 //!    return to the owner, and the session leaves state. The owner can always get its money
 //!    back this way: nothing is stuck if the provider disappears.
 //!
-//! A voucher counts only if its session key's signature verifies, its `seq` is above the one
-//! posted before and its `tokens` not below; anyone may relay one (only the provider gains by
-//! it). What a session does not do yet: its requests are not audited (a session's provider
+//! A voucher counts only if its session key's signature verifies and it is above the one
+//! posted before: more `tokens`, or as many at a later `seq`. What a voucher owes comes first
+//! because the owner's key signs every voucher: one with a huge `seq` and few tokens must not
+//! shut out the provider's that owes more. Anyone may relay a voucher (only the provider gains
+//! by it). What a session does not do yet: its requests are not audited (a session's provider
 //! stakes its bond on jobs only), and its open sessions do not count against the provider's
 //! concurrency or keep it from leaving.
 //!
@@ -287,7 +293,7 @@ pub mod pallet {
 		TooLate,
 		/// The voucher's signature does not verify against the session key.
 		BadVoucher,
-		/// The voucher's `seq` is not above the one posted, or its `tokens` below.
+		/// The voucher owes fewer tokens than the one posted, or as many at no later `seq`.
 		StaleVoucher,
 		/// The session cannot be settled yet: it is open and not past its grace period, or
 		/// its closing window has not ended.
@@ -574,9 +580,12 @@ pub mod pallet {
 		) -> DispatchResult {
 			let bytes = voucher_signing_bytes(Self::genesis(), id, &s.provider, voucher);
 			ensure!(signature.verify(bytes.as_slice(), &s.key), Error::<T>::BadVoucher);
+			// Ordered by what they owe, then by request: the owner's key signs every voucher,
+			// so a voucher with a huge `seq` and few tokens must not shut out a later one that
+			// owes more.
 			if let Some(best) = s.voucher {
 				ensure!(
-					voucher.seq > best.seq && voucher.tokens >= best.tokens,
+					(voucher.tokens, voucher.seq) > (best.tokens, best.seq),
 					Error::<T>::StaleVoucher
 				);
 			}

@@ -18,9 +18,8 @@ impl<T: Config> Pallet<T> {
 			return owed;
 		}
 		let affordable = s.budget.checked_div(&s.price).unwrap_or_else(Zero::zero);
-		let affordable: u128 = sp_runtime::traits::UniqueSaturatedInto::unique_saturated_into(
-			affordable,
-		);
+		let affordable: u128 =
+			sp_runtime::traits::UniqueSaturatedInto::unique_saturated_into(affordable);
 		owed.min(u32::try_from(affordable).unwrap_or(u32::MAX))
 	}
 

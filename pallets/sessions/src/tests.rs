@@ -73,7 +73,10 @@ fn a_session_draws_its_provider_at_its_ask_and_holds_budget_and_deposit() {
 		let id = open();
 		let s = Sessions_::<Test>::get(id).unwrap();
 		assert_eq!((s.provider, s.price, s.owner), (PROVIDER, ASK, OWNER));
-		assert_eq!((s.creator, s.royalty_bps, s.budget, s.deposit), (CREATOR, ROYALTY_BPS, BUDGET, DEPOSIT));
+		assert_eq!(
+			(s.creator, s.royalty_bps, s.budget, s.deposit),
+			(CREATOR, ROYALTY_BPS, BUDGET, DEPOSIT)
+		);
 		assert_eq!((s.expires, s.state, s.voucher, s.key), (101, SessionState::Open, None, key()));
 		assert_eq!(held(OWNER), BUDGET + DEPOSIT);
 		assert_eq!(Balances::balance(&OWNER), free - BUDGET - DEPOSIT);
@@ -97,13 +100,30 @@ fn a_session_draws_its_provider_at_its_ask_and_holds_budget_and_deposit() {
 fn opening_refuses_bad_input_and_holds_nothing() {
 	new_test_ext(|| {
 		let open_with = |who, model, budget, price, lifetime, limits| {
-			Sessions::open_session(RuntimeOrigin::signed(who), model, budget, price, lifetime, limits, key())
+			Sessions::open_session(
+				RuntimeOrigin::signed(who),
+				model,
+				budget,
+				price,
+				lifetime,
+				limits,
+				key(),
+			)
 		};
 		let l = |prompt_tokens, max_tokens| SessionLimits { prompt_tokens, max_tokens };
-		assert_noop!(open_with(OWNER, 7, BUDGET, 5, 100, LIMITS), Error::<Test>::ModelNotRegistered);
-		assert_noop!(open_with(OWNER, DEPRECATED, BUDGET, 5, 100, LIMITS), Error::<Test>::ModelDeprecated);
+		assert_noop!(
+			open_with(OWNER, 7, BUDGET, 5, 100, LIMITS),
+			Error::<Test>::ModelNotRegistered
+		);
+		assert_noop!(
+			open_with(OWNER, DEPRECATED, BUDGET, 5, 100, LIMITS),
+			Error::<Test>::ModelDeprecated
+		);
 		assert_noop!(open_with(OWNER, MODEL, BUDGET, 0, 100, LIMITS), Error::<Test>::ZeroPrice);
-		assert_noop!(open_with(OWNER, MODEL, BUDGET, 5, 100, l(1, 0)), Error::<Test>::ZeroMaxTokens);
+		assert_noop!(
+			open_with(OWNER, MODEL, BUDGET, 5, 100, l(1, 0)),
+			Error::<Test>::ZeroMaxTokens
+		);
 		assert_noop!(
 			open_with(OWNER, MODEL, BUDGET, 5, 100, l(1, MAX_OUTPUT + 1)),
 			Error::<Test>::MaxTokensTooLarge
@@ -120,16 +140,34 @@ fn opening_refuses_bad_input_and_holds_nothing() {
 			open_with(OWNER, MODEL, BUDGET, 5, MAX_LIFETIME + 1, LIMITS),
 			Error::<Test>::BadLifetime
 		);
-		assert_noop!(open_with(OWNER, MODEL, BUDGET, ASK - 1, 100, LIMITS), Error::<Test>::PriceBelowEveryAsk);
-		assert_noop!(open_with(OWNER, UNSERVED, BUDGET, 5, 100, LIMITS), Error::<Test>::NoEligibleProvider);
+		assert_noop!(
+			open_with(OWNER, MODEL, BUDGET, ASK - 1, 100, LIMITS),
+			Error::<Test>::PriceBelowEveryAsk
+		);
+		assert_noop!(
+			open_with(OWNER, UNSERVED, BUDGET, 5, 100, LIMITS),
+			Error::<Test>::NoEligibleProvider
+		);
 		// The provider's own session: it is never drawn for itself, and nobody else serves.
-		assert_noop!(open_with(PROVIDER, MODEL, BUDGET, 5, 100, LIMITS), Error::<Test>::NoEligibleProvider);
+		assert_noop!(
+			open_with(PROVIDER, MODEL, BUDGET, 5, 100, LIMITS),
+			Error::<Test>::NoEligibleProvider
+		);
 		// The provider runs the model with half its context: a request of 600 prompt tokens
 		// and 100 output tokens fits the model, not the provider's window.
-		assert_noop!(open_with(OWNER, MODEL, BUDGET, 5, 100, l(600, 100)), Error::<Test>::NoProviderCovers);
+		assert_noop!(
+			open_with(OWNER, MODEL, BUDGET, 5, 100, l(600, 100)),
+			Error::<Test>::NoProviderCovers
+		);
 		// One request at the limits costs 100 × 3 = 300.
-		assert_noop!(open_with(OWNER, MODEL, 299, 5, 100, LIMITS), Error::<Test>::BudgetBelowOneRequest);
-		assert_noop!(open_with(POOR, MODEL, 300, 5, 100, LIMITS), Error::<Test>::InsufficientBalance);
+		assert_noop!(
+			open_with(OWNER, MODEL, 299, 5, 100, LIMITS),
+			Error::<Test>::BudgetBelowOneRequest
+		);
+		assert_noop!(
+			open_with(POOR, MODEL, 300, 5, 100, LIMITS),
+			Error::<Test>::InsufficientBalance
+		);
 		assert_eq!(held(OWNER) + held(POOR) + held(PROVIDER), 0);
 		assert_eq!(NextSessionId::<Test>::get(), 0);
 	});
@@ -150,19 +188,32 @@ fn settlement_pays_the_highest_voucher_split_as_a_job_and_refunds_the_rest() {
 		// back, and the deposit.
 		let after = [OWNER, PROVIDER, CREATOR, TREASURY].map(|a| Balances::balance(&a));
 		assert_eq!(
-			[after[0] - before[0] + 120, after[1] - before[1], after[2] - before[2], after[3] - before[3]],
+			[
+				after[0] - before[0] + 120,
+				after[1] - before[1],
+				after[2] - before[2],
+				after[3] - before[3]
+			],
 			[0, 102, 12, 6]
 		);
 		assert_eq!(held(OWNER), 0);
 		assert_eq!(Balances::total_issuance(), issuance);
 		assert!(!Sessions_::<Test>::contains_key(id));
 		let escrow = EscrowId::Session(id);
-		for (to, payee, amount) in
-			[(CREATOR, Payee::Creator, 12), (TREASURY, Payee::Treasury, 6), (PROVIDER, Payee::Provider, 102)]
-		{
+		for (to, payee, amount) in [
+			(CREATOR, Payee::Creator, 12),
+			(TREASURY, Payee::Treasury, 6),
+			(PROVIDER, Payee::Provider, 102),
+		] {
 			System::assert_has_event(SettlementEvent::Paid { escrow, to, payee, amount }.into());
 		}
-		let receipt = Receipt { paid: 120, royalty: 12, protocol_fee: 6, providers: 102, refund: BUDGET - 120 };
+		let receipt = Receipt {
+			paid: 120,
+			royalty: 12,
+			protocol_fee: 6,
+			providers: 102,
+			refund: BUDGET - 120,
+		};
 		System::assert_last_event(
 			Event::SessionSettled {
 				session: id,
@@ -209,8 +260,8 @@ fn vouchers_only_grow() {
 	new_test_ext(|| {
 		let id = open();
 		assert_ok!(post(PROVIDER, id, 5, 50));
-		assert_noop!(post(PROVIDER, id, 5, 60), Error::<Test>::StaleVoucher);
-		assert_noop!(post(PROVIDER, id, 4, 60), Error::<Test>::StaleVoucher);
+		assert_noop!(post(PROVIDER, id, 4, 49), Error::<Test>::StaleVoucher);
+		assert_noop!(post(PROVIDER, id, 4, 50), Error::<Test>::StaleVoucher);
 		assert_noop!(post(PROVIDER, id, 6, 49), Error::<Test>::StaleVoucher);
 		// The same voucher twice is stale too: nothing is paid twice.
 		let (v, s) = voucher(id, 5, 50);
@@ -218,8 +269,31 @@ fn vouchers_only_grow() {
 			Sessions::post_voucher(RuntimeOrigin::signed(PROVIDER), id, v, s, None),
 			Error::<Test>::StaleVoucher
 		);
+		// As many tokens at a later request (the log moved on), or more tokens: taken.
 		assert_ok!(post(PROVIDER, id, 6, 50));
 		assert_eq!(Sessions_::<Test>::get(id).unwrap().voucher.unwrap().seq, 6);
+		assert_ok!(post(PROVIDER, id, 6, 70));
+		assert_eq!(Sessions_::<Test>::get(id).unwrap().voucher.unwrap().tokens, 70);
+	});
+}
+
+/// The owner's key signs every voucher, so it could sign one with a huge `seq` and few tokens:
+/// vouchers are ordered by what they owe first, and such a voucher never shuts out the
+/// provider's.
+#[test]
+fn an_owner_cannot_undercut_the_providers_voucher_with_a_higher_sequence() {
+	new_test_ext(|| {
+		let id = open();
+		assert_ok!(post(OWNER, id, u32::MAX, 0));
+		assert_ok!(post(PROVIDER, id, 3, 300));
+		assert_noop!(post(OWNER, id, u32::MAX, 10), Error::<Test>::StaleVoucher);
+		assert_ok!(Sessions::close_session(RuntimeOrigin::signed(OWNER), id, None, None));
+		run_to(1 + WINDOW);
+		assert_ok!(Sessions::settle_session(RuntimeOrigin::signed(OWNER), id));
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Sessions(Event::SessionSettled { tokens: 300, .. })
+		)));
 	});
 }
 
@@ -229,7 +303,12 @@ fn an_owner_who_closes_on_an_old_voucher_gains_nothing() {
 		let id = open();
 		let (old, old_sig) = voucher(id, 1, 10);
 		let (late, late_sig) = voucher(id, 2, 30);
-		assert_ok!(Sessions::close_session(RuntimeOrigin::signed(OWNER), id, Some((old, old_sig)), None));
+		assert_ok!(Sessions::close_session(
+			RuntimeOrigin::signed(OWNER),
+			id,
+			Some((old, old_sig)),
+			None
+		));
 		run_to(WINDOW);
 		// The provider's later voucher and its log root, within the window, from its operator key.
 		assert_ok!(Sessions::post_voucher(
@@ -251,7 +330,13 @@ fn an_owner_who_closes_on_an_old_voucher_gains_nothing() {
 				tokens: 30,
 				log: Some(H256::repeat_byte(2)),
 				root: Some(H256::repeat_byte(0xaa)),
-				receipt: Receipt { paid: 90, royalty: 9, protocol_fee: 4, providers: 77, refund: BUDGET - 90 },
+				receipt: Receipt {
+					paid: 90,
+					royalty: 9,
+					protocol_fee: 4,
+					providers: 77,
+					refund: BUDGET - 90,
+				},
 			}
 			.into(),
 		);
@@ -262,14 +347,20 @@ fn an_owner_who_closes_on_an_old_voucher_gains_nothing() {
 fn a_session_is_settled_only_when_due_and_by_anyone() {
 	new_test_ext(|| {
 		let id = open();
-		assert_noop!(Sessions::settle_session(RuntimeOrigin::signed(OTHER), id), Error::<Test>::NotDue);
+		assert_noop!(
+			Sessions::settle_session(RuntimeOrigin::signed(OTHER), id),
+			Error::<Test>::NotDue
+		);
 		assert_ok!(Sessions::close_session(RuntimeOrigin::signed(PROVIDER), id, None, None));
 		assert_noop!(
 			Sessions::close_session(RuntimeOrigin::signed(OWNER), id, None, None),
 			Error::<Test>::SessionClosing
 		);
 		run_to(WINDOW);
-		assert_noop!(Sessions::settle_session(RuntimeOrigin::signed(OTHER), id), Error::<Test>::NotDue);
+		assert_noop!(
+			Sessions::settle_session(RuntimeOrigin::signed(OTHER), id),
+			Error::<Test>::NotDue
+		);
 		run_to(1 + WINDOW);
 		assert_ok!(Sessions::settle_session(RuntimeOrigin::signed(OTHER), id));
 		assert_noop!(
@@ -292,7 +383,10 @@ fn a_session_nobody_closes_is_settled_after_its_expiry_and_grace() {
 		// Vouchers are still taken in the grace period.
 		assert_ok!(post(PROVIDER, id, 1, 20));
 		run_to(100 + GRACE);
-		assert_noop!(Sessions::settle_session(RuntimeOrigin::signed(OWNER), id), Error::<Test>::NotDue);
+		assert_noop!(
+			Sessions::settle_session(RuntimeOrigin::signed(OWNER), id),
+			Error::<Test>::NotDue
+		);
 		run_to(101 + GRACE);
 		assert_noop!(post(PROVIDER, id, 2, 30), Error::<Test>::TooLate);
 		assert_noop!(
@@ -365,7 +459,10 @@ fn only_the_parties_close_and_only_the_provider_commits_its_log() {
 			Some(H256::repeat_byte(3))
 		));
 		let s = Sessions_::<Test>::get(id).unwrap();
-		assert_eq!((s.root, s.state), (Some(H256::repeat_byte(3)), SessionState::Closing { ends: 1 + WINDOW }));
+		assert_eq!(
+			(s.root, s.state),
+			(Some(H256::repeat_byte(3)), SessionState::Closing { ends: 1 + WINDOW })
+		);
 	});
 }
 
@@ -373,8 +470,14 @@ fn only_the_parties_close_and_only_the_provider_commits_its_log() {
 fn only_the_owner_tops_up_an_open_session() {
 	new_test_ext(|| {
 		let id = open();
-		assert_noop!(Sessions::top_up(RuntimeOrigin::signed(OTHER), id, 100), Error::<Test>::NotOwner);
-		assert_noop!(Sessions::top_up(RuntimeOrigin::signed(OWNER), 9, 100), Error::<Test>::SessionNotFound);
+		assert_noop!(
+			Sessions::top_up(RuntimeOrigin::signed(OTHER), id, 100),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Sessions::top_up(RuntimeOrigin::signed(OWNER), 9, 100),
+			Error::<Test>::SessionNotFound
+		);
 		assert_noop!(
 			Sessions::top_up(RuntimeOrigin::signed(OWNER), id, ENDOWMENT),
 			Error::<Test>::InsufficientBalance
@@ -382,6 +485,9 @@ fn only_the_owner_tops_up_an_open_session() {
 		assert_ok!(Sessions::top_up(RuntimeOrigin::signed(OWNER), id, 500));
 		assert_eq!(held(OWNER), BUDGET + 500 + DEPOSIT);
 		assert_ok!(Sessions::close_session(RuntimeOrigin::signed(OWNER), id, None, None));
-		assert_noop!(Sessions::top_up(RuntimeOrigin::signed(OWNER), id, 100), Error::<Test>::SessionClosing);
+		assert_noop!(
+			Sessions::top_up(RuntimeOrigin::signed(OWNER), id, 100),
+			Error::<Test>::SessionClosing
+		);
 	});
 }

@@ -79,6 +79,78 @@ pub fn voucher_signing_bytes<AccountId: Encode>(
 	(VOUCHER_DOMAIN, genesis, session, provider, voucher.seq, voucher.tokens, voucher.log).encode()
 }
 
+/// What every receipt's signed bytes begin with.
+pub const RECEIPT_DOMAIN: &[u8] = b"mosaic/receipt/v1";
+
+/// What the log of every session starts from.
+pub const LOG_DOMAIN: &[u8] = b"mosaic/log/v1";
+
+/// One request of a session as the provider's log records it: the `seq`-th request, the
+/// BLAKE2b-256 of its SCALE-encoded `JobRequest`, of its output bytes, and the output tokens
+/// it was paid for. Its cost is `tokens × price` of the session.
+#[derive(
+	Clone,
+	Copy,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	PartialEq,
+	Eq,
+)]
+pub struct LogEntry {
+	/// The request's number in the session (1 for the first).
+	pub seq: u32,
+	/// BLAKE2b-256 of the request (`JobRequest::hash`).
+	pub request: H256,
+	/// BLAKE2b-256 of the output bytes.
+	pub output: H256,
+	/// Output tokens generated (and owed).
+	pub tokens: u32,
+}
+
+/// The log of `session` on the chain of `genesis` before its first request: BLAKE2b-256 of
+/// `(LOG_DOMAIN, genesis, session)`.
+///
+/// The log is a hash chain: after each request, `log = log_after(log, entry)`. A voucher for
+/// request `n` names the log after request `n - 1`, so the owner's signature commits to every
+/// earlier entry; the provider's root is the log after the last. An entry is proven against
+/// a root by the entries from it to the last (each 72 bytes of hashes and numbers).
+pub fn log_start(genesis: H256, session: SessionId) -> H256 {
+	H256(sp_io::hashing::blake2_256(&(LOG_DOMAIN, genesis, session).encode()))
+}
+
+/// The log after `entry`, from the log `before` it: BLAKE2b-256 of `(before, entry)`.
+pub fn log_after(before: H256, entry: &LogEntry) -> H256 {
+	H256(sp_io::hashing::blake2_256(&(before, entry).encode()))
+}
+
+/// The bytes a provider's operator key signs to give the owner a receipt for `entry` of
+/// `session` (chain `genesis`) at `cost`, with `log` the log after it: the SCALE encoding of
+/// `(RECEIPT_DOMAIN, genesis, session, seq, request, output, tokens, cost, log)`.
+pub fn receipt_signing_bytes<Balance: Encode>(
+	genesis: H256,
+	session: SessionId,
+	entry: &LogEntry,
+	cost: Balance,
+	log: H256,
+) -> Vec<u8> {
+	(
+		RECEIPT_DOMAIN,
+		genesis,
+		session,
+		entry.seq,
+		entry.request,
+		entry.output,
+		entry.tokens,
+		cost,
+		log,
+	)
+		.encode()
+}
+
 /// Where a session is in its life.
 #[derive(
 	Clone,

@@ -145,14 +145,15 @@ impl pallet_mosaic_sessions::Config for Runtime {
 	/// Session keys are sr25519, as a browser or the gateway generates them.
 	type SessionSignature = sp_core::sr25519::Signature;
 	type MaxOutputTokens = ConstU32<MAX_OUTPUT_TOKENS>;
-	/// A minute.
-	type MinLifetime = ConstU32<{ crate::MINUTES }>;
+	/// A minute (by pace: 5 blocks on a fast chain).
+	type MinLifetime = crate::governance::ByPace<ConstU32<{ crate::MINUTES }>, ConstU32<5>>;
 	/// A week.
 	type MaxLifetime = ConstU32<{ 7 * crate::DAYS }>;
-	/// Ten minutes for the provider's node to answer a close with its latest voucher.
-	type ClosingWindow = ConstU32<{ 10 * crate::MINUTES }>;
-	/// An hour after an unclosed session's expiry.
-	type Grace = ConstU32<{ crate::HOURS }>;
+	/// Ten minutes for the provider's node to answer a close with its latest voucher (by
+	/// pace: 5 blocks on a fast chain, so the tests see a session settle).
+	type ClosingWindow = crate::governance::ByPace<ConstU32<{ 10 * crate::MINUTES }>, ConstU32<5>>;
+	/// An hour after an unclosed session's expiry (by pace: 10 blocks).
+	type Grace = crate::governance::ByPace<ConstU32<{ crate::HOURS }>, ConstU32<10>>;
 	type SessionDeposit = SessionDeposit;
 	type WeightInfo = pallet_mosaic_sessions::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -248,7 +249,9 @@ mod benchmark_helpers {
 		for Market
 	{
 		fn setup_market() -> ModelId {
-			<Self as pallet_mosaic_jobs::BenchmarkHelper<AccountId, MultiSignature>>::setup_market(1)
+			<Self as pallet_mosaic_jobs::BenchmarkHelper<AccountId, MultiSignature>>::setup_market(
+				1,
+			)
 		}
 
 		fn session_key() -> sr25519::Public {

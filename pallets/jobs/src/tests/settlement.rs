@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::{Event, JobStatus};
-use mosaic_primitives::Receipt;
 use mosaic_primitives::EscrowId;
+use mosaic_primitives::Receipt;
 use pallet_mosaic_settlement::{Event as SettlementEvent, Payee};
 
 #[test]
@@ -30,10 +30,17 @@ fn a_paid_job_splits_exactly_between_provider_creator_treasury_and_refund() {
 			(treasury(), Payee::Treasury, 6),
 			(provider(0), Payee::Provider, 102),
 		] {
-			System::assert_has_event(SettlementEvent::Paid { escrow: EscrowId::Job(job), to, payee, amount }.into());
+			System::assert_has_event(
+				SettlementEvent::Paid { escrow: EscrowId::Job(job), to, payee, amount }.into(),
+			);
 		}
 		System::assert_has_event(
-			SettlementEvent::Refunded { escrow: EscrowId::Job(job), to: account(USER), amount: 380 }.into(),
+			SettlementEvent::Refunded {
+				escrow: EscrowId::Job(job),
+				to: account(USER),
+				amount: 380,
+			}
+			.into(),
 		);
 		System::assert_last_event(
 			Event::JobSettled {
