@@ -27,7 +27,9 @@ async function refused(promise, code, what) {
 test('a session serves requests off chain, refuses bad vouchers, and settles what its vouchers owe', async () => {
   const model = 0;
   const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
-  const limits = { promptTokens: 256, maxTokens: 16 };
+  // As long a prompt as the tiny model's context leaves room for.
+  const context = (await api.query.models.models(model)).unwrap().contextLength.toNumber();
+  const limits = { promptTokens: context - 2 - 16, maxTokens: 16 };
   const budget = 100n * ask * BigInt(limits.maxTokens);
   const key = newSessionKey();
   const opened = await openSession(api, bob, { model, budget, maxPrice: 2n * ask, lifetime: 200, limits, key });
@@ -97,7 +99,7 @@ test('a session serves requests off chain, refuses bad vouchers, and settles wha
 
 test('a session of 100 requests costs the chain under a tenth of 100 transfers, by charged weight', async () => {
   const key = newSessionKey();
-  const limits = { promptTokens: 256, maxTokens: 16 };
+  const limits = { promptTokens: 64, maxTokens: 16 };
   const weight = async (tx) => (await tx.paymentInfo(bob)).weight.refTime.toBigInt();
   const sig = `0x${'00'.repeat(64)}`;
   const voucher = { seq: 100, tokens: 1000, log: `0x${'00'.repeat(32)}` };
