@@ -11,6 +11,10 @@ import { fmt, parseAmount } from './lib/units.mjs';
 import * as gov from './lib/governance.mjs';
 import { allModels, allProviders } from './lib/rpc.mjs';
 import { hexToU8a, u8aToString } from '@polkadot/util';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { endpointOf, newSessionKey, openSession, SessionClient } from './lib/sessions.mjs';
 
 const USAGE = `usage: mosaic.mjs [--url ws://…] [--json] <command>
 
@@ -24,6 +28,17 @@ const USAGE = `usage: mosaic.mjs [--url ws://…] [--json] <command>
                                       [--seed N] [--stop TEXT]…
   job <id>                            a job: status, providers, answers, receipt
   balance [address]                   free, held and frozen balance (default: your account)
+
+Sessions (requests without a transaction each; the session key is kept in
+$MOSAIC_HOME/sessions, default ~/.mosaic):
+  session open <model> <budget>       open a session: [--max-price AMOUNT] (default the
+                                      highest ask of an eligible provider) [--max-tokens N] [--prompt-tokens N]
+                                      [--lifetime BLOCKS]
+  session ask <id> <prompt>           one request, streamed, with its receipt checked
+                                      [--max-tokens N] [--chat] [--system TEXT] and sampling
+  session status <id>                 the session on chain and what this client has spent
+  session close <id>                  close it with the latest voucher
+  session settle <id>                 settle it once its closing window has passed
 
 Governance:
   tracks                              referendum tracks: deposits and periods
@@ -76,6 +91,9 @@ function parseArgs(argv) {
     else if (a === '--top-k') opts.topK = value();
     else if (a === '--seed') opts.seed = value();
     else if (a === '--stop') (opts.stop ??= []).push(value());
+    else if (a === '--max-price') opts.maxPrice = amount(value());
+    else if (a === '--prompt-tokens') opts.promptTokens = int(value(), '--prompt-tokens');
+    else if (a === '--lifetime') opts.lifetime = int(value(), '--lifetime');
     else if (a === '--conviction') opts.conviction = int(value(), '--conviction');
     else if (a === '--suri' || a === '--seed' || a === '--mnemonic') throw new UsageError('keys are read from MOSAIC_SURI, never from a flag');
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
@@ -284,6 +302,111 @@ const commands = {
   },
 };
 
+/** The file keeping a session's key and client state. */
+function sessionFile(api, id) {
+  const dir = join(process.env.MOSAIC_HOME ?? join(homedir(), '.mosaic'), 'sessions');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return join(dir, `${api.genesisHash.toHex().slice(2, 18)}-${id}.json`);
+}
+
+function saveSession(api, client) {
+  const file = sessionFile(api, client.id);
+  writeFileSync(file, JSON.stringify({ mnemonic: client.key.mnemonic, ...client.state() }, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+async function loadSession(api, id, opts) {
+  let saved;
+  try {
+    saved = JSON.parse(readFileSync(sessionFile(api, int(id, 'the session id')), 'utf8'));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`no key for session ${id} on this chain in ${sessionFile(api, id)}: only the client that opened it can use it`);
+  }
+  const record = await api.query.sessions.sessions(saved.id);
+  if (record.isNone) throw new Error(`session ${id} is not on chain (settled, or never opened)`);
+  const client = SessionClient.restore(api, saved, newSessionKey(saved.mnemonic), record.unwrap());
+  if (opts.url !== DEFAULT_WS && saved.endpoint === DEFAULT_WS) client.endpoint = opts.url;
+  return { client, record: record.unwrap() };
+}
+
+const sessions = {
+  async open(api, [model, budget], out, opts) {
+    if (model === undefined || budget === undefined) throw new UsageError('session open needs <model> <budget>');
+    const owner = await signer();
+    const m = int(model, 'the model');
+    const maxTokens = opts.maxTokens ?? 128;
+    let maxPrice = opts.maxPrice;
+    if (maxPrice === undefined) {
+      // The highest ask among the eligible providers: every one of them can be drawn.
+      const asks = (await allProviders(api, m)).filter((p) => p.eligible).map((p) => BigInt(p.ask));
+      if (asks.length === 0) throw new Error(`no eligible provider serves model ${m}`);
+      maxPrice = asks.reduce((a, b) => (a > b ? a : b));
+    }
+    const context = (await api.query.models.models(m)).unwrapOr(null)?.contextLength.toNumber();
+    if (context === undefined) throw new Error(`no model has id ${m}`);
+    const limits = { promptTokens: opts.promptTokens ?? Math.max(1, context - 2 - maxTokens), maxTokens };
+    const key = newSessionKey();
+    const opened = await openSession(api, owner, { model: m, budget: amount(budget), maxPrice, lifetime: opts.lifetime ?? 600, limits, key });
+    const endpoint = await endpointOf(api, opened.record, opts.url);
+    const client = new SessionClient(api, { ...opened, key, endpoint });
+    saveSession(api, client);
+    const r = opened.record;
+    out({ session: opened.id, provider: r.provider.toString(), price: r.price.toBigInt(), budget: r.budget.toBigInt(), expires: r.expires.toNumber(), endpoint }, () => {
+      console.log(`session ${opened.id}: ${r.provider} serves model ${m} at ${mos(r.price)} a token until block ${r.expires}; ${mos(r.budget)} held, with a deposit of ${mos(r.deposit)}`);
+      console.log(`requests go to ${endpoint}; its key is in ${sessionFile(api, opened.id)}`);
+    });
+  },
+
+  async ask(api, [id, ...words], out, opts) {
+    if (id === undefined || words.length === 0) throw new UsageError('session ask needs <id> <prompt>');
+    const { client, record } = await loadSession(api, id, opts);
+    const prompt = words.join(' ');
+    const request = input(() => (opts.chat ? { messages: [...opts.messages, { role: 'user', content: prompt }] } : { prompt }));
+    for (const k of ['temperature', 'topP', 'topK', 'seed', 'stop']) if (opts[k] !== undefined) request[k] = opts[k];
+    const maxTokens = opts.maxTokens ?? record.limits.maxTokens.toNumber();
+    try {
+      const decoder = new TextDecoder();
+      const done = await client.request(request, maxTokens, { onOutput: (b) => { if (!opts.json) process.stdout.write(decoder.decode(b, { stream: true })); } });
+      saveSession(api, client);
+      const r = done.receipt;
+      out({ session: client.id, text: done.text, receipt: r, firstChunkMs: done.firstChunkMs }, () => {
+        console.log(`\n\nrequest ${r.seq}: ${r.tokens} tokens, ${mos(r.cost)}; first output after ${done.firstChunkMs?.toFixed(0) ?? '-'} ms; receipt checked (log ${r.log.slice(0, 18)}…)`);
+      });
+    } finally {
+      await client.disconnect();
+    }
+  },
+
+  async status(api, [id], out, opts) {
+    if (id === undefined) throw new UsageError('session status needs <id>');
+    const { client, record: r } = await loadSession(api, id, opts);
+    const state = r.state.isClosing ? `closing, settles from block ${r.state.asClosing.ends}` : `open until block ${r.expires}`;
+    const best = r.voucher.isSome ? r.voucher.unwrap().tokens.toNumber() : 0;
+    out({ session: client.id, state: r.state.toJSON(), budget: r.budget.toBigInt(), price: r.price.toBigInt(), served: client.served, spent: client.spent, owed: client.owed, postedTokens: best }, () => {
+      console.log(`session ${client.id}: ${state}; budget ${mos(r.budget)} at ${mos(r.price)} a token`);
+      console.log(`this client: ${client.served} requests, ${client.spent} tokens received, ${client.owed} owed by its latest voucher; on chain: ${best} tokens posted`);
+    });
+  },
+
+  async close(api, [id], out, opts) {
+    if (id === undefined) throw new UsageError('session close needs <id>');
+    const { client } = await loadSession(api, id, opts);
+    const { blockHash } = await send(api, client.closeTx(), await signer());
+    const r = (await (await api.at(blockHash)).query.sessions.sessions(client.id)).unwrap();
+    const ends = r.state.asClosing.ends.toNumber();
+    out({ session: client.id, settlesFrom: ends }, () => console.log(`session ${client.id} closed on ${client.owed} tokens; settle it from block ${ends} (mosaic session settle ${client.id})`));
+  },
+
+  async settle(api, [id], out) {
+    if (id === undefined) throw new UsageError('session settle needs <id>');
+    const { events } = await send(api, api.tx.sessions.settleSession(BigInt(int(id, 'the session id'))), await signer());
+    const settled = events.find(({ event }) => api.events.sessions.SessionSettled.is(event)).event.data;
+    const r = settled.receipt;
+    out({ session: id, tokens: settled.tokens.toNumber(), receipt: r.toJSON() }, () => console.log(`session ${id} settled: ${settled.tokens} tokens, ${mos(r.paid)} paid (provider ${mos(r.providers)}, royalty ${mos(r.royalty)}, fee ${mos(r.protocolFee)}), ${mos(r.refund)} refunded`));
+  },
+};
+
 async function main(argv) {
   let opts;
   let positional;
@@ -315,5 +438,9 @@ async function main(argv) {
 }
 
 Object.assign(commands, governance);
+commands.session = async (api, [sub, ...rest], out, opts) => {
+  if (!sessions[sub]) throw new UsageError(`session needs one of ${Object.keys(sessions).join(', ')}`);
+  return sessions[sub](api, rest, out, opts);
+};
 
 process.exitCode = await main(process.argv.slice(2));

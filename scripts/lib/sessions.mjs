@@ -46,8 +46,16 @@ export function receiptBytes(genesis, session, { seq, request, output, tokens, c
 }
 
 /** A fresh session key (sr25519), held by the client only. */
-export function newSessionKey() {
-  return new Keyring({ type: 'sr25519' }).addFromMnemonic(mnemonicGenerate());
+export function newSessionKey(mnemonic = mnemonicGenerate()) {
+  const key = new Keyring({ type: 'sr25519' }).addFromMnemonic(mnemonic);
+  key.mnemonic = mnemonic;
+  return key;
+}
+
+/** Where the provider of `record` serves requests: its declared endpoint, else `fallback`. */
+export async function endpointOf(api, record, fallback) {
+  const declared = (await api.query.providers.endpoints(record.provider)).unwrapOr(null);
+  return declared ? new TextDecoder().decode(declared.toU8a(true)) : fallback;
 }
 
 /** The SCALE bytes of a `JobRequest` (see `jobRequest` for the fields). */
@@ -184,6 +192,21 @@ export class SessionClient {
     this.log = log;
     this.last = signed;
     this.receipts.push(receipt);
+  }
+
+  /** What a client must keep between runs (the session key's mnemonic included: keep it private). */
+  state() {
+    return {
+      id: this.id.toString(), served: this.served, spent: this.spent, owed: this.owed,
+      log: u8aToHex(this.log), last: this.last, endpoint: this.endpoint,
+    };
+  }
+
+  /** A client from `state()` of an earlier run, its key and the session's record. */
+  static restore(api, state, key, record) {
+    const client = new SessionClient(api, { id: state.id, record, key, endpoint: state.endpoint });
+    Object.assign(client, { served: state.served, spent: state.spent, owed: state.owed, log: hexToU8a(state.log), last: state.last });
+    return client;
   }
 
   /** The owner's `closeSession` with the latest voucher. */

@@ -8,6 +8,13 @@ import { u8aToHex, stringToU8a } from '@polkadot/util';
 import { connect, devAccount, DEFAULT_WS, sendAndFinalize, waitFinalized } from '../lib/chain.mjs';
 import { balancesAt } from '../lib/testing.mjs';
 import { newSessionKey, openSession, SESSION_ERRORS, SessionClient, voucherBytes } from '../lib/sessions.mjs';
+import { runProgram } from '../lib/process.mjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../mosaic.mjs', import.meta.url));
 
 let api;
 before(async () => { api = await connect(); });
@@ -111,4 +118,29 @@ test('a session of 100 requests costs the chain under a tenth of 100 transfers, 
   const ratio = Number(session) / Number(transfers);
   console.log(`a session of 100 requests: ${session} ref time (open, close, a voucher with the root, settle) = ${(100 * ratio).toFixed(1)} % of 100 transfer_keep_alive (${transfers})`);
   assert.ok(ratio <= 0.1, `${(100 * ratio).toFixed(1)} %`);
+});
+
+test('the CLI opens a session, asks in it, shows it, closes and settles it', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'mosaic-home-'));
+  const cli = async (args) => {
+    const env = { ...process.env, MOSAIC_WS: DEFAULT_WS, MOSAIC_SURI: '//Bob', MOSAIC_HOME: home };
+    const r = await runProgram(process.execPath, [CLI, '--json', ...args], { env, timeout: 240_000 });
+    assert.equal(r.status, 0, `mosaic ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
+  const opened = await cli(['session', 'open', '0', String(1000n * ask), '--max-tokens', '8', '--max-price', String(ask)]);
+  assert.equal(opened.provider, alice.address);
+  const id = opened.session;
+  const first = await cli(['session', 'ask', String(id), 'Once upon a time']);
+  assert.equal(first.receipt.seq, 1);
+  const second = await cli(['session', 'ask', String(id), 'Hello', '--max-tokens', '4']);
+  assert.equal(second.receipt.seq, 2, 'the second run of the CLI went on from the saved log');
+  const status = await cli(['session', 'status', String(id)]);
+  assert.equal(status.served, 2);
+  assert.equal(status.spent, first.receipt.tokens + second.receipt.tokens);
+  const closed = await cli(['session', 'close', String(id)]);
+  await waitFinalized(api, closed.settlesFrom);
+  const settled = await cli(['session', 'settle', String(id)]);
+  assert.equal(settled.tokens, status.owed, 'settled on the latest voucher');
 });
