@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // Mosaic's OpenAI-compatible gateway: `/v1/models`, `/v1/chat/completions` and
-// `/v1/completions` (with `stream: true` as server-sent events), each request paid for as a
-// job on chain from one account and answered by the provider the chain assigns.
+// `/v1/completions` (with `stream: true` as server-sent events), paid from one account. A
+// request goes to a session of its model (opened on first use, reused, topped up, rolled,
+// closed on shutdown: scripts/lib/gateway-sessions.mjs), served by the session's provider
+// with no transaction; where no session can be had it is paid as a one-shot job on chain.
 //
 //   MOSAIC_SURI=//Bob MOSAIC_GATEWAY_KEY=secret node scripts/gateway.mjs [--url ws://127.0.0.1:9944]
-//       [--host 127.0.0.1] [--port 8080] [--concurrency 8] [--max-tokens 256]
+//       [--host 127.0.0.1] [--port 8080] [--concurrency 8] [--max-tokens 256] [--no-sessions]
 //
 // MOSAIC_SURI is the paying account (dev URI or mnemonic); MOSAIC_GATEWAY_KEY is the bearer key
 // clients must send (`Authorization: Bearer …`), so the gateway is not an open wallet. Both
 // come from the environment only. Streams come from the public endpoint the assigned provider
 // declared on chain (`providers.setEndpoint`), else from the node at --url (on the dev chain,
-// the provider's own node). Every answer carries the job id, the receipt and the
-// attestation (`mosaic` field, `x-mosaic-*` headers), and streamed text is checked against the
+// the provider's own node). Every answer carries its receipt and attestation (`mosaic` field,
+// `x-mosaic-*` headers): a session request's receipt signed by the provider's operator key and
+// checked against the streamed bytes, or a job's, with the streamed text checked against the
 // output hash the provider attested on chain.
 import Fastify from 'fastify';
 import { createSession } from 'better-sse';
@@ -22,6 +25,8 @@ import { followJob, jobTx } from './lib/jobs.mjs';
 import { fmt } from './lib/units.mjs';
 import { allModels, allProviders, RPC_ERRORS } from './lib/rpc.mjs';
 import { ApiError, chunk, completion, jobFromBody, modelEntry } from './lib/openai.mjs';
+import { SESSION_ERRORS } from './lib/sessions.mjs';
+import { SessionPool } from './lib/gateway-sessions.mjs';
 
 const USAGE = `usage: MOSAIC_SURI=… MOSAIC_GATEWAY_KEY=… node scripts/gateway.mjs [options]
 
@@ -30,12 +35,17 @@ const USAGE = `usage: MOSAIC_SURI=… MOSAIC_GATEWAY_KEY=… node scripts/gatewa
   --port N            (default 8080)
   --concurrency N     requests served at once; more get 429 (default 8)
   --max-tokens N      max_tokens when a request has none (default 256)
+  --no-sessions       pay every request as a one-shot job (no sessions)
+  --session-requests N  a session's budget, and each top-up: N requests at its largest
+                      max_tokens and price (default 32)
+  --session-lifetime BLOCKS  how long a session lives before the gateway rolls it (default 600)
+  --sessions-per-model N  sessions serving one model at once (default 2)
   --help
 
 MOSAIC_SURI: the account that pays for jobs. MOSAIC_GATEWAY_KEY: the bearer key clients send.`;
 
 function parseArgs(argv) {
-  const o = { url: DEFAULT_WS, host: '127.0.0.1', port: 8080, concurrency: 8, maxTokens: 256 };
+  const o = { url: DEFAULT_WS, host: '127.0.0.1', port: 8080, concurrency: 8, maxTokens: 256, sessions: true, sessionRequests: 32, sessionLifetime: 600, perModel: 2 };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const v = () => { i += 1; if (i >= argv.length) throw new Error(`${a} needs a value`); return argv[i]; };
@@ -46,6 +56,10 @@ function parseArgs(argv) {
     else if (a === '--port') o.port = int(v());
     else if (a === '--concurrency') o.concurrency = int(v());
     else if (a === '--max-tokens') o.maxTokens = int(v());
+    else if (a === '--no-sessions') o.sessions = false;
+    else if (a === '--session-requests') o.sessionRequests = int(v());
+    else if (a === '--session-lifetime') o.sessionLifetime = int(v());
+    else if (a === '--sessions-per-model') o.perModel = int(v());
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -89,6 +103,11 @@ async function main() {
   try { api = await connect(o.url); } catch (e) { console.error(`error: ${e.message}`); return 1; }
   const genesis = api.genesisHash.toHex();
   let inFlight = 0;
+  const app = Fastify({ logger: { level: process.env.MOSAIC_GATEWAY_LOG ?? 'info' }, bodyLimit: 1 << 20 });
+  const pool = o.sessions
+    ? new SessionPool(api, payer, { url: o.url, requests: o.sessionRequests, lifetime: o.sessionLifetime, maxTokens: o.maxTokens, perModel: o.perModel, log: app.log })
+    : null;
+  if (pool) await pool.start();
   // Connections to the public endpoints providers declare on chain, opened once per URL.
   const endpoints = new Map();
 
@@ -111,7 +130,6 @@ async function main() {
     }
   }
 
-  const app = Fastify({ logger: { level: process.env.MOSAIC_GATEWAY_LOG ?? 'info' }, bodyLimit: 1 << 20 });
   app.addHook('onRequest', async (req) => {
     const auth = req.headers.authorization ?? '';
     if (auth !== `Bearer ${key}`) throw new ApiError(401, auth ? 'the API key is not this gateway\'s' : 'send the gateway\'s key: Authorization: Bearer <key>', { code: 'invalid_api_key' });
@@ -138,6 +156,135 @@ async function main() {
 
   app.get('/v1/models', async () => ({ object: 'list', data: (await listModels()).map(({ m, asks }) => modelEntry(m, asks)) }));
 
+  /**
+   * A server-sent-event stream in OpenAI's framing (`data: <JSON>`, no event names or ids,
+   * `data: [DONE]` last): `send(data)` queues an event (dropped once the client is gone),
+   * `end()` sends [DONE] and closes.
+   */
+  function sseStream(req, reply, headers) {
+    reply.hijack();
+    let gone = false;
+    reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone = true; });
+    const ready = createSession(req.raw, reply.raw, {
+      serializer: (d) => (typeof d === 'string' ? d : JSON.stringify(d)),
+      retry: null,
+      keepAlive: 15_000,
+      headers,
+    });
+    let sent = ready.then(() => {});
+    return {
+      get gone() { return gone; },
+      send(data) {
+        sent = sent.then(async () => { if (!gone) (await ready).batch((b) => { b.data(data).dispatch(); }); });
+        return sent;
+      },
+      async end() {
+        await this.send('[DONE]');
+        reply.raw.end();
+      },
+    };
+  }
+
+  // What `viaSession` answers when the request should go elsewhere: another session, or a job.
+  const AGAIN = Symbol('another session');
+  const AS_JOB = Symbol('a one-shot job');
+
+  /** The `mosaic` field of a session request's answer: its receipt, in a job's terms. */
+  const sessionMosaic = (client, r) => ({
+    session: client.id.toString(),
+    request: r.seq,
+    receipt: { paid: r.cost, tokens: r.tokens },
+    attestation: { provider: client.provider, signer: r.operator, signature: r.signature, requestHash: r.request, outputHash: r.output, tokens: r.tokens, log: r.log },
+  });
+
+  /**
+   * Serves `job` on the pool's session `entry`: streamed as the provider decodes, answered once
+   * its receipt is checked. A refusal before any output sends the request on (AGAIN, AS_JOB);
+   * a failure after output ends the stream with an error event.
+   */
+  async function viaSession(req, reply, chat, job, model, entry, release) {
+    const { client } = entry;
+    const sid = client.id.toString();
+    const meta = { chat, id: `mosaic-session-${sid}-${client.served + 1}`, model: job.model, created: Math.floor(Date.now() / 1000) };
+    const decoder = new TextDecoder();
+    let stream = null; // opened at the first output, so that a refusal can still be an HTTP error
+    let output = false;
+    let first = true;
+    const open = () => {
+      stream ??= sseStream(req, reply, { 'x-mosaic-session': sid });
+      return stream;
+    };
+    let done;
+    try {
+      done = await client.request(job.request, job.maxTokens, {
+        onOutput: (bytes) => {
+          output = true;
+          if (!job.stream) return;
+          const text = decoder.decode(bytes, { stream: true });
+          if (text) { open().send(chunk({ ...meta, text, first })); first = false; }
+        },
+      });
+    } catch (e) {
+      const code = e.code ?? null;
+      if (!output && e.failed === undefined) {
+        if (code === SESSION_ERRORS.OVER_LIMITS) {
+          pool.release(model.id, entry);
+          return AS_JOB;
+        }
+        if (code === SESSION_ERRORS.ENGINE_BUSY) {
+          pool.release(model.id, entry);
+          throw new ApiError(429, `the provider serving this gateway's session is at capacity: ${e.message}`, { code: 'rate_limit_exceeded' });
+        }
+        if (code === SESSION_ERRORS.ENGINE_FAILED) {
+          // Its engine cannot run this model (a missing or refused file): jobs go elsewhere.
+          pool.release(model.id, entry, { broken: true });
+          pool.useJobs(model.id, `session ${sid}: ${e.message}`);
+          return AS_JOB;
+        }
+        // Closed, unknown, a voucher it will not take, or its node unreachable: retire it.
+        req.log.warn({ session: sid, code, err: e.message }, 'the session cannot serve; trying another');
+        pool.release(model.id, entry, { broken: true });
+        return AGAIN;
+      }
+      if (!output) {
+        // The engine failed before any output (nothing owed): the chain's path answers it, and
+        // a provider whose engine cannot run the model at all is left to jobs for a while.
+        const cannot = ['model_missing', 'model_rejected'].includes(e.failed);
+        pool.release(model.id, entry, { broken: cannot });
+        if (cannot) pool.useJobs(model.id, `session ${sid}: ${e.message}`);
+        return AS_JOB;
+      }
+      // The engine failed after output came (nothing owed), or the receipt did not check out
+      // (retired: the provider and this client no longer agree).
+      pool.release(model.id, entry, { broken: e.failed === undefined });
+      const err = new ApiError(502, `session ${sid}: ${e.message}`, { type: 'api_error', code: e.failed === undefined ? 'receipt_invalid' : 'engine_failed' });
+      req.log.error({ session: sid, err: e.message }, 'session request failed');
+      if (!job.stream || !stream) { release(); throw err; }
+      stream.send(err.body());
+      release();
+      await stream.end();
+      return undefined;
+    }
+    pool.release(model.id, entry);
+    release();
+    const r = done.receipt;
+    const mosaic = sessionMosaic(client, r);
+    req.log.info({ session: sid, request: r.seq, tokens: r.tokens, cost: r.cost, firstChunkMs: done.firstChunkMs }, 'session request served');
+    if (!job.stream) {
+      reply.header('x-mosaic-session', sid);
+      reply.header('x-mosaic-output-hash', r.output);
+      reply.header('x-mosaic-paid', r.cost);
+      reply.header('x-mosaic-provider', client.provider);
+      return completion({ ...meta, text: done.text, tokens: r.tokens, maxTokens: job.maxTokens, mosaic });
+    }
+    const s = open();
+    const tail = decoder.decode();
+    if (tail) s.send(chunk({ ...meta, text: tail, first }));
+    s.send(chunk({ ...meta, finish: r.tokens >= job.maxTokens ? 'length' : 'stop', tokens: r.tokens, mosaic }));
+    await s.end();
+    return undefined;
+  }
+
   async function serve(req, reply, chat) {
     if (inFlight >= o.concurrency) throw new ApiError(429, `the gateway serves ${o.concurrency} requests at once; try again shortly`, { code: 'rate_limit_exceeded' });
     inFlight += 1;
@@ -157,6 +304,13 @@ async function main() {
     const model = models.find((m) => Buffer.from(m.name.slice(2), 'hex').toString('utf8') === job.model || String(m.id) === job.model);
     if (!model) throw new ApiError(404, `the model ${JSON.stringify(job.model)} does not exist (see /v1/models)`, { code: 'model_not_found', param: 'model' });
     if (chat && model.chatTemplate === null) throw new ApiError(400, `${job.model} has no chat template: use /v1/completions with a prompt`, { param: 'messages' });
+    for (let attempt = 0; pool && attempt < 3; attempt += 1) {
+      const entry = await pool.acquire(model, job.maxTokens);
+      if (!entry) break;
+      const answered = await viaSession(req, reply, chat, job, model, entry, release);
+      if (answered === AS_JOB) break;
+      if (answered !== AGAIN) return answered;
+    }
     let estimate;
     try { estimate = (await api.rpc.mosaic.estimate(model.id, job.maxTokens)).toJSON(); } catch (e) { throw fromRpc(e); }
     const { data: balance } = await api.query.system.account(payer.address);
@@ -237,19 +391,8 @@ async function main() {
     }
 
     // Streaming: the provider's node sends the output as it decodes; the chain's verdict ends it.
-    reply.hijack();
-    // OpenAI's framing: `data: <JSON>` events with no event name or id, `data: [DONE]` last.
-    const session = await createSession(req.raw, reply.raw, {
-      serializer: (d) => (typeof d === 'string' ? d : JSON.stringify(d)),
-      retry: null,
-      keepAlive: 15_000,
-      headers: { 'x-mosaic-job': jobId.toString() },
-    });
-    let sent = Promise.resolve();
-    const send = (data) => {
-      sent = sent.then(() => (clientGone ? undefined : session.batch((buffer) => { buffer.data(data).dispatch(); })));
-      return sent;
-    };
+    const sse = sseStream(req, reply, { 'x-mosaic-job': jobId.toString() });
+    const send = (data) => sse.send(data);
     const decoder = new TextDecoder();
     const streamed = [];
     let received = 0;
@@ -295,9 +438,8 @@ async function main() {
     } else {
       send(failed(v).body());
     }
-    await send('[DONE]');
     release();
-    reply.raw.end();
+    await sse.end();
   }
 
   app.post('/v1/chat/completions', (req, reply) => serve(req, reply, true));
@@ -305,6 +447,7 @@ async function main() {
 
   const shutdown = async () => {
     await app.close();
+    await pool?.stop();
     for (const remote of endpoints.values()) await remote.then((r) => r.disconnect(), () => {});
     await api.disconnect();
     process.exit(0);

@@ -38,7 +38,8 @@ $MOSAIC_HOME/sessions, default ~/.mosaic):
                                       [--max-tokens N] [--chat] [--system TEXT] and sampling
   session status <id>                 the session on chain and what this client has spent
   session close <id>                  close it with the latest voucher
-  session settle <id>                 settle it once its closing window has passed
+  session settle <id>                 settle it once its closing window has passed (the
+                                      provider's node settles it too)
 
 Governance:
   tracks                              referendum tracks: deposits and periods
@@ -400,7 +401,17 @@ const sessions = {
 
   async settle(api, [id], out) {
     if (id === undefined) throw new UsageError('session settle needs <id>');
-    const { events } = await send(api, api.tx.sessions.settleSession(BigInt(int(id, 'the session id'))), await signer());
+    const session = BigInt(int(id, 'the session id'));
+    const gone = () => out({ session: id, alreadySettled: true }, () => console.log(`session ${id} is settled already (by its provider's node, or anyone): nothing is held for it`));
+    if ((await api.query.sessions.sessions(session)).isNone) return gone();
+    let events;
+    try {
+      ({ events } = await send(api, api.tx.sessions.settleSession(session), await signer()));
+    } catch (e) {
+      // Settled between the look and the transaction.
+      if (/SessionNotFound/.test(e.message)) return gone();
+      throw e;
+    }
     const settled = events.find(({ event }) => api.events.sessions.SessionSettled.is(event)).event.data;
     const r = settled.receipt;
     out({ session: id, tokens: settled.tokens.toNumber(), receipt: r.toJSON() }, () => console.log(`session ${id} settled: ${settled.tokens} tokens, ${mos(r.paid)} paid (provider ${mos(r.providers)}, royalty ${mos(r.royalty)}, fee ${mos(r.protocolFee)}), ${mos(r.refund)} refunded`));

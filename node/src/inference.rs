@@ -314,6 +314,8 @@ type Audited = HashMap<Ticket, (Instant, Result<AuditReport, InferenceError>)>;
 /// hands the result out once it is there.
 pub struct BackgroundEngine {
 	host: Arc<EngineHost>,
+	/// The jobs started, kept on disk so that none runs twice across a restart.
+	started: crate::started::Started,
 	finished: Arc<Mutex<Finished>>,
 	streams: Arc<Streams>,
 	audits: Arc<Mutex<Audited>>,
@@ -322,10 +324,12 @@ pub struct BackgroundEngine {
 }
 
 impl BackgroundEngine {
-	/// Runs `host`'s inferences in the background, streaming each job's output to `streams`.
-	pub fn new(host: EngineHost, streams: Arc<Streams>) -> Self {
+	/// Runs `host`'s inferences in the background, streaming each job's output to `streams`;
+	/// `started` records the jobs it starts.
+	pub fn new(host: EngineHost, streams: Arc<Streams>, started: crate::started::Started) -> Self {
 		Self {
 			host: Arc::new(host),
+			started,
 			finished: Arc::default(),
 			streams,
 			audits: Arc::default(),
@@ -377,6 +381,24 @@ impl InferenceHost for BackgroundEngine {
 
 	fn start(&self, ticket: Ticket, request: InferenceRequest) -> Result<(), InferenceError> {
 		let (model, id) = (request.model_hash, request.job);
+		match self.started.first_start(&ticket) {
+			Ok(true) => {}
+			Ok(false) => {
+				log::warn!(
+					target: LOG_TARGET,
+					"job {id}: started before (the node was restarted while it ran); not running it again",
+				);
+				return Err(self.host.fail(InferenceError::Interrupted));
+			}
+			Err(e) => {
+				log::warn!(
+					target: LOG_TARGET,
+					"job {id}: cannot record its start in {}: {e}",
+					self.started.path().display(),
+				);
+				return Err(self.host.fail(InferenceError::EngineFailure));
+			}
+		}
 		let (host, finished) = (self.host.clone(), self.finished.clone());
 		let (streams, stream) = (self.streams.clone(), self.streams.clone());
 		let job = Job {

@@ -18,6 +18,7 @@ mod ports;
 mod rpc;
 mod service;
 mod sessions;
+mod started;
 mod streams;
 
 fn main() -> sc_cli::Result<()> {

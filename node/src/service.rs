@@ -237,7 +237,10 @@ pub fn new_full<
 				let host = EngineHost::new(dir.clone(), provider, config.prometheus_registry())
 					.map_err(ServiceError::Other)?;
 				let info = host.info();
-				let background = BackgroundEngine::new(host, streams.clone());
+				let started = config.data_path.join("mosaic-started-jobs");
+				let started = crate::started::Started::open(&started)
+					.map_err(|e| ServiceError::Other(format!("{}: {e}", started.display())))?;
+				let background = BackgroundEngine::new(host, streams.clone(), started);
 				// Session requests run on the same engine; their logs go to the off-chain
 				// database, which a node with an engine always has.
 				let sessions = backend.offchain_storage().map(|db| {
@@ -248,6 +251,14 @@ pub fn new_full<
 						db,
 					)
 				});
+				// The node ends the sessions it served on its own: commits and settlements.
+				if let Some(s) = &sessions {
+					task_manager.spawn_handle().spawn(
+						"mosaic-session-ending",
+						None,
+						s.ending(transaction_pool.clone()),
+					);
+				}
 				let host: Arc<dyn InferenceHost> = Arc::new(background);
 				(Some(host), Some(info), sessions)
 			}

@@ -101,11 +101,28 @@ export class SessionClient {
     this.receipts = [];
   }
 
-  async connect() {
+  /** The connection to the provider's node (made again if it dropped); rejects within `ms`. */
+  async connect(ms = 10_000) {
+    if (this.ws && !this.ws.isConnected) await this.disconnect();
     if (!this.ws) {
-      this.ws = new WsProvider(this.endpoint, false);
-      await this.ws.connect();
-      await this.ws.isReady;
+      const ws = new WsProvider(this.endpoint, false);
+      const offs = [];
+      try {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no answer from ${this.endpoint} within ${ms} ms`)), ms);
+          offs.push(() => clearTimeout(timer));
+          offs.push(ws.on('error', () => reject(new Error(`cannot connect to ${this.endpoint}`))));
+          offs.push(ws.on('disconnected', () => reject(new Error(`${this.endpoint} closed the connection`))));
+          ws.isReady.then(resolve);
+          ws.connect().catch(reject);
+        });
+      } catch (e) {
+        await ws.disconnect().catch(() => {});
+        throw e;
+      } finally {
+        for (const off of offs) off();
+      }
+      this.ws = ws;
     }
     return this.ws;
   }
@@ -127,7 +144,8 @@ export class SessionClient {
    * Sends a request (`{ prompt }` or `{ messages }` and sampling, see `jobRequest`) of at most
    * `maxTokens`, with `onOutput(bytes)` for each piece as it is generated. Resolves with
    * `{ output, text, receipt, firstChunkMs }` once the receipt is checked; rejects with the
-   * node's typed error (`.code`, see SESSION_ERRORS) when the request is refused.
+   * node's typed error (`.code`, see SESSION_ERRORS) when the request is refused, with
+   * `.failed` (the engine's reason) when the engine failed on it after it was accepted.
    * `voucher` overrides the one this client would sign (for tests of the node's checks).
    */
   async request(request, maxTokens, { onOutput = () => {}, voucher } = {}) {
@@ -151,7 +169,10 @@ export class SessionClient {
           } else if (event.event === 'receipt') {
             resolve(event);
           } else if (event.event === 'failed') {
-            reject(new Error(`the provider's engine failed on the request: ${event.reason}`));
+            // Nothing is owed for it, but the provider holds its voucher: the next one must
+            // name at least as much.
+            this.owed = Math.max(this.owed, signed.voucher.tokens);
+            reject(Object.assign(new Error(`the provider's engine failed on the request: ${event.reason}`), { failed: event.reason }));
           }
         }).then((id) => { subscription = id; }, reject);
     });

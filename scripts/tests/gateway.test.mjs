@@ -1,7 +1,9 @@
 // The OpenAI-compatible gateway (scripts/gateway.mjs) against the dev node of scripts/test.sh:
 // the official `openai` Python package (scripts/tests/gateway_openai.py) drives models, chat,
-// streaming, sampling and every error code; curl checks the raw SSE framing; a gateway whose
-// account cannot pay answers 402, one at its concurrency limit 429.
+// streaming, sampling and every error code, over sessions and over one-shot jobs; curl checks
+// the raw SSE framing; a gateway whose account cannot pay answers 402, one at its concurrency
+// limit 429; a gateway's session serves many requests with no transaction each, survives a
+// client that hangs up, and is closed on shutdown and settled.
 import { u8aToString } from '@polkadot/util';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,26 +64,36 @@ after(async () => {
   await api?.disconnect();
 });
 
-test('the openai Python client works against the gateway, streaming included, with every error code', async () => {
-  const { url, log } = await startGateway(18080, '//Ferdie');
+test('the openai Python client works against the gateway, over sessions and over jobs, streaming included, with every error code', async () => {
   const nobody = await registerModel('gw-no-provider', false);
   const unanswered = await registerModel('gw-unanswered', true);
   try {
-    const python = process.env.MOSAIC_PYTHON;
-    const r = await runProgram(python, [PYTHON_TEST], {
-      env: {
-        ...process.env,
-        MOSAIC_GATEWAY_URL: url,
-        MOSAIC_GATEWAY_KEY: KEY,
-        MOSAIC_CHAT_MODEL: MODEL,
-        MOSAIC_REAL: REAL ? '1' : '0',
-        MOSAIC_NO_PROVIDER_MODEL: String(nobody),
-        MOSAIC_UNANSWERED_MODEL: String(unanswered),
-      },
-      timeout: 600_000,
-    });
-    console.log(r.stdout);
-    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}\ngateway log:\n${log()}`);
+    for (const [port, flags, path] of [[18080, [], 'sessions'], [18085, ['--no-sessions'], 'jobs']]) {
+      const { url, log } = await startGateway(port, '//Ferdie', flags, 'info');
+      const python = process.env.MOSAIC_PYTHON;
+      const r = await runProgram(python, [PYTHON_TEST], {
+        env: {
+          ...process.env,
+          MOSAIC_GATEWAY_URL: url,
+          MOSAIC_GATEWAY_KEY: KEY,
+          MOSAIC_CHAT_MODEL: MODEL,
+          MOSAIC_REAL: REAL ? '1' : '0',
+          MOSAIC_NO_PROVIDER_MODEL: String(nobody),
+          MOSAIC_UNANSWERED_MODEL: String(unanswered),
+          MOSAIC_PATH: path,
+        },
+        timeout: 600_000,
+      });
+      console.log(`over ${path}:\n${r.stdout}`);
+      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}\ngateway log:\n${log()}`);
+      if (path === 'sessions') {
+        assert.match(log(), /"msg":"session request served"/);
+        // The model whose provider cannot run it went to jobs (and got its 504 there).
+        assert.match(log(), new RegExp(`"model":${unanswered},"why":"session \\d+: [^"]*model_missing`));
+      } else {
+        assert.doesNotMatch(log(), /session opened/);
+      }
+    }
   } finally {
     await undo('Alice stops serving the unanswered model', sendAndFinalize(api, api.tx.providers.stopServing(unanswered), alice));
   }
@@ -96,7 +108,7 @@ test('the openai Python client works against the gateway, streaming included, wi
   for (const e of data) assert.match(e, /^data:/, `every event is data only: ${JSON.stringify(e)}`);
   assert.equal(data.at(-1).trim(), 'data:[DONE]');
   const last = JSON.parse(data.at(-2).replace(/^data:/, ''));
-  assert.ok(last.usage.completion_tokens >= 1 && last.mosaic.job, JSON.stringify(last));
+  assert.ok(last.usage.completion_tokens >= 1 && last.mosaic.session, JSON.stringify(last));
 });
 
 test('a gateway whose account cannot pay answers 402; one at its limit answers 429', async () => {
@@ -109,7 +121,7 @@ test('a gateway whose account cannot pay answers 402; one at its limit answers 4
   assert.equal(res.status, 402);
   assert.equal((await res.json()).error.code, 'insufficient_funds');
 
-  const busy = await startGateway(18082, '//Ferdie', ['--concurrency', '1']);
+  const busy = await startGateway(18082, '//Ferdie', ['--concurrency', '1', '--no-sessions']);
   const ask = () => fetch(`${busy.url}/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -120,7 +132,7 @@ test('a gateway whose account cannot pay answers 402; one at its limit answers 4
 });
 
 test('a client that goes away mid-stream loses nothing: the job settles on chain and the gateway logs it', async () => {
-  const gw = await startGateway(18083, '//Ferdie');
+  const gw = await startGateway(18083, '//Ferdie', ['--no-sessions']);
   const ferdie = devAccount('//Ferdie');
   const abort = new AbortController();
   const res = await fetch(`${gw.url}/chat/completions`, {
@@ -154,7 +166,7 @@ test('the gateway streams from the endpoint the provider declared on chain, and 
   // The dev node under another name: what the provider declares, not what the gateway was given.
   const declared = DEFAULT_WS.replace('127.0.0.1', 'localhost');
   assert.notEqual(declared, DEFAULT_WS);
-  const gw = await startGateway(18084, '//Ferdie', [], 'info');
+  const gw = await startGateway(18084, '//Ferdie', ['--no-sessions'], 'info');
   const ask = async (content) => {
     const res = await fetch(`${gw.url}/chat/completions`, {
       method: 'POST',
@@ -181,4 +193,67 @@ test('the gateway streams from the endpoint the provider declared on chain, and 
     await sendAndFinalize(api, api.tx.providers.setEndpoint(null), alice);
   }
   await assert.rejects(sendAndFinalize(api, api.tx.providers.setEndpoint('http://example.com'), alice), /providers.BadEndpoint/);
+});
+
+/** A chat completion through `url`: `{ res, body }`, streamed or not. */
+async function chat(url, content, { stream = false, maxTokens = 8, signal } = {}) {
+  const res = await fetch(`${url}/chat/completions`, {
+    method: 'POST',
+    signal,
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, stream, max_tokens: maxTokens, messages: [{ role: 'user', content }] }),
+  });
+  return res;
+}
+
+/** The `mosaic` field of a streamed answer's last chunk. */
+const streamedMosaic = (text) => JSON.parse(text.split('\n\n').filter((e) => e.startsWith('data:') && !e.includes('[DONE]')).at(-1).replace(/^data: ?/, '')).mosaic;
+
+test("a gateway's session serves many requests without a transaction each, survives a client that hangs up, and is closed on shutdown and settled", async () => {
+  const eve = devAccount('//Eve');
+  const jobsBefore = (await api.query.jobs.nextJobId()).toBigInt();
+  const gw = await startGateway(18086, '//Eve', [], 'info');
+  const first = await chat(gw.url, 'Hello');
+  assert.equal(first.status, 200, await first.clone().text());
+  const session = first.headers.get('x-mosaic-session');
+  assert.ok(session, 'answered on a session');
+  const answer = await first.json();
+  assert.equal(answer.mosaic.session, session);
+  assert.equal(answer.mosaic.request, 1);
+  assert.equal(answer.usage.completion_tokens, answer.mosaic.attestation.tokens);
+  assert.equal(blake2AsHex(new TextEncoder().encode(answer.choices[0].message.content), 256), answer.mosaic.attestation.outputHash);
+
+  // A client that hangs up after the first bytes: the request still completes and is recorded,
+  // so the session goes on in step with its provider.
+  const abort = new AbortController();
+  const cut = await chat(gw.url, 'Tell me a story.', { stream: true, maxTokens: 64, signal: abort.signal });
+  assert.equal(cut.headers.get('x-mosaic-session'), session);
+  await cut.body.getReader().read();
+  abort.abort();
+  for (let i = 0; i < 60 && !/"request":2,.*"msg":"session request served"/.test(gw.log()); i += 1) await new Promise((r) => setTimeout(r, 500));
+
+  const streamed = await chat(gw.url, 'Hello again', { stream: true });
+  assert.equal(streamed.headers.get('x-mosaic-session'), session);
+  const m = streamedMosaic(await streamed.text());
+  assert.equal(m.session, session);
+  assert.equal(m.request, 3, 'the third request of the session');
+  assert.equal((await api.query.jobs.nextJobId()).toBigInt(), jobsBefore, 'no job was submitted');
+  const record = (await api.query.sessions.sessions(BigInt(session))).unwrap();
+  assert.ok(record.state.isOpen && record.owner.toString() === eve.address);
+
+  // Shutdown closes the session on chain; once its window has passed it is settled (by the
+  // provider's node, or by the next run of the gateway, whichever comes first).
+  const child = gateways.at(-1);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  assert.match(gw.log(), /"msg":"session closed"/, gw.log());
+  const closing = (await api.query.sessions.sessions(BigInt(session))).unwrap();
+  assert.ok(closing.state.isClosing, closing.state.type);
+  assert.equal(closing.voucher.unwrap().tokens.toNumber() >= m.attestation.tokens, true, 'closed on the latest voucher');
+  const next = await startGateway(18087, '//Eve', [], 'info');
+  for (let i = 0; i < 120 && (await api.query.sessions.sessions(BigInt(session))).isSome; i += 1) await new Promise((r) => setTimeout(r, 1_000));
+  assert.ok((await api.query.sessions.sessions(BigInt(session))).isNone, `settled: ${next.log()}`);
+  const holds = await api.query.balances.holds(eve.address);
+  const forSessions = holds.filter((h) => /sessions/i.test(JSON.stringify(h.id.toJSON())));
+  assert.deepEqual(forSessions.map((h) => h.amount.toBigInt()), [], 'nothing held for sessions once settled');
 });

@@ -3,8 +3,8 @@
 Run by scripts/tests/gateway.test.mjs with the gateway's URL and key in the environment:
 MOSAIC_GATEWAY_URL, MOSAIC_GATEWAY_KEY, MOSAIC_CHAT_MODEL (the model to ask), MOSAIC_REAL
 ("1" when that model is the real SmolLM2: answers are then checked for content),
-MOSAIC_NO_PROVIDER_MODEL (a model nobody serves) and MOSAIC_UNANSWERED_MODEL (a model whose
-provider cannot run it). Prints one line per check; exits non-zero on the first failure.
+MOSAIC_NO_PROVIDER_MODEL (a model nobody serves), MOSAIC_UNANSWERED_MODEL (a model whose
+provider cannot run it) and MOSAIC_PATH ("sessions" or "jobs": how the gateway answers). Prints one line per check; exits non-zero on the first failure.
 """
 import hashlib
 import os
@@ -43,6 +43,8 @@ check("a chat completion answers", answer.choices[0].message.role == "assistant"
 if REAL:
     check("the answer is right", "Paris" in text, repr(text))
 mosaic = answer.model_extra["mosaic"]
+PATH = os.environ.get("MOSAIC_PATH", "jobs")
+check(f"the answer came over {PATH}", ("session" in mosaic) == (PATH == "sessions"), str(mosaic))
 check("the answer carries its attestation", mosaic["attestation"]["outputHash"] == blake2b_256(text.encode()), str(mosaic))
 check("and its receipt", int(mosaic["receipt"]["paid"]) > 0, str(mosaic["receipt"]))
 check("usage counts the paid tokens", answer.usage.completion_tokens == mosaic["attestation"]["tokens"])

@@ -1,11 +1,12 @@
 // Sessions end to end against the dev node started by scripts/test.sh (MOSAIC_WS): //Bob opens a
 // session, //Alice's node (the provider, with the tiny model) serves its requests over
 // `mosaic_sessionRequest` without a transaction each, and the chain settles what the vouchers
-// owe.
+// owe. Alice's node ends the sessions it served by itself: it commits their logs (overruling
+// an owner who closes on an older voucher) and settles them once due, with no fee.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { u8aToHex, stringToU8a } from '@polkadot/util';
-import { connect, devAccount, DEFAULT_WS, sendAndFinalize, waitFinalized } from '../lib/chain.mjs';
+import { connect, devAccount, DEFAULT_WS, sendAndFinalize, until, waitFinalized } from '../lib/chain.mjs';
 import { balancesAt } from '../lib/testing.mjs';
 import { newSessionKey, openSession, SESSION_ERRORS, SessionClient, voucherBytes } from '../lib/sessions.mjs';
 import { runProgram } from '../lib/process.mjs';
@@ -22,6 +23,25 @@ after(async () => { await api?.disconnect(); });
 
 const alice = devAccount('//Alice');
 const bob = devAccount('//Bob');
+
+/**
+ * Waits until session `id` has left state and returns its `SessionSettled` event with the
+ * block it is in, searching from block `from`, and whether a signed extrinsic settled it.
+ */
+async function settlement(id, from) {
+  const head = await until(api, `session ${id} to be settled`, async (h) => (await api.query.sessions.sessions(id)).isNone && h, 240_000);
+  for (let n = from; n <= head.number.toNumber(); n++) {
+    const hash = await api.rpc.chain.getBlockHash(n);
+    const events = await (await api.at(hash)).query.system.events();
+    const found = events.find(({ event }) => api.events.sessions.SessionSettled.is(event) && event.data.session.toBigInt() === BigInt(id));
+    if (found) {
+      const block = await api.rpc.chain.getBlock(hash);
+      const xt = block.block.extrinsics[found.phase.asApplyExtrinsic.toNumber()];
+      return { settled: found.event.data, blockHash: hash, signed: xt.isSigned };
+    }
+  }
+  throw new Error(`no SessionSettled event for session ${id} from block ${from}`);
+}
 
 /** Rejects with a node error of `code`. */
 async function refused(promise, code, what) {
@@ -69,17 +89,18 @@ test('a session serves requests off chain, refuses bad vouchers, and settles wha
     const second = await client.request({ prompt: 'Once upon a time' }, limits.maxTokens);
     assert.equal(second.receipt.seq, 2, 'the refused requests left no trace in the log');
 
-    // Closing: the owner's latest voucher; settled after the window, by anyone.
+    // Closing: the owner's latest voucher; Alice's node commits the log and, after the
+    // window, settles it with no fee.
     const owed = client.last.voucher.tokens;
     const { blockHash: closedAt } = await sendAndFinalize(api, client.closeTx(), bob);
     const closing = (await (await api.at(closedAt)).query.sessions.sessions(client.id)).unwrap();
     assert.ok(closing.state.isClosing);
-    const ends = closing.state.asClosing.ends.toNumber();
-    await waitFinalized(api, ends);
     const [b0, a0] = await balancesAt(api, closedAt, [bob.address, alice.address]);
-    const { blockHash: settledAt, events } = await sendAndFinalize(api, api.tx.sessions.settleSession(client.id), alice);
-    const settled = events.find(({ event }) => api.events.sessions.SessionSettled.is(event)).event.data;
+    const closedNumber = (await api.rpc.chain.getHeader(closedAt)).number.toNumber();
+    const { settled, blockHash: settledAt, signed } = await settlement(client.id, closedNumber);
+    assert.equal(signed, false, "settled by the provider's node, as an authorized transaction");
     assert.equal(settled.tokens.toNumber(), owed, 'settlement pays the highest voucher');
+    assert.equal(settled.root.unwrap().toHex(), u8aToHex(client.log), "the provider's node committed the log the receipts named");
     assert.equal(settled.receipt.paid.toBigInt(), BigInt(owed) * ask);
     assert.ok(owed <= client.spent + limits.maxTokens, 'the owner pays at most one request it did not use');
     const [b1] = await balancesAt(api, settledAt, [bob.address, alice.address]);
@@ -141,6 +162,37 @@ test('the CLI opens a session, asks in it, shows it, closes and settles it', asy
   assert.equal(status.spent, first.receipt.tokens + second.receipt.tokens);
   const closed = await cli(['session', 'close', String(id)]);
   await waitFinalized(api, closed.settlesFrom);
+  // The CLI settles it, or says that the provider's node did first.
   const settled = await cli(['session', 'settle', String(id)]);
-  assert.equal(settled.tokens, status.owed, 'settled on the latest voucher');
+  assert.equal(settled.session, String(id));
+  const { settled: event } = await settlement(BigInt(id), closed.settlesFrom);
+  assert.equal(event.tokens.toNumber(), status.owed, 'settled on the latest voucher');
+  if (!settled.alreadySettled) assert.equal(settled.tokens, status.owed);
+});
+
+test("an owner who closes on an older voucher is overruled by the provider's node within the window", async () => {
+  const ask = (await api.query.providers.providers(alice.address)).unwrap().ask.toBigInt();
+  const limits = { promptTokens: 64, maxTokens: 8 };
+  const key = newSessionKey();
+  const opened = await openSession(api, bob, { model: 0, budget: 100n * ask * 8n, maxPrice: 2n * ask, lifetime: 200, limits, key });
+  const client = new SessionClient(api, { ...opened, key, endpoint: DEFAULT_WS });
+  try {
+    await client.request({ prompt: 'Once upon a time' }, limits.maxTokens);
+    const older = client.last;
+    await client.request({ prompt: 'Hello' }, limits.maxTokens);
+    const latest = client.last;
+    assert.ok(latest.voucher.tokens > older.voucher.tokens);
+    const { blockHash } = await sendAndFinalize(api, api.tx.sessions.closeSession(client.id, [older.voucher, older.signature], null), bob);
+    const from = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+    const committed = await until(api, 'the provider to commit', async () => {
+      const s = (await api.query.sessions.sessions(client.id)).unwrapOr(null);
+      return s?.root.isSome ? s : null;
+    }, 120_000);
+    assert.equal(committed.voucher.unwrap().tokens.toNumber(), latest.voucher.tokens, "the provider's later voucher replaced the owner's");
+    assert.equal(committed.root.unwrap().toHex(), u8aToHex(client.log));
+    const { settled } = await settlement(client.id, from);
+    assert.equal(settled.tokens.toNumber(), latest.voucher.tokens, 'settlement pays what the provider served');
+  } finally {
+    await client.disconnect();
+  }
 });

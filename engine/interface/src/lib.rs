@@ -106,6 +106,9 @@ pub enum InferenceError {
 	EngineFailure,
 	/// The time budget ran out before the answer was complete.
 	OutOfTime,
+	/// This node started the job before, in this run or one a restart ended (its record
+	/// of starts survives a kill): a job is never run twice.
+	Interrupted,
 }
 
 impl InferenceError {
@@ -120,6 +123,7 @@ impl InferenceError {
 			Self::Busy => "busy",
 			Self::EngineFailure => "engine_failure",
 			Self::OutOfTime => "out_of_time",
+			Self::Interrupted => "interrupted",
 		}
 	}
 }

@@ -19,9 +19,12 @@ pub struct Book {
 	pub spent: u32,
 	/// The log after the last request served.
 	pub log: H256,
-	/// The highest voucher accepted and the session key's signature over it: what the
-	/// provider posts to be paid.
+	/// The highest voucher accepted and the session key's signature over it.
 	pub voucher: Option<(Voucher, Vec<u8>)>,
+	/// The voucher of the last request served, and its signature: what the node posts when
+	/// the session ends (a request the engine failed on is owed nothing, so its voucher is
+	/// not posted).
+	pub paid: Option<(Voucher, Vec<u8>)>,
 }
 
 /// Why a voucher does not pay for a request (the request does not run, nothing changes).
@@ -100,12 +103,14 @@ impl Book {
 		Ok(())
 	}
 
-	/// Records a request served: the entry for it, the tokens spent and the log after it.
+	/// Records a request served (paid by the voucher accepted for it): the entry for it, the
+	/// tokens spent and the log after it.
 	pub fn record(&mut self, request: H256, output: H256, tokens: u32) -> LogEntry {
 		let entry = LogEntry { seq: self.served.saturating_add(1), request, output, tokens };
 		self.served = entry.seq;
 		self.spent = self.spent.saturating_add(tokens);
 		self.log = log_after(self.log, &entry);
+		self.paid = self.voucher.clone();
 		entry
 	}
 }
@@ -121,7 +126,8 @@ pub struct Logged {
 }
 
 /// The books and logs of the sessions this node serves, in the off-chain database's
-/// persistent storage (the part off-chain workers read as `StorageKind::PERSISTENT`).
+/// persistent storage (the part off-chain workers read as `StorageKind::PERSISTENT`), with
+/// the list of the sessions it has books of (so that a restarted node still ends them).
 pub struct Store<S> {
 	db: Mutex<S>,
 }
@@ -135,6 +141,8 @@ fn book_key(session: u64) -> Vec<u8> {
 fn entry_key(session: u64, seq: u32) -> Vec<u8> {
 	(b"mosaic/session/entry", session, seq).encode()
 }
+
+const INDEX_KEY: &[u8] = b"mosaic/session/index";
 
 impl<S: OffchainStorage> Store<S> {
 	pub fn new(db: S) -> Self {
@@ -151,9 +159,34 @@ impl<S: OffchainStorage> Store<S> {
 		Book::decode(&mut bytes.as_slice()).ok()
 	}
 
-	/// Saves `book`.
+	/// Saves `book` (and lists its session among those this node serves).
 	pub fn save(&self, session: u64, book: &Book) {
-		self.db().set(PREFIX, &book_key(session), &book.encode());
+		let mut db = self.db();
+		let mut index = Self::index_in(&*db);
+		if !index.contains(&session) {
+			index.push(session);
+			db.set(PREFIX, INDEX_KEY, &index.encode());
+		}
+		db.set(PREFIX, &book_key(session), &book.encode());
+	}
+
+	fn index_in(db: &S) -> Vec<u64> {
+		db.get(PREFIX, INDEX_KEY)
+			.and_then(|bytes| Vec::<u64>::decode(&mut bytes.as_slice()).ok())
+			.unwrap_or_default()
+	}
+
+	/// The sessions this node keeps a book of and has not forgotten.
+	pub fn sessions(&self) -> Vec<u64> {
+		Self::index_in(&*self.db())
+	}
+
+	/// Takes `session` off the list (it has left the chain); its book and log stay on disk.
+	pub fn forget(&self, session: u64) {
+		let mut db = self.db();
+		let mut index = Self::index_in(&*db);
+		index.retain(|s| *s != session);
+		db.set(PREFIX, INDEX_KEY, &index.encode());
 	}
 
 	/// Saves request `logged.entry.seq` of `session`'s log, then `book` (the book after it):
@@ -215,5 +248,20 @@ mod tests {
 			book.admit(&voucher(2, 100, start), 50, 1_000),
 			Err(Refused::Log { expected: book.log })
 		);
+	}
+
+	#[test]
+	fn the_voucher_posted_at_the_end_is_that_of_the_last_request_served() {
+		let mut book = Book::new(H256::repeat_byte(1), 7);
+		let start = book.log;
+		book.voucher = Some((voucher(1, 100, start), vec![1]));
+		book.record(H256::repeat_byte(2), H256::repeat_byte(3), 40);
+		assert_eq!(book.paid, Some((voucher(1, 100, start), vec![1])));
+		// Request 2 is accepted, then the engine fails on it: nothing is owed for it.
+		let after_one = book.log;
+		book.voucher = Some((voucher(2, 140, after_one), vec![2]));
+		assert_eq!(book.paid, Some((voucher(1, 100, start), vec![1])));
+		book.record(H256::repeat_byte(4), H256::repeat_byte(5), 10);
+		assert_eq!(book.paid, Some((voucher(2, 140, after_one), vec![2])));
 	}
 }

@@ -17,6 +17,7 @@
 //! paid by its voucher, as if the client had stayed.
 
 pub mod book;
+pub mod ending;
 
 use crate::inference::EngineHost;
 use book::{Book, Logged, Refused, Store};
@@ -183,6 +184,15 @@ impl<S: sp_core::offchain::OffchainStorage + 'static> Sessions<S> {
 		db: S,
 	) -> Self {
 		Self { client, keystore, engine, store: Arc::new(Store::new(db)), running: Arc::default() }
+	}
+
+	/// The task that ends this node's sessions on chain (see [`ending`]), sending through `pool`.
+	pub fn ending<P>(&self, pool: Arc<P>) -> impl std::future::Future<Output = ()> + Send + 'static
+	where
+		P: sc_transaction_pool_api::TransactionPool<Block = mosaic_runtime::opaque::Block>
+			+ 'static,
+	{
+		ending::run(self.client.clone(), pool, self.keystore.clone(), self.store.clone())
 	}
 
 	fn read<T: Decode>(&self, at: H256, key: Vec<u8>) -> Result<Option<T>, ErrorObjectOwned> {

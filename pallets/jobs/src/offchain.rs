@@ -159,6 +159,7 @@ pub fn decline_reason(error: InferenceError) -> DeclineReason {
 		InferenceError::EngineFailure => DeclineReason::EngineFailure,
 		InferenceError::OutOfTime => DeclineReason::OutOfTime,
 		InferenceError::Busy => DeclineReason::Busy,
+		InferenceError::Interrupted => DeclineReason::Interrupted,
 		// NoEngine never runs the worker; should it reach here, the
 		// node cannot run the job.
 		InferenceError::NoEngine => DeclineReason::Other,
@@ -406,15 +407,17 @@ impl<T: Config> Work<'_, T> {
 			max_output_bytes: T::MaxOutputLen::get(),
 			time_budget_ms,
 		};
-		log::info!(
-			target: LOG_TARGET,
-			"job {job_id}: running model {:?} for provider {:?}, at most {} tokens",
-			job.model_hash,
-			self.provider,
-			job.max_tokens,
-		);
 		match inference::start(ticket(key), request) {
-			Ok(()) => true,
+			Ok(()) => {
+				log::info!(
+					target: LOG_TARGET,
+					"job {job_id}: running model {:?} for provider {:?}, at most {} tokens",
+					job.model_hash,
+					self.provider,
+					job.max_tokens,
+				);
+				true
+			}
 			Err(error) => {
 				self.failed(key, error);
 				false

@@ -36,8 +36,12 @@
 //!    [`Config::ClosingWindow`] blocks follow in which the provider may post a later voucher
 //!    ([`Pallet::post_voucher`]): an owner who closes on an old voucher gains nothing.
 //!    A session nobody closes stops at its expiry; vouchers may be posted until
-//!    [`Config::Grace`] blocks after it.
-//! 5. **Settlement** — [`Pallet::settle_session`], by anyone, once the closing window has
+//!    [`Config::Grace`] blocks after it. The provider's node answers a close (or an expiry) on
+//!    its own with [`Pallet::commit_session`]: the voucher of the last request it served, if
+//!    it is above the one posted, and the log's root, signed by its operator key — an
+//!    authorized transaction (no fee: the operator key holds no funds), once per session.
+//! 5. **Settlement** — [`Pallet::settle_session`], by anyone (signed, or as an authorized
+//!    transaction with no fee once due, so the provider's node settles too), once the closing window has
 //!    passed (or the grace period after expiry): `tokens × price` of the highest voucher,
 //!    capped at the budget, is paid through `pallet_mosaic_settlement` (provider, royalty,
 //!    fee, with the session's rates as of opening), the rest of the budget and the deposit
@@ -77,6 +81,7 @@ mod mock;
 mod settlement;
 #[cfg(test)]
 mod tests;
+mod commit;
 pub mod types;
 pub mod weights;
 
@@ -91,7 +96,7 @@ pub mod pallet {
 		pallet_prelude::*,
 		traits::fungible::{Inspect, Mutate, MutateHold},
 	};
-	use frame_system::pallet_prelude::*;
+	use frame_system::{ensure_authorized, pallet_prelude::*};
 	use mosaic_primitives::{
 		DrawProvider, ModelId, ModelRegistry, ModelUnavailable, NoProvider, ProviderRegistry,
 		Receipt, SessionId, Settle,
@@ -148,6 +153,10 @@ pub mod pallet {
 		/// rate it opened with.
 		#[pallet::constant]
 		type ProtocolFee: Get<Permill>;
+
+		/// The signature of operator keys over commitments (the jobs' attestation signature).
+		type AttestationSignature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+			+ Parameter;
 
 		/// The signature of session keys over vouchers (sr25519 in the runtime); its signer
 		/// is the key a session registers.
@@ -298,6 +307,12 @@ pub mod pallet {
 		/// The session cannot be settled yet: it is open and not past its grace period, or
 		/// its closing window has not ended.
 		NotDue,
+		/// The provider has committed this session's log already (once per session).
+		AlreadyCommitted,
+		/// A commitment comes once the session is closing or has expired.
+		NotEnded,
+		/// The commitment is not signed by the current operator key of the session's provider.
+		BadAttestation,
 	}
 
 	#[pallet::hooks]
@@ -449,9 +464,44 @@ pub mod pallet {
 		/// - Errors: [`Error::SessionNotFound`], [`Error::NotDue`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::settle_session())]
+		#[pallet::authorize(Pallet::<T>::authorize_settle)]
+		#[pallet::weight_of_authorize(T::DbWeight::get().reads(2))]
 		pub fn settle_session(origin: OriginFor<T>, session: SessionId) -> DispatchResult {
-			ensure_signed(origin)?;
+			if ensure_signed(origin.clone()).is_err() {
+				ensure_authorized(origin)?;
+			}
 			Self::do_settle(session)
+		}
+
+		/// The provider's commitment: the log's root (the log after the last request it
+		/// served) and the voucher that paid for that request, if it is above the one posted.
+		/// Sent by the provider's node on its own when the session closes or expires.
+		///
+		/// - Origin: an authorized transaction (no signer, nonce or fee): the pool accepts it
+		///   only while [`Pallet::check_commit`] passes — the session is closing or expired and
+		///   still takes vouchers, has no root yet, and `signature` is the provider's current
+		///   operator key's over [`commit_signing_bytes`]`(genesis, session, voucher, root)` —
+		///   and the voucher, if any, would be taken. Once per session, so it costs the chain
+		///   at most one such transaction per session. Anyone may relay it.
+		/// - Emits [`Event::VoucherPosted`] (for a voucher) and [`Event::LogCommitted`].
+		/// - Errors: [`Error::SessionNotFound`], [`Error::TooLate`], [`Error::AlreadyCommitted`],
+		///   [`Error::NotEnded`], [`Error::BadAttestation`], [`Error::BadVoucher`],
+		///   [`Error::StaleVoucher`].
+		#[pallet::call_index(5)]
+		// Not benchmarked yet: `post_voucher`'s reads, writes and signature check, twice (the
+		// operator's signature is a second check), bounds it.
+		#[pallet::weight(T::WeightInfo::post_voucher().saturating_mul(2))]
+		#[pallet::authorize(Pallet::<T>::authorize_commit)]
+		#[pallet::weight_of_authorize(T::WeightInfo::post_voucher().saturating_mul(2))]
+		pub fn commit_session(
+			origin: OriginFor<T>,
+			session: SessionId,
+			voucher: Option<(Voucher, T::SessionSignature)>,
+			root: H256,
+			signature: T::AttestationSignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			Self::do_commit(session, voucher, root, &signature)
 		}
 	}
 
@@ -572,9 +622,26 @@ pub mod pallet {
 		}
 
 		/// Checks `voucher` for session `id` and keeps it as the session's highest.
-		fn take_voucher(
+		pub(crate) fn take_voucher(
 			id: SessionId,
 			s: &mut SessionOf<T>,
+			voucher: &Voucher,
+			signature: &T::SessionSignature,
+		) -> DispatchResult {
+			Self::check_voucher(id, s, voucher, signature)?;
+			s.voucher = Some(*voucher);
+			Self::deposit_event(Event::VoucherPosted {
+				session: id,
+				seq: voucher.seq,
+				tokens: voucher.tokens,
+			});
+			Ok(())
+		}
+
+		/// Whether `voucher` is signed by `s`'s session key and above the one posted.
+		pub(crate) fn check_voucher(
+			id: SessionId,
+			s: &SessionOf<T>,
 			voucher: &Voucher,
 			signature: &T::SessionSignature,
 		) -> DispatchResult {
@@ -589,12 +656,6 @@ pub mod pallet {
 					Error::<T>::StaleVoucher
 				);
 			}
-			s.voucher = Some(*voucher);
-			Self::deposit_event(Event::VoucherPosted {
-				session: id,
-				seq: voucher.seq,
-				tokens: voucher.tokens,
-			});
 			Ok(())
 		}
 

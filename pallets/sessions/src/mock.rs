@@ -169,6 +169,8 @@ impl pallet_mosaic_sessions::Config for Test {
 	type Draw = TestDraw;
 	type Settlement = Settlement;
 	type ProtocolFee = ProtocolFee;
+	/// `TestSignature(signer, message)` verifies for `signer`'s account over `message`.
+	type AttestationSignature = sp_runtime::testing::TestSignature;
 	type SessionSignature = sr25519::Signature;
 	type MaxOutputTokens = ConstU32<MAX_OUTPUT>;
 	type MinLifetime = ConstU64<MIN_LIFETIME>;
@@ -255,4 +257,9 @@ pub fn new_test_ext(test: impl FnOnce()) {
 		test();
 		Sessions::do_try_state().expect("invariants hold");
 	});
+}
+
+/// The origin an authorized transaction dispatches with.
+pub fn authorized() -> RuntimeOrigin {
+	frame_system::RawOrigin::Authorized.into()
 }

@@ -3,7 +3,7 @@
 use crate::{
 	mock::*,
 	pallet::{Error, Event, HoldReason, NextSessionId, Sessions as Sessions_},
-	voucher_signing_bytes, SessionLimits, SessionState, Voucher,
+	commit_signing_bytes, voucher_signing_bytes, SessionLimits, SessionState, Voucher,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -489,5 +489,159 @@ fn only_the_owner_tops_up_an_open_session() {
 			Sessions::top_up(RuntimeOrigin::signed(OWNER), id, 100),
 			Error::<Test>::SessionClosing
 		);
+	});
+}
+
+/// A commitment of `session` with `voucher` and `root`, signed as by account `signer`.
+fn commit_call(
+	session: SessionId,
+	voucher: Option<(Voucher, sr25519::Signature)>,
+	root: H256,
+	signer: AccountId,
+) -> crate::Call<Test> {
+	let bytes =
+		commit_signing_bytes(Sessions::genesis(), session, voucher.as_ref().map(|(v, _)| v), root);
+	crate::Call::<Test>::commit_session {
+		session,
+		voucher,
+		root,
+		signature: sp_runtime::testing::TestSignature(signer, bytes),
+	}
+}
+
+/// What the pool says of `call` (an authorized one).
+fn pool_validity(
+	call: &crate::Call<Test>,
+) -> Result<sp_runtime::transaction_validity::ValidTransaction, sp_runtime::transaction_validity::TransactionValidityError>
+{
+	use frame_support::traits::Authorize;
+	call.authorize(sp_runtime::transaction_validity::TransactionSource::External)
+		.expect("the call is authorized by the pallet")
+		.map(|(validity, _)| validity)
+}
+
+fn dispatch_authorized(call: crate::Call<Test>) -> DispatchResultOf {
+	use frame_support::traits::UnfilteredDispatchable;
+	call.dispatch_bypass_filter(authorized()).map(|_| ()).map_err(|e| e.error)
+}
+
+#[test]
+fn the_providers_node_overrules_an_owner_who_closes_on_an_older_voucher_without_a_fee() {
+	new_test_ext(|| {
+		let id = open();
+		assert_ok!(Sessions::close_session(
+			RuntimeOrigin::signed(OWNER),
+			id,
+			Some(voucher(id, 1, 10)),
+			None
+		));
+		let root = H256::repeat_byte(0xaa);
+		let call = commit_call(id, Some(voucher(id, 2, 30)), root, OPERATOR);
+		let valid = pool_validity(&call).unwrap();
+		assert_eq!(valid.longevity, WINDOW, "valid until the window ends");
+		assert_ok!(dispatch_authorized(call));
+		System::assert_last_event(Event::LogCommitted { session: id, root }.into());
+		let s = Sessions_::<Test>::get(id).unwrap();
+		assert_eq!((s.voucher.unwrap().tokens, s.root), (30, Some(root)));
+		run_to(1 + WINDOW);
+		assert_ok!(Sessions::settle_session(RuntimeOrigin::signed(OWNER), id));
+		System::assert_last_event(
+			Event::SessionSettled {
+				session: id,
+				tokens: 30,
+				log: Some(H256::repeat_byte(2)),
+				root: Some(root),
+				receipt: Receipt {
+					paid: 90,
+					royalty: 9,
+					protocol_fee: 4,
+					providers: 77,
+					refund: BUDGET - 90,
+				},
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn a_commitment_counts_only_from_the_providers_operator_key_over_what_it_carries() {
+	use sp_runtime::transaction_validity::InvalidTransaction;
+	new_test_ext(|| {
+		let id = open();
+		assert_ok!(Sessions::close_session(RuntimeOrigin::signed(OWNER), id, None, None));
+		let root = H256::repeat_byte(0xaa);
+		// Signed by the owner, or by the provider's cold account (not its operator key).
+		for signer in [OWNER, PROVIDER] {
+			let call = commit_call(id, Some(voucher(id, 2, 30)), root, signer);
+			assert_eq!(pool_validity(&call).unwrap_err(), InvalidTransaction::BadProof.into());
+			assert_noop!(dispatch_authorized(call), Error::<Test>::BadAttestation);
+		}
+		// The operator's signature over another root, or over no voucher.
+		let crate::Call::commit_session { signature, .. } = commit_call(id, None, root, OPERATOR)
+		else {
+			unreachable!()
+		};
+		let forged = crate::Call::<Test>::commit_session {
+			session: id,
+			voucher: Some(voucher(id, 2, 30)),
+			root,
+			signature,
+		};
+		assert_noop!(dispatch_authorized(forged), Error::<Test>::BadAttestation);
+		// A voucher the session key did not sign.
+		let other = sr25519::Pair::from_seed(&[9; 32]);
+		let call = commit_call(id, Some(voucher_by(&other, id, 2, 30)), root, OPERATOR);
+		assert_eq!(pool_validity(&call).unwrap_err(), InvalidTransaction::BadProof.into());
+		assert_noop!(dispatch_authorized(call), Error::<Test>::BadVoucher);
+		// Not through a signed origin: an authorized transaction only.
+		assert!(Sessions::commit_session(
+			RuntimeOrigin::signed(OPERATOR),
+			id,
+			None,
+			root,
+			sp_runtime::testing::TestSignature(OPERATOR, vec![])
+		)
+		.is_err());
+	});
+}
+
+#[test]
+fn a_session_is_committed_once_and_only_after_it_ends() {
+	use sp_runtime::transaction_validity::InvalidTransaction;
+	new_test_ext(|| {
+		let id = open();
+		let root = H256::repeat_byte(0xaa);
+		let early = commit_call(id, Some(voucher(id, 1, 10)), root, OPERATOR);
+		assert_eq!(pool_validity(&early).unwrap_err(), InvalidTransaction::Call.into());
+		assert_noop!(dispatch_authorized(early), Error::<Test>::NotEnded);
+		// Expired, never closed: the provider commits in the grace period.
+		run_to(1 + 100);
+		assert_ok!(dispatch_authorized(commit_call(id, Some(voucher(id, 1, 10)), root, OPERATOR)));
+		// Once: a second, whatever it carries, is stale.
+		let again = commit_call(id, Some(voucher(id, 2, 20)), H256::repeat_byte(0xbb), OPERATOR);
+		assert_eq!(pool_validity(&again).unwrap_err(), InvalidTransaction::Stale.into());
+		assert_noop!(dispatch_authorized(again), Error::<Test>::AlreadyCommitted);
+		// A voucher below the posted one is stale too; after the grace, everything is late.
+		run_to(1 + 100 + GRACE);
+		let late = commit_call(id, None, root, OPERATOR);
+		assert_noop!(dispatch_authorized(late), Error::<Test>::TooLate);
+	});
+}
+
+#[test]
+fn a_due_session_settles_as_an_authorized_transaction_and_not_before() {
+	use sp_runtime::transaction_validity::InvalidTransaction;
+	new_test_ext(|| {
+		let id = open();
+		let settle = crate::Call::<Test>::settle_session { session: id };
+		assert_eq!(pool_validity(&settle).unwrap_err(), InvalidTransaction::Call.into());
+		assert_noop!(dispatch_authorized(settle.clone()), Error::<Test>::NotDue);
+		assert_ok!(Sessions::close_session(RuntimeOrigin::signed(OWNER), id, None, None));
+		run_to(1 + WINDOW);
+		assert!(pool_validity(&settle).is_ok());
+		assert_ok!(dispatch_authorized(settle.clone()));
+		assert_eq!(held(OWNER), 0, "budget and deposit returned");
+		assert_eq!(pool_validity(&settle).unwrap_err(), InvalidTransaction::Stale.into());
 	});
 }

@@ -151,6 +151,21 @@ pub fn receipt_signing_bytes<Balance: Encode>(
 		.encode()
 }
 
+/// What every commitment's signed bytes begin with.
+pub const COMMIT_DOMAIN: &[u8] = b"mosaic/commit/v1";
+
+/// The bytes a provider's operator key signs to commit `session`'s log (chain `genesis`):
+/// `root`, the log after the last request it served, and the voucher it posts with it (if
+/// any): the SCALE encoding of `(COMMIT_DOMAIN, genesis, session, voucher, root)`.
+pub fn commit_signing_bytes(
+	genesis: H256,
+	session: SessionId,
+	voucher: Option<&Voucher>,
+	root: H256,
+) -> Vec<u8> {
+	(COMMIT_DOMAIN, genesis, session, voucher, root).encode()
+}
+
 /// Where a session is in its life.
 #[derive(
 	Clone,

@@ -142,6 +142,8 @@ impl pallet_mosaic_sessions::Config for Runtime {
 	type Draw = Jobs;
 	type Settlement = Settlement;
 	type ProtocolFee = ProtocolFee;
+	/// Operator keys sign commitments as they sign the jobs' attestations.
+	type AttestationSignature = MultiSignature;
 	/// Session keys are sr25519, as a browser or the gateway generates them.
 	type SessionSignature = sp_core::sr25519::Signature;
 	type MaxOutputTokens = ConstU32<MAX_OUTPUT_TOKENS>;

@@ -367,6 +367,7 @@ fn every_engine_failure_becomes_a_decline_never_a_slash() {
 		(InferenceError::EngineFailure, DeclineReason::EngineFailure),
 		(InferenceError::ModelRejected, DeclineReason::ModelRejected),
 		(InferenceError::OutOfTime, DeclineReason::OutOfTime),
+		(InferenceError::Interrupted, DeclineReason::Interrupted),
 	] {
 		with_node(true, |node| {
 			let model = register_model(1_000);
