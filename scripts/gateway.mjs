@@ -214,16 +214,26 @@ async function main() {
       stream ??= sseStream(req, reply, { 'x-mosaic-session': sid });
       return stream;
     };
+    const ask = () => client.request(job.request, job.maxTokens, {
+      onOutput: (bytes) => {
+        output = true;
+        if (!job.stream) return;
+        const text = decoder.decode(bytes, { stream: true });
+        if (text) { open().send(chunk({ ...meta, text, first })); first = false; }
+      },
+    });
     let done;
     try {
-      done = await client.request(job.request, job.maxTokens, {
-        onOutput: (bytes) => {
-          output = true;
-          if (!job.stream) return;
-          const text = decoder.decode(bytes, { stream: true });
-          if (text) { open().send(chunk({ ...meta, text, first })); first = false; }
-        },
-      });
+      for (let tries = 1; ; tries += 1) {
+        try {
+          done = await ask();
+          break;
+        } catch (e) {
+          // A session just opened that the provider's node has not imported yet: a moment.
+          if (e.code !== SESSION_ERRORS.SESSION_NOT_FOUND || client.served > 0 || tries >= 20) throw e;
+          await new Promise((r) => setTimeout(r, 1_000));
+        }
+      }
     } catch (e) {
       const code = e.code ?? null;
       if (!output && e.failed === undefined) {

@@ -98,15 +98,23 @@ export function describeDispatchError(api, dispatchError) {
   return dispatchError.toString();
 }
 
+/** Per signer, the last submission: the next waits for the pool to have it. */
+const submissions = new Map();
+
 /**
  * Signs and sends `tx`, resolving with `{ blockHash, events }` (this extrinsic's events) once
  * it is in a block (`until = 'inBlock'`) or its block is finalised (`'finalized'`). Rejects with
- * a readable message when the extrinsic fails or is dropped.
+ * a readable message when the extrinsic fails or is dropped. Transactions of one signer are
+ * handed to the node one after another (each once the pool holds the one before), so that
+ * concurrent sends from one account never take the same nonce.
  */
 export function sendAndWait(api, tx, signer, until) {
-  return new Promise((resolve, reject) => {
+  const who = signer?.address ?? signer;
+  const before = submissions.get(who) ?? Promise.resolve();
+  let submitted;
+  const result = new Promise((resolve, reject) => {
     let unsub = () => {};
-    tx.signAndSend(signer, ({ status, dispatchError, events }) => {
+    submitted = before.then(() => tx.signAndSend(signer, ({ status, dispatchError, events }) => {
       if (dispatchError) {
         unsub();
         reject(new Error(describeDispatchError(api, dispatchError)));
@@ -120,8 +128,10 @@ export function sendAndWait(api, tx, signer, until) {
         unsub();
         reject(new Error(`transaction ${status.type}`));
       }
-    }).then((u) => { unsub = u; }, reject);
+    }).then((u) => { unsub = u; }, reject));
   });
+  submissions.set(who, submitted.catch(() => {}));
+  return result;
 }
 
 /** [`sendAndWait`] until the block is finalised. */

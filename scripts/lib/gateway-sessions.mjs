@@ -51,44 +51,44 @@ export class SessionPool {
     return this.models.get(model);
   }
 
-  /** Whether `e` (an open session) can take a request of `maxTokens` now, with its budget as is. */
-  fits(e, maxTokens) {
-    const { client, record } = e;
-    if (maxTokens > record.limits.maxTokens.toNumber()) return false;
-    if (this.best + this.margin >= record.expires.toNumber()) return false;
-    return this.affordable(e, maxTokens);
+  /** Whether `e`'s session still takes requests (far enough from its expiry). */
+  live(e) {
+    return this.best + this.margin < e.record.expires.toNumber();
   }
 
+  /** Whether `e`'s limits allow a request of `maxTokens`. */
+  allows(e, maxTokens) {
+    return maxTokens <= e.record.limits.maxTokens.toNumber();
+  }
+
+  /** Whether `e`'s budget, as it is, pays a request of `maxTokens`. */
   affordable({ client, budget }, maxTokens) {
     return BigInt(Math.max(client.owed, client.spent + maxTokens)) * client.price <= budget;
   }
 
   /**
    * A session of `model` (a registered model as `allModels` lists it) for one request of
-   * `maxTokens`, taken for it until `release(entry)`; `null` when the model is served by jobs.
+   * `maxTokens`, taken for it until `release(entry)`; `null` when the request goes as a job.
    */
   async acquire(model, maxTokens) {
     const st = this.state(model.id);
     for (;;) {
       if (this.stopped || Date.now() < st.jobsUntil) return null;
-      for (const e of st.entries.filter((x) => !x.busy && !this.fits(x, maxTokens))) {
-        // Out of lifetime, or asking more than its limits, or out of budget: top up what only
-        // lacks budget, retire the rest.
-        if (maxTokens <= e.record.limits.maxTokens.toNumber() && this.best + this.margin < e.record.expires.toNumber()) {
-          e.busy = true;
-          try {
-            await this.topUp(e, maxTokens);
-          } catch (err) {
-            this.log.warn({ session: e.client.id.toString(), err: err.message }, 'top-up failed; rolling to a new session');
-            this.retire(st, e);
-          } finally {
-            e.busy = false;
-          }
-        } else {
+      // Near their expiry: retired (closed), a new one takes their place.
+      for (const e of st.entries.filter((x) => !x.busy && !this.live(x))) this.retire(st, e);
+      const able = st.entries.filter((x) => this.live(x) && this.allows(x, maxTokens));
+      for (const e of able.filter((x) => !x.busy && !this.affordable(x, maxTokens))) {
+        e.busy = true;
+        try {
+          await this.topUp(e, maxTokens);
+        } catch (err) {
+          this.log.warn({ session: e.client.id.toString(), err: err.message }, 'top-up failed; rolling to a new session');
           this.retire(st, e);
+        } finally {
+          e.busy = false;
         }
       }
-      const idle = st.entries.find((x) => !x.busy && this.fits(x, maxTokens));
+      const idle = st.entries.find((x) => !x.busy && this.live(x) && this.allows(x, maxTokens) && this.affordable(x, maxTokens));
       if (idle) {
         idle.busy = true;
         return idle;
@@ -101,6 +101,8 @@ export class SessionPool {
         this.wake(st);
         continue;
       }
+      // As many sessions as allowed, none with limits for this request: it goes as a job.
+      if (!st.opening && !st.entries.some((x) => this.allows(x, maxTokens))) return null;
       await new Promise((resolve) => st.waiters.push(resolve));
     }
   }
@@ -141,8 +143,11 @@ export class SessionPool {
   /** Opens a session of `model`; `null` (and jobs for a while) when none can be opened. */
   async open(model, maxTokens) {
     const st = this.state(model.id);
+    // A request asking more than the gateway's usual limit that no provider covers goes as a
+    // job alone; anything else leaves the model to jobs for a while.
     const jobs = (why) => {
-      this.useJobs(model.id, why);
+      if (maxTokens <= this.maxTokens) this.useJobs(model.id, why);
+      else this.log.info({ model: model.id, why }, 'no session for this request: it goes as a one-shot job');
       return null;
     };
     const eligible = (await allProviders(this.api, model.id)).filter((p) => p.eligible && p.terms);
@@ -158,7 +163,9 @@ export class SessionPool {
     const key = newSessionKey();
     let opened;
     try {
-      opened = await openSession(this.api, this.payer, { model: model.id, budget, maxPrice, lifetime: this.lifetime, limits, key });
+      // In a block is enough: the provider's node checks a session at its best block (a reorg
+      // that drops it makes its requests refused, and the gateway rolls to a new one).
+      opened = await openSession(this.api, this.payer, { model: model.id, budget, maxPrice, lifetime: this.lifetime, limits, key }, { until: 'inBlock' });
     } catch (e) {
       return jobs(e.message);
     }

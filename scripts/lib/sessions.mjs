@@ -6,7 +6,7 @@ import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { bnToU8a, compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress, mnemonicGenerate, signatureVerify } from '@polkadot/util-crypto';
-import { sendAndFinalize } from './chain.mjs';
+import { sendAndWait } from './chain.mjs';
 import { jobRequest } from './jobs.mjs';
 
 const domain = (s) => compactAddLength(stringToU8a(s));
@@ -65,13 +65,14 @@ export function encodeRequest(api, request) {
 }
 
 /**
- * Opens a session of `owner` and waits for its block to be finalised: `{ model, budget,
- * maxPrice, lifetime (blocks), limits: { promptTokens, maxTokens }, key }`. Resolves with the
- * session's id, record (provider, price, expiry, …) and the block.
+ * Opens a session of `owner` and waits for its block to be finalised (or, with `until:
+ * 'inBlock'`, to be in a block: the provider's node checks sessions at its best block):
+ * `{ model, budget, maxPrice, lifetime (blocks), limits: { promptTokens, maxTokens }, key }`.
+ * Resolves with the session's id, record (provider, price, expiry, …) and the block.
  */
-export async function openSession(api, owner, { model, budget, maxPrice, lifetime, limits, key }) {
+export async function openSession(api, owner, { model, budget, maxPrice, lifetime, limits, key }, { until = 'finalized' } = {}) {
   const tx = api.tx.sessions.openSession(model, budget, maxPrice, lifetime, limits, key.publicKey);
-  const { blockHash, events } = await sendAndFinalize(api, tx, owner);
+  const { blockHash, events } = await sendAndWait(api, tx, owner, until);
   const opened = events.find(({ event }) => api.events.sessions.SessionOpened.is(event));
   if (!opened) throw new Error('openSession: no SessionOpened event');
   const id = opened.event.data.session.toBigInt();

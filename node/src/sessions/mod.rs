@@ -366,14 +366,17 @@ impl<S: sp_core::offchain::OffchainStorage + 'static> SessionRpcServer for Sessi
 				.await;
 			return Ok(());
 		}
+		// Released before the client hears the request's end (a refusal, a receipt), so that
+		// the next request, sent as soon as it does, never finds this one still running.
 		let running = self.running.clone();
-		let _release = scopeguard(move || {
+		let release = scopeguard(move || {
 			running.lock().unwrap_or_else(PoisonError::into_inner).remove(&session);
 		});
 		let mut admitted =
 			match self.admit(session, &request, max_tokens, voucher.into(), signature.0) {
 				Ok(a) => a,
 				Err(e) => {
+					drop(release);
 					pending.reject(e).await;
 					return Ok(());
 				}
@@ -397,6 +400,7 @@ impl<S: sp_core::offchain::OffchainStorage + 'static> SessionRpcServer for Sessi
 				mosaic_inference::InferenceError::Busy => code::ENGINE_BUSY,
 				_ => code::ENGINE_FAILED,
 			};
+			drop(release);
 			pending.reject(error(code, format!("the engine cannot take it: {}", e.as_str()))).await;
 			return Ok(());
 		}
@@ -430,6 +434,7 @@ impl<S: sp_core::offchain::OffchainStorage + 'static> SessionRpcServer for Sessi
 			None => SessionEvent::Failed { reason: "engine-failure".into() },
 		};
 		log::debug!(target: LOG_TARGET, "session {session}: {event:?}");
+		drop(release);
 		if let (true, Some(sink)) = (connected, &sink) {
 			let _ = sink.send(SubscriptionMessage::from_json(&event)?).await;
 		}

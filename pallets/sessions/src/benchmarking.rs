@@ -16,8 +16,9 @@ use mosaic_primitives::{ModelId, ProviderRegistry, SessionId};
 use sp_core::H256;
 use sp_runtime::traits::Saturating;
 
-/// What the runtime provides the benchmarks: a market, and session keys that sign.
-pub trait BenchmarkHelper<AccountId, Key, Signature> {
+/// What the runtime provides the benchmarks: a market, session keys and operator keys that
+/// sign.
+pub trait BenchmarkHelper<AccountId, Key, Signature, Attestation> {
 	/// Registers a model and one provider serving it (asking 1 a token, terms that cover
 	/// any request), with an operator key; returns the model.
 	fn setup_market() -> ModelId;
@@ -25,6 +26,8 @@ pub trait BenchmarkHelper<AccountId, Key, Signature> {
 	fn session_key() -> Key;
 	/// `key`'s signature over `message`.
 	fn sign(key: &Key, message: &[u8]) -> Signature;
+	/// The signature of `provider`'s operator key over `message`.
+	fn operator_sign(provider: &AccountId, message: &[u8]) -> Attestation;
 }
 
 fn funded<T: Config>() -> T::AccountId {
@@ -137,6 +140,30 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator), id, Some((v, signature)), Some(H256::repeat_byte(1)));
 		assert!(matches!(Sessions::<T>::get(id).unwrap().state, SessionState::Closing { .. }));
+	}
+
+	/// The owner closed on an older voucher; the provider's node commits a later one and the
+	/// root (two signatures checked, the operator looked up).
+	#[benchmark]
+	fn commit_session() {
+		let owner = funded::<T>();
+		let (id, key) = open::<T>(&owner);
+		let (first, signature) = voucher::<T>(id, &key, 1, 10);
+		Pallet::<T>::close_session(
+			RawOrigin::Signed(owner).into(),
+			id,
+			Some((first, signature)),
+			None,
+		)
+		.unwrap();
+		let (v, signature) = voucher::<T>(id, &key, 2, 20);
+		let root = H256::repeat_byte(1);
+		let provider = Sessions::<T>::get(id).unwrap().provider;
+		let bytes = commit_signing_bytes(Pallet::<T>::genesis(), id, Some(&v), root);
+		let attestation = T::BenchmarkHelper::operator_sign(&provider, &bytes);
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, id, Some((v, signature)), root, attestation);
+		assert_eq!(Sessions::<T>::get(id).unwrap().root, Some(root));
 	}
 
 	#[benchmark]

@@ -198,6 +198,7 @@ pub mod pallet {
 			Self::AccountId,
 			SessionKeyOf<Self>,
 			Self::SessionSignature,
+			Self::AttestationSignature,
 		>;
 	}
 
@@ -488,11 +489,10 @@ pub mod pallet {
 		///   [`Error::NotEnded`], [`Error::BadAttestation`], [`Error::BadVoucher`],
 		///   [`Error::StaleVoucher`].
 		#[pallet::call_index(5)]
-		// Not benchmarked yet: `post_voucher`'s reads, writes and signature check, twice (the
-		// operator's signature is a second check), bounds it.
-		#[pallet::weight(T::WeightInfo::post_voucher().saturating_mul(2))]
+		#[pallet::weight(T::WeightInfo::commit_session())]
 		#[pallet::authorize(Pallet::<T>::authorize_commit)]
-		#[pallet::weight_of_authorize(T::WeightInfo::post_voucher().saturating_mul(2))]
+		// Checking is a subset of dispatching: the dispatch's weight bounds it.
+		#[pallet::weight_of_authorize(T::WeightInfo::commit_session())]
 		pub fn commit_session(
 			origin: OriginFor<T>,
 			session: SessionId,

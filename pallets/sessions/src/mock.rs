@@ -184,7 +184,14 @@ impl pallet_mosaic_sessions::Config for Test {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<AccountId, sr25519::Public, sr25519::Signature> for () {
+impl
+	crate::BenchmarkHelper<
+		AccountId,
+		sr25519::Public,
+		sr25519::Signature,
+		sp_runtime::testing::TestSignature,
+	> for ()
+{
 	fn setup_market() -> ModelId {
 		MODEL
 	}
@@ -193,6 +200,9 @@ impl crate::BenchmarkHelper<AccountId, sr25519::Public, sr25519::Signature> for 
 	}
 	fn sign(_key: &sr25519::Public, message: &[u8]) -> sr25519::Signature {
 		session_pair().sign(message)
+	}
+	fn operator_sign(_provider: &AccountId, message: &[u8]) -> sp_runtime::testing::TestSignature {
+		sp_runtime::testing::TestSignature(OPERATOR, message.to_vec())
 	}
 }
 

@@ -247,8 +247,13 @@ mod benchmark_helpers {
 	/// The key type session keys are generated under in the benchmark keystore.
 	const SESSION_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"msss");
 
-	impl pallet_mosaic_sessions::BenchmarkHelper<AccountId, sr25519::Public, sr25519::Signature>
-		for Market
+	impl
+		pallet_mosaic_sessions::BenchmarkHelper<
+			AccountId,
+			sr25519::Public,
+			sr25519::Signature,
+			MultiSignature,
+		> for Market
 	{
 		fn setup_market() -> ModelId {
 			<Self as pallet_mosaic_jobs::BenchmarkHelper<AccountId, MultiSignature>>::setup_market(
@@ -263,6 +268,13 @@ mod benchmark_helpers {
 		fn sign(key: &sr25519::Public, message: &[u8]) -> sr25519::Signature {
 			sp_io::crypto::sr25519_sign(SESSION_KEY_TYPE, key, message)
 				.unwrap_or_else(|| sr25519::Signature::from_raw([0; 64]))
+		}
+
+		fn operator_sign(provider: &AccountId, message: &[u8]) -> MultiSignature {
+			<Self as pallet_mosaic_jobs::BenchmarkHelper<AccountId, MultiSignature>>::sign(
+				provider, message,
+			)
+			.1
 		}
 	}
 }
