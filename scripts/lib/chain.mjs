@@ -100,6 +100,8 @@ export function describeDispatchError(api, dispatchError) {
 
 /** Per signer, the last submission: the next waits for the pool to have it. */
 const submissions = new Map();
+/** Per signer, the nonce after the last one it submitted (the node's count may lag its pool). */
+const nonces = new Map();
 
 /**
  * Signs and sends `tx`, resolving with `{ blockHash, events }` (this extrinsic's events) once
@@ -114,7 +116,8 @@ export function sendAndWait(api, tx, signer, until) {
   let submitted;
   const result = new Promise((resolve, reject) => {
     let unsub = () => {};
-    submitted = before.then(() => tx.signAndSend(signer, ({ status, dispatchError, events }) => {
+    const forget = () => nonces.delete(who);
+    const onStatus = ({ status, dispatchError, events }) => {
       if (dispatchError) {
         unsub();
         reject(new Error(describeDispatchError(api, dispatchError)));
@@ -126,9 +129,16 @@ export function sendAndWait(api, tx, signer, until) {
         resolve({ blockHash: status.asFinalized, events });
       } else if (status.isDropped || status.isInvalid || status.isUsurped) {
         unsub();
+        forget();
         reject(new Error(`transaction ${status.type}`));
       }
-    }).then((u) => { unsub = u; }, reject));
+    };
+    submitted = before.then(async () => {
+      const next = (await api.rpc.system.accountNextIndex(who)).toNumber();
+      const nonce = Math.max(next, nonces.get(who) ?? 0);
+      nonces.set(who, nonce + 1);
+      await tx.signAndSend(signer, { nonce }, onStatus).then((u) => { unsub = u; }, (e) => { forget(); reject(e); });
+    }).catch(reject);
   });
   submissions.set(who, submitted.catch(() => {}));
   return result;

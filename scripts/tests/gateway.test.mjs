@@ -67,14 +67,17 @@ after(async () => {
 test('the openai Python client works against the gateway, over sessions and over jobs, streaming included, with every error code', async () => {
   const nobody = await registerModel('gw-no-provider', false);
   const unanswered = await registerModel('gw-unanswered', true);
+  let url;
   try {
     for (const [port, flags, path] of [[18080, [], 'sessions'], [18085, ['--no-sessions'], 'jobs']]) {
-      const { url, log } = await startGateway(port, '//Ferdie', flags, 'info');
+      const gw = await startGateway(port, '//Ferdie', flags, 'info');
+      const log = gw.log;
+      if (path === 'sessions') url = gw.url;
       const python = process.env.MOSAIC_PYTHON;
       const r = await runProgram(python, [PYTHON_TEST], {
         env: {
           ...process.env,
-          MOSAIC_GATEWAY_URL: url,
+          MOSAIC_GATEWAY_URL: gw.url,
           MOSAIC_GATEWAY_KEY: KEY,
           MOSAIC_CHAT_MODEL: MODEL,
           MOSAIC_REAL: REAL ? '1' : '0',

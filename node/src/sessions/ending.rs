@@ -72,7 +72,8 @@ pub async fn run<S, P>(
 			let Some(book) = store.book(session) else { continue };
 			// The pool checks a transaction as of the next block.
 			let next = number.saturating_add(1);
-			let ended = matches!(record.state, SessionState::Closing { .. }) || next >= record.expires;
+			let ended =
+				matches!(record.state, SessionState::Closing { .. }) || next >= record.expires;
 			if !ended {
 				continue;
 			}
@@ -87,7 +88,9 @@ pub async fn run<S, P>(
 			if record.root.is_none() && book.served > 0 && due(Sent::Commit) {
 				match commit_call(&client, &keystore, at, session, &record, &book) {
 					Ok(call) => submit(&*pool, at, session, "commit", call).await,
-					Err(e) => log::warn!(target: LOG_TARGET, "session {session}: cannot commit: {e}"),
+					Err(e) => {
+						log::warn!(target: LOG_TARGET, "session {session}: cannot commit: {e}")
+					}
 				}
 			}
 			let settles_from = match record.state {
@@ -95,9 +98,8 @@ pub async fn run<S, P>(
 				SessionState::Open => None, // expired: the pool says when its grace is over
 			};
 			if settles_from.is_none_or(|ends| next >= ends) && due(Sent::Settle) {
-				let call = RuntimeCall::Sessions(pallet_mosaic_sessions::Call::settle_session {
-					session,
-				});
+				let call =
+					RuntimeCall::Sessions(pallet_mosaic_sessions::Call::settle_session { session });
 				submit(&*pool, at, session, "settle", call).await;
 			}
 		}
@@ -134,8 +136,8 @@ fn commit_call(
 			let storage_key = pallet_mosaic_providers::Operators::<Runtime>::hashed_key_for(
 				mosaic_runtime::AccountId::from(*key),
 			);
-			read::<mosaic_runtime::AccountId>(client, at, storage_key).ok().flatten().as_ref() ==
-				Some(&record.provider)
+			read::<mosaic_runtime::AccountId>(client, at, storage_key).ok().flatten().as_ref()
+				== Some(&record.provider)
 		})
 		.ok_or("no operator key of its provider in this node's keystore")?;
 	let higher = |v: &pallet_mosaic_sessions::Voucher| {
@@ -146,7 +148,7 @@ fn commit_call(
 			let signature = sr25519::Signature::try_from(signature.as_slice())
 				.map_err(|_| "the kept voucher's signature is not 64 bytes")?;
 			Some((*v, signature))
-		},
+		}
 		_ => None,
 	};
 	let genesis = sp_blockchain::HeaderBackend::info(client).genesis_hash;
@@ -181,6 +183,8 @@ async fn submit<P: TransactionPool<Block = Block>>(
 	};
 	match pool.submit_one(at, TransactionSource::Local, opaque).await {
 		Ok(_) => log::info!(target: LOG_TARGET, "session {session}: {what} sent"),
-		Err(e) => log::debug!(target: LOG_TARGET, "session {session}: the pool refused the {what}: {e}"),
+		Err(e) => {
+			log::debug!(target: LOG_TARGET, "session {session}: the pool refused the {what}: {e}")
+		}
 	}
 }

@@ -76,12 +76,12 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
+mod commit;
 #[cfg(test)]
 mod mock;
 mod settlement;
 #[cfg(test)]
 mod tests;
-mod commit;
 pub mod types;
 pub mod weights;
 

@@ -1,9 +1,10 @@
 //! The sessions pallet's rules, one test each.
 
 use crate::{
+	commit_signing_bytes,
 	mock::*,
 	pallet::{Error, Event, HoldReason, NextSessionId, Sessions as Sessions_},
-	commit_signing_bytes, voucher_signing_bytes, SessionLimits, SessionState, Voucher,
+	voucher_signing_bytes, SessionLimits, SessionState, Voucher,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -512,8 +513,10 @@ fn commit_call(
 /// What the pool says of `call` (an authorized one).
 fn pool_validity(
 	call: &crate::Call<Test>,
-) -> Result<sp_runtime::transaction_validity::ValidTransaction, sp_runtime::transaction_validity::TransactionValidityError>
-{
+) -> Result<
+	sp_runtime::transaction_validity::ValidTransaction,
+	sp_runtime::transaction_validity::TransactionValidityError,
+> {
 	use frame_support::traits::Authorize;
 	call.authorize(sp_runtime::transaction_validity::TransactionSource::External)
 		.expect("the call is authorized by the pallet")
