@@ -89,14 +89,14 @@ try {
   const ends = (await (await api.at(blockHash)).query.sessions.sessions(client.id)).unwrap().state.asClosing.ends.toNumber();
   console.log(`  closed     on its voucher for ${client.owed} tokens; Alice's node commits its log and settles it from block ${ends}`);
   // Alice's node settles it once due (with no fee); the event is in the block that did.
-  const head = await until(api, `session ${client.id} to be settled`, async (h) => (await api.query.sessions.sessions(client.id)).isNone && h, 300_000);
+  const settledHead = await until(api, `session ${client.id} to be settled`, async (h) => (await api.query.sessions.sessions(client.id)).isNone && h, 300_000);
   let settled;
-  for (let n = ends; n <= head.number.toNumber() && !settled; n++) {
+  for (let n = ends; n <= settledHead.number.toNumber() && !settled; n++) {
     const events = await (await api.at(await api.rpc.chain.getBlockHash(n))).query.system.events();
     settled = events.find(({ event }) => api.events.sessions.SessionSettled.is(event) && event.data.session.toBigInt() === client.id)?.event.data;
   }
   const sr = settled.receipt;
-  console.log(`  settled    in #${head.number}: ${settled.tokens} tokens, log root ${settled.root.unwrapOr(null)?.toHex() ?? 'none'}`);
+  console.log(`  settled    in #${settledHead.number}: ${settled.tokens} tokens, log root ${settled.root.unwrapOr(null)?.toHex() ?? 'none'}`);
   console.log(`receipt: paid ${fmt(sr.paid.toBigInt())} = royalty ${fmt(sr.royalty.toBigInt())} + protocol fee ${fmt(sr.protocolFee.toBigInt())} + provider ${fmt(sr.providers.toBigInt())}; refunded ${fmt(sr.refund.toBigInt())}`);
   console.log(`\nfirst token: ${done.firstChunkMs.toFixed(0)} ms in the session; the job's answer reached a block after ${answeredAfter?.toFixed(1) ?? '-'} s`);
 } finally {
