@@ -9,9 +9,9 @@
 //   node scripts/demo.mjs ["question"] [max_tokens]
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, DEFAULT_WS, devAccount, sendAndInclude, until, waitFinalized } from './lib/chain.mjs';
+import { connect, DEFAULT_WS, devAccount, sendAndInclude, waitFinalized } from './lib/chain.mjs';
 import { followJob, outputOf, submitJob } from './lib/jobs.mjs';
-import { endpointOf, newSessionKey, openSession, SessionClient } from './lib/sessions.mjs';
+import { endpointOf, newSessionKey, openSession, SessionClient, waitSettled } from './lib/sessions.mjs';
 import { fmt } from './lib/units.mjs';
 
 const SMOLLM2_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
@@ -88,15 +88,10 @@ try {
   const { blockHash } = await sendAndInclude(api, client.closeTx(), bob);
   const ends = (await (await api.at(blockHash)).query.sessions.sessions(client.id)).unwrap().state.asClosing.ends.toNumber();
   console.log(`  closed     on its voucher for ${client.owed} tokens; Alice's node commits its log and settles it from block ${ends}`);
-  // Alice's node settles it once due (with no fee); the event is in the block that did.
-  const settledHead = await until(api, `session ${client.id} to be settled`, async (h) => (await api.query.sessions.sessions(client.id)).isNone && h, 300_000);
-  let settled;
-  for (let n = ends; n <= settledHead.number.toNumber() && !settled; n++) {
-    const events = await (await api.at(await api.rpc.chain.getBlockHash(n))).query.system.events();
-    settled = events.find(({ event }) => api.events.sessions.SessionSettled.is(event) && event.data.session.toBigInt() === client.id)?.event.data;
-  }
+  // Alice's node settles it once due (with no fee).
+  const { settled, number: settledIn } = await waitSettled(api, client.id, ends);
   const sr = settled.receipt;
-  console.log(`  settled    in #${settledHead.number}: ${settled.tokens} tokens, log root ${settled.root.unwrapOr(null)?.toHex() ?? 'none'}`);
+  console.log(`  settled    in #${settledIn}: ${settled.tokens} tokens, log root ${settled.root.unwrapOr(null)?.toHex() ?? 'none'}`);
   console.log(`receipt: paid ${fmt(sr.paid.toBigInt())} = royalty ${fmt(sr.royalty.toBigInt())} + protocol fee ${fmt(sr.protocolFee.toBigInt())} + provider ${fmt(sr.providers.toBigInt())}; refunded ${fmt(sr.refund.toBigInt())}`);
   console.log(`\nfirst token: ${done.firstChunkMs.toFixed(0)} ms in the session; the job's answer reached a block after ${answeredAfter?.toFixed(1) ?? '-'} s`);
 } finally {

@@ -25,6 +25,7 @@ export class SessionPool {
     Object.assign(this, { api, payer, url, requests, lifetime, maxTokens, perModel, margin, log });
     this.models = new Map(); // model id -> { entries: [], jobsUntil, opening, waiters }
     this.closing = new Map(); // session id -> block from which it can be settled
+    this.settling = new Set(); // session ids whose settlement is in flight
     this.best = 0;
     this.stopped = false;
   }
@@ -210,8 +211,7 @@ export class SessionPool {
   /** Settles the closed (or expired) sessions whose window has passed. */
   async settleDue() {
     for (const [id, from] of this.closing) {
-      if (this.best < from || this.settling?.has(id)) continue;
-      this.settling ??= new Set();
+      if (this.best < from || this.settling.has(id)) continue;
       this.settling.add(id);
       try {
         const { events } = await sendAndInclude(this.api, this.api.tx.sessions.settleSession(id), this.payer);

@@ -6,7 +6,7 @@ import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { bnToU8a, compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress, mnemonicGenerate, signatureVerify } from '@polkadot/util-crypto';
-import { sendAndWait } from './chain.mjs';
+import { sendAndWait, until } from './chain.mjs';
 import { jobRequest } from './jobs.mjs';
 
 const domain = (s) => compactAddLength(stringToU8a(s));
@@ -236,4 +236,25 @@ export class SessionClient {
     const latest = this.last ? [this.last.voucher, this.last.signature] : null;
     return this.api.tx.sessions.closeSession(this.id, latest, null);
   }
+}
+
+/**
+ * Waits (at most `ms`) until session `id` has left state, and resolves with its
+ * `SessionSettled` event's data, the block it is in (hash and number) and whether a signed
+ * extrinsic settled it (the provider's node settles with an authorized one); blocks are
+ * searched from `from`, a block no later than the settlement.
+ */
+export async function waitSettled(api, id, from, ms = 300_000) {
+  const head = await until(api, `session ${id} to be settled`, async (h) => (await api.query.sessions.sessions(id)).isNone && h, ms);
+  for (let n = from; n <= head.number.toNumber(); n++) {
+    const blockHash = await api.rpc.chain.getBlockHash(n);
+    const events = await (await api.at(blockHash)).query.system.events();
+    const found = events.find(({ event }) => api.events.sessions.SessionSettled.is(event) && event.data.session.toBigInt() === BigInt(id));
+    if (found) {
+      const block = await api.rpc.chain.getBlock(blockHash);
+      const xt = block.block.extrinsics[found.phase.asApplyExtrinsic.toNumber()];
+      return { settled: found.event.data, blockHash, number: n, signed: xt.isSigned };
+    }
+  }
+  throw new Error(`no SessionSettled event for session ${id} from block ${from}`);
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { u8aToHex, stringToU8a } from '@polkadot/util';
 import { connect, devAccount, DEFAULT_WS, sendAndFinalize, until, waitFinalized } from '../lib/chain.mjs';
 import { balancesAt } from '../lib/testing.mjs';
-import { newSessionKey, openSession, SESSION_ERRORS, SessionClient, voucherBytes } from '../lib/sessions.mjs';
+import { newSessionKey, openSession, SESSION_ERRORS, SessionClient, voucherBytes, waitSettled } from '../lib/sessions.mjs';
 import { runProgram } from '../lib/process.mjs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,24 +24,8 @@ after(async () => { await api?.disconnect(); });
 const alice = devAccount('//Alice');
 const bob = devAccount('//Bob');
 
-/**
- * Waits until session `id` has left state and returns its `SessionSettled` event with the
- * block it is in, searching from block `from`, and whether a signed extrinsic settled it.
- */
-async function settlement(id, from) {
-  const head = await until(api, `session ${id} to be settled`, async (h) => (await api.query.sessions.sessions(id)).isNone && h, 240_000);
-  for (let n = from; n <= head.number.toNumber(); n++) {
-    const hash = await api.rpc.chain.getBlockHash(n);
-    const events = await (await api.at(hash)).query.system.events();
-    const found = events.find(({ event }) => api.events.sessions.SessionSettled.is(event) && event.data.session.toBigInt() === BigInt(id));
-    if (found) {
-      const block = await api.rpc.chain.getBlock(hash);
-      const xt = block.block.extrinsics[found.phase.asApplyExtrinsic.toNumber()];
-      return { settled: found.event.data, blockHash: hash, signed: xt.isSigned };
-    }
-  }
-  throw new Error(`no SessionSettled event for session ${id} from block ${from}`);
-}
+/** Session `id`'s settlement (see `waitSettled`). */
+const settlement = (id, from) => waitSettled(api, id, from, 240_000);
 
 /** Rejects with a node error of `code`. */
 async function refused(promise, code, what) {

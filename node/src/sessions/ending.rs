@@ -11,14 +11,17 @@
 //! The book is read from the off-chain database, so a restarted node ends the sessions it
 //! served before the restart.
 
-use super::book::{Book, Store};
+use super::{
+	book::{Book, Store},
+	operator_for, read_state,
+};
 use codec::{Decode, Encode};
 use frame_system::offchain::CreateAuthorizedTransaction;
 use futures::StreamExt;
 use mosaic_primitives::OPERATOR_KEY_TYPE;
 use mosaic_runtime::{opaque::Block, Runtime, RuntimeCall, UncheckedExtrinsic};
 use pallet_mosaic_sessions::{commit_signing_bytes, pallet::SessionOf, SessionState};
-use sc_client_api::{BlockchainEvents, StorageProvider};
+use sc_client_api::BlockchainEvents;
 use sc_transaction_pool_api::{TransactionPool, TransactionSource};
 use sp_core::{offchain::OffchainStorage, sr25519, H256};
 use sp_keystore::KeystorePtr;
@@ -56,7 +59,7 @@ pub async fn run<S, P>(
 		let (at, number) = (block.hash, block.header.number);
 		for session in store.sessions() {
 			let key = pallet_mosaic_sessions::Sessions::<Runtime>::hashed_key_for(session);
-			let record = match read::<SessionOf<Runtime>>(&client, at, key) {
+			let record = match read_state::<SessionOf<Runtime>>(&client, at, key) {
 				Ok(Some(record)) => record,
 				Ok(None) => {
 					log::info!(target: LOG_TARGET, "session {session}: settled; its log stays on disk");
@@ -106,19 +109,6 @@ pub async fn run<S, P>(
 	}
 }
 
-fn read<T: Decode>(
-	client: &crate::service::FullClient,
-	at: H256,
-	key: Vec<u8>,
-) -> Result<Option<T>, String> {
-	let data = client
-		.storage(at, &sp_core::storage::StorageKey(key))
-		.map_err(|e| format!("state at the best block: {e}"))?;
-	data.map(|d| T::decode(&mut d.0.as_slice()))
-		.transpose()
-		.map_err(|e| format!("state does not decode: {e}"))
-}
-
 /// The commitment of `session`: the log after the last request served, and that request's
 /// voucher if it is above the one posted, signed by the provider's operator key here.
 fn commit_call(
@@ -129,16 +119,7 @@ fn commit_call(
 	record: &SessionOf<Runtime>,
 	book: &Book,
 ) -> Result<RuntimeCall, String> {
-	let operator = keystore
-		.sr25519_public_keys(OPERATOR_KEY_TYPE)
-		.into_iter()
-		.find(|key| {
-			let storage_key = pallet_mosaic_providers::Operators::<Runtime>::hashed_key_for(
-				mosaic_runtime::AccountId::from(*key),
-			);
-			read::<mosaic_runtime::AccountId>(client, at, storage_key).ok().flatten().as_ref()
-				== Some(&record.provider)
-		})
+	let operator = operator_for(client, keystore, at, &record.provider)?
 		.ok_or("no operator key of its provider in this node's keystore")?;
 	let higher = |v: &pallet_mosaic_sessions::Voucher| {
 		record.voucher.is_none_or(|best| (v.tokens, v.seq) > (best.tokens, best.seq))

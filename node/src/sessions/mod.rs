@@ -196,13 +196,7 @@ impl<S: sp_core::offchain::OffchainStorage + 'static> Sessions<S> {
 	}
 
 	fn read<T: Decode>(&self, at: H256, key: Vec<u8>) -> Result<Option<T>, ErrorObjectOwned> {
-		let data = self
-			.client
-			.storage(at, &sp_core::storage::StorageKey(key))
-			.map_err(|e| error(code::RUNTIME, format!("state at the best block: {e}")))?;
-		data.map(|d| T::decode(&mut d.0.as_slice()))
-			.transpose()
-			.map_err(|e| error(code::RUNTIME, format!("state does not decode: {e}")))
+		read_state(&self.client, at, key).map_err(|e| error(code::RUNTIME, e))
 	}
 
 	/// The operator key in this keystore that serves for `provider`, if any.
@@ -211,15 +205,8 @@ impl<S: sp_core::offchain::OffchainStorage + 'static> Sessions<S> {
 		at: H256,
 		provider: &AccountId,
 	) -> Result<Option<sr25519::Public>, ErrorObjectOwned> {
-		for key in self.keystore.sr25519_public_keys(OPERATOR_KEY_TYPE) {
-			let operator = AccountId::from(key);
-			let storage_key =
-				pallet_mosaic_providers::Operators::<Runtime>::hashed_key_for(&operator);
-			if self.read::<AccountId>(at, storage_key)?.as_ref() == Some(provider) {
-				return Ok(Some(key));
-			}
-		}
-		Ok(None)
+		operator_for(&self.client, &self.keystore, at, provider)
+			.map_err(|e| error(code::RUNTIME, e))
 	}
 
 	/// Every check before a request runs (see the module docs).
@@ -459,6 +446,37 @@ impl<S: sp_core::offchain::OffchainStorage + 'static> SessionRpcServer for Sessi
 			signature: b.voucher.map(|(_, s)| Bytes(s)),
 		}))
 	}
+}
+
+/// The value at `key` of the state at block `at`, decoded.
+pub(crate) fn read_state<T: Decode>(
+	client: &crate::service::FullClient,
+	at: H256,
+	key: Vec<u8>,
+) -> Result<Option<T>, String> {
+	let data = client
+		.storage(at, &sp_core::storage::StorageKey(key))
+		.map_err(|e| format!("state at the best block: {e}"))?;
+	data.map(|d| T::decode(&mut d.0.as_slice()))
+		.transpose()
+		.map_err(|e| format!("state does not decode: {e}"))
+}
+
+/// The operator key in `keystore` that is `provider`'s current one at block `at`, if any.
+pub(crate) fn operator_for(
+	client: &crate::service::FullClient,
+	keystore: &KeystorePtr,
+	at: H256,
+	provider: &AccountId,
+) -> Result<Option<sr25519::Public>, String> {
+	for key in keystore.sr25519_public_keys(OPERATOR_KEY_TYPE) {
+		let operator = AccountId::from(key);
+		let storage_key = pallet_mosaic_providers::Operators::<Runtime>::hashed_key_for(&operator);
+		if read_state::<AccountId>(client, at, storage_key)?.as_ref() == Some(provider) {
+			return Ok(Some(key));
+		}
+	}
+	Ok(None)
 }
 
 /// Runs `f` when dropped.
